@@ -1,0 +1,1 @@
+export const ANON_PACKAGE = "@foliox/anon";

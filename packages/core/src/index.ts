@@ -1,0 +1,1 @@
+export const FOLIOX_VERSION = "0.0.0";
