@@ -1,1 +1,14 @@
-export const ANON_PACKAGE = "@foliox/anon";
+/**
+ * @foliox/anon: anonymous memory as a foliox backend. `registerAnon(container)` adds it to one
+ * system's container.
+ */
+import "reflect-metadata";
+import type { DependencyContainer } from "tsyringe";
+import { BACKENDS } from "@foliox/core";
+import { AnonBackend } from "./anon-backend.js";
+
+export { AnonBackend, ANON_MANIFEST } from "./anon-backend.js";
+
+export function registerAnon(container: DependencyContainer): void {
+  container.register(BACKENDS, { useValue: new AnonBackend() });
+}

@@ -1,0 +1,39 @@
+/**
+ * folio_exchange_supported() (the seed's mm/exchange.c) with foliox's errno policy
+ * (reference §10): transient conditions return -EAGAIN or -EBUSY so callers retry;
+ * -EOPNOTSUPP is kept for permanent refusals (mlocked, no backend that can exchange, KSM
+ * without the KSM exchange).
+ */
+import { EAGAIN, EBUSY, ENOENT, EOPNOTSUPP } from "../kernel/errno.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { MIGRATE_SYNC, type MigrateMode } from "../migrate/migrate-mode.js";
+import { PAGE_MAPPING_ANON } from "../mm/mem-map.js";
+import { PG_mlocked, PG_private, PG_writeback } from "../mm/page-flags.js";
+import { folioExpectedRefs } from "../migrate/migrate-folio.js";
+
+/** Returned by a phase that would sleep (folio lock, writeback): retry it later. */
+export const EXCHANGE_WOULD_BLOCK = 1;
+
+/**
+ * folio_exchange_supported(): 0, EXCHANGE_WOULD_BLOCK (SYNC waits for writeback), or an errno.
+ * The refcount test compares against expected + mapcount, so any extra reference or pin is
+ * caught here, before anything is unmapped.
+ */
+export function folioExchangeSupported(k: Kernel, head: number, mode: MigrateMode): number {
+  const mem = k.mem;
+  if (mem.refcount[head] === 1 && mem.folioMapcount(head) === 0 && mem.mapping[head] === 0) {
+    // Freed under us: only our isolation reference is left.
+    return -ENOENT;
+  }
+  if (mem.testFlag(head, PG_writeback)) {
+    if (mode !== MIGRATE_SYNC) return -EBUSY;
+    return EXCHANGE_WOULD_BLOCK;
+  }
+  if (mem.mapping[head] === 0 && mem.testFlag(head, PG_private)) return -EBUSY;
+  if (mem.testFlag(head, PG_mlocked)) return -EOPNOTSUPP;
+  const backend = k.backends.forFolio(k, head);
+  if (!backend || !backend.manifest.exchange) return -EOPNOTSUPP;
+  if ((mem.mapping[head]! & 3) !== PAGE_MAPPING_ANON && (mem.mapping[head]! & 3) !== 0) return -EOPNOTSUPP;
+  if (mem.refcount[head] !== folioExpectedRefs(k, mem.folioHasMapping(head), head) + mem.folioMapcount(head)) return -EAGAIN;
+  return 0;
+}

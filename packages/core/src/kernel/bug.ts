@@ -1,0 +1,11 @@
+/**
+ * BUG()/VM_BUG_ON(): a broken kernel invariant. In foliox it throws, so that a test sees the
+ * exact place where the model was driven into a state the kernel forbids.
+ */
+export class KernelBug extends Error {
+  override name = "KernelBug";
+}
+
+export function vmBugOn(condition: boolean, what: string): void {
+  if (condition) throw new KernelBug(`VM_BUG_ON: ${what}`);
+}

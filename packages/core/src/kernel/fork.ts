@@ -1,0 +1,137 @@
+/**
+ * Processes: copy_process()/dup_mmap() (kernel/fork.c) with copy_page_range() (mm/memory.c),
+ * and exit_mmap(). A forked child shares every anon folio copy-on-write: both PTEs lose write
+ * permission and the page loses PG_anon_exclusive (folio_try_dup_anon_rmap_pte). A pinned
+ * exclusive page is copied for the child at once instead (copy_present_page). A writable or
+ * exclusive migration entry becomes a readable one in both.
+ */
+import { GFP_HIGHUSER_MOVABLE } from "../mm/gfp.js";
+import { doMunmap, insertVma } from "../mm/mmap.js";
+import { MmStruct, Task, VmArea, type Cred } from "../mm/mm-types.js";
+import { PG_anon_exclusive, PG_uptodate } from "../mm/page-flags.js";
+import {
+  SWP_MIGRATION_READ,
+  _PAGE_RW,
+  isMigrationEntry,
+  isReadableMigrationEntry,
+  isMigrationEntryDirty,
+  isMigrationEntryYoung,
+  makeMigrationEntry,
+  pfnPte,
+  ptePfn,
+  ptePresent,
+  pteSpecial,
+  swpOffset,
+  _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+} from "../mm/pgtable.js";
+import { RMAP_EXCLUSIVE, anonVmaFork, folioAddAnonRmapPte, folioAddNewAnonRmap } from "../mm/rmap.js";
+import { ENOMEM } from "./errno.js";
+import type { Kernel } from "./kernel.js";
+
+export interface TaskOptions {
+  /** the node the task's CPU is on (MPOL_DEFAULT allocates there) */
+  nid?: number;
+  cred?: Partial<Cred>;
+  memsAllowed?: number[];
+}
+
+/** A new process with an empty mm (execve of a fresh program). */
+export function createProcess(k: Kernel, opts: TaskOptions = {}): Task {
+  const mm = new MmStruct(k.nextMmId++, k.pgtables.allocTable());
+  mm.homeNid = opts.nid ?? 0;
+  k.mms.push(mm);
+  const task = new Task(
+    k.nextPid++,
+    mm,
+    { uid: 1000, capSysNice: false, capSysPtrace: false, ...opts.cred },
+    opts.memsAllowed ?? k.topo.nodes.map((n) => n.nid),
+    mm.homeNid,
+  );
+  k.tasks.set(task.pid, task);
+  return task;
+}
+
+/** fork(): the child gets a copy of the parent's address space; returns it, or -ENOMEM. */
+export function copyProcess(k: Kernel, parent: Task): Task | number {
+  const pmm = parent.mm;
+  if (!pmm) throw new Error(`fork: task ${parent.pid} has no mm`);
+  const child = createProcess(k, { nid: parent.nid, cred: parent.cred, memsAllowed: parent.memsAllowed });
+  const mm = child.mm!;
+  for (const pvma of pmm.vmas) {
+    const vma = new VmArea(mm, pvma.vmStart, pvma.vmEnd, pvma.vmFlags, pvma.vmPgoff);
+    vma.thpOrder = pvma.thpOrder;
+    insertVma(mm, vma);
+    anonVmaFork(k, vma, pvma);
+    if (copyPageRange(k, vma, pvma) < 0) {
+      exitMmap(k, child);
+      return -ENOMEM;
+    }
+  }
+  return child;
+}
+
+/** copy_page_range() for one private anon vma. */
+function copyPageRange(k: Kernel, dst: VmArea, src: VmArea): number {
+  const pt = k.pgtables;
+  const mem = k.mem;
+  for (let vpn = src.vmStart / 4096; vpn < src.vmEnd / 4096; vpn++) {
+    if (!pt.walk(src.mm.pgd, vpn, false)) continue;
+    let pte = pt.leaf[pt.off]!;
+    if (pte === 0) continue;
+    const token = pt.shadow[pt.off]!;
+    const srcLeaf = pt.leaf;
+    const srcOff = pt.off;
+    let childPte: number;
+    if (!ptePresent(pte)) {
+      if (!isMigrationEntry(pte)) throw new Error("copy_nonpresent_pte: swap entries need a swap device");
+      // copy_nonpresent_pte(): a writable or exclusive entry turns readable in both.
+      if (!isReadableMigrationEntry(pte)) {
+        pte = makeMigrationEntry(swpOffset(pte), SWP_MIGRATION_READ, isMigrationEntryYoung(pte), isMigrationEntryDirty(pte));
+        srcLeaf[srcOff] = pte;
+      }
+      childPte = pte;
+      dst.mm.rssAnon++;
+    } else if (pteSpecial(pte)) {
+      childPte = pte;
+    } else {
+      const page = ptePfn(pte);
+      const head = mem.pageFolio(page);
+      if (mem.testFlag(page, PG_anon_exclusive) && mem.pincount[head]! > 0) {
+        // copy_present_page(): a pinned exclusive page cannot be shared; the child gets a copy.
+        const copy = k.alloc.allocPages(GFP_HIGHUSER_MOVABLE, 0, dst.mm.homeNid);
+        if (copy < 0) return -ENOMEM;
+        k.content.copyPages(copy, page, 1);
+        mem.setFlag(copy, PG_uptodate);
+        folioAddNewAnonRmap(k, copy, dst, vpn * 4096, RMAP_EXCLUSIVE);
+        k.lru.folioAddLru(copy);
+        childPte = pfnPte(copy, (pte & (_PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED)) >>> 0);
+      } else {
+        // folio_try_dup_anon_rmap_pte() + wrprotect both sides of a COW mapping.
+        mem.clearFlag(page, PG_anon_exclusive);
+        mem.refcount[head]!++;
+        folioAddAnonRmapPte(k, page, 0);
+        pte &= ~_PAGE_RW;
+        srcLeaf[srcOff] = pte;
+        childPte = pte & ~_PAGE_DIRTY;
+        k.tlb.shootdowns++;
+      }
+      dst.mm.rssAnon++;
+    }
+    pt.walk(dst.mm.pgd, vpn, true);
+    pt.leaf[pt.off] = childPte;
+    pt.shadow[pt.off] = token;
+  }
+  return 0;
+}
+
+/** exit_mmap(): unmap everything and free the page tables; the task is gone. */
+export function exitMmap(k: Kernel, task: Task): void {
+  const mm = task.mm;
+  if (!mm) return;
+  for (const vma of [...mm.vmas]) doMunmap(k, mm, vma.vmStart, vma.vmEnd - vma.vmStart);
+  k.pgtables.freeTable(mm.pgd);
+  k.mms.splice(k.mms.indexOf(mm), 1);
+  k.tasks.delete(task.pid);
+  task.mm = null;
+}

@@ -1,0 +1,157 @@
+/**
+ * checkInvariants(): every violation of the model's invariants, as a list of sentences.
+ *
+ * - Refcount: for a user folio on an LRU, refcount = mapcount + pincount; off the LRU (isolated
+ *   by a mover, or owned by whoever allocated it) refcount = 1 + mapcount + pincount. This
+ *   holds at every phase boundary of both movers; it is broken only inside a step, between a
+ *   refcount freeze and its unfreeze.
+ * - PTE <-> folio: every present PTE and migration entry names a page of an allocated folio
+ *   whose mapping is the vma's anon_vma (or one chained to it) and whose index matches the
+ *   address; every present PTE is counted in its page's mapcount, and nothing else is.
+ * - rmap finds every PTE: the folio's anon_vma lists the vma, and vma_address(index) is the
+ *   PTE's address.
+ * - Memory: free + allocated + reserved = capacity, free lists agree with nr_free and
+ *   NR_FREE_PAGES.
+ * - Counters equal recomputed state: LRU sizes, NR_ANON_MAPPED, and with `quiescent` (no mover
+ *   in flight) NR_ISOLATED_* = 0 and every mapped folio on an LRU.
+ */
+import type { Kernel } from "../kernel/kernel.js";
+import { NR_PAGE_ORDERS, PAGE_MAPPING_ANON, PGTY_buddy } from "./mem-map.js";
+import { NR_LRU_LISTS } from "./lru.js";
+import { PG_head, PG_lru, PG_reserved } from "./page-flags.js";
+import { isMigrationEntry, ptePfn, ptePresent, pteSpecial, swpOffset } from "./pgtable.js";
+import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_ANON_MAPPED, NR_FREE_PAGES, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_UNEVICTABLE } from "./vmstat.js";
+
+export interface InvariantOptions {
+  /** no mover is in flight: nothing may be isolated */
+  quiescent?: boolean;
+}
+
+const LRU_STAT = [NR_INACTIVE_ANON, NR_ACTIVE_ANON, NR_INACTIVE_FILE, NR_ACTIVE_FILE, NR_UNEVICTABLE];
+
+export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[] {
+  const out: string[] = [];
+  const mem = k.mem;
+  const n = mem.nrPages;
+  const ptes = new Int32Array(n);
+  const pt = k.pgtables;
+
+  // Page tables -> folios.
+  for (const mm of k.mms) {
+    for (const vma of mm.vmas) {
+      for (let vpn = vma.vmStart / 4096; vpn < vma.vmEnd / 4096; vpn++) {
+        if (!pt.walk(mm.pgd, vpn, false)) continue;
+        const pte = pt.leaf[pt.off]!;
+        if (pte === 0) continue;
+        const addr = vpn * 4096;
+        let page: number;
+        if (ptePresent(pte)) {
+          if (pteSpecial(pte)) {
+            if (ptePfn(pte) !== k.alloc.zeroPfn) out.push(`mm ${mm.id} 0x${addr.toString(16)}: special PTE is not the zero page`);
+            continue;
+          }
+          page = ptePfn(pte);
+          ptes[page]!++;
+        } else if (isMigrationEntry(pte)) {
+          page = swpOffset(pte);
+        } else {
+          out.push(`mm ${mm.id} 0x${addr.toString(16)}: swap entry with no swap device`);
+          continue;
+        }
+        if (page >= n || mem.pageType[page] === PGTY_buddy || mem.refcount[mem.pageFolio(page)]! === 0 && ptePresent(pte)) {
+          out.push(`mm ${mm.id} 0x${addr.toString(16)}: PTE names pfn ${page}, which is free`);
+          continue;
+        }
+        const head = mem.pageFolio(page);
+        const m = mem.mapping[head]!;
+        if ((m & 3) !== PAGE_MAPPING_ANON) {
+          out.push(`mm ${mm.id} 0x${addr.toString(16)}: pfn ${page} is mapped but its folio is not anon (mapping ${m})`);
+          continue;
+        }
+        const av = k.anonVmas[m >> 2];
+        if (!av || !av.vmas.includes(vma)) {
+          out.push(`mm ${mm.id} 0x${addr.toString(16)}: rmap cannot find this PTE: anon_vma ${m >> 2} does not list the vma`);
+          continue;
+        }
+        const want = vma.address(mem.index[head]! + (page - head));
+        if (want !== addr) {
+          out.push(`mm ${mm.id} 0x${addr.toString(16)}: pfn ${page} has index ${mem.index[head]! + (page - head)}, which rmap places at ${want < 0 ? "no address" : "0x" + want.toString(16)}`);
+        }
+      }
+    }
+  }
+
+  // Folios: mapcount, refcount, LRU membership.
+  let allocated = 0;
+  let reserved = 0;
+  const lruPages = new Float64Array(k.topo.nrNodes * NR_LRU_LISTS);
+  const anonMapped = new Float64Array(k.topo.nrNodes);
+  for (let pfn = 0; pfn < n; ) {
+    if (mem.pageType[pfn] === PGTY_buddy) {
+      pfn += 1 << mem.order[pfn]!;
+      continue;
+    }
+    if (mem.testFlag(pfn, PG_reserved)) {
+      reserved++;
+      pfn++;
+      continue;
+    }
+    const head = pfn;
+    const order = mem.order[head]!;
+    const nr = 1 << order;
+    if (order > 0 && !mem.testFlag(head, PG_head)) out.push(`pfn ${head}: order ${order} folio without PG_head`);
+    if (mem.refcount[head] === 0) {
+      out.push(`pfn ${head}: neither free nor referenced (leaked)`);
+      pfn += nr;
+      continue;
+    }
+    allocated += nr;
+    let mapcount = 0;
+    for (let i = 0; i < nr; i++) {
+      const mc = mem.mapcount[head + i]!;
+      if (mc !== ptes[head + i]) out.push(`pfn ${head + i}: mapcount ${mc}, but ${ptes[head + i]} present PTEs map it`);
+      mapcount += mc;
+      if (mc > 0 && mem.folioTestAnon(head)) anonMapped[k.folioNid(head)]! += 1;
+    }
+    const onLru = mem.testFlag(head, PG_lru);
+    const expected = (onLru ? 0 : 1) + mapcount + mem.pincount[head]!;
+    if (mem.refcount[head] !== expected) {
+      out.push(`pfn ${head}: refcount ${mem.refcount[head]}, expected ${expected} (${onLru ? "on LRU" : "off LRU: +1"}, mapcount ${mapcount}, pincount ${mem.pincount[head]})`);
+    }
+    if (onLru) lruPages[k.folioNid(head) * NR_LRU_LISTS + k.lru.folioLruList(head)]! += nr;
+    else if (opts.quiescent && mem.mapping[head] !== 0) out.push(`pfn ${head}: mapped folio is off the LRU with no mover in flight`);
+    pfn += nr;
+  }
+
+  // Free memory.
+  let free = 0;
+  for (const zone of k.topo.zones) {
+    let zoneFree = 0;
+    for (let o = 0; o < NR_PAGE_ORDERS; o++) {
+      const list = k.alloc.freeArea[zone.idx]![o]!;
+      const count = list.count();
+      if (count !== k.alloc.nrFree[zone.idx * NR_PAGE_ORDERS + o]) out.push(`zone ${zone.idx} order ${o}: ${count} free blocks listed, nr_free says ${k.alloc.nrFree[zone.idx * NR_PAGE_ORDERS + o]}`);
+      zoneFree += count << o;
+    }
+    if (zoneFree !== k.vmstat.zonePage(zone.idx, NR_FREE_PAGES)) out.push(`zone ${zone.idx}: nr_free_pages ${k.vmstat.zonePage(zone.idx, NR_FREE_PAGES)}, free lists hold ${zoneFree}`);
+    free += zoneFree;
+  }
+  if (free + allocated + reserved !== n) out.push(`memory: free ${free} + allocated ${allocated} + reserved ${reserved} != capacity ${n}`);
+
+  // Counters.
+  for (const node of k.topo.nodes) {
+    for (let l = 0; l < NR_LRU_LISTS; l++) {
+      const c = k.vmstat.nodePage(node.nid, LRU_STAT[l]!);
+      if (c !== lruPages[node.nid * NR_LRU_LISTS + l]) out.push(`node ${node.nid}: LRU list ${l} counter ${c}, lists hold ${lruPages[node.nid * NR_LRU_LISTS + l]}`);
+    }
+    const am = k.vmstat.nodePage(node.nid, NR_ANON_MAPPED);
+    if (am !== anonMapped[node.nid]) out.push(`node ${node.nid}: nr_anon_pages ${am}, recomputed ${anonMapped[node.nid]}`);
+    if (opts.quiescent) {
+      for (const item of [NR_ISOLATED_ANON, NR_ISOLATED_FILE]) {
+        const c = k.vmstat.nodePage(node.nid, item);
+        if (c !== 0) out.push(`node ${node.nid}: ${item === NR_ISOLATED_ANON ? "nr_isolated_anon" : "nr_isolated_file"} is ${c} with no mover in flight`);
+      }
+    }
+  }
+  return out;
+}

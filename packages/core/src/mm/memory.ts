@@ -1,0 +1,224 @@
+/**
+ * Page faults and CPU accesses: mm/memory.c. handle_mm_fault() -> do_anonymous_page() for a
+ * first touch (the shared zero page for a read, a zeroed folio for a write, an mTHP-style
+ * large folio where the vma asks for one), do_wp_page() for a write to a read-only PTE (reuse
+ * when exclusive, else copy: COW), and migration_entry_wait() for a PTE that is a migration
+ * entry: the access blocks until the mover has remapped.
+ *
+ * accessVirtual() is one CPU load or store. It allocates nothing and emits nothing.
+ */
+import type { Kernel } from "../kernel/kernel.js";
+import { GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE_LIGHT, __GFP_ZERO } from "./gfp.js";
+import { VM_WRITE, type MmStruct, type VmArea } from "./mm-types.js";
+import { PG_anon_exclusive, PG_locked, PG_lru, PG_uptodate } from "./page-flags.js";
+import {
+  _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+  _PAGE_RW,
+  _PAGE_SPECIAL,
+  isMigrationEntry,
+  pfnPte,
+  ptePfn,
+  ptePresent,
+  pteSpecial,
+  pteWrite,
+  swpOffset,
+} from "./pgtable.js";
+import { RMAP_EXCLUSIVE, anonVmaPrepare, folioAddNewAnonRmap, folioMoveAnonRmap, folioRemoveRmapPte } from "./rmap.js";
+import { folioPut } from "./swap.js";
+import { PGFAULT } from "./vmstat.js";
+
+/** vm_fault_t bits (include/linux/mm_types.h) */
+export const VM_FAULT_OOM = 0x000001;
+export const VM_FAULT_SIGBUS = 0x000002;
+export const VM_FAULT_SIGSEGV = 0x000040;
+export const VM_FAULT_RETRY = 0x000400;
+export const FAULT_FLAG_WRITE = 0x01;
+
+/** accessVirtual() results */
+export const ACCESS_OK = 0;
+/** the PTE is a migration entry: the task sleeps in migration_entry_wait() on k.waitPfn */
+export const ACCESS_BLOCKED = 1;
+export const ACCESS_SEGV = 2;
+export const ACCESS_OOM = 3;
+
+/** Where the last ACCESS_BLOCKED access waits: the pfn its migration entry names. */
+export const faultState = { waitPfn: -1, lastToken: 0 };
+
+/**
+ * One CPU access at addr. A store writes a fresh content token to the page and records it in
+ * the integrity shadow. Returns ACCESS_*; a load leaves the token read in faultState.lastToken.
+ */
+export function accessVirtual(k: Kernel, mm: MmStruct, addr: number, write: boolean): number {
+  const pt = k.pgtables;
+  const vpn = Math.floor(addr / 4096);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (pt.walk(mm.pgd, vpn, false)) {
+      const pte = pt.leaf[pt.off]!;
+      if (ptePresent(pte) && (!write || pteWrite(pte))) {
+        pt.leaf[pt.off] = pte | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
+        const pfn = ptePfn(pte);
+        if (write) {
+          const token = k.content.nextToken();
+          k.content.writePage(pfn, token);
+          pt.shadow[pt.off] = token;
+        } else {
+          faultState.lastToken = k.mem.content[pfn]!;
+        }
+        return ACCESS_OK;
+      }
+    }
+    const fault = handleMmFault(k, mm, addr, write ? FAULT_FLAG_WRITE : 0);
+    if (fault & VM_FAULT_RETRY) return ACCESS_BLOCKED;
+    if (fault & VM_FAULT_SIGSEGV) return ACCESS_SEGV;
+    if (fault & VM_FAULT_OOM) return ACCESS_OOM;
+  }
+  return ACCESS_SEGV;
+}
+
+/** handle_mm_fault() */
+export function handleMmFault(k: Kernel, mm: MmStruct, addr: number, flags: number): number {
+  k.vmstat.countEvents(PGFAULT, 1);
+  const vma = mm.vmaLookup(addr);
+  if (!vma) return VM_FAULT_SIGSEGV;
+  const write = (flags & FAULT_FLAG_WRITE) !== 0;
+  if (write && (vma.vmFlags & VM_WRITE) === 0) return VM_FAULT_SIGSEGV;
+  const pt = k.pgtables;
+  pt.walk(mm.pgd, Math.floor(addr / 4096), true);
+  const pte = pt.leaf[pt.off]!;
+  if (pte === 0) return doAnonymousPage(k, vma, addr, write);
+  if (!ptePresent(pte)) {
+    if (isMigrationEntry(pte)) return migrationEntryWait(k, swpOffset(pte));
+    return VM_FAULT_SIGBUS;
+  }
+  if (write && !pteWrite(pte)) return doWpPage(k, vma, addr, pte);
+  return 0;
+}
+
+/**
+ * migration_entry_wait(): the folio the entry names is locked by its mover; sleep on the folio
+ * lock. In this model the access returns blocked and is retried once the lock is released.
+ */
+export function migrationEntryWait(k: Kernel, pfn: number): number {
+  faultState.waitPfn = k.mem.pageFolio(pfn);
+  return VM_FAULT_RETRY;
+}
+
+/** Whether a task blocked on waitPfn may retry: the folio lock was dropped. */
+export function migrationWaitDone(k: Kernel, waitPfn: number): boolean {
+  return !k.mem.testFlag(waitPfn, PG_locked);
+}
+
+/** do_anonymous_page() */
+function doAnonymousPage(k: Kernel, vma: VmArea, addr: number, write: boolean): number {
+  const pt = k.pgtables;
+  const mm = vma.mm;
+  if (!write) {
+    // The shared zero page, read-only and special: no refcount, no mapcount.
+    pt.leaf[pt.off] = pfnPte(k.alloc.zeroPfn, _PAGE_SPECIAL | _PAGE_ACCESSED);
+    return 0;
+  }
+  anonVmaPrepare(k, vma);
+  const nid = mm.homeNid;
+  const order = allocAnonFolioOrder(k, vma, addr);
+  let head = -1;
+  let base = addr;
+  if (order > 0) {
+    head = k.alloc.allocPages(GFP_TRANSHUGE_LIGHT | __GFP_ZERO, order, nid);
+    base = addr - (addr % (4096 << order));
+  }
+  let nr = 1 << order;
+  if (head < 0) {
+    head = k.alloc.allocPages(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0, nid);
+    base = addr - (addr % 4096);
+    nr = 1;
+  }
+  if (head < 0) return VM_FAULT_OOM;
+  const mem = k.mem;
+  mem.setFlag(head, PG_uptodate);
+  mem.refcount[head]! += nr - 1;
+  folioAddNewAnonRmap(k, head, vma, base, RMAP_EXCLUSIVE);
+  k.lru.folioAddLru(head);
+  const rw = vma.vmFlags & VM_WRITE ? _PAGE_RW : 0;
+  for (let i = 0; i < nr; i++) {
+    pt.walk(mm.pgd, base / 4096 + i, true);
+    const at = base + i * 4096;
+    pt.leaf[pt.off] = pfnPte(head + i, rw | (at === addr - (addr % 4096) ? _PAGE_ACCESSED | _PAGE_DIRTY : 0));
+  }
+  mm.rssAnon += nr;
+  return 0;
+}
+
+/**
+ * alloc_anon_folio()'s order choice: the vma's mTHP order, if the aligned range lies in the
+ * vma and none of its PTEs is populated yet.
+ */
+function allocAnonFolioOrder(k: Kernel, vma: VmArea, addr: number): number {
+  const order = vma.thpOrder;
+  if (order === 0) return 0;
+  const size = 4096 << order;
+  const base = addr - (addr % size);
+  if (base < vma.vmStart || base + size > vma.vmEnd) return 0;
+  const pt = k.pgtables;
+  for (let i = 0; i < 1 << order; i++) {
+    if (pt.walk(vma.mm.pgd, base / 4096 + i, false) && pt.leaf[pt.off] !== 0) return 0;
+  }
+  return order;
+}
+
+/** do_wp_page(): a write hit a read-only PTE. */
+function doWpPage(k: Kernel, vma: VmArea, addr: number, pte: number): number {
+  const pt = k.pgtables;
+  const mem = k.mem;
+  const leaf = pt.leaf;
+  const off = pt.off;
+  if (pteSpecial(pte)) return wpPageCopy(k, vma, addr, -1);
+  const page = ptePfn(pte);
+  const head = mem.pageFolio(page);
+  if (mem.testFlag(page, PG_anon_exclusive) || wpCanReuseAnonFolio(k, head, vma)) {
+    mem.setFlag(page, PG_anon_exclusive);
+    leaf[off] = pte | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED;
+    return 0;
+  }
+  return wpPageCopy(k, vma, addr, page);
+}
+
+/** wp_can_reuse_anon_folio() (v6.12: small folios only) */
+function wpCanReuseAnonFolio(k: Kernel, head: number, vma: VmArea): boolean {
+  const mem = k.mem;
+  if (mem.order[head] !== 0) return false;
+  if (mem.folioTestKsm(head) || mem.refcount[head]! > 3) return false;
+  if (!mem.testFlag(head, PG_lru)) return false;
+  if (mem.refcount[head]! > 1 + (mem.folioTestSwapcache(head) ? 1 : 0)) return false;
+  if (mem.testFlag(head, PG_locked)) return false;
+  if (mem.refcount[head] !== 1) return false;
+  folioMoveAnonRmap(k, head, vma);
+  return true;
+}
+
+/** wp_page_copy(): COW into a new exclusive folio; `old` is the page copied, or -1 for zero. */
+function wpPageCopy(k: Kernel, vma: VmArea, addr: number, old: number): number {
+  const mm = vma.mm;
+  const nid = mm.homeNid;
+  anonVmaPrepare(k, vma);
+  const gfp = old < 0 ? GFP_HIGHUSER_MOVABLE | __GFP_ZERO : GFP_HIGHUSER_MOVABLE;
+  const page = k.alloc.allocPages(gfp, 0, nid);
+  if (page < 0) return VM_FAULT_OOM;
+  if (old >= 0) k.content.copyPages(page, old, 1);
+  const mem = k.mem;
+  mem.setFlag(page, PG_uptodate);
+  const base = addr - (addr % 4096);
+  folioAddNewAnonRmap(k, page, vma, base, RMAP_EXCLUSIVE);
+  k.lru.folioAddLru(page);
+  const pt = k.pgtables;
+  pt.walk(mm.pgd, base / 4096, true);
+  pt.leaf[pt.off] = pfnPte(page, _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
+  k.tlb.shootdowns++;
+  if (old >= 0) {
+    folioRemoveRmapPte(k, old);
+    folioPut(k, mem.pageFolio(old));
+  } else {
+    mm.rssAnon++;
+  }
+  return 0;
+}

@@ -1,0 +1,242 @@
+/**
+ * Reverse mapping for anonymous memory: mm/rmap.c. A folio's mapping is its anon_vma (tagged
+ * PAGE_MAPPING_ANON) and its index is the linear page index; the rmap walk visits every vma
+ * chained to that anon_vma and computes the address from the index. No per-PTE back pointer.
+ *
+ * Also here: try_to_migrate() (install migration entries), remove_migration_ptes() (mm/migrate.c,
+ * put present PTEs back) and try_to_unmap_flush() (the deferred TLB flush).
+ */
+import { KernelBug } from "../kernel/bug.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { PAGE_MAPPING_ANON } from "./mem-map.js";
+import type { AnonVma, VmArea } from "./mm-types.js";
+import { PG_anon_exclusive, PG_dirty } from "./page-flags.js";
+import {
+  SWP_MIGRATION_READ,
+  SWP_MIGRATION_READ_EXCLUSIVE,
+  SWP_MIGRATION_WRITE,
+  _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+  _PAGE_RW,
+  isMigrationEntry,
+  isMigrationEntryDirty,
+  isMigrationEntryYoung,
+  isReadableMigrationEntry,
+  isWritableMigrationEntry,
+  makeMigrationEntry,
+  pfnPte,
+  ptePfn,
+  ptePresent,
+  pteDirty,
+  pteWrite,
+  pteYoung,
+  swpOffset,
+} from "./pgtable.js";
+import { folioGet, folioPut } from "./swap.js";
+import { NR_ANON_MAPPED } from "./vmstat.js";
+
+/** rmap_flags */
+export const RMAP_NONE = 0;
+export const RMAP_EXCLUSIVE = 1;
+/** ttu_flags */
+export const TTU_BATCH_FLUSH = 0x40;
+
+/** anon_vma_prepare(): give the vma an anon_vma before its first anon folio. */
+export function anonVmaPrepare(k: Kernel, vma: VmArea): AnonVma {
+  if (vma.anonVma) return vma.anonVma;
+  const av = k.newAnonVma(null, null);
+  vma.anonVma = av;
+  vma.anonVmaChain.push(av);
+  av.vmas.push(vma);
+  return av;
+}
+
+/**
+ * anon_vma_fork(): chain the child vma into every anon_vma of the parent vma (anon_vma_clone),
+ * then give it an anon_vma of its own for the folios it will COW.
+ */
+export function anonVmaFork(k: Kernel, vma: VmArea, pvma: VmArea): void {
+  if (!pvma.anonVma) return;
+  anonVmaClone(vma, pvma);
+  const av = k.newAnonVma(pvma.anonVma.root, pvma.anonVma);
+  vma.anonVma = av;
+  vma.anonVmaChain.unshift(av);
+  av.vmas.push(vma);
+}
+
+/** anon_vma_clone(): the new vma (a split piece or a fork child) joins src's anon_vmas. */
+export function anonVmaClone(dst: VmArea, src: VmArea): void {
+  dst.anonVma = src.anonVma;
+  for (const av of src.anonVmaChain) {
+    dst.anonVmaChain.push(av);
+    av.vmas.push(dst);
+  }
+}
+
+/** unlink_anon_vmas(): the vma goes away; an anon_vma with no vma and no pin is freed. */
+export function unlinkAnonVmas(k: Kernel, vma: VmArea): void {
+  for (const av of vma.anonVmaChain) {
+    const i = av.vmas.indexOf(vma);
+    if (i >= 0) av.vmas.splice(i, 1);
+    if (av.vmas.length === 0) putAnonVma(k, av);
+  }
+  vma.anonVmaChain = [];
+  vma.anonVma = null;
+}
+
+/** The anon_vma a folio's mapping names, or null. */
+export function folioAnonVma(k: Kernel, head: number): AnonVma | null {
+  const m = k.mem.mapping[head]!;
+  if ((m & 3) !== PAGE_MAPPING_ANON) return null;
+  return k.anonVmas[m >> 2] ?? null;
+}
+
+/** folio_get_anon_vma(): pin the anon_vma across an unmap/remap. */
+export function folioGetAnonVma(k: Kernel, head: number): AnonVma | null {
+  const av = folioAnonVma(k, head);
+  if (av) av.refcount++;
+  return av;
+}
+
+/** put_anon_vma(): drop a pin; the anon_vma is freed once nothing uses it. */
+export function putAnonVma(k: Kernel, av: AnonVma): void {
+  av.refcount--;
+  if (av.refcount <= 0 && av.vmas.length === 0) k.anonVmas[av.id] = undefined;
+}
+
+/**
+ * folio_add_new_anon_rmap(): a folio just allocated for vma at addr. Every page gets mapcount 1
+ * and, with RMAP_EXCLUSIVE, PG_anon_exclusive.
+ */
+export function folioAddNewAnonRmap(k: Kernel, head: number, vma: VmArea, addr: number, flags: number): void {
+  const mem = k.mem;
+  const av = vma.anonVma;
+  if (!av) throw new KernelBug("folio_add_new_anon_rmap: vma has no anon_vma");
+  const nr = mem.folioNrPages(head);
+  mem.mapping[head] = (av.id << 2) | PAGE_MAPPING_ANON;
+  mem.index[head] = vma.linearPageIndex(addr);
+  for (let i = 0; i < nr; i++) {
+    mem.mapcount[head + i] = 1;
+    if (flags & RMAP_EXCLUSIVE) mem.setFlag(head + i, PG_anon_exclusive);
+  }
+  k.vmstat.modNode(k.folioNid(head), NR_ANON_MAPPED, nr);
+}
+
+/** folio_add_anon_rmap_pte(): one more PTE maps `page`. */
+export function folioAddAnonRmapPte(k: Kernel, page: number, flags: number): void {
+  const mem = k.mem;
+  if (mem.mapcount[page]!++ === 0) k.vmstat.modNode(k.folioNid(page), NR_ANON_MAPPED, 1);
+  if (flags & RMAP_EXCLUSIVE) mem.setFlag(page, PG_anon_exclusive);
+}
+
+/** folio_remove_rmap_pte(): one PTE of `page` is gone. */
+export function folioRemoveRmapPte(k: Kernel, page: number): void {
+  const mem = k.mem;
+  const left = --mem.mapcount[page]!;
+  if (left < 0) throw new KernelBug(`folio_remove_rmap_pte: pfn ${page} mapcount went negative`);
+  if (left === 0) k.vmstat.modNode(k.folioNid(page), NR_ANON_MAPPED, -1);
+}
+
+/** folio_move_anon_rmap(): an exclusively owned folio moves to the vma's own anon_vma. */
+export function folioMoveAnonRmap(k: Kernel, head: number, vma: VmArea): void {
+  if (!vma.anonVma) throw new KernelBug("folio_move_anon_rmap: vma has no anon_vma");
+  k.mem.mapping[head] = (vma.anonVma.id << 2) | PAGE_MAPPING_ANON;
+}
+
+/**
+ * rmap_walk_anon(): visit each (vma, page i of the folio, address) where page i may be mapped.
+ * The visitor reads the PTE through k.pgtables (walk already done) and returns false to stop.
+ */
+export function rmapWalkAnon(
+  k: Kernel,
+  head: number,
+  visit: (vma: VmArea, i: number, addr: number) => boolean,
+): boolean {
+  const av = folioAnonVma(k, head);
+  if (!av) return true;
+  const mem = k.mem;
+  const pgoff = mem.index[head]!;
+  const nr = mem.folioNrPages(head);
+  const pt = k.pgtables;
+  for (const vma of av.vmas) {
+    for (let i = 0; i < nr; i++) {
+      const addr = vma.address(pgoff + i);
+      if (addr < 0) continue;
+      if (!pt.walk(vma.mm.pgd, addr / 4096, false)) continue;
+      if (!visit(vma, i, addr)) return false;
+    }
+  }
+  return true;
+}
+
+/** rmap_walk(): anon folios through their anon_vma; other kinds through their backend. */
+export function rmapWalk(k: Kernel, head: number, visit: (vma: VmArea, i: number, addr: number) => boolean): boolean {
+  if ((k.mem.mapping[head]! & 3) === PAGE_MAPPING_ANON) return rmapWalkAnon(k, head, visit);
+  const backend = k.backends.forFolio(k, head);
+  if (backend?.rmapWalk) return backend.rmapWalk(k, head, visit);
+  return true;
+}
+
+/**
+ * try_to_migrate(): replace every PTE that maps the folio with a migration entry. A writable
+ * PTE gives a writable entry; PG_anon_exclusive moves into a readable-exclusive entry (and is
+ * cleared on the page); A/D bits ride in the entry. Each PTE's mapcount and reference go.
+ * An exclusive page that is pinned (folio_try_share_anon_rmap_pte fails) stays mapped, and the
+ * walk stops: the caller sees folio_mapped() and backs off.
+ */
+export function tryToMigrate(k: Kernel, head: number, flags: number): void {
+  const mem = k.mem;
+  const pt = k.pgtables;
+  const anon = mem.folioTestAnon(head);
+  rmapWalk(k, head, (vma, i, _addr) => {
+    const pte = pt.leaf[pt.off]!;
+    const page = head + i;
+    if (!ptePresent(pte) || ptePfn(pte) !== page) return true;
+    const exclusive = anon && mem.testFlag(page, PG_anon_exclusive);
+    if (exclusive && mem.pincount[head]! > 0) return false;
+    // ptep_clear_flush(), or ptep_get_and_clear() with a deferred flush under TTU_BATCH_FLUSH.
+    if (flags & TTU_BATCH_FLUSH) k.tlb.flushRequired = true;
+    else k.tlb.shootdowns++;
+    if (pteDirty(pte)) mem.setFlag(head, PG_dirty);
+    const type = pteWrite(pte) ? SWP_MIGRATION_WRITE : exclusive ? SWP_MIGRATION_READ_EXCLUSIVE : SWP_MIGRATION_READ;
+    if (exclusive) mem.clearFlag(page, PG_anon_exclusive);
+    pt.leaf[pt.off] = makeMigrationEntry(page, type, pteYoung(pte), pteDirty(pte));
+    folioRemoveRmapPte(k, page);
+    if (anon) vma.mm.rssAnon--;
+    folioPut(k, head);
+    return true;
+  });
+}
+
+/** try_to_unmap_flush(): issue the TLB flush owed by batched unmaps. */
+export function tryToUnmapFlush(k: Kernel): void {
+  if (!k.tlb.flushRequired) return;
+  k.tlb.flushRequired = false;
+  k.tlb.shootdowns++;
+}
+
+/**
+ * remove_migration_ptes(src, dst): walk dst's rmap (dst carries the mapping and index the
+ * data had) and turn every migration entry that points at a page of src into a present PTE for
+ * the same page of dst. Exclusive and writable entries come back exclusive.
+ */
+export function removeMigrationPtes(k: Kernel, src: number, dst: number): void {
+  const mem = k.mem;
+  const pt = k.pgtables;
+  const anon = mem.folioTestAnon(dst);
+  rmapWalk(k, dst, (vma, i, _addr) => {
+    const pte = pt.leaf[pt.off]!;
+    if (!isMigrationEntry(pte) || swpOffset(pte) !== src + i) return true;
+    const page = dst + i;
+    folioGet(k, dst);
+    let bits = 0;
+    if (isMigrationEntryYoung(pte)) bits |= _PAGE_ACCESSED;
+    if (mem.testFlag(dst, PG_dirty) && isMigrationEntryDirty(pte)) bits |= _PAGE_DIRTY;
+    if (isWritableMigrationEntry(pte)) bits |= _PAGE_RW;
+    if (!anon) throw new KernelBug("remove_migration_ptes: only anonymous folios are mapped in this model");
+    folioAddAnonRmapPte(k, page, isReadableMigrationEntry(pte) ? RMAP_NONE : RMAP_EXCLUSIVE);
+    vma.mm.rssAnon++;
+    pt.leaf[pt.off] = pfnPte(page, bits);
+    return true;
+  });
+}

@@ -1,0 +1,172 @@
+/**
+ * vmstat: node_stat_item, zone_stat_item and vm_event_item of include/linux/mmzone.h and
+ * include/linux/vm_event_item.h, with the names /proc/vmstat prints (mm/vmstat.c
+ * vmstat_text). Counters are flat Float64Arrays indexed [node][item], [zone][item], [item].
+ *
+ * The `pgexchange_*` events are foliox's own: Linux has no folio exchange. They are listed in
+ * FOLIOX_OWN_COUNTERS so that every report can mark them.
+ */
+export const NODE_STAT_NAMES = [
+  "nr_inactive_anon",
+  "nr_active_anon",
+  "nr_inactive_file",
+  "nr_active_file",
+  "nr_unevictable",
+  "nr_isolated_anon",
+  "nr_isolated_file",
+  "nr_anon_pages",
+  "nr_mapped",
+  "nr_file_pages",
+  "nr_dirty",
+  "nr_writeback",
+  "nr_shmem",
+  "nr_anon_transparent_hugepages",
+  "nr_swapcached",
+  "pgpromote_success",
+  "pgpromote_candidate",
+  "pgdemote_kswapd",
+  "pgdemote_direct",
+  "pgdemote_khugepaged",
+] as const;
+export type NodeStatName = (typeof NODE_STAT_NAMES)[number];
+
+export const NR_INACTIVE_ANON = 0;
+export const NR_ACTIVE_ANON = 1;
+export const NR_INACTIVE_FILE = 2;
+export const NR_ACTIVE_FILE = 3;
+export const NR_UNEVICTABLE = 4;
+export const NR_ISOLATED_ANON = 5;
+export const NR_ISOLATED_FILE = 6;
+/** NR_ANON_MAPPED ("nr_anon_pages"): anon pages with at least one mapping. */
+export const NR_ANON_MAPPED = 7;
+export const NR_FILE_MAPPED = 8;
+export const NR_FILE_PAGES = 9;
+export const NR_FILE_DIRTY = 10;
+export const NR_WRITEBACK = 11;
+export const NR_SHMEM = 12;
+export const NR_ANON_THPS = 13;
+export const NR_SWAPCACHE = 14;
+export const PGPROMOTE_SUCCESS = 15;
+export const PGPROMOTE_CANDIDATE = 16;
+export const PGDEMOTE_KSWAPD = 17;
+export const PGDEMOTE_DIRECT = 18;
+export const PGDEMOTE_KHUGEPAGED = 19;
+export const NR_VM_NODE_STAT_ITEMS = NODE_STAT_NAMES.length;
+
+export const ZONE_STAT_NAMES = ["nr_free_pages", "nr_zone_write_pending"] as const;
+export const NR_FREE_PAGES = 0;
+export const NR_ZONE_WRITE_PENDING = 1;
+export const NR_VM_ZONE_STAT_ITEMS = ZONE_STAT_NAMES.length;
+
+export const EVENT_NAMES = [
+  "pgalloc_normal",
+  "pgalloc_movable",
+  "pgfree",
+  "pgfault",
+  "allocstall_normal",
+  "pgmigrate_success",
+  "pgmigrate_fail",
+  "thp_migration_success",
+  "thp_migration_fail",
+  "thp_migration_split",
+  "numa_pages_migrated",
+  "thp_split_page",
+  "cow_ksm",
+  "pgexchange_success",
+  "pgexchange_fail",
+  "pgexchange_fail_eagain",
+  "pgexchange_fail_ebusy",
+  "pgexchange_fail_enoent",
+  "pgexchange_fail_einval",
+  "pgexchange_fail_eopnotsupp",
+  "pgexchange_fail_eperm",
+  "pgexchange_fail_other",
+] as const;
+export type EventName = (typeof EVENT_NAMES)[number];
+export const PGALLOC_NORMAL = 0;
+export const PGALLOC_MOVABLE = 1;
+export const PGFREE = 2;
+export const PGFAULT = 3;
+export const ALLOCSTALL_NORMAL = 4;
+export const PGMIGRATE_SUCCESS = 5;
+export const PGMIGRATE_FAIL = 6;
+export const THP_MIGRATION_SUCCESS = 7;
+export const THP_MIGRATION_FAIL = 8;
+export const THP_MIGRATION_SPLIT = 9;
+export const NUMA_PAGE_MIGRATE = 10;
+export const THP_SPLIT_PAGE = 11;
+export const COW_KSM = 12;
+export const PGEXCHANGE_SUCCESS = 13;
+export const PGEXCHANGE_FAIL = 14;
+export const PGEXCHANGE_FAIL_EAGAIN = 15;
+export const PGEXCHANGE_FAIL_EBUSY = 16;
+export const PGEXCHANGE_FAIL_ENOENT = 17;
+export const PGEXCHANGE_FAIL_EINVAL = 18;
+export const PGEXCHANGE_FAIL_EOPNOTSUPP = 19;
+export const PGEXCHANGE_FAIL_EPERM = 20;
+export const PGEXCHANGE_FAIL_OTHER = 21;
+export const NR_VM_EVENT_ITEMS = EVENT_NAMES.length;
+
+/** Counters that Linux does not have; reports mark them as foliox's own. */
+export const FOLIOX_OWN_COUNTERS: readonly string[] = EVENT_NAMES.filter((n) => n.startsWith("pgexchange_"));
+
+export class VmStat {
+  readonly node: Float64Array;
+  readonly zone: Float64Array;
+  readonly events: Float64Array;
+
+  constructor(
+    readonly nrNodes: number,
+    readonly nrZones: number,
+  ) {
+    this.node = new Float64Array(nrNodes * NR_VM_NODE_STAT_ITEMS);
+    this.zone = new Float64Array(nrZones * NR_VM_ZONE_STAT_ITEMS);
+    this.events = new Float64Array(NR_VM_EVENT_ITEMS);
+  }
+
+  /** mod_node_page_state */
+  modNode(nid: number, item: number, delta: number): void {
+    this.node[nid * NR_VM_NODE_STAT_ITEMS + item]! += delta;
+  }
+  nodePage(nid: number, item: number): number {
+    return this.node[nid * NR_VM_NODE_STAT_ITEMS + item]!;
+  }
+  /** mod_zone_page_state */
+  modZone(zoneIdx: number, item: number, delta: number): void {
+    this.zone[zoneIdx * NR_VM_ZONE_STAT_ITEMS + item]! += delta;
+  }
+  zonePage(zoneIdx: number, item: number): number {
+    return this.zone[zoneIdx * NR_VM_ZONE_STAT_ITEMS + item]!;
+  }
+  /** count_vm_events */
+  countEvents(item: number, n: number): void {
+    this.events[item]! += n;
+  }
+  event(item: number): number {
+    return this.events[item]!;
+  }
+
+  /** /proc/vmstat: zone stats, then node stats summed over nodes, then events. */
+  procVmstat(): Record<string, number> {
+    const out: Record<string, number> = {};
+    ZONE_STAT_NAMES.forEach((name, item) => {
+      let sum = 0;
+      for (let z = 0; z < this.nrZones; z++) sum += this.zonePage(z, item);
+      out[name] = sum;
+    });
+    NODE_STAT_NAMES.forEach((name, item) => {
+      let sum = 0;
+      for (let n = 0; n < this.nrNodes; n++) sum += this.nodePage(n, item);
+      out[name] = sum;
+    });
+    EVENT_NAMES.forEach((name, item) => (out[name] = this.events[item]!));
+    return out;
+  }
+
+  /** /sys/devices/system/node/nodeN/vmstat (node stats only). */
+  nodeVmstat(nid: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    NODE_STAT_NAMES.forEach((name, item) => (out[name] = this.nodePage(nid, item)));
+    return out;
+  }
+}
