@@ -21,8 +21,8 @@ export const EXCHANGE_WOULD_BLOCK = 1;
  */
 export function folioExchangeSupported(k: Kernel, head: number, mode: MigrateMode): number {
   const mem = k.mem;
-  if (mem.refcount[head] === 1 && mem.folioMapcount(head) === 0 && mem.mapping[head] === 0) {
-    // Freed under us: only our isolation reference is left.
+  if (mem.refcount[head] === 1) {
+    // Freed under us: only our isolation reference is left (it was unmapped everywhere).
     return -ENOENT;
   }
   if (mem.testFlag(head, PG_writeback)) {

@@ -28,7 +28,7 @@ import { EAGAIN, EBUSY, EINVAL, errnoKey } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { MIGRATE_ASYNC, MIGRATE_SYNC, type MigrateMode } from "../migrate/migrate-mode.js";
 import type { AnonVma } from "../mm/mm-types.js";
-import { PG_locked, PG_uptodate } from "../mm/page-flags.js";
+import { PG_locked } from "../mm/page-flags.js";
 import { TTU_BATCH_FLUSH, folioGetAnonVma, putAnonVma, removeMigrationPtes, tryToMigrate, tryToUnmapFlush } from "../mm/rmap.js";
 import { folioPut } from "../mm/swap.js";
 import {
@@ -222,9 +222,8 @@ export class ExchangeOp {
         side.locked = true;
         continue;
       }
-      // Contended. ASYNC never sleeps; a batch holding other locks only trylocks.
+      // Contended. ASYNC never sleeps; a batch holding other locks only trylocks; SYNC sleeps.
       if (this.mode === MIGRATE_ASYNC || this.batched) return this.fail(point, -EAGAIN);
-      if (!mem.testFlag(side.head, PG_uptodate) && this.mode !== MIGRATE_SYNC) return this.fail(point, -EAGAIN);
       return EXCHANGE_WOULD_BLOCK;
     }
     this.trace("folio_exchange_lock", 0);

@@ -7,7 +7,7 @@
  */
 import { GFP_HIGHUSER_MOVABLE } from "../mm/gfp.js";
 import { doMunmap, insertVma } from "../mm/mmap.js";
-import { MmStruct, Task, VmArea, type Cred } from "../mm/mm-types.js";
+import { MmStruct, Task, VM_SHARED, VmArea, type Cred } from "../mm/mm-types.js";
 import { PG_anon_exclusive, PG_uptodate } from "../mm/page-flags.js";
 import {
   SWP_MIGRATION_READ,
@@ -93,7 +93,7 @@ function copyPageRange(k: Kernel, dst: VmArea, src: VmArea): number {
       childPte = pte;
       dst.mm.rssAnon++;
     } else if (pteSpecial(pte)) {
-      childPte = pte;
+      childPte = pte & ~_PAGE_ACCESSED; // __copy_present_ptes(): pte_mkold()
     } else {
       const page = ptePfn(pte);
       const head = mem.pageFolio(page);
@@ -113,7 +113,9 @@ function copyPageRange(k: Kernel, dst: VmArea, src: VmArea): number {
         folioAddAnonRmapPte(k, page, 0);
         pte &= ~_PAGE_RW;
         srcLeaf[srcOff] = pte;
-        childPte = pte & ~_PAGE_DIRTY;
+        // __copy_present_ptes(): the child's PTE is old; only a shared mapping is made clean
+        childPte = pte & ~_PAGE_ACCESSED;
+        if (src.vmFlags & VM_SHARED) childPte &= ~_PAGE_DIRTY;
         k.tlb.shootdowns++;
       }
       dst.mm.rssAnon++;

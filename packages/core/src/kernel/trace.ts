@@ -15,6 +15,8 @@ export interface TraceEvents {
       thpSucceeded: number;
       thpFailed: number;
       thpSplit: number;
+      /** nr_split (v6.10+): large folios of any order split before migrating */
+      split?: number;
       mode: string;
       reason: string;
     },

@@ -2,7 +2,7 @@
  * mmap/munmap of anonymous private memory: mm/mmap.c and mm/vma.c (get_unmapped_area top-down,
  * __split_vma, do_vmi_munmap -> unmap_region -> zap_pte_range + free_pgtables).
  */
-import { EINVAL, ENOMEM } from "../kernel/errno.js";
+import { EEXIST, EINVAL, ENOMEM } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { MAX_PAGE_ORDER } from "./mem-map.js";
 import { VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, VmArea, type MmStruct } from "./mm-types.js";
@@ -36,10 +36,18 @@ export function doMmap(k: Kernel, mm: MmStruct, len: number, opts: MmapOptions =
   if (opts.addr !== undefined) {
     addr = opts.addr;
     if (addr % 4096 !== 0 || addr < 0x10000) return -EINVAL;
-    for (const v of mm.vmas) if (v.vmStart < addr + len && addr < v.vmEnd) return -ENOMEM;
+    // MAP_FIXED_NOREPLACE: find_vma_intersection() -> -EEXIST
+    for (const v of mm.vmas) if (v.vmStart < addr + len && addr < v.vmEnd) return -EEXIST;
   } else {
-    const lowest = mm.vmas.reduce((lo, v) => Math.min(lo, v.vmStart), mm.mmapBase);
-    addr = Math.floor((lowest - len) / align) * align;
+    // vm_unmapped_area() top-down: the highest aligned gap below mmap_base that fits
+    let hi = mm.mmapBase;
+    addr = Math.floor((hi - len) / align) * align;
+    for (let i = mm.vmas.length - 1; i >= 0; i--) {
+      const v = mm.vmas[i]!;
+      if (v.vmEnd <= addr) break;
+      hi = Math.min(hi, v.vmStart);
+      addr = Math.floor((hi - len) / align) * align;
+    }
     if (addr < 0x10000) return -ENOMEM;
   }
   let flags = VM_MAYREAD | VM_MAYWRITE;
@@ -103,8 +111,10 @@ export function zapVma(k: Kernel, vma: VmArea): void {
       folioRemoveRmapPte(k, page);
       mm.rssAnon--;
       folioPut(k, mem.pageFolio(page));
-    } else if (!ptePresent(pte) && !isMigrationEntry(pte)) {
-      throw new Error("zap_pte_range: swap entries need a swap device");
+    } else if (!ptePresent(pte)) {
+      if (!isMigrationEntry(pte)) throw new Error("zap_pte_range: swap entries need a swap device");
+      // zap_nonpresent_ptes(): a migration entry still counts in rss
+      mm.rssAnon--;
     }
   }
   k.tlb.shootdowns++;

@@ -201,8 +201,8 @@ export function tryToMigrate(k: Kernel, head: number, flags: number): void {
     const type = pteWrite(pte) ? SWP_MIGRATION_WRITE : exclusive ? SWP_MIGRATION_READ_EXCLUSIVE : SWP_MIGRATION_READ;
     if (exclusive) mem.clearFlag(page, PG_anon_exclusive);
     pt.leaf[pt.off] = makeMigrationEntry(page, type, pteYoung(pte), pteDirty(pte));
+    // MM_ANONPAGES is left alone: the migration entry still counts in rss (as in the kernel)
     folioRemoveRmapPte(k, page);
-    if (anon) vma.mm.rssAnon--;
     folioPut(k, head);
     return true;
   });
@@ -235,7 +235,6 @@ export function removeMigrationPtes(k: Kernel, src: number, dst: number): void {
     if (isWritableMigrationEntry(pte)) bits |= _PAGE_RW;
     if (!anon) throw new KernelBug("remove_migration_ptes: only anonymous folios are mapped in this model");
     folioAddAnonRmapPte(k, page, isReadableMigrationEntry(pte) ? RMAP_NONE : RMAP_EXCLUSIVE);
-    vma.mm.rssAnon++;
     pt.leaf[pt.off] = pfnPte(page, bits);
     return true;
   });

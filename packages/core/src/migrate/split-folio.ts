@@ -1,0 +1,180 @@
+/**
+ * Splitting an isolated anonymous large folio into order-0 folios, as migration does when it
+ * cannot get a large destination: try_split_folio() (mm/migrate.c, v6.12) and
+ * split_folio_to_list() -> split_huge_page_to_list_to_order(…, 0) -> __split_huge_page() ->
+ * __split_huge_page_tail(), lru_add_split_folio(), remap_page() (mm/huge_memory.c, v6.12).
+ *
+ * The folio is locked and isolated (off the LRU, holding the caller's reference). It is unmapped
+ * with migration entries, its refcount is frozen at 1, every tail becomes a folio of its own
+ * (flags, mapping, index, memcg and last_cpupid from the head; a reference of its own plus an
+ * isolation reference, and onto `list`), and the entries are turned back into PTEs of each new
+ * folio. Since v6.12 a subpage that holds only zeroes is remapped to the shared zero page
+ * instead (RMP_USE_SHARED_ZEROPAGE). Afterwards each piece holds its isolation reference plus
+ * one per PTE, exactly as if it had been isolated on its own; NR_ISOLATED_* is unchanged.
+ *
+ * Left out: file and shmem folios (their page-cache slots), the swap cache, splitting to a
+ * non-zero order, the deferred-split queue and partially-mapped accounting, mTHP split counters.
+ */
+import { EAGAIN, EBUSY, EINVAL } from "../kernel/errno.js";
+import type { Kernel } from "../kernel/kernel.js";
+import type { FolioList } from "../mm/list.js";
+import { HPAGE_PMD_ORDER } from "../mm/mem-map.js";
+import { VM_LOCKED } from "../mm/mm-types.js";
+import {
+  PG_active,
+  PG_dirty,
+  PG_head,
+  PG_hwpoison,
+  PG_locked,
+  PG_mlocked,
+  PG_referenced,
+  PG_swapbacked,
+  PG_swapcache,
+  PG_unevictable,
+  PG_uptodate,
+  PG_workingset,
+} from "../mm/page-flags.js";
+import { _PAGE_SPECIAL, isMigrationEntry, pfnPte, swpOffset } from "../mm/pgtable.js";
+import { TTU_BATCH_FLUSH, folioGetAnonVma, putAnonVma, removeMigrationPtes, rmapWalk, tryToMigrate, tryToUnmapFlush } from "../mm/rmap.js";
+import { folioPut } from "../mm/swap.js";
+import { THP_SPLIT_PAGE } from "../mm/vmstat.js";
+import type { MigrateMode } from "./migrate-mode.js";
+
+/** TTU_SPLIT_HUGE_PMD | TTU_SYNC: no PMD mappings in this model, so only the flush batching counts. */
+const TTU_SPLIT = TTU_BATCH_FLUSH;
+
+/** The head flags a tail inherits in __split_huge_page_tail() (PG_locked included). */
+const SPLIT_TAIL_FLAGS =
+  (1 << PG_referenced) |
+  (1 << PG_swapbacked) |
+  (1 << PG_swapcache) |
+  (1 << PG_mlocked) |
+  (1 << PG_uptodate) |
+  (1 << PG_active) |
+  (1 << PG_workingset) |
+  (1 << PG_locked) |
+  (1 << PG_unevictable) |
+  (1 << PG_dirty);
+
+/**
+ * try_split_folio() (v6.12): lock (ASYNC only tries; a sleeping lock would wait for the holder,
+ * which in this synchronous model gives -EAGAIN), split onto `splitFolios`, unlock, and move the
+ * head piece to the end of `splitFolios` too.
+ */
+export function trySplitFolio(k: Kernel, folio: number, splitFolios: FolioList, mode: MigrateMode): number {
+  const mem = k.mem;
+  if (mem.testSetFlag(folio, PG_locked)) {
+    void mode; // MIGRATE_ASYNC: folio_trylock() failed; other modes: folio_lock() would sleep.
+    return -EAGAIN;
+  }
+  const rc = splitFolioToList(k, folio, splitFolios);
+  mem.clearFlag(folio, PG_locked);
+  if (!rc) splitFolios.moveTail(folio);
+  return rc;
+}
+
+/**
+ * split_folio_to_list(): split a locked anonymous large folio into order-0 folios, tails onto
+ * `list` (the folio is isolated, so lru_add_split_folio() lists them instead of adding them to
+ * the LRU). 0, -EBUSY (no anon_vma, or not anonymous), -EAGAIN (extra references), -EINVAL
+ * (already order 0).
+ */
+export function splitFolioToList(k: Kernel, head: number, list: FolioList): number {
+  const mem = k.mem;
+  const order = mem.order[head]!;
+  if (order === 0) return -EINVAL;
+  if (!mem.folioTestAnon(head) || mem.folioTestKsm(head)) return -EBUSY;
+  const nr = 1 << order;
+  const anonVma = folioGetAnonVma(k, head);
+  if (!anonVma) return -EBUSY;
+
+  // can_split_folio(folio, 1, &extra_pins): only the caller's pin besides the mappings.
+  const extraPins = mem.folioTestSwapcache(head) ? nr : 0;
+  if (mem.folioMapcount(head) !== mem.refcount[head]! - extraPins - 1) {
+    putAnonVma(k, anonVma);
+    return -EAGAIN;
+  }
+
+  // unmap_folio()
+  tryToMigrate(k, head, TTU_SPLIT);
+  tryToUnmapFlush(k);
+
+  // folio_ref_freeze(folio, 1 + extra_pins)
+  if (mem.refcount[head] !== 1 + extraPins) {
+    remapPage(k, head, nr, false);
+    putAnonVma(k, anonVma);
+    return -EAGAIN;
+  }
+
+  splitHugePage(k, head, nr, list);
+  if (order >= HPAGE_PMD_ORDER) k.vmstat.countEvents(THP_SPLIT_PAGE, 1);
+  putAnonVma(k, anonVma);
+  return 0;
+}
+
+/** __split_huge_page() for an anonymous, isolated, unmapped, frozen folio. */
+function splitHugePage(k: Kernel, head: number, nr: number, list: FolioList): void {
+  const mem = k.mem;
+  const headFlags = mem.flags[head]!;
+  const swapcache = mem.folioTestSwapcache(head);
+  for (let i = 1; i < nr; i++) {
+    const t = head + i;
+    // __split_huge_page_tail(): PG_anon_exclusive of a mapped subpage rides in its migration
+    // entry; on an unmapped one it is dropped with the rest of the tail's own bits.
+    mem.flags[t] = (mem.flags[t]! & (1 << PG_hwpoison)) | (headFlags & SPLIT_TAIL_FLAGS);
+    mem.mapping[t] = mem.mapping[head]!;
+    mem.index[t] = mem.index[head]! + i;
+    mem.private[t] = 0;
+    mem.lastCpupid[t] = mem.lastCpupid[head]!;
+    mem.memcg[t] = mem.memcg[head]!; // split_page_memcg()
+    mem.pincount[t] = 0;
+    mem.order[t] = 0;
+    // page_ref_unfreeze(page_tail, 1 + swapcache)
+    mem.refcount[t] = 1 + (swapcache ? 1 : 0);
+    // lru_add_split_folio(): the folio is isolated, so the tail gets a reference and the list.
+    mem.refcount[t]!++;
+    list.addTail(t);
+  }
+  mem.order[head] = 0;
+  mem.clearFlag(head, PG_head);
+  // folio_ref_unfreeze(folio, 1 + extra pins): anon, not swap cache -> 1.
+  mem.refcount[head] = 1 + (swapcache ? 1 : 0);
+
+  remapPage(k, head, nr, true);
+
+  for (let i = 1; i < nr; i++) {
+    const t = head + i;
+    mem.clearFlag(t, PG_locked);
+    // free_page_and_swap_cache(): drop the unfreeze reference; the isolation one stays.
+    folioPut(k, t);
+  }
+}
+
+/**
+ * remap_page(): turn the migration entries back into PTEs, folio by folio (after a split each
+ * page is its own folio). With RMP_USE_SHARED_ZEROPAGE an all-zero subpage of a folio that is
+ * not mlocked is mapped to the shared zero page instead (try_to_map_unused_to_zeropage()).
+ */
+function remapPage(k: Kernel, head: number, nr: number, useSharedZeropage: boolean): void {
+  const mem = k.mem;
+  if (!useSharedZeropage) {
+    removeMigrationPtes(k, head, head);
+    return;
+  }
+  const pt = k.pgtables;
+  const zeroPfn = k.alloc.zeroPfn;
+  for (let i = 0; i < nr; i++) {
+    const page = head + i;
+    if (mem.content[page] === 0 && !mem.testFlag(page, PG_mlocked)) {
+      rmapWalk(k, page, (vma, _j, _addr) => {
+        const pte = pt.leaf[pt.off]!;
+        if (!isMigrationEntry(pte) || swpOffset(pte) !== page) return true;
+        if (vma.vmFlags & VM_LOCKED) return true;
+        pt.leaf[pt.off] = pfnPte(zeroPfn, _PAGE_SPECIAL);
+        vma.mm.rssAnon--;
+        return true;
+      });
+    }
+    removeMigrationPtes(k, page, page);
+  }
+}
