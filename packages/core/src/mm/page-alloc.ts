@@ -68,6 +68,11 @@ export class PageAlloc {
   minFreeKbytes = 0;
   /** the shared zero page (ZERO_PAGE(0)): reserved, never freed */
   readonly zeroPfn: number;
+  /** node_zonelist() per node: every node by distance, and the node alone (THISNODE) */
+  private readonly zonelists: number[][];
+  private readonly thisNode: number[][];
+  /** zones by global zone index */
+  private readonly zoneByIdx: Zone[] = [];
 
   constructor(
     @inject(MEM_MAP) private readonly mem: MemMap,
@@ -82,6 +87,9 @@ export class PageAlloc {
     this.freeArea = Array.from({ length: nrZoneSlots }, () => Array.from({ length: NR_PAGE_ORDERS }, () => lists.alloc()));
     this.nrFree = new Int32Array(nrZoneSlots * NR_PAGE_ORDERS);
     this.kswapdWakeups = new Int32Array(topo.nrNodes);
+    this.zonelists = topo.nodes.map((n) => topo.zonelistNodes(n.nid));
+    this.thisNode = topo.nodes.map((n) => [n.nid]);
+    for (const zone of topo.zones) this.zoneByIdx[zone.idx] = zone;
     for (const zone of topo.zones) mem.zone.fill(zone.idx, zone.startPfn, zone.startPfn + zone.managedPages);
     // The zero page is memblock-reserved at pfn 0 of node 0, like the kernel's empty_zero_page.
     this.zeroPfn = 0;
@@ -144,7 +152,7 @@ export class PageAlloc {
 
   /** __zone_watermark_ok() */
   zoneWatermarkOk(zone: Zone, order: number, mark: number, highestZoneidx: number, allocFlags: number): boolean {
-    let freePages = this.zoneFreePages(zone) - ((1 << order) - 1);
+    const freePages = this.zoneFreePages(zone) - ((1 << order) - 1);
     let min = mark;
     if (allocFlags & ALLOC_RESERVES) {
       if (allocFlags & ALLOC_MIN_RESERVE) {
@@ -156,7 +164,6 @@ export class PageAlloc {
     if (freePages <= min + zone.lowmemReserve[highestZoneidx]!) return false;
     if (order === 0) return true;
     for (let o = order; o < NR_PAGE_ORDERS; o++) if (this.nrFree[zone.idx * NR_PAGE_ORDERS + o]! > 0) return true;
-    freePages = 0;
     return false;
   }
 
@@ -195,8 +202,9 @@ export class PageAlloc {
 
   /** node_zonelist(): THISNODE keeps only the preferred node; a nodemask filters. */
   private zonelist(gfp: number, preferredNid: number, nodemask: readonly number[] | null): number[] {
-    if (gfp & __GFP_THISNODE) return nodemask && !nodemask.includes(preferredNid) ? [] : [preferredNid];
-    const order = this.topo.zonelistNodes(preferredNid);
+    if (preferredNid < 0 || preferredNid >= this.topo.nrNodes) throw new RangeError(`__alloc_pages: no node ${preferredNid}`);
+    if (gfp & __GFP_THISNODE) return nodemask && !nodemask.includes(preferredNid) ? [] : this.thisNode[preferredNid]!;
+    const order = this.zonelists[preferredNid]!;
     return nodemask ? order.filter((nid) => nodemask.includes(nid)) : order;
   }
 
@@ -328,7 +336,7 @@ export class PageAlloc {
   private freeOnePage(pfn: number, order: number): void {
     const mem = this.mem;
     const zoneIdx = mem.zone[pfn]!;
-    const zone = this.topo.zones.find((z) => z.idx === zoneIdx)!;
+    const zone = this.zoneByIdx[zoneIdx]!;
     const zoneEnd = zone.startPfn + zone.managedPages + (zone.startPfn === 0 ? 1 : 0);
     while (order < MAX_PAGE_ORDER) {
       const buddy = pfn ^ (1 << order);
