@@ -1,5 +1,5 @@
 /** Test scenarios for the anon backend: small dram-cxl systems with processes on each node. */
-import { accessVirtual, ACCESS_OK, PG_dirty, createProcess, createSystem, doMmap, ptePfn, type Kernel, type Task } from "@foliox/core";
+import { accessVirtual, ACCESS_OK, PG_dirty, createProcess, createSystem, doMmap, folioWalkStart, type Kernel, type Task } from "@foliox/core";
 import { registerAnon } from "../src/index.js";
 
 export const MiB = 1024 * 1024;
@@ -22,8 +22,9 @@ export function populate(k: Kernel, nid: number, pages: number, thpOrder = 0): {
 
 /** The folio head pfn mapped at addr in task. */
 export function folioAt(k: Kernel, task: Task, addr: number): number {
-  if (!k.pgtables.walk(task.mm!.pgd, Math.floor(addr / 4096), false)) throw new Error("no page table");
-  return k.mem.pageFolio(ptePfn(k.pgtables.leaf[k.pgtables.off]!));
+  const head = folioWalkStart(k, task.mm!, addr);
+  if (head < 0) throw new Error(`no folio mapped at 0x${addr.toString(16)}`);
+  return head;
 }
 
 /**

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "@commander-js/extra-typings";
+import type { CommandContext } from "./commands/context.js";
+import { registerExchangeCommand } from "./commands/exchange.js";
 
 /** Exit code for usage errors (unknown option, missing argument, ...). */
 export const EXIT_USAGE = 2;
@@ -17,7 +19,17 @@ export function cliVersion(): string {
   return pkg.version;
 }
 
-export function createProgram(io: ProgramIO = {}) {
+/** The context commands write through; `exitCode` is what main() returns after a clean parse. */
+export function createContext(io: ProgramIO = {}): CommandContext {
+  return {
+    version: cliVersion(),
+    writeOut: io.writeOut ?? ((text) => void process.stdout.write(text)),
+    writeErr: io.writeErr ?? ((text) => void process.stderr.write(text)),
+    exitCode: 0,
+  };
+}
+
+export function createProgram(io: ProgramIO = {}, ctx: CommandContext = createContext(io)) {
   const program = new Command()
     .name("foliox")
     .description("foliox — a faithful, fast model of Linux folio migration and folio exchange")
@@ -30,19 +42,23 @@ export function createProgram(io: ProgramIO = {}) {
       ...(io.writeErr ? { writeErr: io.writeErr } : {}),
     });
   }
+  // Commands last: .command() copies the settings above (exitOverride, output, help after error).
+  registerExchangeCommand(program, ctx);
   return program;
 }
 
 /**
  * Parse argv (node-style: [node, script, ...args]) and run the selected command.
- * Resolves to the process exit code: 0 for success and for --help/--version, 2 for usage errors.
+ * Resolves to the process exit code: 0 for success and for --help/--version, 2 for usage errors,
+ * otherwise what the command left in its context (1 when a command's expectations failed).
  * Errors thrown by command actions propagate.
  */
 export async function main(argv: readonly string[], io: ProgramIO = {}): Promise<number> {
-  const program = createProgram(io);
+  const ctx = createContext(io);
+  const program = createProgram(io, ctx);
   try {
     await program.parseAsync([...argv]);
-    return 0;
+    return ctx.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? 0 : EXIT_USAGE;

@@ -56,6 +56,7 @@ export { EXCHANGE_WOULD_BLOCK };
 /** The phases an ExchangeOp runs, in order. */
 export const EXCHANGE_PHASES = ["isolate", "lock", "supported", "unmap", "flush", "move", "remap", "unlock", "putback", "done"] as const;
 export type ExchangePhase = (typeof EXCHANGE_PHASES)[number];
+const PHASE_INDEX = Object.fromEntries(EXCHANGE_PHASES.map((p, i) => [p, i])) as Record<ExchangePhase, number>;
 
 /** Failure-injection points, in the order the template passes them. */
 export const EXCHANGE_FAILURE_POINTS = [
@@ -109,6 +110,8 @@ export class ExchangeOp {
   private readonly new: Side;
   /** the mapping swap happened: remap crosswise */
   private exchanged = false;
+  /** mm_folio_exchange_step has a listener (checked once per op) */
+  private readonly traced: boolean;
 
   constructor(
     private readonly k: Kernel,
@@ -120,6 +123,7 @@ export class ExchangeOp {
   ) {
     this.old = new Side(oldHead, "old");
     this.new = new Side(newHead, "new");
+    this.traced = k.trace.enabled("mm_folio_exchange_step");
   }
 
   get done(): boolean {
@@ -188,8 +192,7 @@ export class ExchangeOp {
   }
 
   private trace(step: string, rc: number): void {
-    const t = this.k.trace;
-    if (t.enabled("mm_folio_exchange_step")) t.emit("mm_folio_exchange_step", { step, rc, oldPfn: this.old.head, newPfn: this.new.head });
+    if (this.traced) this.k.trace.emit("mm_folio_exchange_step", { step, rc, oldPfn: this.old.head, newPfn: this.new.head });
   }
 
   /** folio_exchange_isolate() on both: folio_isolate_lru() and NR_ISOLATED_*. */
@@ -243,10 +246,14 @@ export class ExchangeOp {
     return 0;
   }
 
-  /** folio_exchange_unmap() on both: anon_vma pins, migration entries, mapcount must reach 0. */
+  /**
+   * folio_exchange_unmap() on both: anon_vma pins, migration entries, mapcount must reach 0.
+   * The flush is always deferred to the one try_to_unmap_flush() that follows both unmaps (the
+   * seed defers only in ASYNC): no data moves before it, and one shootdown serves both folios.
+   */
   private unmap(): number {
     const k = this.k;
-    const flags = this.mode === MIGRATE_ASYNC || this.batched ? TTU_BATCH_FLUSH : 0;
+    const flags = TTU_BATCH_FLUSH;
     for (const side of [this.old, this.new]) {
       const point = `folio_exchange_unmap(${side.name})`;
       const injected = k.faultInject.check(point);
@@ -412,8 +419,9 @@ export function folioExchangeBatch(k: Kernel, pairs: readonly (readonly [number,
   });
   const live = ops.filter((op): op is ExchangeOp => op !== null);
   const runUntil = (phase: ExchangePhase) => {
+    const target = PHASE_INDEX[phase];
     for (const op of live) {
-      while (!op.done && EXCHANGE_PHASES.indexOf(op.phase) < EXCHANGE_PHASES.indexOf(phase)) {
+      while (!op.done && PHASE_INDEX[op.phase] < target) {
         if (op.step() === EXCHANGE_WOULD_BLOCK) throw new KernelBug(`folio_exchange_batch: phase ${op.phase} would sleep`);
       }
     }

@@ -3,6 +3,7 @@
  * pglist_data, vm_stat, the task list), gathered in one object that kernel functions take as
  * their first argument. It is built once per system by the DI container (system.ts).
  */
+import "reflect-metadata";
 import { inject, injectAll, injectable } from "tsyringe";
 import type { Backend } from "../backend/contract.js";
 import { BackendRegistry } from "../backend/registry.js";

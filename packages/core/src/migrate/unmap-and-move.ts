@@ -22,7 +22,7 @@ import { EAGAIN, EBUSY, EINVAL, EIO, ENOMEM, EOPNOTSUPP } from "../kernel/errno.
 import type { Kernel } from "../kernel/kernel.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
 import { listDel, type FolioList } from "../mm/list.js";
-import { PAGE_MAPPING_ANON, PAGE_MAPPING_FLAGS, PAGE_MAPPING_MOVABLE, type MemMap } from "../mm/mem-map.js";
+import { PAGE_MAPPING_FLAGS, type MemMap } from "../mm/mem-map.js";
 import type { AnonVma } from "../mm/mm-types.js";
 import { PG_active, PG_dirty, PG_locked, PG_mlocked, PG_private, PG_unevictable, PG_uptodate, PG_writeback } from "../mm/page-flags.js";
 import { TTU_BATCH_FLUSH, folioGetAnonVma, putAnonVma, removeMigrationPtes, tryToMigrate } from "../mm/rmap.js";
@@ -57,18 +57,6 @@ function folioTrylock(mem: MemMap, head: number): boolean {
 /** folio_unlock(): waiters (blocked faults) see the bit gone and retry. */
 function folioUnlock(mem: MemMap, head: number): void {
   mem.clearFlag(head, PG_locked);
-}
-
-/**
- * folio_mapping() != NULL: the folio has an address_space (page cache, or the swap cache for a
- * swap-cache anon folio). Anon, KSM and movable folios and truncated folios have none.
- */
-export function folioHasMapping(mem: MemMap, head: number): boolean {
-  const m = mem.mapping[head]!;
-  if (m === 0) return false;
-  const tag = m & PAGE_MAPPING_FLAGS;
-  if (tag & PAGE_MAPPING_ANON) return mem.folioTestSwapcache(head);
-  return tag !== PAGE_MAPPING_MOVABLE;
 }
 
 /**
@@ -281,7 +269,7 @@ export function moveToNewFolio(k: Kernel, dst: number, src: number, mode: Migrat
   vmBugOn(!mem.testFlag(dst, PG_locked), `move_to_new_folio: dst pfn ${dst} is not locked`);
   const backend = k.backends.forFolio(k, src);
   let rc: number;
-  if (!folioHasMapping(mem, src)) {
+  if (!mem.folioHasMapping(src)) {
     rc = backend?.migrateFolio ? backend.migrateFolio(k, dst, src, mode) : migrateFolio(k, dst, src, mode);
   } else if (!backend) {
     rc = -EOPNOTSUPP;

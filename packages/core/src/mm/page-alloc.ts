@@ -8,6 +8,7 @@
  * highatomic reserves and the OOM killer. An allocation that would invoke the OOM killer fails,
  * which is what the movers see anyway: they allocate with __GFP_NORETRY or without reclaim.
  */
+import "reflect-metadata";
 import { inject, injectable } from "tsyringe";
 import { KernelBug } from "../kernel/bug.js";
 import { gfpName, __GFP_DIRECT_RECLAIM, __GFP_HIGH, __GFP_HIGHMEM, __GFP_KSWAPD_RECLAIM, __GFP_MOVABLE, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO } from "./gfp.js";

@@ -10,7 +10,7 @@ import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { PAGE_MAPPING_ANON } from "./mem-map.js";
 import type { AnonVma, VmArea } from "./mm-types.js";
-import { PG_anon_exclusive, PG_dirty } from "./page-flags.js";
+import { PG_anon_exclusive, PG_dirty, PG_swapbacked } from "./page-flags.js";
 import {
   SWP_MIGRATION_READ,
   SWP_MIGRATION_READ_EXCLUSIVE,
@@ -113,6 +113,8 @@ export function folioAddNewAnonRmap(k: Kernel, head: number, vma: VmArea, addr: 
   const av = vma.anonVma;
   if (!av) throw new KernelBug("folio_add_new_anon_rmap: vma has no anon_vma");
   const nr = mem.folioNrPages(head);
+  // Anon folios are swap-backed (on the anon LRU) unless VM_DROPPABLE.
+  mem.setFlag(head, PG_swapbacked);
   mem.mapping[head] = (av.id << 2) | PAGE_MAPPING_ANON;
   mem.index[head] = vma.linearPageIndex(addr);
   for (let i = 0; i < nr; i++) {
@@ -159,10 +161,27 @@ export function rmapWalkAnon(
   const nr = mem.folioNrPages(head);
   const pt = k.pgtables;
   for (const vma of av.vmas) {
+    // Walk the upper levels once per leaf table, then step through the leaf, as
+    // page_vma_mapped_walk() does within one PMD.
+    let leafVpn = -1;
+    let leaf = pt.leaf;
+    let shadow = pt.shadow;
+    let leafBase = -1;
     for (let i = 0; i < nr; i++) {
       const addr = vma.address(pgoff + i);
       if (addr < 0) continue;
-      if (!pt.walk(vma.mm.pgd, addr / 4096, false)) continue;
+      const vpn = addr / 4096;
+      const slot = vpn % 512;
+      if (vpn - slot !== leafVpn) {
+        leafVpn = vpn - slot;
+        leafBase = pt.walk(vma.mm.pgd, vpn, false) ? pt.off - slot : -1;
+        leaf = pt.leaf;
+        shadow = pt.shadow;
+      }
+      if (leafBase < 0) continue;
+      pt.leaf = leaf;
+      pt.shadow = shadow;
+      pt.off = leafBase + slot;
       if (!visit(vma, i, addr)) return false;
     }
   }

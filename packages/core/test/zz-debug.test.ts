@@ -1,0 +1,30 @@
+import "reflect-metadata";
+import { it } from "vitest";
+import { createProcess } from "../src/kernel/fork.js";
+import { accessVirtual } from "../src/mm/memory.js";
+import { doMmap } from "../src/mm/mmap.js";
+import { checkInvariants } from "../src/mm/invariants.js";
+import { GFP_HIGHUSER_MOVABLE, __GFP_THISNODE } from "../src/mm/gfp.js";
+import { migratePages } from "../src/migrate/migrate-pages.js";
+import { allocMigrationTargetCb } from "../src/migrate/migration-target.js";
+import { isolateFolioForMigration, putbackMovablePages } from "../src/migrate/unmap-and-move.js";
+import { MiB, makeSystem, totalFreePages, pteAt } from "./helpers.js";
+import { ptePfn } from "../src/mm/pgtable.js";
+it("dbg", () => {
+  const k = makeSystem({ memory: [4 * MiB, 4 * MiB] });
+  const t = createProcess(k);
+  const mm = t.mm!;
+  const a = doMmap(k, mm, 512 * 4096, { thpOrder: 9 });
+  accessVirtual(k, mm, a, true);
+  const h = ptePfn(pteAt(k, mm, a));
+  console.log("head", h, "order", k.mem.order[h], "nid", k.folioNid(h), "free", k.alloc.nodeFreePages(0), k.alloc.nodeFreePages(1));
+  const list = k.lists.alloc();
+  console.log(isolateFolioForMigration(k, h, list));
+  k.trace.on("mm_migrate_pages", (e) => console.log(e));
+  const rc = migratePages(k, list, allocMigrationTargetCb, null, { nid: 0, nmask: null, gfpMask: GFP_HIGHUSER_MOVABLE | __GFP_THISNODE }, 0, 3);
+  console.log("rc", rc, "left", list.count(), "free", k.alloc.nodeFreePages(0), k.alloc.nodeFreePages(1));
+  if (rc) putbackMovablePages(k, list);
+  const nids: Record<number, number> = {};
+  for (let i = 0; i < 512; i++) { const p = ptePfn(pteAt(k, mm, a + i * 4096)); const n = k.folioNid(p); nids[n] = (nids[n] ?? 0) + 1; }
+  console.log(nids, "page1 pfn", ptePfn(pteAt(k, mm, a + 4096)), pteAt(k, mm, a+4096), checkInvariants(k, {quiescent: true}).slice(0, 5));
+});
