@@ -1,7 +1,7 @@
 // Building blocks for the benchmarks, copied from packages/anon/test/scenario.ts (test files are
 // not imported): a dram-cxl system with anon memory, processes that write their pages, and the
 // folio mapped at an address.
-import { accessVirtual, ACCESS_OK, createProcess, createSystem, doMmap, ptePfn } from "@foliox/core";
+import { accessVirtual, ACCESS_OK, createProcess, createSystem, doMmap, folioWalkStart } from "@foliox/core";
 import { registerAnon } from "@foliox/anon";
 
 export const KiB = 1024;
@@ -26,8 +26,9 @@ export function populate(k, nid, pages, thpOrder = 0) {
 
 /** The folio head pfn mapped at addr in task. */
 export function folioAt(k, task, addr) {
-  if (!k.pgtables.walk(task.mm.pgd, Math.floor(addr / 4096), false)) throw new Error("no page table");
-  return k.mem.pageFolio(ptePfn(k.pgtables.leaf[k.pgtables.off]));
+  const head = folioWalkStart(k, task.mm, addr);
+  if (head < 0) throw new Error(`no folio mapped at 0x${addr.toString(16)}`);
+  return head;
 }
 
 /**

@@ -6,7 +6,7 @@ import { checkIntegrity } from "../src/mm/integrity.js";
 import { checkInvariants } from "../src/mm/invariants.js";
 import { ACCESS_BLOCKED, ACCESS_OK, ACCESS_SEGV, accessVirtual, faultState } from "../src/mm/memory.js";
 import { PAGE_MAPPING_ANON } from "../src/mm/mem-map.js";
-import { EEXIST, EINVAL } from "../src/kernel/errno.js";
+import { EEXIST, EINVAL, ENOMEM } from "../src/kernel/errno.js";
 import { PROT_READ, doMmap, doMunmap } from "../src/mm/mmap.js";
 import type { MmStruct, Task } from "../src/mm/mm-types.js";
 import { PG_anon_exclusive, PG_dirty, PG_head, PG_lru } from "../src/mm/page-flags.js";
@@ -151,6 +151,14 @@ describe("anonymous faults", () => {
     expect(t % (512 * PAGE)).toBe(0);
     expect(t).toBeGreaterThan(2 ** 32);
     expect(doMunmap(k, mm, a + 1, PAGE)).toBe(-EINVAL);
+    // nothing may reach past TASK_SIZE (2^47 - 4 KiB on x86-64 with 4-level tables): the page
+    // tables have no slot for it
+    expect(doMmap(k, mm, 2 * PAGE, { addr: 2 ** 47 - PAGE })).toBe(-ENOMEM);
+    expect(doMmap(k, mm, PAGE, { addr: 2 ** 48 })).toBe(-ENOMEM);
+    expect(doMmap(k, mm, PAGE, { addr: 2 ** 47 - 2 * PAGE })).toBe(2 ** 47 - 2 * PAGE);
+    expect(doMmap(k, mm, 2 ** 47)).toBe(-ENOMEM);
+    expect(accessVirtual(k, mm, 2 ** 47 - 2 * PAGE, true)).toBe(ACCESS_OK);
+    ok(k);
   });
 
   it("top-down placement reuses the highest hole that fits", () => {

@@ -12,7 +12,8 @@ import { checkInvariants } from "../src/mm/invariants.js";
 import { WMARK_MIN } from "../src/mm/page-alloc.js";
 import { _PAGE_ACCESSED, ptePresent } from "../src/mm/pgtable.js";
 import { NR_ISOLATED_ANON, PGMIGRATE_FAIL } from "../src/mm/vmstat.js";
-import { buildPressureScenario, folioAt, nodePressure } from "../src/sim/pressure.js";
+import { buildPressureScenario, nodePressure } from "../src/sim/pressure.js";
+import { folioWalkStart } from "../src/mm/pagewalk.js";
 import { MiB, makeSystem, pteAt } from "./helpers.js";
 
 const NUMA_PROMOTION_GFP = (__GFP_THISNODE | GFP_HIGHUSER_MOVABLE | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN) & ~__GFP_RECLAIM;
@@ -31,8 +32,8 @@ describe("buildPressureScenario", () => {
       expect(k.folioNid(s.cold.head)).toBe(0);
       expect(k.mem.order[s.hot.head]).toBe(order);
       expect(k.mem.order[s.cold.head]).toBe(order);
-      expect(folioAt(k, s.hot.task, s.hot.addr)).toBe(s.hot.head);
-      expect(folioAt(k, s.cold.task, s.cold.addr)).toBe(s.cold.head);
+      expect(folioWalkStart(k, s.hot.task.mm!, s.hot.addr)).toBe(s.hot.head);
+      expect(folioWalkStart(k, s.cold.task.mm!, s.cold.addr)).toBe(s.cold.head);
       expect(s.reclaimFailed).toBe(true);
       for (const nid of [0, 1]) {
         const p = nodePressure(k, nid);
@@ -102,8 +103,8 @@ describe("buildPressureScenario", () => {
       const before = k.alloc.nrAllocCalls;
       expect(folioExchange(k, s.hot.head, s.cold.head, MIGRATE_SYNC)).toBe(0);
       expect(k.alloc.nrAllocCalls).toBe(before);
-      expect(k.folioNid(folioAt(k, s.hot.task, s.hot.addr))).toBe(0);
-      expect(k.folioNid(folioAt(k, s.cold.task, s.cold.addr))).toBe(1);
+      expect(k.folioNid(folioWalkStart(k, s.hot.task.mm!, s.hot.addr))).toBe(0);
+      expect(k.folioNid(folioWalkStart(k, s.cold.task.mm!, s.cold.addr))).toBe(1);
       healthy(k);
     });
   }

@@ -40,15 +40,17 @@ export const EXCHANGE_FLAGS_MASK =
 export function folioExchangeFlags(k: Kernel, oldHead: number, newHead: number): void {
   const mem = k.mem;
   const nr = mem.folioNrPages(oldHead);
+  const flags = mem.flags;
+  const exclusive = 1 << PG_anon_exclusive;
   for (const head of [oldHead, newHead]) {
     if (!mem.folioTestAnon(head)) continue;
-    for (let i = 0; i < nr; i++) {
-      if (!mem.testFlag(head + i, PG_anon_exclusive)) continue;
-      if (mem.mapcount[head + i] !== 0) throw new KernelBug(`folio_exchange_flags: pfn ${head + i} is still PG_anon_exclusive after unmap`);
+    for (let p = head; p < head + nr; p++) {
+      if ((flags[p]! & exclusive) === 0) continue;
+      if (mem.mapcount[p] !== 0) throw new KernelBug(`folio_exchange_flags: pfn ${p} is still PG_anon_exclusive after unmap`);
       // A sub-page of an anon THP that was already unmapped (a partial munmap) keeps a stale
       // PG_anon_exclusive; the kernel drops it the same way in __split_huge_page_tail(). Left on
       // the frame it would mark the other folio's page, remapped here non-exclusive, exclusive.
-      mem.clearFlag(head + i, PG_anon_exclusive);
+      flags[p] = flags[p]! & ~exclusive;
     }
   }
   swapBits(k, oldHead, newHead, EXCHANGE_FLAGS_MASK);

@@ -129,6 +129,7 @@ function splitHugePage(k: Kernel, head: number, nr: number, list: FolioList): vo
     mem.memcg[t] = mem.memcg[head]!; // split_page_memcg()
     mem.pincount[t] = 0;
     mem.order[t] = 0;
+    mem.largeMapcount[t] = mem.mapcount[t]!;
     // page_ref_unfreeze(page_tail, 1 + swapcache)
     mem.refcount[t] = 1 + (swapcache ? 1 : 0);
     // lru_add_split_folio(): the folio is isolated, so the tail gets a reference and the list.
@@ -136,6 +137,7 @@ function splitHugePage(k: Kernel, head: number, nr: number, list: FolioList): vo
     list.addTail(t);
   }
   mem.order[head] = 0;
+  mem.largeMapcount[head] = mem.mapcount[head]!;
   mem.clearFlag(head, PG_head);
   // folio_ref_unfreeze(folio, 1 + extra pins): anon, not swap cache -> 1.
   mem.refcount[head] = 1 + (swapcache ? 1 : 0);

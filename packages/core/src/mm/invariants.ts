@@ -113,6 +113,7 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
       mapcount += mc;
       if (mc > 0 && mem.folioTestAnon(head)) anonMapped[k.folioNid(head)]! += 1;
     }
+    if (mem.largeMapcount[head] !== mapcount) out.push(`pfn ${head}: folio mapcount ${mem.largeMapcount[head]}, its pages' mapcounts sum to ${mapcount}`);
     const onLru = mem.testFlag(head, PG_lru);
     const expected = (onLru ? 0 : 1) + mapcount + mem.pincount[head]!;
     if (mem.refcount[head] !== expected) {

@@ -7,6 +7,8 @@
  * - flags       page->flags (PG_* bits, see page-flags.ts)
  * - refcount    page->_refcount (meaningful on the head page of a folio)
  * - mapcount    page->_mapcount + 1: PTE mappings of this base page (0 = unmapped)
+ * - largeMapcount folio->_large_mapcount + 1 on the head: PTE mappings of all its pages, so
+ *               that folio_mapcount() and folio_mapped() are O(1) as in the kernel
  * - mapping     page->mapping as a tagged id: (id << 2) | PAGE_MAPPING_* tag
  * - index       page->index; Float64 because a virtual page number reaches 2^36
  * - private     page->private: a swap entry or an fs-private handle id (0 = none)
@@ -46,6 +48,7 @@ export class MemMap {
   readonly flags: Int32Array;
   readonly refcount: Int32Array;
   readonly mapcount: Int32Array;
+  readonly largeMapcount: Int32Array;
   readonly mapping: Int32Array;
   readonly index: Float64Array;
   readonly private: Int32Array;
@@ -70,6 +73,7 @@ export class MemMap {
     this.flags = new Int32Array(nrPages);
     this.refcount = new Int32Array(nrPages);
     this.mapcount = new Int32Array(nrPages);
+    this.largeMapcount = new Int32Array(nrPages);
     this.mapping = new Int32Array(nrPages);
     this.index = new Float64Array(nrPages);
     this.private = new Int32Array(nrPages);
@@ -118,16 +122,12 @@ export class MemMap {
 
   /** folio_mapcount(): PTE mappings over all pages of the folio. */
   folioMapcount(head: number): number {
-    const nr = 1 << this.order[head]!;
-    let total = 0;
-    for (let i = 0; i < nr; i++) total += this.mapcount[head + i]!;
-    return total;
+    return this.largeMapcount[head]!;
   }
 
+  /** folio_mapped() */
   folioMapped(head: number): boolean {
-    const nr = 1 << this.order[head]!;
-    for (let i = 0; i < nr; i++) if (this.mapcount[head + i]! > 0) return true;
-    return false;
+    return this.largeMapcount[head]! > 0;
   }
 
   /** folio_test_anon(): mapping has PAGE_MAPPING_ANON (KSM included). */

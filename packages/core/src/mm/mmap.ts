@@ -17,6 +17,9 @@ export const MAP_PRIVATE = 0x02;
 export const MAP_FIXED = 0x10;
 export const MAP_ANONYMOUS = 0x20;
 
+/** TASK_SIZE on x86-64 with 4-level page tables: (1 << 47) - PAGE_SIZE (as in syscalls/) */
+const TASK_SIZE = 2 ** 47 - 4096;
+
 export interface MmapOptions {
   /** a fixed address (MAP_FIXED_NOREPLACE semantics); top-down placement otherwise */
   addr?: number;
@@ -31,11 +34,14 @@ export function doMmap(k: Kernel, mm: MmStruct, len: number, opts: MmapOptions =
   const thpOrder = opts.thpOrder ?? 0;
   if (!Number.isInteger(len) || len <= 0 || len % 4096 !== 0) return -EINVAL;
   if (!Number.isInteger(thpOrder) || thpOrder < 0 || thpOrder > Math.min(MAX_PAGE_ORDER, 9)) return -EINVAL;
+  // __get_unmapped_area(): nothing may reach past TASK_SIZE (the page tables end there)
+  if (len > TASK_SIZE) return -ENOMEM;
   const align = thpOrder > 0 ? 4096 << thpOrder : 4096;
   let addr: number;
   if (opts.addr !== undefined) {
     addr = opts.addr;
     if (addr % 4096 !== 0 || addr < 0x10000) return -EINVAL;
+    if (addr > TASK_SIZE - len) return -ENOMEM;
     // MAP_FIXED_NOREPLACE: find_vma_intersection() -> -EEXIST
     for (const v of mm.vmas) if (v.vmStart < addr + len && addr < v.vmEnd) return -EEXIST;
   } else {

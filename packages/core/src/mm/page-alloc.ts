@@ -321,6 +321,7 @@ export class PageAlloc {
       }
     }
     if (mem.refcount[head] !== 0) throw new KernelBug(`BUG: freeing pfn ${head} with refcount ${mem.refcount[head]}`);
+    if (mem.largeMapcount[head] !== 0) throw new KernelBug(`BUG: Bad page state: folio ${head} large mapcount ${mem.largeMapcount[head]}`);
     mem.flags.fill(0, head, head + nr);
     mem.mapping.fill(0, head, head + nr);
     mem.index.fill(0, head, head + nr);

@@ -117,6 +117,7 @@ export function folioAddNewAnonRmap(k: Kernel, head: number, vma: VmArea, addr: 
   mem.setFlag(head, PG_swapbacked);
   mem.mapping[head] = (av.id << 2) | PAGE_MAPPING_ANON;
   mem.index[head] = vma.linearPageIndex(addr);
+  mem.largeMapcount[head] = nr;
   for (let i = 0; i < nr; i++) {
     mem.mapcount[head + i] = 1;
     if (flags & RMAP_EXCLUSIVE) mem.setFlag(head + i, PG_anon_exclusive);
@@ -127,6 +128,7 @@ export function folioAddNewAnonRmap(k: Kernel, head: number, vma: VmArea, addr: 
 /** folio_add_anon_rmap_pte(): one more PTE maps `page`. */
 export function folioAddAnonRmapPte(k: Kernel, page: number, flags: number): void {
   const mem = k.mem;
+  mem.largeMapcount[mem.pageFolio(page)]!++;
   if (mem.mapcount[page]!++ === 0) k.vmstat.modNode(k.folioNid(page), NR_ANON_MAPPED, 1);
   if (flags & RMAP_EXCLUSIVE) mem.setFlag(page, PG_anon_exclusive);
 }
@@ -134,6 +136,7 @@ export function folioAddAnonRmapPte(k: Kernel, page: number, flags: number): voi
 /** folio_remove_rmap_pte(): one PTE of `page` is gone. */
 export function folioRemoveRmapPte(k: Kernel, page: number): void {
   const mem = k.mem;
+  mem.largeMapcount[mem.pageFolio(page)]!--;
   const left = --mem.mapcount[page]!;
   if (left < 0) throw new KernelBug(`folio_remove_rmap_pte: pfn ${page} mapcount went negative`);
   if (left === 0) k.vmstat.modNode(k.folioNid(page), NR_ANON_MAPPED, -1);

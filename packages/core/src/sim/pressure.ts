@@ -39,6 +39,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { createProcess } from "../kernel/fork.js";
 import { ACCESS_OK, ACCESS_OOM, accessVirtual } from "../mm/memory.js";
 import { doMmap } from "../mm/mmap.js";
+import { folioWalkStart } from "../mm/pagewalk.js";
 import type { Task } from "../mm/mm-types.js";
 import { WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO } from "../mm/page-alloc.js";
 import { _PAGE_ACCESSED, ptePfn, ptePresent, pteSpecial } from "../mm/pgtable.js";
@@ -140,7 +141,7 @@ function populate(k: Kernel, nid: number, pages: number, order: number, what: st
   for (let i = 0; i < pages; i++) {
     const rc = accessVirtual(k, mm, addr + i * 4096, true);
     if (rc !== ACCESS_OK) throw new Error(`buildPressureScenario: the ${what} process could not fault page ${i} (access result ${rc}); give the system more memory`);
-    const head = folioAt(k, task, addr + i * 4096);
+    const head = folioWalkStart(k, task.mm!, addr + i * 4096);
     if (folios[folios.length - 1] !== head) folios.push(head);
   }
   for (const head of folios) {
@@ -153,14 +154,6 @@ function populate(k: Kernel, nid: number, pages: number, order: number, what: st
   return { task, addr, folios };
 }
 
-/** The head pfn of the folio mapped at addr, or -1. */
-export function folioAt(k: Kernel, task: Task, addr: number): number {
-  const pt = k.pgtables;
-  if (!task.mm || !pt.walk(task.mm.pgd, Math.floor(addr / 4096), false)) return -1;
-  const pte = pt.leaf[pt.off]!;
-  if (!ptePresent(pte) || pteSpecial(pte)) return -1;
-  return k.mem.pageFolio(ptePfn(pte));
-}
 
 /**
  * Fault pages of a new process at home `nid` until a fault fails (ACCESS_OOM) or, with
@@ -177,7 +170,7 @@ function fill(k: Kernel, nid: number, maxPages: number, stopOffNode: boolean): {
     const rc = accessVirtual(k, mm, addr + i * 4096, true);
     if (rc === ACCESS_OOM) return { task, pages: i, oom: true, stalled: k.vmstat.event(ALLOCSTALL_NORMAL) > stalls };
     if (rc !== ACCESS_OK) throw new Error(`buildPressureScenario: the node ${nid} filler got access result ${rc}`);
-    if (stopOffNode && k.folioNid(folioAt(k, task, addr + i * 4096)) !== nid) return { task, pages: i + 1, oom: false, stalled: false };
+    if (stopOffNode && k.folioNid(folioWalkStart(k, task.mm!, addr + i * 4096)) !== nid) return { task, pages: i + 1, oom: false, stalled: false };
   }
   return { task, pages: maxPages, oom: false, stalled: false };
 }
