@@ -5,6 +5,7 @@
  * this backend claims them, declares what they can do, and supplies migrate_folio.
  */
 import { PAGE_MAPPING_ANON, PAGE_MAPPING_FLAGS, migrateFolio, type Backend, type CapabilityManifest, type Kernel, type MigrateMode } from "@foliox/core";
+import { anonFixture } from "./fixture.js";
 
 export const ANON_MANIFEST: CapabilityManifest = {
   name: "anon",
@@ -14,11 +15,15 @@ export const ANON_MANIFEST: CapabilityManifest = {
   largeFolios: true,
   fsPrivate: false,
   writeback: false,
+  orders: [0, 9],
+  states: ["lazyfree"],
   description: "private anonymous memory: anon_vma rmap, PG_anon_exclusive, mTHP (PTE-mapped) folios",
 };
 
 export class AnonBackend implements Backend {
   readonly manifest = ANON_MANIFEST;
+  /** the conformance suite's way to make anonymous folios (fixture.ts) */
+  readonly conformance = anonFixture;
 
   /** folio_test_anon() && !folio_test_ksm() */
   owns(k: Kernel, head: number): boolean {

@@ -8,6 +8,7 @@ import { BACKENDS } from "@foliox/core";
 import { AnonBackend } from "./anon-backend.js";
 
 export { AnonBackend, ANON_MANIFEST } from "./anon-backend.js";
+export { anonFixture, folioMarkLazyfree } from "./fixture.js";
 
 export function registerAnon(container: DependencyContainer): void {
   container.register(BACKENDS, { useValue: new AnonBackend() });

@@ -2,6 +2,13 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import type { CommandContext } from "./commands/context.js";
 import { registerExchangeCommand } from "./commands/exchange.js";
+import { registerTraceCommand } from "./commands/trace.js";
+import { registerBackendsCommand } from "./commands/backends.js";
+import { registerConformanceCommand } from "./commands/conformance.js";
+import { collect } from "./plugin.js";
+import { registerCompareCommand } from "./commands/compare.js";
+import { registerReportCommand } from "./commands/report.js";
+import { registerRunCommand } from "./commands/run.js";
 
 /** Exit code for usage errors (unknown option, missing argument, ...). */
 export const EXIT_USAGE = 2;
@@ -44,6 +51,13 @@ export function createProgram(io: ProgramIO = {}, ctx: CommandContext = createCo
   }
   // Commands last: .command() copies the settings above (exitOverride, output, help after error).
   registerExchangeCommand(program, ctx);
+  registerTraceCommand(program, ctx);
+  program.option("--plugin <package-or-path>", "load an out-of-tree backend for backends/conformance (repeatable)", collect, [] as string[]);
+  registerBackendsCommand(program, ctx);
+  registerConformanceCommand(program, ctx);
+  registerRunCommand(program, ctx);
+  registerCompareCommand(program, ctx);
+  registerReportCommand(program, ctx);
   return program;
 }
 

@@ -9,6 +9,9 @@
 import type { Kernel } from "../kernel/kernel.js";
 import type { MigrateMode } from "../migrate/migrate-mode.js";
 import type { VmArea } from "../mm/mm-types.js";
+import type { SuperBlock } from "../fs/inode.js";
+import type { ExchangeQuirks } from "../exchange/exchange-quirks.js";
+import type { ConformanceFixture, FixtureState } from "./fixture.js";
 
 /** Which kernel callback a backend's migrateFolio is, for manifests and the exchange. */
 export type MigrateCallback =
@@ -36,6 +39,13 @@ export interface CapabilityManifest {
   /** folios can be dirty and written back */
   writeback: boolean;
   description: string;
+  /**
+   * folio orders the conformance fixture can make; default [0], plus 9 when largeFolios.
+   * A pair of backends runs the conformance cases at the orders both support.
+   */
+  orders?: number[];
+  /** folio states, beyond mapped and clean, that the conformance fixture can make */
+  states?: FixtureState[];
 }
 
 /** What fs_prepare took, so that fs_finish (and the private swap) can give it back. */
@@ -55,15 +65,39 @@ export interface Backend {
   /**
    * folio_exchange_fs_private(): the private data that was attached to frame `fromHead` is now
    * attached to `toHead` (mem.private and PG_private already moved); re-point whatever refers
-   * back to the frame, e.g. every buffer head of the ring.
+   * back to the frame, e.g. every buffer head of the ring. `quirks.headBufferOnly` (only ever set
+   * by the conformance suite's seed-literal mover, §9b.5) asks for the seed's defect: re-point
+   * the head buffer alone.
    */
-  exchangePrivate?(k: Kernel, fromHead: number, toHead: number): void;
+  exchangePrivate?(k: Kernel, fromHead: number, toHead: number, quirks?: Readonly<ExchangeQuirks>): void;
   /** folio_exchange_fs_finish(): release what prepare took */
   finish?(k: Kernel, head: number, mode: MigrateMode, state: ExchangePrepareState): void;
-  /** a_ops->writepage */
+  /**
+   * a_ops->writepage: the folio is locked and folio_clear_dirty_for_io() has run; start
+   * writeback (folio_start_writeback), submit the I/O and unlock. Core's
+   * blockWriteFullFolio() is the generic one. Absent: writeback uses blockWriteFullFolio().
+   */
   writepage?(k: Kernel, head: number): number;
   /** a_ops->release_folio */
   releaseFolio?(k: Kernel, head: number, gfp: number): boolean;
-  /** rmap walk for folios not reached through an anon_vma (file: i_mmap; KSM: stable node) */
+  /**
+   * a_ops->read_folio: fill the locked, !uptodate page-cache folio from the backing store, mark
+   * it uptodate and unlock it. Absent: core's mpage_read_folio() (fs/file-io.ts).
+   */
+  readFolio?(k: Kernel, head: number): number;
+  /** a_ops->dirty_folio; absent: filemap_dirty_folio(). True if the folio was newly dirtied. */
+  dirtyFolio?(k: Kernel, head: number): boolean;
+  /** a_ops->invalidate_folio (truncate): drop fs-private data for [offset, offset + length) */
+  invalidateFolio?(k: Kernel, head: number, offset: number, length: number): void;
+  /** vm_ops->page_mkwrite: a shared mapping is about to make the folio writable; 0 or errno */
+  pageMkwrite?(k: Kernel, head: number): number;
+  /**
+   * file_system_type->fill_super (mount): set up the backend's per-mount state in sb.fsInfo.
+   * A backend with this hook can be mounted with mountFs().
+   */
+  fillSuper?(k: Kernel, sb: SuperBlock): void;
+  /** Builds folios of this backend in a test system, for the conformance suite (conformance/). */
+  readonly conformance?: ConformanceFixture;
+  /** rmap walk for folios not reached through an anon_vma or i_mmap (KSM: stable node) */
   rmapWalk?(k: Kernel, head: number, visit: (vma: VmArea, i: number, addr: number) => boolean): boolean;
 }

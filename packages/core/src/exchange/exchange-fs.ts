@@ -8,6 +8,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import type { MigrateMode } from "../migrate/migrate-mode.js";
 import { PG_private } from "../mm/page-flags.js";
 import { swapBits } from "./exchange-mapping.js";
+import { NO_QUIRKS, type ExchangeQuirks } from "./exchange-quirks.js";
 
 export function folioExchangeFsPrepare(k: Kernel, head: number, mode: MigrateMode, state: ExchangePrepareState, point: string): number {
   const injected = k.faultInject.check(point);
@@ -21,7 +22,7 @@ export function folioExchangeFsPrepare(k: Kernel, head: number, mode: MigrateMod
  * refers back to the frame (every buffer head of a ring, not just the head: §9b.5). Called after
  * the mapping swap, so each folio's backend is already the one of the data it now holds.
  */
-export function folioExchangeFsPrivate(k: Kernel, oldHead: number, newHead: number): void {
+export function folioExchangeFsPrivate(k: Kernel, oldHead: number, newHead: number, quirks: Readonly<ExchangeQuirks> = NO_QUIRKS): void {
   const mem = k.mem;
   const priv = mem.private[oldHead]!;
   mem.private[oldHead] = mem.private[newHead]!;
@@ -29,7 +30,7 @@ export function folioExchangeFsPrivate(k: Kernel, oldHead: number, newHead: numb
   swapBits(k, oldHead, newHead, 1 << PG_private);
   for (const head of [oldHead, newHead]) {
     const backend = k.backends.forFolio(k, head);
-    if (backend?.exchangePrivate && mem.testFlag(head, PG_private)) backend.exchangePrivate(k, head === oldHead ? newHead : oldHead, head);
+    if (backend?.exchangePrivate && mem.testFlag(head, PG_private)) backend.exchangePrivate(k, head === oldHead ? newHead : oldHead, head, quirks);
   }
 }
 

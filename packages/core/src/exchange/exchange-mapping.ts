@@ -9,6 +9,8 @@ import { EAGAIN } from "../kernel/errno.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { PG_dirty, PG_swapbacked } from "../mm/page-flags.js";
+import { folioAddressSpace, xaLock, xaUnlock, type AddressSpace } from "../fs/address-space.js";
+import { moveMappingStats } from "../migrate/migrate-mapping.js";
 
 /** folio_ref_freeze(): succeeds only at exactly `count` references, leaving 0. */
 export function folioRefFreeze(k: Kernel, head: number, count: number): boolean {
@@ -44,7 +46,30 @@ function swapBits(k: Kernel, a: number, b: number, mask: number): void {
   flags[b] = fb ^ diff;
 }
 
-/** folio_exchange_mapping_anon_anon(): cannot fail. */
+/**
+ * The i_pages locks of the two folios' page-cache mappings (either may be null), taken in
+ * mapping-id order, and a mapping both folios share only once (reference §9b.4).
+ */
+export function folioExchangeXaLock(oldAs: AddressSpace | null, newAs: AddressSpace | null): void {
+  const [a, b] = oldAs && newAs && newAs.id < oldAs.id ? [newAs, oldAs] : [oldAs, newAs];
+  if (a) xaLock(a);
+  if (b && b !== a) xaLock(b);
+}
+
+export function folioExchangeXaUnlock(oldAs: AddressSpace | null, newAs: AddressSpace | null): void {
+  if (oldAs) xaUnlock(oldAs);
+  if (newAs && newAs !== oldAs) xaUnlock(newAs);
+}
+
+/**
+ * folio_exchange_mapping(): anon↔anon, file↔anon and file↔file. Both folios are frozen (each
+ * at its own expected count) under their mappings' i_pages locks; this swaps index, mapping,
+ * PG_swapbacked and PG_dirty, stores each page-cache folio into the slot(s) the other held (nr
+ * slots if swap-backed, else one multi-index entry: both are storeRange here), and moves
+ * NR_FILE_PAGES / NR_SHMEM / NR_SWAPCACHE / NR_FILE_DIRTY (+ NR_ZONE_WRITE_PENDING) of each
+ * data from the node and zone it left to the one it now lives on — each folio's stats under
+ * its own source node, never the partner's (§9b.7). Cannot fail.
+ */
 export function folioExchangeMapping(k: Kernel, oldHead: number, newHead: number): void {
   const mem = k.mem;
   if (mem.folioTestSwapcache(oldHead) || mem.folioTestSwapcache(newHead)) {
@@ -57,6 +82,18 @@ export function folioExchangeMapping(k: Kernel, oldHead: number, newHead: number
   mem.mapping[oldHead] = mem.mapping[newHead]!;
   mem.mapping[newHead] = mapping;
   swapBits(k, oldHead, newHead, (1 << PG_swapbacked) | (1 << PG_dirty));
+  const nr = mem.folioNrPages(oldHead);
+  const oldZone = mem.zone[oldHead]!;
+  const newZone = mem.zone[newHead]!;
+  for (const head of [oldHead, newHead]) {
+    const as = folioAddressSpace(k, head);
+    if (!as) continue;
+    if (!as.xaLocked) throw new KernelBug(`folio_exchange_mapping: i_pages of mapping ${as.id} is not locked`);
+    as.iPages.storeRange(mem.index[head]!, nr, head + 1);
+    // this frame's data came from the other frame
+    if (head === oldHead) moveMappingStats(k, as, head, newZone, oldZone);
+    else moveMappingStats(k, as, head, oldZone, newZone);
+  }
 }
 
 export { swapBits };

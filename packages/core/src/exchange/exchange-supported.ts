@@ -10,6 +10,7 @@ import { MIGRATE_SYNC, type MigrateMode } from "../migrate/migrate-mode.js";
 import { PAGE_MAPPING_ANON } from "../mm/mem-map.js";
 import { PG_mlocked, PG_private, PG_writeback } from "../mm/page-flags.js";
 import { folioExpectedRefs } from "../migrate/migrate-folio.js";
+import { AS_UNMOVABLE, folioAddressSpace } from "../fs/address-space.js";
 
 /** Returned by a phase that would sleep (folio lock, writeback): retry it later. */
 export const EXCHANGE_WOULD_BLOCK = 1;
@@ -34,6 +35,9 @@ export function folioExchangeSupported(k: Kernel, head: number, mode: MigrateMod
   const backend = k.backends.forFolio(k, head);
   if (!backend || !backend.manifest.exchange) return -EOPNOTSUPP;
   if ((mem.mapping[head]! & 3) !== PAGE_MAPPING_ANON && (mem.mapping[head]! & 3) !== 0) return -EOPNOTSUPP;
+  // mapping_unmovable(): a permanent refusal
+  if ((folioAddressSpace(k, head)?.flags ?? 0) & AS_UNMOVABLE) return -EOPNOTSUPP;
+  // 1 (isolation) + nr (page cache) + PG_private, plus one per mapping PTE: any extra pin fails.
   if (mem.refcount[head] !== folioExpectedRefs(k, mem.folioHasMapping(head), head) + mem.folioMapcount(head)) return -EAGAIN;
   return 0;
 }

@@ -21,10 +21,13 @@
  *
  * An ExchangeOp runs as explicit phases so that a test can run a fault, a pin or another
  * exchange between two of them.
+ *
+ * The optional `quirks` (exchange-quirks.ts) re-enable the seed's §9b defects one by one for the
+ * conformance suite's `seed-literal` mover; production callers never pass them (NO_QUIRKS).
  */
 import type { ExchangePrepareState } from "../backend/contract.js";
 import { KernelBug } from "../kernel/bug.js";
-import { EAGAIN, EBUSY, EINVAL, errnoKey } from "../kernel/errno.js";
+import { EAGAIN, EBUSY, EINVAL, EOPNOTSUPP, errnoKey } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { MIGRATE_ASYNC, MIGRATE_SYNC, type MigrateMode } from "../migrate/migrate-mode.js";
 import type { AnonVma } from "../mm/mm-types.js";
@@ -47,9 +50,11 @@ import {
 import { folioExchangeData } from "./exchange-data.js";
 import { folioExchangeFlags } from "./exchange-flags.js";
 import { folioExchangeFsFinish, folioExchangeFsPrepare, folioExchangeFsPrivate } from "./exchange-fs.js";
-import { folioExchangeFreeze, folioExchangeMapping, folioRefUnfreeze } from "./exchange-mapping.js";
+import { folioExchangeFreeze, folioExchangeMapping, folioExchangeXaLock, folioExchangeXaUnlock, folioRefUnfreeze } from "./exchange-mapping.js";
+import { folioAddressSpace } from "../fs/address-space.js";
 import { folioExpectedRefs } from "../migrate/migrate-folio.js";
 import { EXCHANGE_WOULD_BLOCK, folioExchangeSupported } from "./exchange-supported.js";
+import { NO_QUIRKS, type ExchangeQuirks } from "./exchange-quirks.js";
 
 export { EXCHANGE_WOULD_BLOCK };
 
@@ -120,6 +125,8 @@ export class ExchangeOp {
     readonly mode: MigrateMode,
     /** batched: defer TLB flushes to one flush for the batch, and only trylock */
     private readonly batched = false,
+    /** seed defects to reproduce (conformance only); default none */
+    private readonly quirks: Readonly<ExchangeQuirks> = NO_QUIRKS,
   ) {
     this.old = new Side(oldHead, "old");
     this.new = new Side(newHead, "new");
@@ -145,8 +152,15 @@ export class ExchangeOp {
         tryToUnmapFlush(this.k);
         this.trace("try_to_unmap_flush", 0);
         return this.advance(0, "move");
-      case "move":
-        return this.advance(this.move(), "remap");
+      case "move": {
+        const rc = this.move();
+        if (rc < 0 && this.quirks.moveResultIgnored) {
+          // §9b.1 (seed-literal): the result is ignored and each side is remapped onto the other.
+          this.exchanged = true;
+          return this.advance(0, "remap");
+        }
+        return this.advance(rc, "remap");
+      }
       case "remap":
         this.remap();
         return this.advance(0, "unlock");
@@ -200,9 +214,11 @@ export class ExchangeOp {
     for (const side of [this.old, this.new]) {
       const point = `folio_exchange_isolate(${side.name})`;
       const injected = this.k.faultInject.check(point);
-      if (injected) return this.fail(point, injected);
       const k = this.k;
-      if (!k.lru.folioIsolateLru(side.head)) return this.fail(point, -EBUSY);
+      if (injected || !k.lru.folioIsolateLru(side.head)) {
+        // §9b.9 (seed-literal): the second check tests old again, so new's failure goes unnoticed.
+        if (side !== this.new || !this.quirks.secondIsolationTestsOld) return this.fail(point, injected || -EBUSY);
+      }
       side.isolated = true;
       side.isolatedItem = k.lru.folioIsFileLru(side.head) ? NR_ISOLATED_FILE : NR_ISOLATED_ANON;
       side.isolatedNid = k.folioNid(side.head);
@@ -214,7 +230,8 @@ export class ExchangeOp {
 
   /** folio_exchange_lock() on both, lower pfn first so that (A,B) and (B,A) cannot deadlock. */
   private lock(): number {
-    const [first, second] = this.old.head < this.new.head ? [this.old, this.new] : [this.new, this.old];
+    // §9b.4 (seed-literal): argument order, so (A,B) against a (B,A) locker is ABBA.
+    const [first, second] = this.old.head < this.new.head || this.quirks.noLockOrdering ? [this.old, this.new] : [this.new, this.old];
     for (const side of [first, second]) {
       if (side.locked) continue;
       const point = `folio_exchange_lock(${side.name})`;
@@ -238,7 +255,9 @@ export class ExchangeOp {
       const point = `folio_exchange_supported(${side.name})`;
       const injected = this.k.faultInject.check(point);
       if (injected) return this.fail(point, injected);
-      const rc = folioExchangeSupported(this.k, side.head, this.mode);
+      let rc = folioExchangeSupported(this.k, side.head, this.mode);
+      // §9b.8 (seed-literal): the comment says KSM folios are excluded; they are not.
+      if (rc === -EOPNOTSUPP && this.quirks.ksmNotExcluded && this.k.mem.folioTestKsm(side.head)) rc = 0;
       if (rc === EXCHANGE_WOULD_BLOCK) return rc;
       if (rc < 0) return this.fail(point, rc);
     }
@@ -265,7 +284,7 @@ export class ExchangeOp {
         side.unmapped = true;
       }
       // A pinned exclusive page stays mapped by design; the exchange must not go on (§9b.2).
-      if (mem.folioMapped(side.head)) return this.fail(point, -EAGAIN);
+      if (mem.folioMapped(side.head) && !this.quirks.noUnmapCheckNoAnonFreeze) return this.fail(point, -EAGAIN);
     }
     this.trace("folio_exchange_unmap", 0);
     return 0;
@@ -283,14 +302,36 @@ export class ExchangeOp {
     if (rc) return this.failMove("folio_exchange_fs_prepare(new)", rc);
     this.trace("folio_exchange_fs_prepare(new)", 0);
     const oldExpected = folioExpectedRefs(k, k.mem.folioHasMapping(old.head), old.head);
-    const newExpected = folioExpectedRefs(k, k.mem.folioHasMapping(nw.head), nw.head);
-    rc = folioExchangeFreeze(k, old.head, oldExpected, nw.head, newExpected);
-    if (rc) return this.failMove("folio_exchange_mapping", rc);
+    let newExpected = folioExpectedRefs(k, k.mem.folioHasMapping(nw.head), nw.head);
+    const q = this.quirks;
+    // §9b.2/§9b.3 (seed-literal): which freezes the seed skips; false for foliox.
+    const noFreeze = q !== NO_QUIRKS && this.seedSkipsFreeze();
+    if (q.freezeInDebugAssert && !k.mem.folioTestAnon(old.head) && !k.mem.folioTestAnon(nw.head)) newExpected = oldExpected;
+    // The freeze and the mapping swap run under the page-cache mappings' i_pages locks, taken in
+    // mapping order and once for a mapping both folios share (§9b.4).
+    const oldAs = folioAddressSpace(k, old.head);
+    const newAs = folioAddressSpace(k, nw.head);
+    folioExchangeXaLock(oldAs, newAs);
+    if (!noFreeze) {
+      rc = folioExchangeFreeze(k, old.head, oldExpected, nw.head, newExpected);
+      if (rc) {
+        folioExchangeXaUnlock(oldAs, newAs);
+        return this.failMove("folio_exchange_mapping", rc);
+      }
+    }
+    const swapcache = k.mem.folioTestSwapcache(old.head) || k.mem.folioTestSwapcache(nw.head);
     // From here on nothing can fail.
     folioExchangeMapping(k, old.head, nw.head);
+    folioExchangeXaUnlock(oldAs, newAs);
     this.exchanged = true;
     this.trace("folio_exchange_mapping", 0);
-    folioExchangeFsPrivate(k, old.head, nw.head);
+    folioExchangeFsPrivate(k, old.head, nw.head, q);
+    if (swapcache && q.swapEntryNotMoved) {
+      // §9b.6 (seed-literal): folio->swap (which shares ->private) stays with the frame.
+      const swap = k.mem.private[old.head]!;
+      k.mem.private[old.head] = k.mem.private[nw.head]!;
+      k.mem.private[nw.head] = swap;
+    }
     // The locks fs_prepare took now guard the other frame's private data.
     const held = old.prepare.locked;
     old.prepare.locked = nw.prepare.locked;
@@ -300,13 +341,26 @@ export class ExchangeOp {
     this.trace("folio_exchange_data", 0);
     folioExchangeFlags(k, old.head, nw.head);
     this.trace("folio_exchange_flags", 0);
-    folioRefUnfreeze(k, old.head, newExpected);
-    folioRefUnfreeze(k, nw.head, oldExpected);
+    if (!noFreeze) {
+      folioRefUnfreeze(k, old.head, newExpected);
+      folioRefUnfreeze(k, nw.head, oldExpected);
+    } else if (q.freezeInDebugAssert && !(k.mem.folioTestAnon(old.head) && k.mem.folioTestAnon(nw.head))) {
+      // §9b.3 (seed-literal): folio_ref_unfreeze() is an atomic_set(): an extra reference is lost.
+      k.mem.refcount[old.head] = newExpected;
+      k.mem.refcount[nw.head] = oldExpected;
+    }
     folioExchangeFsFinish(k, nw.head, this.mode, nw.prepare);
     this.trace("folio_exchange_fs_finish(new)", 0);
     folioExchangeFsFinish(k, old.head, this.mode, old.prepare);
     this.trace("folio_exchange_fs_finish(old)", 0);
     return 0;
+  }
+
+  /** The seed's freezes (seed-literal only): none for anon↔anon (§9b.2), none without DEBUG_VM (§9b.3). */
+  private seedSkipsFreeze(): boolean {
+    const mem = this.k.mem;
+    const anonAnon = mem.folioTestAnon(this.old.head) && mem.folioTestAnon(this.new.head);
+    return anonAnon ? this.quirks.noUnmapCheckNoAnonFreeze : this.quirks.freezeInDebugAssert;
   }
 
   private failMove(step: string, rc: number): number {
@@ -343,7 +397,9 @@ export class ExchangeOp {
     const k = this.k;
     for (const side of [this.old, this.new]) {
       if (!side.isolated) continue;
-      k.vmstat.modNode(side.isolatedNid, side.isolatedItem, -k.mem.folioNrPages(side.head));
+      // §9b.7 (seed-literal): the item is re-read after the exchange, from the other data's type.
+      const item = this.quirks.isolatedPutbackPostExchangeType ? (k.lru.folioIsFileLru(side.head) ? NR_ISOLATED_FILE : NR_ISOLATED_ANON) : side.isolatedItem;
+      k.vmstat.modNode(side.isolatedNid, item, -k.mem.folioNrPages(side.head));
       k.lru.folioAddLru(side.head);
       folioPut(k, side.head);
       side.isolated = false;
@@ -366,14 +422,15 @@ export class ExchangeOp {
 }
 
 /** -EINVAL checks made before anything is taken. */
-export function folioExchangeCheckArgs(k: Kernel, oldHead: number, newHead: number, mode: number): number {
+export function folioExchangeCheckArgs(k: Kernel, oldHead: number, newHead: number, mode: number, quirks: Readonly<ExchangeQuirks> = NO_QUIRKS): number {
   if (mode !== MIGRATE_SYNC && mode !== MIGRATE_ASYNC) return -EINVAL;
   const mem = k.mem;
   if (oldHead === newHead) return -EINVAL;
   for (const h of [oldHead, newHead]) {
     if (!Number.isInteger(h) || h < 0 || h >= mem.nrPages || mem.pageFolio(h) !== h) return -EINVAL;
   }
-  if (mem.order[oldHead] !== mem.order[newHead]) return -EINVAL;
+  // §9b.9 (seed-literal): only a VM_BUG_ON, so a non-debug kernel goes on and the data swap overruns.
+  if (mem.order[oldHead] !== mem.order[newHead] && !quirks.mixedOrdersDebugOnly) return -EINVAL;
   return 0;
 }
 
@@ -381,13 +438,13 @@ export function folioExchangeCheckArgs(k: Kernel, oldHead: number, newHead: numb
  * folio_exchange(): swap two folios of the same order in place. 0, or a negative errno with
  * both folios as they were (reference §10's "unchanged").
  */
-export function folioExchange(k: Kernel, oldHead: number, newHead: number, mode: number): number {
-  const rc = folioExchangeCheckArgs(k, oldHead, newHead, mode);
+export function folioExchange(k: Kernel, oldHead: number, newHead: number, mode: number, quirks: Readonly<ExchangeQuirks> = NO_QUIRKS): number {
+  const rc = folioExchangeCheckArgs(k, oldHead, newHead, mode, quirks);
   if (rc) {
     countInvalid(k);
     return rc;
   }
-  return new ExchangeOp(k, oldHead, newHead, mode as MigrateMode).run();
+  return new ExchangeOp(k, oldHead, newHead, mode as MigrateMode, false, quirks).run();
 }
 
 function countInvalid(k: Kernel): void {

@@ -25,7 +25,7 @@ import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
 } from "../mm/pgtable.js";
-import { RMAP_EXCLUSIVE, anonVmaFork, folioAddAnonRmapPte, folioAddNewAnonRmap } from "../mm/rmap.js";
+import { RMAP_EXCLUSIVE, anonVmaFork, folioAddAnonRmapPte, folioAddFileRmapPte, folioAddNewAnonRmap } from "../mm/rmap.js";
 import { ENOMEM } from "./errno.js";
 import type { Kernel } from "./kernel.js";
 
@@ -63,6 +63,13 @@ export function copyProcess(k: Kernel, parent: Task): Task | number {
     vma.thpOrder = pvma.thpOrder;
     insertVma(mm, vma);
     anonVmaFork(k, vma, pvma);
+    if (pvma.vmFile) {
+      // get_file() + vma_interval_tree_insert_after(): the child maps the same file
+      vma.vmFile = pvma.vmFile;
+      pvma.vmFile.mapping.iMmap.push(vma);
+      // vma_needs_copy(): a file vma without anon pages refaults from the page cache instead
+      if (!pvma.anonVma) continue;
+    }
     if (copyPageRange(k, vma, pvma) < 0) {
       exitMmap(k, child);
       return -ENOMEM;
@@ -91,13 +98,21 @@ function copyPageRange(k: Kernel, dst: VmArea, src: VmArea): number {
         srcLeaf[srcOff] = pte;
       }
       childPte = pte;
-      dst.mm.rssAnon++;
+      if (mem.folioTestAnon(mem.pageFolio(swpOffset(pte)))) dst.mm.rssAnon++;
+      else dst.mm.rssFile++;
     } else if (pteSpecial(pte)) {
       childPte = pte & ~_PAGE_ACCESSED; // __copy_present_ptes(): pte_mkold()
     } else {
       const page = ptePfn(pte);
       const head = mem.pageFolio(page);
-      if (mem.testFlag(page, PG_anon_exclusive) && mem.pincount[head]! > 0) {
+      if (!mem.folioTestAnon(head)) {
+        // folio_dup_file_rmap_pte(): a page-cache page is simply shared
+        mem.refcount[head]!++;
+        folioAddFileRmapPte(k, page);
+        childPte = pte & ~_PAGE_ACCESSED;
+        if (src.vmFlags & VM_SHARED) childPte &= ~_PAGE_DIRTY;
+        dst.mm.rssFile++;
+      } else if (mem.testFlag(page, PG_anon_exclusive) && mem.pincount[head]! > 0) {
         // copy_present_page(): a pinned exclusive page cannot be shared; the child gets a copy.
         const copy = k.alloc.allocPages(GFP_HIGHUSER_MOVABLE, 0, dst.mm.homeNid);
         if (copy < 0) return -ENOMEM;
@@ -118,7 +133,7 @@ function copyPageRange(k: Kernel, dst: VmArea, src: VmArea): number {
         if (src.vmFlags & VM_SHARED) childPte &= ~_PAGE_DIRTY;
         k.tlb.shootdowns++;
       }
-      dst.mm.rssAnon++;
+      if (mem.folioTestAnon(head)) dst.mm.rssAnon++;
     }
     pt.walk(dst.mm.pgd, vpn, true);
     pt.leaf[pt.off] = childPte;

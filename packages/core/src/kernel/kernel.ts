@@ -22,6 +22,10 @@ import { BACKENDS, CONTENT, LIST_HEADS, MEM_MAP, MEMORY_TIERS, PAGE_ALLOC, SYSTE
 import type { Tracepoints } from "./trace.js";
 import { Prng } from "./prng.js";
 import { FaultInjection } from "./fault-inject.js";
+import { FsState } from "../fs/fs-state.js";
+import { SimClock } from "../sim/clock.js";
+import type { NumaBalancing } from "../tiering/numa-balancing.js";
+import type { Vmscan } from "../mm/vmscan.js";
 
 /** The deferred TLB flush state of try_to_unmap with TTU_BATCH_FLUSH (tlbflush_unmap_batch). */
 export class TlbFlushBatch {
@@ -37,6 +41,8 @@ export class Kernel {
   readonly pgtables = new PgtableArena();
   readonly tlb = new TlbFlushBatch();
   readonly faultInject = new FaultInjection();
+  /** super_blocks, address_spaces and in-flight writeback (fs/) */
+  readonly fs = new FsState();
   readonly backends: BackendRegistry;
   readonly rng: Prng;
   /** anon_vmas by id; a freed id is left empty */
@@ -45,6 +51,12 @@ export class Kernel {
   readonly mms: MmStruct[] = [];
   nextPid = 1;
   nextMmId = 1;
+  /** the simulated clock (sim/clock.ts): "now" for kernel code that needs time */
+  readonly clock = new SimClock();
+  /** NUMA balancing in tiering mode (task_numa_work + do_numa_page); null = not running */
+  numab: NumaBalancing | null = null;
+  /** reclaim: kswapd per node and the direct reclaimer (mm/vmscan.ts); null = none installed */
+  vmscan: Vmscan | null = null;
 
   constructor(
     @inject(SYSTEM_OPTIONS) readonly options: ResolvedSystemOptions,

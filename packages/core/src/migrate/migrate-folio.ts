@@ -3,9 +3,8 @@
  * folio_expected_refs() (≤6.15 semantics), __folio_migrate_mapping() for the no-mapping
  * (anon) case and folio_migrate_flags(). Reference: linux-migration-facts.md §3.
  *
- * Only the NULL-mapping case lives here: an anonymous folio that is not in the swap cache.
- * Folios with an address_space (swap cache, page cache) are moved by their backend's own
- * migrateFolio, which owns the xarray/freeze part of __folio_migrate_mapping.
+ * The page-cache case of __folio_migrate_mapping (the i_pages freeze and slot replacement) is
+ * in migrate-mapping.ts; swap-cache folios are not modelled in core yet.
  *
  * Left out: folio_migrate_ksm() (KSM stable nodes are not modelled in core), folio_copy_owner()
  * (page_owner), pgalloc_tag_swap(), and folio_undo_large_rmappable() (no deferred-split queue).
@@ -31,6 +30,8 @@ import {
   PG_young,
 } from "../mm/page-flags.js";
 import { NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "../mm/vmstat.js";
+import { folioAddressSpace } from "../fs/address-space.js";
+import { folioMigrateMappingPagecache } from "./migrate-mapping.js";
 import { MIGRATEPAGE_SUCCESS, type MigrateMode } from "./migrate-mode.js";
 
 /** sysctl_numa_balancing_mode bits (include/linux/sched/sysctl.h) */
@@ -140,23 +141,60 @@ export function folioMigrateFlags(k: Kernel, dst: number, src: number): void {
 }
 
 /**
- * __migrate_folio(NULL, dst, src, NULL, mode) (mm/migrate.c, v6.12): refcount check, copy,
- * mapping, flags. The no-mapping case: no private data to attach.
+ * __migrate_folio(mapping, dst, src, src_private, mode) (mm/migrate.c, v6.12): refcount check,
+ * copy, mapping (with the i_pages freeze for a page-cache folio), the private data
+ * (folio_attach_private(dst, folio_detach_private(src)) when `srcPrivate`), flags.
  */
-export function __migrateFolio(k: Kernel, dst: number, src: number, _mode: MigrateMode): number {
-  const expectedCount = folioExpectedRefs(k, false, src);
-  if (k.mem.refcount[src] !== expectedCount) return -EAGAIN;
+export function __migrateFolio(k: Kernel, dst: number, src: number, _mode: MigrateMode, srcPrivate = false): number {
+  const mem = k.mem;
+  const hasMapping = mem.folioHasMapping(src);
+  const expectedCount = folioExpectedRefs(k, hasMapping, src);
+  if (mem.refcount[src] !== expectedCount) return -EAGAIN;
   let rc = folioMcCopy(k, dst, src);
   if (rc) return rc;
-  rc = folioMigrateMappingNoMapping(k, dst, src, expectedCount);
+  if (hasMapping) {
+    const as = folioAddressSpace(k, src);
+    if (!as) throw new KernelBug(`__folio_migrate_mapping: pfn ${src} has a mapping core does not know`);
+    rc = folioMigrateMappingPagecache(k, as, dst, src, expectedCount);
+  } else {
+    rc = folioMigrateMappingNoMapping(k, dst, src, expectedCount);
+  }
   if (rc !== MIGRATEPAGE_SUCCESS) return rc;
+  if (srcPrivate) folioAttachPrivate(k, dst, folioDetachPrivate(k, src));
   folioMigrateFlags(k, dst, src);
   return MIGRATEPAGE_SUCCESS;
 }
 
+/** folio_detach_private(): clear PG_private, drop its reference, hand back ->private. */
+export function folioDetachPrivate(k: Kernel, head: number): number {
+  const mem = k.mem;
+  const priv = mem.private[head]!;
+  if (!mem.testClearFlag(head, PG_private)) return 0;
+  mem.private[head] = 0;
+  mem.refcount[head]!--;
+  return priv;
+}
+
+/** folio_attach_private(): a reference for the private data, PG_private and ->private. */
+export function folioAttachPrivate(k: Kernel, head: number, priv: number): void {
+  const mem = k.mem;
+  mem.refcount[head]!++;
+  mem.private[head] = priv;
+  mem.setFlag(head, PG_private);
+}
+
 /**
- * migrate_folio(mapping = NULL, dst, src, mode) (mm/migrate.c): the a_ops->migrate_folio of
- * anonymous memory. BUG on writeback, then __migrate_folio().
+ * filemap_migrate_folio() (mm/migrate.c): __migrate_folio() moving whatever opaque ->private
+ * the folio carries (f2fs, iomap users, ubifs …).
+ */
+export function filemapMigrateFolio(k: Kernel, dst: number, src: number, mode: MigrateMode): number {
+  return __migrateFolio(k, dst, src, mode, k.mem.testFlag(src, PG_private));
+}
+
+/**
+ * migrate_folio(mapping, dst, src, mode) (mm/migrate.c): the a_ops->migrate_folio of anonymous
+ * memory (mapping NULL), shmem and the swap cache, and the last step of the fallback. BUG on
+ * writeback, then __migrate_folio() with no private data.
  */
 export function migrateFolio(k: Kernel, dst: number, src: number, mode: MigrateMode): number {
   vmBugOn(k.mem.testFlag(src, PG_writeback), `migrate_folio: pfn ${src} is under writeback`);

@@ -29,6 +29,8 @@ import { TTU_BATCH_FLUSH, folioGetAnonVma, putAnonVma, removeMigrationPtes, tryT
 import { folioPut, folioPutbackLru } from "../mm/swap.js";
 import { NR_ISOLATED_ANON } from "../mm/vmstat.js";
 import { migrateFolio } from "./migrate-folio.js";
+import { AS_UNMOVABLE, folioAddressSpace } from "../fs/address-space.js";
+import { folioClearDirtyForIo } from "../fs/page-writeback.js";
 import {
   MIGRATE_ASYNC,
   MIGRATE_SYNC,
@@ -271,7 +273,8 @@ export function moveToNewFolio(k: Kernel, dst: number, src: number, mode: Migrat
   let rc: number;
   if (!mem.folioHasMapping(src)) {
     rc = backend?.migrateFolio ? backend.migrateFolio(k, dst, src, mode) : migrateFolio(k, dst, src, mode);
-  } else if (!backend) {
+  } else if (!backend || (folioAddressSpace(k, src)?.flags ?? 0) & AS_UNMOVABLE) {
+    // mapping_unmovable()
     rc = -EOPNOTSUPP;
   } else if (backend.migrateFolio) {
     rc = backend.migrateFolio(k, dst, src, mode);
@@ -294,7 +297,7 @@ export function writeout(k: Kernel, backend: Backend, src: number): number {
   const mem = k.mem;
   if (!backend.writepage) return -EINVAL;
   // folio_clear_dirty_for_io(): someone else already started a write if it was clean.
-  if (!mem.testClearFlag(src, PG_dirty)) return -EAGAIN;
+  if (!folioClearDirtyForIo(k, src)) return -EAGAIN;
   // The folio must be clean to move; writeout may drop the lock, so the attempt is over.
   removeMigrationPtes(k, src, src);
   const rc = backend.writepage(k, src);
@@ -328,10 +331,7 @@ export function fallbackMigrateFolio(k: Kernel, backend: Backend, dst: number, s
     return writeout(k, backend, src);
   }
   if (!filemapReleaseFolio(k, backend, src, GFP_KERNEL)) return mode === MIGRATE_SYNC ? -EAGAIN : -EBUSY;
-  // migrate_folio(mapping, dst, src, mode) for a page-cache folio needs the mapping's xarray
-  // (__folio_migrate_mapping with a mapping), which core does not model yet.
-  void dst;
-  return -EOPNOTSUPP;
+  return migrateFolio(k, dst, src, mode);
 }
 
 /**

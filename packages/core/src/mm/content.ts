@@ -109,7 +109,7 @@ function seedOf(token: number): number {
 }
 
 /** xorshift32 stream seeded by the token: every 32-bit pattern can appear, NaN payloads included. */
-function fillPattern(words: Int32Array, base: number, token: number): void {
+export function fillPattern(words: Int32Array, base: number, token: number): void {
   if (token === 0) {
     words.fill(0, base, base + (PAGE_SIZE >> 2));
     return;

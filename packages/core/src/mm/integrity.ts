@@ -9,9 +9,16 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { isMigrationEntry, ptePfn, ptePresent, swpOffset } from "./pgtable.js";
+import { PG_dirty, PG_writeback } from "./page-flags.js";
 
 export interface IntegrityViolation {
+  /** the process, or 0 for file data */
   pid: number;
+  /** for file data: the inode and page index ("" addr) */
+  ino?: number;
+  index?: number;
+  /** for file data: "pagecache" (the cached frame) or "store" (the backing block) */
+  where?: string;
   addr: string;
   pfn: number;
   expected: number;
@@ -36,7 +43,7 @@ export function checkIntegrity(k: Kernel): IntegrityReport {
       for (let vpn = vma.vmStart / 4096; vpn < vma.vmEnd / 4096; vpn++) {
         if (!pt.walk(mm.pgd, vpn, false)) continue;
         const pte = pt.leaf[pt.off]!;
-        const expected = pt.shadow[pt.off]!;
+        let expected = pt.shadow[pt.off]!;
         let pfn: number;
         if (pte === 0) {
           if (expected === 0) continue;
@@ -47,6 +54,11 @@ export function checkIntegrity(k: Kernel): IntegrityReport {
           pfn = swpOffset(pte);
         } else {
           pfn = -1;
+        }
+        // A page-cache page holds what was last written to the file at that index, by any path.
+        if (pfn >= 0 && vma.vmFile) {
+          const m = k.mem.mapping[k.mem.pageFolio(pfn)]!;
+          if (m !== 0 && (m & 3) === 0) expected = vma.vmFile.shadow.load(vma.linearPageIndex(vpn * 4096));
         }
         pagesChecked++;
         if (pfn < 0 || !k.content.holds(pfn, expected)) {
@@ -61,5 +73,39 @@ export function checkIntegrity(k: Kernel): IntegrityReport {
       }
     }
   }
+  pagesChecked += checkFileIntegrity(k, violations);
   return { ok: violations.length === 0, pagesChecked, violations };
+}
+
+/**
+ * File data: for every page inside i_size, the token last written (the inode's shadow; 0 for a
+ * page never written) must be in the cached frame if the page is cached, and on the backing
+ * store if it is not cached or cached clean (not dirty, not under writeback): so a clean
+ * eviction loses nothing and a re-read gets the same bytes.
+ */
+function checkFileIntegrity(k: Kernel, violations: IntegrityViolation[]): number {
+  const mem = k.mem;
+  let checked = 0;
+  for (const sb of k.fs.superBlocks) {
+    for (const inode of sb.inodes) {
+      const as = inode.mapping;
+      const pages = inode.sizePages;
+      for (let index = 0; index < pages; index++) {
+        const expected = inode.shadow.load(index);
+        const head = as.iPages.load(index) - 1;
+        checked++;
+        if (head >= 0) {
+          const pfn = head + (index - mem.index[head]!);
+          if (!k.content.holds(pfn, expected)) {
+            violations.push({ pid: 0, addr: "", pfn, expected, found: mem.content[pfn]!, ino: inode.ino, index, where: "pagecache" });
+          }
+          if (mem.testFlag(head, PG_dirty) || mem.testFlag(head, PG_writeback)) continue;
+        }
+        const b = inode.blocks.load(index) - 1;
+        const ok = b < 0 ? expected === 0 : sb.store.holds(b, expected);
+        if (!ok) violations.push({ pid: 0, addr: "", pfn: -1, expected, found: b < 0 ? 0 : sb.store.token(b), ino: inode.ino, index, where: "store" });
+      }
+    }
+  }
+  return checked;
 }

@@ -21,6 +21,82 @@ import { NR_LRU_LISTS } from "./lru.js";
 import { PG_head, PG_lru, PG_reserved } from "./page-flags.js";
 import { isMigrationEntry, ptePfn, ptePresent, pteSpecial, swpOffset } from "./pgtable.js";
 import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_ANON_MAPPED, NR_FREE_PAGES, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_UNEVICTABLE } from "./vmstat.js";
+import { NR_FILE_DIRTY, NR_FILE_MAPPED, NR_FILE_PAGES, NR_SHMEM, NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "./vmstat.js";
+import { PG_dirty, PG_locked, PG_private, PG_swapbacked, PG_writeback } from "./page-flags.js";
+
+/** Page-cache counters recomputed from mem_map (per node; write-pending per zone). */
+class FileCounts {
+  readonly mapped: Float64Array;
+  readonly pages: Float64Array;
+  readonly shmem: Float64Array;
+  readonly dirty: Float64Array;
+  readonly writeback: Float64Array;
+  readonly writePending: Float64Array;
+  constructor(nrNodes: number, nrZones: number) {
+    this.mapped = new Float64Array(nrNodes);
+    this.pages = new Float64Array(nrNodes);
+    this.shmem = new Float64Array(nrNodes);
+    this.dirty = new Float64Array(nrNodes);
+    this.writeback = new Float64Array(nrNodes);
+    this.writePending = new Float64Array(nrZones);
+  }
+}
+
+function migrationStash(k: Kernel, head: number): boolean {
+  const mem = k.mem;
+  if (!mem.testFlag(head, PG_locked) || mem.testFlag(head, PG_lru)) return false;
+  const as = k.fs.addressSpaces[mem.mapping[head]! >> 2];
+  return !as || as.iPages.load(mem.index[head]!) - 1 !== head;
+}
+
+/** A page-cache folio: its xarray slots name it, and its counters. */
+function checkPagecacheFolio(k: Kernel, head: number, file: FileCounts, out: string[]): void {
+  const mem = k.mem;
+  const nr = mem.folioNrPages(head);
+  const nid = k.folioNid(head);
+  const as = k.fs.addressSpaces[mem.mapping[head]! >> 2];
+  if (!as) {
+    out.push(`pfn ${head}: page-cache mapping ${mem.mapping[head]! >> 2} does not exist`);
+    return;
+  }
+  for (let i = 0; i < nr; i++) {
+    const slot = as.iPages.load(mem.index[head]! + i) - 1;
+    if (slot !== head) out.push(`pfn ${head}: mapping ${as.id} index ${mem.index[head]! + i} names pfn ${slot}, not this folio`);
+  }
+  file.pages[nid]! += nr;
+  if (mem.testFlag(head, PG_swapbacked)) file.shmem[nid]! += nr;
+  if (mem.testFlag(head, PG_dirty) && as.canWriteback) {
+    file.dirty[nid]! += nr;
+    file.writePending[mem.zone[head]!]! += nr;
+  }
+  if (mem.testFlag(head, PG_writeback)) {
+    file.writeback[nid]! += nr;
+    file.writePending[mem.zone[head]!]! += nr;
+  }
+}
+
+/** Every address_space: each xarray entry names a folio of this mapping at that index; nrpages. */
+function checkAddressSpaces(k: Kernel, out: string[]): void {
+  const mem = k.mem;
+  for (const as of k.fs.addressSpaces) {
+    if (!as) continue;
+    if (as.xaLocked) out.push(`mapping ${as.id}: i_pages lock left held`);
+    if (as.iPages.count !== as.nrpages) out.push(`mapping ${as.id}: nrpages ${as.nrpages}, xarray holds ${as.iPages.count}`);
+    for (let i = as.iPages.findNext(0); i >= 0; i = as.iPages.findNext(i + 1)) {
+      const head = as.iPages.load(i) - 1;
+      const idx = mem.index[head]!;
+      if (mem.mapping[head] !== as.tagged || i < idx || i >= idx + mem.folioNrPages(head)) {
+        out.push(`mapping ${as.id} index ${i}: names pfn ${head}, whose mapping is ${mem.mapping[head]! >> 2} and index ${idx}`);
+      }
+    }
+    for (const vma of as.iMmap) {
+      if (vma.vmFile?.mapping !== as || !vma.mm.vmas.includes(vma)) out.push(`mapping ${as.id}: i_mmap lists a vma that does not map it`);
+    }
+  }
+  for (const h of k.fs.writebackQueue) {
+    if (!mem.testFlag(h, PG_writeback)) out.push(`pfn ${h}: in-flight writeback, but PG_writeback is clear`);
+  }
+}
 
 export interface InvariantOptions {
   /** no mover is in flight: nothing may be isolated */
@@ -64,6 +140,21 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
         }
         const head = mem.pageFolio(page);
         const m = mem.mapping[head]!;
+        if (m !== 0 && (m & 3) === 0) {
+          // A page-cache page: the vma maps its file, i_mmap lists the vma, the file index matches.
+          const as = k.fs.addressSpaces[m >> 2];
+          if (!as || !vma.vmFile || vma.vmFile.mapping !== as) {
+            out.push(`mm ${mm.id} 0x${addr.toString(16)}: pfn ${page} is a page-cache page of mapping ${m >> 2}, which this vma does not map`);
+            continue;
+          }
+          if (!as.iMmap.includes(vma)) {
+            out.push(`mm ${mm.id} 0x${addr.toString(16)}: rmap cannot find this PTE: i_mmap of mapping ${as.id} does not list the vma`);
+            continue;
+          }
+          const want = vma.address(mem.index[head]! + (page - head));
+          if (want !== addr) out.push(`mm ${mm.id} 0x${addr.toString(16)}: pfn ${page} has file index ${mem.index[head]! + (page - head)}, which rmap places at ${want < 0 ? "no address" : "0x" + want.toString(16)}`);
+          continue;
+        }
         if ((m & 3) !== PAGE_MAPPING_ANON) {
           out.push(`mm ${mm.id} 0x${addr.toString(16)}: pfn ${page} is mapped but its folio is not anon (mapping ${m})`);
           continue;
@@ -86,6 +177,7 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
   let reserved = 0;
   const lruPages = new Float64Array(k.topo.nrNodes * NR_LRU_LISTS);
   const anonMapped = new Float64Array(k.topo.nrNodes);
+  const file = new FileCounts(k.topo.nrNodes, k.vmstat.nrZones);
   for (let pfn = 0; pfn < n; ) {
     if (mem.pageType[pfn] === PGTY_buddy) {
       pfn += 1 << mem.order[pfn]!;
@@ -106,18 +198,26 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
       continue;
     }
     allocated += nr;
+    // A page-cache folio: untagged mapping. A migration destination between unmap and move
+    // also has an untagged mapping (the anon_vma stashed by __migrate_folio_record), but it is
+    // locked, off the LRU and in no xarray.
+    const pagecache = mem.mapping[head] !== 0 && (mem.mapping[head]! & 3) === 0 && !migrationStash(k, head);
     let mapcount = 0;
     for (let i = 0; i < nr; i++) {
       const mc = mem.mapcount[head + i]!;
       if (mc !== ptes[head + i]) out.push(`pfn ${head + i}: mapcount ${mc}, but ${ptes[head + i]} present PTEs map it`);
       mapcount += mc;
       if (mc > 0 && mem.folioTestAnon(head)) anonMapped[k.folioNid(head)]! += 1;
+      if (mc > 0 && pagecache) file.mapped[k.folioNid(head)]! += 1;
     }
+    if (pagecache) checkPagecacheFolio(k, head, file, out);
     if (mem.largeMapcount[head] !== mapcount) out.push(`pfn ${head}: folio mapcount ${mem.largeMapcount[head]}, its pages' mapcounts sum to ${mapcount}`);
     const onLru = mem.testFlag(head, PG_lru);
-    const expected = (onLru ? 0 : 1) + mapcount + mem.pincount[head]!;
+    // the page cache holds nr references, and one more for PG_private (folio_attach_private)
+    const cacheRefs = pagecache ? nr + (mem.testFlag(head, PG_private) ? 1 : 0) : 0;
+    const expected = (onLru ? 0 : 1) + cacheRefs + mapcount + mem.pincount[head]!;
     if (mem.refcount[head] !== expected) {
-      out.push(`pfn ${head}: refcount ${mem.refcount[head]}, expected ${expected} (${onLru ? "on LRU" : "off LRU: +1"}, mapcount ${mapcount}, pincount ${mem.pincount[head]})`);
+      out.push(`pfn ${head}: refcount ${mem.refcount[head]}, expected ${expected} (${onLru ? "on LRU" : "off LRU: +1"}, page cache ${cacheRefs}, mapcount ${mapcount}, pincount ${mem.pincount[head]})`);
     }
     if (onLru) lruPages[k.folioNid(head) * NR_LRU_LISTS + k.lru.folioLruList(head)]! += nr;
     else if (opts.quiescent && mem.mapping[head] !== 0) out.push(`pfn ${head}: mapped folio is off the LRU with no mover in flight`);
@@ -138,12 +238,27 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
     free += zoneFree;
   }
   if (free + allocated + reserved !== n) out.push(`memory: free ${free} + allocated ${allocated} + reserved ${reserved} != capacity ${n}`);
+  for (const zone of k.topo.zones) {
+    const c = k.vmstat.zonePage(zone.idx, NR_ZONE_WRITE_PENDING);
+    if (c !== file.writePending[zone.idx]) out.push(`zone ${zone.idx}: nr_zone_write_pending ${c}, recomputed ${file.writePending[zone.idx]}`);
+  }
+  checkAddressSpaces(k, out);
 
   // Counters.
   for (const node of k.topo.nodes) {
     for (let l = 0; l < NR_LRU_LISTS; l++) {
       const c = k.vmstat.nodePage(node.nid, LRU_STAT[l]!);
       if (c !== lruPages[node.nid * NR_LRU_LISTS + l]) out.push(`node ${node.nid}: LRU list ${l} counter ${c}, lists hold ${lruPages[node.nid * NR_LRU_LISTS + l]}`);
+    }
+    for (const [item, name, arr] of [
+      [NR_FILE_MAPPED, "nr_mapped", file.mapped],
+      [NR_FILE_PAGES, "nr_file_pages", file.pages],
+      [NR_SHMEM, "nr_shmem", file.shmem],
+      [NR_FILE_DIRTY, "nr_dirty", file.dirty],
+      [NR_WRITEBACK, "nr_writeback", file.writeback],
+    ] as const) {
+      const c = k.vmstat.nodePage(node.nid, item);
+      if (c !== arr[node.nid]) out.push(`node ${node.nid}: ${name} ${c}, recomputed ${arr[node.nid]}`);
     }
     const am = k.vmstat.nodePage(node.nid, NR_ANON_MAPPED);
     if (am !== anonMapped[node.nid]) out.push(`node ${node.nid}: nr_anon_pages ${am}, recomputed ${anonMapped[node.nid]}`);

@@ -14,6 +14,7 @@ import { PG_anon_exclusive, PG_locked, PG_lru, PG_uptodate } from "./page-flags.
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
+  _PAGE_PROTNONE,
   _PAGE_RW,
   _PAGE_SPECIAL,
   isMigrationEntry,
@@ -26,7 +27,9 @@ import {
 } from "./pgtable.js";
 import { RMAP_EXCLUSIVE, anonVmaPrepare, folioAddNewAnonRmap, folioMoveAnonRmap, folioRemoveRmapPte } from "./rmap.js";
 import { folioPut } from "./swap.js";
+import { doFault, doWpPageFile, filePageWritten } from "../fs/file-fault.js";
 import { PGFAULT } from "./vmstat.js";
+import { doNumaPage } from "../tiering/numa-balancing.js";
 
 /** vm_fault_t bits (include/linux/mm_types.h) */
 export const VM_FAULT_OOM = 0x000001;
@@ -55,13 +58,16 @@ export function accessVirtual(k: Kernel, mm: MmStruct, addr: number, write: bool
   for (let attempt = 0; attempt < 3; attempt++) {
     if (pt.walk(mm.pgd, vpn, false)) {
       const pte = pt.leaf[pt.off]!;
-      if (ptePresent(pte) && (!write || pteWrite(pte))) {
+      if (ptePresent(pte) && (pte & _PAGE_PROTNONE) === 0 && (!write || pteWrite(pte))) {
         pt.leaf[pt.off] = pte | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
         const pfn = ptePfn(pte);
         if (write) {
           const token = k.content.nextToken();
           k.content.writePage(pfn, token);
           pt.shadow[pt.off] = token;
+          // a store into a page-cache page is a store into the file (its shadow)
+          const m = k.mem.mapping[k.mem.pageFolio(pfn)]!;
+          if (m !== 0 && (m & 3) === 0) filePageWritten(k, pfn, token);
         } else {
           faultState.lastToken = k.mem.content[pfn]!;
         }
@@ -86,11 +92,13 @@ export function handleMmFault(k: Kernel, mm: MmStruct, addr: number, flags: numb
   const pt = k.pgtables;
   pt.walk(mm.pgd, Math.floor(addr / 4096), true);
   const pte = pt.leaf[pt.off]!;
-  if (pte === 0) return doAnonymousPage(k, vma, addr, write);
+  if (pte === 0) return vma.vmFile ? doFault(k, vma, addr, write) : doAnonymousPage(k, vma, addr, write);
   if (!ptePresent(pte)) {
     if (isMigrationEntry(pte)) return migrationEntryWait(k, swpOffset(pte));
     return VM_FAULT_SIGBUS;
   }
+  // pte_protnone() && vma_is_accessible(): a NUMA hint fault (tiering/numa-balancing.ts)
+  if (pte & _PAGE_PROTNONE) return doNumaPage(k, vma, addr, pte);
   if (write && !pteWrite(pte)) return doWpPage(k, vma, addr, pte);
   return 0;
 }
@@ -175,6 +183,8 @@ function doWpPage(k: Kernel, vma: VmArea, addr: number, pte: number): number {
   if (pteSpecial(pte)) return wpPageCopy(k, vma, addr, -1);
   const page = ptePfn(pte);
   const head = mem.pageFolio(page);
+  // wp_page_shared() / wp_page_copy() of a page-cache page (fs/file-fault.ts)
+  if (!mem.folioTestAnon(head)) return doWpPageFile(k, vma, addr, pte, page);
   if (mem.testFlag(page, PG_anon_exclusive) || wpCanReuseAnonFolio(k, head, vma)) {
     mem.setFlag(page, PG_anon_exclusive);
     leaf[off] = pte | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED;
@@ -197,7 +207,7 @@ function wpCanReuseAnonFolio(k: Kernel, head: number, vma: VmArea): boolean {
 }
 
 /** wp_page_copy(): COW into a new exclusive folio; `old` is the page copied, or -1 for zero. */
-function wpPageCopy(k: Kernel, vma: VmArea, addr: number, old: number): number {
+export function wpPageCopy(k: Kernel, vma: VmArea, addr: number, old: number): number {
   const mm = vma.mm;
   const nid = mm.homeNid;
   anonVmaPrepare(k, vma);

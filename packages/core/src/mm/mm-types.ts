@@ -2,10 +2,13 @@
  * mm_struct, vm_area_struct, anon_vma and the task that owns an mm (include/linux/mm_types.h,
  * include/linux/rmap.h, include/linux/sched.h), reduced to what migration and exchange touch.
  */
+import type { Inode } from "../fs/inode.js";
+
 export const VM_READ = 0x1;
 export const VM_WRITE = 0x2;
 export const VM_EXEC = 0x4;
 export const VM_SHARED = 0x8;
+export const VM_MAYSHARE = 0x80;
 export const VM_MAYREAD = 0x10;
 export const VM_MAYWRITE = 0x20;
 export const VM_IO = 0x4000;
@@ -38,6 +41,8 @@ export class VmArea {
   anonVma: AnonVma | null = null;
   /** mTHP order for anon faults (the per-size sysfs `enabled` plus MADV_HUGEPAGE); 0 = none */
   thpOrder = 0;
+  /** vm_file (its inode): a file mapping, listed in the inode's i_mmap; vm_pgoff is a file index */
+  vmFile: Inode | null = null;
 
   constructor(
     readonly mm: MmStruct,
@@ -71,6 +76,8 @@ export class MmStruct {
   mmapBase = 0x7f0000000000;
   /** MM_ANONPAGES rss counter */
   rssAnon = 0;
+  /** MM_FILEPAGES rss counter (MM_SHMEMPAGES folded in) */
+  rssFile = 0;
   /** processes sharing this mm (1 unless CLONE_VM) */
   users = 1;
   /** the node MPOL_DEFAULT allocates on: numa_node_id() of the owner's CPU */

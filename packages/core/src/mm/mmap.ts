@@ -6,7 +6,8 @@ import { EEXIST, EINVAL, ENOMEM } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { MAX_PAGE_ORDER } from "./mem-map.js";
 import { VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, VmArea, type MmStruct } from "./mm-types.js";
-import { isMigrationEntry, ptePfn, ptePresent, pteSpecial } from "./pgtable.js";
+import { isMigrationEntry, pteDirty, ptePfn, ptePresent, pteSpecial, swpOffset } from "./pgtable.js";
+import { folioMarkDirty } from "../fs/page-writeback.js";
 import { anonVmaClone, folioRemoveRmapPte, unlinkAnonVmas } from "./rmap.js";
 import { folioPut } from "./swap.js";
 
@@ -76,6 +77,11 @@ function splitVma(mm: MmStruct, vma: VmArea, addr: number): VmArea {
   const tail = new VmArea(mm, addr, vma.vmEnd, vma.vmFlags, vma.vmPgoff + (addr - vma.vmStart) / 4096);
   tail.thpOrder = vma.thpOrder;
   anonVmaClone(tail, vma);
+  // vma_dup_policy/get_file + vma_interval_tree_insert_after(): the piece maps the same file
+  if (vma.vmFile) {
+    tail.vmFile = vma.vmFile;
+    vma.vmFile.mapping.iMmap.push(tail);
+  }
   vma.vmEnd = addr;
   insertVma(mm, tail);
   return tail;
@@ -93,6 +99,11 @@ export function doMunmap(k: Kernel, mm: MmStruct, addr: number, len: number): nu
     zapVma(k, victim);
     mm.vmas.splice(mm.vmas.indexOf(victim), 1);
     unlinkAnonVmas(k, victim);
+    // unlink_file_vma(): off the file's i_mmap
+    if (victim.vmFile) {
+      const iMmap = victim.vmFile.mapping.iMmap;
+      iMmap.splice(iMmap.indexOf(victim), 1);
+    }
   }
   k.pgtables.freePgtables(mm.pgd, addr / 4096, end / 4096);
   return 0;
@@ -114,13 +125,19 @@ export function zapVma(k: Kernel, vma: VmArea): void {
     pt.shadow[pt.off] = 0;
     if (ptePresent(pte) && !pteSpecial(pte)) {
       const page = ptePfn(pte);
+      const head = mem.pageFolio(page);
+      if (mem.folioTestAnon(head)) mm.rssAnon--;
+      else {
+        mm.rssFile--;
+        if (pteDirty(pte)) folioMarkDirty(k, head); // zap_present_folio_ptes()
+      }
       folioRemoveRmapPte(k, page);
-      mm.rssAnon--;
-      folioPut(k, mem.pageFolio(page));
+      folioPut(k, head);
     } else if (!ptePresent(pte)) {
       if (!isMigrationEntry(pte)) throw new Error("zap_pte_range: swap entries need a swap device");
       // zap_nonpresent_ptes(): a migration entry still counts in rss
-      mm.rssAnon--;
+      if (mem.folioTestAnon(mem.pageFolio(swpOffset(pte)))) mm.rssAnon--;
+      else mm.rssFile--;
     }
   }
   k.tlb.shootdowns++;

@@ -66,6 +66,12 @@ export class PageAlloc {
   nrAllocCalls = 0;
   /** wakeup_kswapd() calls per node */
   readonly kswapdWakeups: Int32Array;
+  /**
+   * Nodes whose kswapd was woken and has not run yet (pgdat->kswapd_wait): 1 = pending. The
+   * kswapd actor (mm/vmscan.ts) drains this queue; kswapdOrder keeps the largest order asked.
+   */
+  readonly kswapdPending: Uint8Array;
+  readonly kswapdOrder: Int8Array;
   minFreeKbytes = 0;
   /** the shared zero page (ZERO_PAGE(0)): reserved, never freed */
   readonly zeroPfn: number;
@@ -88,6 +94,8 @@ export class PageAlloc {
     this.freeArea = Array.from({ length: nrZoneSlots }, () => Array.from({ length: NR_PAGE_ORDERS }, () => lists.alloc()));
     this.nrFree = new Int32Array(nrZoneSlots * NR_PAGE_ORDERS);
     this.kswapdWakeups = new Int32Array(topo.nrNodes);
+    this.kswapdPending = new Uint8Array(topo.nrNodes);
+    this.kswapdOrder = new Int8Array(topo.nrNodes);
     this.zonelists = topo.nodes.map((n) => topo.zonelistNodes(n.nid));
     this.thisNode = topo.nodes.map((n) => [n.nid]);
     for (const zone of topo.zones) this.zoneByIdx[zone.idx] = zone;
@@ -233,9 +241,20 @@ export class PageAlloc {
     return -1;
   }
 
+  /** Join / leave the direct-reclaim sources (mm/vmscan.ts registers its reclaimer here). */
+  addReclaimer(r: DirectReclaimer): void {
+    if (!this.reclaimers.includes(r)) this.reclaimers.push(r);
+  }
+  removeReclaimer(r: DirectReclaimer): void {
+    const i = this.reclaimers.indexOf(r);
+    if (i >= 0) this.reclaimers.splice(i, 1);
+  }
+
   /** wakeup_kswapd(): kswapd itself is a tiering actor; here the wake-up is counted and traced. */
   wakeupKswapd(nid: number, order: number, gfp: number): void {
     this.kswapdWakeups[nid]!++;
+    this.kswapdPending[nid] = 1;
+    if (order > this.kswapdOrder[nid]!) this.kswapdOrder[nid] = order;
     if (this.trace.enabled("mm_vmscan_wakeup_kswapd")) this.trace.emit("mm_vmscan_wakeup_kswapd", { nid, order, gfp: gfpName(gfp) });
   }
 

@@ -23,6 +23,14 @@ export const _PAGE_RW = 2;
 export const _PAGE_ACCESSED = 4;
 export const _PAGE_DIRTY = 8;
 export const _PAGE_SPECIAL = 16;
+/**
+ * _PAGE_PROTNONE-style NUMA hint bit (x86 reuses _PAGE_GLOBAL for it): change_prot_numa() sets
+ * it on a present PTE so that the next access takes a NUMA hint fault (do_numa_page). As in
+ * the kernel, pte_present() stays true for such a PTE (rmap, migration and zap treat it as
+ * mapped); only the CPU access path refuses it. foliox keeps _PAGE_PRESENT set beside it and
+ * keeps RW/A/D underneath, which pte_modify() would have rebuilt from vm_page_prot.
+ */
+export const _PAGE_PROTNONE = 32;
 
 export const SWP_SWAPFILE = 1;
 export const SWP_MIGRATION_READ = 2;
@@ -42,6 +50,10 @@ export function ptePfn(pte: number): number {
 }
 export function pfnPte(pfn: number, bits: number): number {
   return ((pfn << 6) | bits | _PAGE_PRESENT) | 0;
+}
+/** pte_protnone(): a NUMA hint PTE */
+export function pteProtnone(pte: number): boolean {
+  return (pte & (_PAGE_PRESENT | _PAGE_PROTNONE)) === (_PAGE_PRESENT | _PAGE_PROTNONE);
 }
 export function pteWrite(pte: number): boolean {
   return (pte & _PAGE_RW) !== 0;
@@ -89,7 +101,7 @@ export function isMigrationEntryDirty(pte: number): boolean {
 /** What a PTE is, in words a user reads. */
 export function pteKind(pte: number): string {
   if (pte === 0) return "none";
-  if (pte & _PAGE_PRESENT) return pte & _PAGE_SPECIAL ? "present-zero" : pte & _PAGE_RW ? "present-rw" : "present-ro";
+  if (pte & _PAGE_PRESENT) return pte & _PAGE_SPECIAL ? "present-zero" : pte & _PAGE_PROTNONE ? "present-protnone" : pte & _PAGE_RW ? "present-rw" : "present-ro";
   switch (swpType(pte)) {
     case SWP_MIGRATION_READ:
       return "migration-read";

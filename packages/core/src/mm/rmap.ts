@@ -33,7 +33,8 @@ import {
   swpOffset,
 } from "./pgtable.js";
 import { folioGet, folioPut } from "./swap.js";
-import { NR_ANON_MAPPED } from "./vmstat.js";
+import { NR_ANON_MAPPED, NR_FILE_MAPPED } from "./vmstat.js";
+import { folioMarkDirty } from "../fs/page-writeback.js";
 
 /** rmap_flags */
 export const RMAP_NONE = 0;
@@ -133,13 +134,21 @@ export function folioAddAnonRmapPte(k: Kernel, page: number, flags: number): voi
   if (flags & RMAP_EXCLUSIVE) mem.setFlag(page, PG_anon_exclusive);
 }
 
-/** folio_remove_rmap_pte(): one PTE of `page` is gone. */
+/** folio_remove_rmap_pte(): one PTE of `page` is gone (NR_ANON_MAPPED or NR_FILE_MAPPED). */
 export function folioRemoveRmapPte(k: Kernel, page: number): void {
   const mem = k.mem;
-  mem.largeMapcount[mem.pageFolio(page)]!--;
+  const head = mem.pageFolio(page);
+  mem.largeMapcount[head]!--;
   const left = --mem.mapcount[page]!;
   if (left < 0) throw new KernelBug(`folio_remove_rmap_pte: pfn ${page} mapcount went negative`);
-  if (left === 0) k.vmstat.modNode(k.folioNid(page), NR_ANON_MAPPED, -1);
+  if (left === 0) k.vmstat.modNode(k.folioNid(page), mem.folioTestAnon(head) ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
+}
+
+/** folio_add_file_rmap_pte() (mm/rmap.c): one more PTE maps a page-cache page. */
+export function folioAddFileRmapPte(k: Kernel, page: number): void {
+  const mem = k.mem;
+  mem.largeMapcount[mem.pageFolio(page)]!++;
+  if (mem.mapcount[page]!++ === 0) k.vmstat.modNode(k.folioNid(page), NR_FILE_MAPPED, 1);
 }
 
 /** folio_move_anon_rmap(): an exclusively owned folio moves to the vma's own anon_vma. */
@@ -191,9 +200,37 @@ export function rmapWalkAnon(
   return true;
 }
 
-/** rmap_walk(): anon folios through their anon_vma; other kinds through their backend. */
+/**
+ * rmap_walk_file() (mm/rmap.c): visit each vma of the mapping's i_mmap that covers the folio's
+ * file index, at vma_address(index + i). Private file VMAs are visited too; a PTE there may map
+ * an anon COW copy instead, which the visitor tells apart by the pfn.
+ */
+export function rmapWalkFile(
+  k: Kernel,
+  head: number,
+  visit: (vma: VmArea, i: number, addr: number) => boolean,
+): boolean {
+  const as = k.fs.addressSpaces[k.mem.mapping[head]! >> 2];
+  if (!as) return true;
+  const pgoff = k.mem.index[head]!;
+  const nr = k.mem.folioNrPages(head);
+  const pt = k.pgtables;
+  for (const vma of as.iMmap) {
+    for (let i = 0; i < nr; i++) {
+      const addr = vma.address(pgoff + i);
+      if (addr < 0) continue;
+      if (!pt.walk(vma.mm.pgd, addr / 4096, false)) continue;
+      if (!visit(vma, i, addr)) return false;
+    }
+  }
+  return true;
+}
+
+/** rmap_walk(): anon folios through their anon_vma, page-cache folios through i_mmap; others through their backend. */
 export function rmapWalk(k: Kernel, head: number, visit: (vma: VmArea, i: number, addr: number) => boolean): boolean {
-  if ((k.mem.mapping[head]! & 3) === PAGE_MAPPING_ANON) return rmapWalkAnon(k, head, visit);
+  const tag = k.mem.mapping[head]! & 3;
+  if (tag === PAGE_MAPPING_ANON) return rmapWalkAnon(k, head, visit);
+  if (tag === 0 && k.mem.mapping[head] !== 0) return rmapWalkFile(k, head, visit);
   const backend = k.backends.forFolio(k, head);
   if (backend?.rmapWalk) return backend.rmapWalk(k, head, visit);
   return true;
@@ -219,7 +256,11 @@ export function tryToMigrate(k: Kernel, head: number, flags: number): void {
     // ptep_clear_flush(), or ptep_get_and_clear() with a deferred flush under TTU_BATCH_FLUSH.
     if (flags & TTU_BATCH_FLUSH) k.tlb.flushRequired = true;
     else k.tlb.shootdowns++;
-    if (pteDirty(pte)) mem.setFlag(head, PG_dirty);
+    // folio_mark_dirty(): a file folio is dirtied with its accounting (NR_FILE_DIRTY)
+    if (pteDirty(pte)) {
+      if (anon) mem.setFlag(head, PG_dirty);
+      else folioMarkDirty(k, head);
+    }
     const type = pteWrite(pte) ? SWP_MIGRATION_WRITE : exclusive ? SWP_MIGRATION_READ_EXCLUSIVE : SWP_MIGRATION_READ;
     if (exclusive) mem.clearFlag(page, PG_anon_exclusive);
     pt.leaf[pt.off] = makeMigrationEntry(page, type, pteYoung(pte), pteDirty(pte));
@@ -255,8 +296,8 @@ export function removeMigrationPtes(k: Kernel, src: number, dst: number): void {
     if (isMigrationEntryYoung(pte)) bits |= _PAGE_ACCESSED;
     if (mem.testFlag(dst, PG_dirty) && isMigrationEntryDirty(pte)) bits |= _PAGE_DIRTY;
     if (isWritableMigrationEntry(pte)) bits |= _PAGE_RW;
-    if (!anon) throw new KernelBug("remove_migration_ptes: only anonymous folios are mapped in this model");
-    folioAddAnonRmapPte(k, page, isReadableMigrationEntry(pte) ? RMAP_NONE : RMAP_EXCLUSIVE);
+    if (anon) folioAddAnonRmapPte(k, page, isReadableMigrationEntry(pte) ? RMAP_NONE : RMAP_EXCLUSIVE);
+    else folioAddFileRmapPte(k, page);
     pt.leaf[pt.off] = pfnPte(page, bits);
     return true;
   });

@@ -39,6 +39,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { MIGRATE_SYNC } from "../migrate/migrate-mode.js";
 import type { MmStruct, Task } from "../mm/mm-types.js";
 import { folioExchange } from "../exchange/folio-exchange.js";
+import { NO_QUIRKS, type ExchangeQuirks } from "../exchange/exchange-quirks.js";
 import { findMmStruct } from "./find-mm-struct.js";
 import { FW_ZEROPAGE, folioMappedSharedTest, folioWalkStartVma, isZeroFolio, vmaLookupUser, vmaMigratable } from "./folio-walk.js";
 import { capable } from "./ptrace.js";
@@ -63,15 +64,16 @@ export function resolveFolio(k: Kernel, mm: MmStruct, addr: number): number {
 }
 
 /** One pair: 0 when exchanged, else the errno that goes to err[i]. */
-function exchangeOnePair(k: Kernel, mm: MmStruct, srcAddr: number, dstAddr: number, moveAll: boolean): number {
+function exchangeOnePair(k: Kernel, mm: MmStruct, srcAddr: number, dstAddr: number, moveAll: boolean, quirks: Readonly<ExchangeQuirks>): number {
   const src = resolveFolio(k, mm, srcAddr);
   if (src < 0) return src;
   const dst = resolveFolio(k, mm, dstAddr);
   if (dst < 0) return dst;
-  if (!moveAll && (folioMappedSharedTest(k, src) || folioMappedSharedTest(k, dst))) return -EACCES;
+  // quirks.noMoveAllRule: the seed had no such rule (§9b.9; seed-literal only).
+  if (!moveAll && !quirks.noMoveAllRule && (folioMappedSharedTest(k, src) || folioMappedSharedTest(k, dst))) return -EACCES;
   let rc = -EAGAIN;
   for (let tries = 0; tries < EXCHANGE_FOLIOS_TRIES && rc === -EAGAIN; tries++) {
-    rc = folioExchange(k, src, dst, MIGRATE_SYNC);
+    rc = folioExchange(k, src, dst, MIGRATE_SYNC, quirks);
   }
   return rc;
 }
@@ -88,6 +90,8 @@ export function kernelExchangeFolios(
   src: UserPtrArray,
   dst: UserPtrArray,
   err: UserIntOut,
+  /** seed defects to reproduce (the conformance suite's seed-literal mover); default none */
+  quirks: Readonly<ExchangeQuirks> = NO_QUIRKS,
 ): number {
   const moveAll = capable(current, "CAP_SYS_NICE");
   let notExchanged = 0;
@@ -96,7 +100,9 @@ export function kernelExchangeFolios(
     const srcAddr = getUserPtr(src, i);
     const dstAddr = getUserPtr(dst, i);
     if (srcAddr === undefined || dstAddr === undefined) return -EFAULT;
-    const rc = exchangeOnePair(k, mm, srcAddr, dstAddr, moveAll);
+    const rc = exchangeOnePair(k, mm, srcAddr, dstAddr, moveAll, quirks);
+    // quirks.syscallErrNotCopied: the seed never copied err[] out and returned 0 (§9b.9).
+    if (quirks.syscallErrNotCopied) continue;
     if (!putUserInt(err, i, rc)) return -EFAULT;
     if (rc !== 0) notExchanged++;
   }
@@ -112,10 +118,11 @@ export function sysExchangeFolios(
   src: UserPtrArray,
   dst: UserPtrArray,
   err: UserIntOut,
+  quirks: Readonly<ExchangeQuirks> = NO_QUIRKS,
 ): number {
   const nr = toUlong(nrPages);
   if (nr === null) return -EINVAL;
   const found = findMmStruct(k, current, pid);
   if (typeof found === "number") return found;
-  return kernelExchangeFolios(k, current, found.mm, nr, src, dst, err);
+  return kernelExchangeFolios(k, current, found.mm, nr, src, dst, err, quirks);
 }

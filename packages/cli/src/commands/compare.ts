@@ -1,0 +1,148 @@
+/**
+ * `foliox compare --stacks a,b,c [scenario]`: one run per stack on the same scenario (same
+ * system, workload and seed, each from a fresh system), then a side-by-side table with each
+ * stack's improvement over the first. `--json` prints
+ *   { "scenario": name, "bounds": { "allFastRuntime": ns, "allSlowRuntime": ns },
+ *     "stacks": [ { "name", "hitRatio", "runtime", "vmstat": {...}, ... } ] }
+ * Exit 0 on success, 2 for usage and config errors, 1 when a run fails.
+ */
+import type { Command } from "@commander-js/extra-typings";
+import { describeScenario, STACK_NAMES, type SimResult } from "@foliox/core";
+import { parseSeed } from "../options.js";
+import { formatJson } from "../render/json.js";
+import { renderTable, type Cell } from "../render/table.js";
+import { createProgress } from "../report/progress.js";
+import type { CommandContext } from "./context.js";
+import { fmtNs, parseEpochs, parseStacks, SHOWN_COUNTERS } from "./run.js";
+import { EXIT_RUNTIME, scenarioFromArgs } from "./scenario-arg.js";
+import { simulate } from "./simulate.js";
+
+export interface CompareStack {
+  name: string;
+  hitRatio: number;
+  /** simulated runtime, ns */
+  runtime: number;
+  vmstat: Record<string, number>;
+  promotions: number;
+  demotions: number;
+  exchanges: number;
+  failures: Record<string, number>;
+  anonFileRatio: SimResult["anonFileRatio"];
+  pingPong: number;
+  migrationBytes: number;
+  convergenceNs: number | null;
+  /** runtime ÷ the first stack's runtime */
+  runtimeVsFirst: number;
+  /** hit ratio − the first stack's */
+  hitRatioVsFirst: number;
+}
+
+export interface CompareJson {
+  scenario: string;
+  bounds: { allFastRuntime: number; allSlowRuntime: number };
+  stacks: CompareStack[];
+  notes: string[];
+}
+
+export function compareJson(name: string, results: SimResult[], notes: string[]): CompareJson {
+  const first = results[0]!;
+  return {
+    scenario: name,
+    bounds: { allFastRuntime: first.bounds.allFastRuntime, allSlowRuntime: first.bounds.allSlowRuntime },
+    stacks: results.map((r) => ({
+      name: r.stack,
+      hitRatio: r.hitRatio,
+      runtime: r.runtimeNs,
+      vmstat: r.vmstat,
+      promotions: r.promotions,
+      demotions: r.demotions,
+      exchanges: r.exchanges,
+      failures: r.failures,
+      anonFileRatio: r.anonFileRatio,
+      pingPong: r.pingPong,
+      migrationBytes: r.migrationBytes,
+      convergenceNs: r.convergenceNs,
+      runtimeVsFirst: r.runtimeNs / first.runtimeNs,
+      hitRatioVsFirst: r.hitRatio - first.hitRatio,
+    })),
+    notes,
+  };
+}
+
+/** "12.3% faster" / "4.5% slower": the runtime against the baseline's. */
+function speed(baseline: number, runtime: number): string {
+  const r = baseline / runtime;
+  return r >= 1 ? `${(100 * (r - 1)).toFixed(1)}% faster` : `${(100 * (1 / r - 1)).toFixed(1)}% slower`;
+}
+
+function renderCompareText(c: CompareJson, header: string): string {
+  const s = c.stacks;
+  const first = s[0]!;
+  const row = (label: string, f: (x: CompareStack, i: number) => string): Cell[] => [label, ...s.map((x, i) => f(x, i))];
+  const rows: Cell[][] = [
+    ["", ...s.map((x, i) => (i === 0 ? `${x.name} (baseline)` : x.name))],
+    row("hit ratio", (x, i) => `${x.hitRatio.toFixed(4)}${i ? ` (${x.hitRatioVsFirst >= 0 ? "+" : ""}${x.hitRatioVsFirst.toFixed(4)})` : ""}`),
+    row("runtime", (x, i) => `${fmtNs(x.runtime)}${i ? ` (${speed(first.runtime, x.runtime)})` : ""}`),
+    row("× all-fast bound", (x) => (x.runtime / c.bounds.allFastRuntime).toFixed(2)),
+    row("promotions (pages)", (x) => String(x.promotions)),
+    row("demotions (pages)", (x) => String(x.demotions)),
+    row("exchanges", (x) => String(x.exchanges)),
+    row("anon : file up", (x) => (x.anonFileRatio.anon + x.anonFileRatio.file === 0 ? "-" : `${x.anonFileRatio.anon} : ${x.anonFileRatio.file}`)),
+    row("ping-pong (pages)", (x) => String(x.pingPong)),
+    row("migration traffic (MiB)", (x) => (x.migrationBytes / 2 ** 20).toFixed(1)),
+    row("convergence", (x) => (x.convergenceNs === null ? "n/a" : fmtNs(x.convergenceNs))),
+    row("failures", (x) => (Object.keys(x.failures).length ? Object.entries(x.failures).map(([k, n]) => `${k} ${n}`).join(", ") : "none")),
+    ...SHOWN_COUNTERS.filter((k) => s.some((x) => k in x.vmstat)).map((k) => row(k, (x) => String(x.vmstat[k] ?? 0))),
+  ];
+  return [
+    header,
+    `bounds: all-fast ${fmtNs(c.bounds.allFastRuntime)}, all-slow ${fmtNs(c.bounds.allSlowRuntime)}`,
+    renderTable(rows),
+    ...(c.notes.length ? ["notes:", ...c.notes.map((n) => `  - ${n}`)] : []),
+    "",
+  ].join("\n");
+}
+
+export function registerCompareCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command("compare")
+    .description("run one scenario once per stack (same workload, same seed) and compare them side by side")
+    .argument("[scenario]", "a built-in scenario (pressure, zipf, ...) or a foliox.config.ts / .json / .yaml file; default ./foliox.config.*")
+    .requiredOption("--stacks <list>", `comma-separated stacks, the first is the baseline: ${STACK_NAMES.join(", ")}`, parseStacks)
+    .option("--scenario <name|file>", "the same as the positional argument")
+    .option("--seed <n>", "PRNG seed (default: the scenario's)", parseSeed)
+    .option("--epochs <n>", "epochs to run (default: the scenario's)", parseEpochs)
+    .option("--json", 'print { "scenario", "bounds", "stacks": [ { "name", "hitRatio", "runtime", "vmstat", ... } ] }')
+    .showHelpAfterError("(run foliox compare --help for usage)")
+    .action(async (positional, opts) => {
+      const results: SimResult[] = [];
+      let notes: string[] = [];
+      let header = "";
+      let name = "";
+      for (const stack of opts.stacks) {
+        const resolved = await scenarioFromArgs("compare", ctx, positional, opts.scenario, {
+          stack,
+          ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+          ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+        });
+        if (!resolved) return;
+        const { scenario, source } = resolved;
+        name = scenario.name;
+        header = `scenario ${scenario.name} (${source}): ${describeScenario({ ...scenario, stack: opts.stacks[0]! as typeof scenario.stack }).replace(/, stack [^,]+/, "")}`;
+        const progress = createProgress(`${scenario.name}/${stack}`, scenario.workload.accessesPerEpoch * scenario.epochs);
+        try {
+          const outcome = await simulate(scenario, undefined, (rec) => progress.tick(rec.accesses));
+          results.push(outcome.result);
+          notes = outcome.notes;
+        } catch (err) {
+          progress.stop();
+          ctx.writeErr(`foliox compare: the ${stack} run failed: ${err instanceof Error ? err.message : String(err)}\n`);
+          ctx.exitCode = EXIT_RUNTIME;
+          return;
+        }
+        progress.stop();
+      }
+      const json = compareJson(name, results, notes);
+      ctx.writeOut(opts.json === true ? formatJson(json) : renderCompareText(json, header));
+    });
+}

@@ -1,0 +1,167 @@
+/**
+ * `foliox run [scenario] [--stack NAME] [--trace FILE --format F] [--json] [--out DIR]`: one
+ * simulation of a scenario (built-in name or config file, positionally or with --scenario)
+ * with one stack. A progress bar on stderr when it is a TTY; `--json` prints the SimResult
+ * with the scenario and notes; `--out DIR` writes the same JSON to DIR/result.json (for
+ * `foliox report`). Exit 0 on success, 2 for usage and config errors, 1 when the run fails.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { InvalidArgumentError, type Command } from "@commander-js/extra-typings";
+import { describeScenario, formatSize, STACK_NAMES, TRACE_FORMAT_NAMES, type Scenario, type SimResult, type TraceFormat } from "@foliox/core";
+import { parseSeed } from "../options.js";
+import { formatJson } from "../render/json.js";
+import { renderTable } from "../render/table.js";
+import { createProgress } from "../report/progress.js";
+import type { CommandContext } from "./context.js";
+import { EXIT_RUNTIME, EXIT_USAGE, scenarioFromArgs } from "./scenario-arg.js";
+import { simulate, type TraceInput } from "./simulate.js";
+
+export function parseStack(value: string): string {
+  if (!(STACK_NAMES as readonly string[]).includes(value)) throw new InvalidArgumentError(`pass one of: ${STACK_NAMES.join(", ")}`);
+  return value;
+}
+
+export function parseStacks(value: string): string[] {
+  const names = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const bad = names.filter((n) => !(STACK_NAMES as readonly string[]).includes(n));
+  if (names.length === 0 || bad.length > 0) {
+    throw new InvalidArgumentError(`${bad.length ? `unknown stack${bad.length > 1 ? "s" : ""} ${bad.map((b) => `"${b}"`).join(", ")}; ` : ""}pass a comma-separated list of: ${STACK_NAMES.join(", ")} (e.g. --stacks numab2,tpp,exchange,oracle)`);
+  }
+  return names;
+}
+
+export function parseEpochs(value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError("pass a positive integer, e.g. --epochs 20");
+  return n;
+}
+
+export function parseTraceFormat(value: string): TraceFormat | "auto" {
+  if (value !== "auto" && !(TRACE_FORMAT_NAMES as string[]).includes(value)) throw new InvalidArgumentError(`pass auto or one of: ${TRACE_FORMAT_NAMES.join(", ")}`);
+  return value as TraceFormat | "auto";
+}
+
+export function fmtNs(ns: number): string {
+  if (ns >= 1e9) return `${(ns / 1e9).toFixed(3)} s`;
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(3)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(3)} µs`;
+  return `${Math.round(ns)} ns`;
+}
+
+/** The run's JSON: the scenario, the notes, then the engine's SimResult as it is. */
+export function runJson(scenario: Scenario, source: string, notes: string[], result: SimResult, trace: TraceInput | undefined): Record<string, unknown> {
+  return {
+    scenario: { ...scenario, source, ...(trace ? { trace: { file: trace.file, format: trace.format } } : {}) },
+    notes,
+    ...result,
+  };
+}
+
+/** Counters shown in text output, in this order, when present. */
+export const SHOWN_COUNTERS = [
+  "pgpromote_success",
+  "pgpromote_candidate",
+  "pgdemote_kswapd",
+  "pgdemote_direct",
+  "pgmigrate_success",
+  "pgmigrate_fail",
+  "numa_pages_migrated",
+  "numa_hint_faults",
+  "pgexchange_success",
+  "pgexchange_fail",
+];
+
+function renderRunText(scenario: Scenario, source: string, notes: string[], r: SimResult, trace: TraceInput | undefined): string {
+  const af = r.anonFileRatio;
+  const rows: string[][] = [
+    ["hit ratio", r.hitRatio.toFixed(4)],
+    ["simulated runtime", `${fmtNs(r.runtimeNs)} (all-fast bound ${fmtNs(r.bounds.allFastRuntime)}: ×${(r.runtimeNs / r.bounds.allFastRuntime).toFixed(2)}; all-slow bound ${fmtNs(r.bounds.allSlowRuntime)}: ×${(r.runtimeNs / r.bounds.allSlowRuntime).toFixed(2)})`],
+    ["accesses", String(r.accesses)],
+    ["promotions (pages)", String(r.promotions)],
+    ["demotions (pages)", String(r.demotions)],
+    ["exchanges", String(r.exchanges)],
+    ["anon : file promoted or exchanged up", af.anon + af.file === 0 ? "no moves" : `${af.anon} : ${af.file} (shmem ${af.shmem})`],
+    ["ping-pong (pages)", String(r.pingPong)],
+    ["migration traffic", `${r.migrationBytes} bytes`],
+    ["convergence after a phase change", r.convergenceNs === null ? "n/a" : fmtNs(r.convergenceNs)],
+    ["failures", Object.keys(r.failures).length ? Object.entries(r.failures).map(([k, n]) => `${k} ${n}`).join(", ") : "none"],
+  ];
+  const counters = SHOWN_COUNTERS.filter((c) => c in r.vmstat).map((c) => [`${c}${r.folioxOwnCounters.includes(c) ? " (foliox)" : ""}`, r.vmstat[c]!]);
+  return [
+    trace
+      ? `scenario ${scenario.name} (${source}) replaying ${trace.file} (format ${trace.format}): ${scenario.topology} ${formatSize(scenario.memory.fast)} + ${formatSize(scenario.memory.slow)}, pressure ${scenario.pressure}, an epoch every ${scenario.workload.accessesPerEpoch} entries, seed ${scenario.seed}`
+      : `scenario ${scenario.name} (${source}): ${describeScenario(scenario)}`,
+    `stack ${r.stack}`,
+    renderTable(rows),
+    "counters:",
+    renderTable(counters),
+    ...(notes.length ? ["notes:", ...notes.map((n) => `  - ${n}`)] : []),
+    "",
+  ].join("\n");
+}
+
+export function registerRunCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command("run")
+    .description("simulate a scenario (built-in name or config file) with one tiering stack, and print its metrics")
+    .argument("[scenario]", "a built-in scenario (pressure, zipf, ...) or a foliox.config.ts / .json / .yaml file; default ./foliox.config.*")
+    .option("--scenario <name|file>", "the same as the positional argument")
+    .option("--stack <name>", `the tiering stack: ${STACK_NAMES.join(", ")} (default: the scenario's)`, parseStack)
+    .option("--seed <n>", "PRNG seed (default: the scenario's); the same seed gives byte-identical --json", parseSeed)
+    .option("--epochs <n>", "epochs to run (default: the scenario's)", parseEpochs)
+    .option("--trace <file>", "replay this trace instead of the scenario's synthetic workload")
+    .option("--format <format>", `the trace's format: auto, ${TRACE_FORMAT_NAMES.join(", ")}`, parseTraceFormat)
+    .option("--json", "print the result as JSON (the SimResult, with the scenario and notes)")
+    .option("--out <dir>", "also write the JSON result to DIR/result.json (for foliox report)")
+    .showHelpAfterError("(run foliox run --help for usage)")
+    .action(async (positional, opts) => {
+      if (opts.format !== undefined && opts.trace === undefined) {
+        ctx.writeErr("foliox run: --format applies to --trace; add --trace FILE, or drop --format\n");
+        ctx.exitCode = EXIT_USAGE;
+        return;
+      }
+      const resolved = await scenarioFromArgs("run", ctx, positional, opts.scenario, {
+        ...(opts.stack !== undefined ? { stack: opts.stack } : {}),
+        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+        ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+      });
+      if (!resolved) return;
+      const { scenario, source } = resolved;
+      const trace: TraceInput | undefined = opts.trace !== undefined ? { file: opts.trace, format: opts.format ?? "auto" } : undefined;
+      if (trace && !existsSync(trace.file)) {
+        ctx.writeErr(`foliox run: no such trace file: ${trace.file}; check the path given to --trace\n`);
+        ctx.exitCode = EXIT_USAGE;
+        return;
+      }
+      if (trace && scenario.pressure === "full") {
+        ctx.writeErr(`foliox run: scenario ${scenario.name} holds memory full (pressure "full"), which needs its synthetic workload faulted in first; with --trace use a scenario with pressure "none"\n`);
+        ctx.exitCode = EXIT_USAGE;
+        return;
+      }
+      const progress = createProgress(`${scenario.name}/${scenario.stack}`, trace ? 0 : scenario.workload.accessesPerEpoch * scenario.epochs);
+      let outcome;
+      try {
+        outcome = await simulate(scenario, trace, (rec) => progress.tick(rec.accesses));
+      } catch (err) {
+        progress.stop();
+        ctx.writeErr(`foliox run: ${err instanceof Error ? err.message : String(err)}\n`);
+        ctx.exitCode = EXIT_RUNTIME;
+        return;
+      }
+      progress.stop();
+      const json = runJson(scenario, source, outcome.notes, outcome.result, trace);
+      if (opts.out !== undefined) {
+        try {
+          mkdirSync(opts.out, { recursive: true });
+          writeFileSync(join(opts.out, "result.json"), formatJson(json));
+        } catch (err) {
+          ctx.writeErr(`foliox run: cannot write ${join(opts.out, "result.json")}: ${err instanceof Error ? err.message : String(err)}\n`);
+          ctx.exitCode = EXIT_RUNTIME;
+          return;
+        }
+        ctx.writeErr(`foliox run: wrote ${join(opts.out, "result.json")}\n`);
+      }
+      ctx.writeOut(opts.json === true ? formatJson(json) : renderRunText(scenario, source, outcome.notes, outcome.result, trace));
+    });
+}

@@ -1,0 +1,27 @@
+/**
+ * uPlot's IIFE build and its CSS, read from node_modules when the report is made, so that the
+ * page embeds them and needs no network.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+export interface ReportAssets {
+  uplotJs: string;
+  uplotCss: string;
+}
+
+let cached: ReportAssets | undefined;
+
+export function loadReportAssets(): ReportAssets {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  try {
+    cached = {
+      uplotJs: readFileSync(require.resolve("uplot/dist/uPlot.iife.min.js"), "utf8"),
+      uplotCss: readFileSync(require.resolve("uplot/dist/uPlot.min.css"), "utf8"),
+    };
+  } catch (err) {
+    throw new Error(`cannot read uPlot from node_modules (${err instanceof Error ? err.message : String(err)}); run npm install`);
+  }
+  return cached;
+}

@@ -1,0 +1,3 @@
+export * from "./assets.js";
+export * from "./data.js";
+export * from "./html.js";

@@ -1,0 +1,42 @@
+import "reflect-metadata";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { main } from "../src/program.js";
+
+const example = fileURLToPath(new URL("../../../examples/anon-thp-only", import.meta.url));
+
+async function run(...args: string[]) {
+  let out = "";
+  let err = "";
+  const code = await main(["node", "foliox", ...args], { writeOut: (s) => (out += s), writeErr: (s) => (err += s) });
+  return { code, out, err };
+}
+
+describe("foliox backends", () => {
+  it("lists the built-in anon backend and its capabilities", async () => {
+    const r = await run("backends");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^name\s+kinds\s+migrate_folio\s+exchange\s+orders/m);
+    expect(r.out).toMatch(/^anon\s+anon\s+migrate_folio\s+true\s+0,9\s+false\s+false\s+lazyfree\s+@foliox\/anon/m);
+  });
+
+  it("--json prints the manifests", async () => {
+    const r = await run("backends", "--json");
+    const j = JSON.parse(r.out) as { backends: { name: string; orders: number[]; exchange: boolean }[] };
+    expect(j.backends.map((b) => [b.name, b.orders, b.exchange])).toEqual([["anon", [0, 9], true]]);
+  });
+
+  it("a --plugin from outside packages/ appears, as a global option or a command option", async () => {
+    for (const args of [["--plugin", example, "backends", "--json"], ["backends", "--plugin", example, "--json"]]) {
+      const r = await run(...args);
+      expect(r.code, r.err).toBe(0);
+      expect((JSON.parse(r.out) as { backends: { name: string }[] }).backends.map((b) => b.name)).toEqual(["anon-thp-only", "anon"]);
+    }
+  });
+
+  it("a plugin that cannot load exits 1 with the reason", async () => {
+    const r = await run("backends", "--plugin", "./nowhere");
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/plugin "\.\/nowhere": no such file or directory/);
+  });
+});

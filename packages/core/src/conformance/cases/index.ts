@@ -1,0 +1,32 @@
+/** Every conformance case, in report order. */
+import type { ConformanceCase } from "../types.js";
+import { concurrentAbba, munmapBetweenPhases } from "./concurrency.js";
+import { counters, dataAndMetadata, migrateAgrees, mixedOrders, noAllocation, twiceIdentity } from "./exchange.js";
+import { dirty, lockedBuffers, privateFollowsData, truncateBetweenPhases, writeback } from "./fs.js";
+import { asyncNoWait, extraPin, isolationFailure, rollback, syncWaits } from "./rollback.js";
+import { ksmGetFolio, swapEntryFollows } from "./swap-ksm.js";
+import { syscallErr } from "./syscall.js";
+
+export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
+  dataAndMetadata,
+  noAllocation,
+  rollback,
+  isolationFailure,
+  asyncNoWait,
+  syncWaits,
+  extraPin,
+  counters,
+  twiceIdentity,
+  migrateAgrees,
+  concurrentAbba,
+  munmapBetweenPhases,
+  mixedOrders,
+  syscallErr,
+  dirty,
+  writeback,
+  lockedBuffers,
+  privateFollowsData,
+  truncateBetweenPhases,
+  swapEntryFollows,
+  ksmGetFolio,
+];

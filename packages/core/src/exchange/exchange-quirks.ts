@@ -1,0 +1,98 @@
+/**
+ * ExchangeQuirks: the defect switches of the exchange template, one per defect of the seed
+ * author's mm/exchange.c (reference §9b). Production code never sets one: NO_QUIRKS (every
+ * switch off) is the default everywhere, and with it the template is exactly foliox's fixed
+ * exchange. The conformance suite's deliberately defective mover, `seed-literal`
+ * (exchange/seed-literal.ts), is the same template with switches on, so that the suite can show
+ * that each defect makes at least one of its cases fail.
+ *
+ * Design. The seed's defects are small deviations at a handful of precise places in an
+ * otherwise sound algorithm, so foliox does not keep a second copy of the template (a copy would
+ * drift from the real one, and a suite that fails a copy proves little about the suite's power
+ * against the real code). Instead the real ExchangeOp takes a frozen switch object and consults
+ * it at exactly the places the seed went wrong, and nowhere else:
+ *
+ * | switch                            | §9b  | consulted in (folio-exchange.ts unless said)       |
+ * |-----------------------------------|------|----------------------------------------------------|
+ * | moveResultIgnored                 | 1    | step(): the "move" phase's result                  |
+ * | noUnmapCheckNoAnonFreeze          | 2    | unmap(): mapcount 0 check; move(): anon↔anon freeze |
+ * | freezeInDebugAssert               | 3    | move(): freeze/unfreeze when a file folio is involved |
+ * | noLockOrdering                    | 4    | lock(): old, then new, instead of pfn order        |
+ * | headBufferOnly                    | 5    | Backend.exchangePrivate() (exchange-fs.ts passes it) |
+ * | swapEntryNotMoved                 | 6    | move(): folio->swap stays with the frame           |
+ * | isolatedPutbackPostExchangeType   | 7    | putback(): NR_ISOLATED_* item re-read after the swap |
+ * | ksmNotExcluded                    | 8    | supported(): a KSM folio is not refused            |
+ * | secondIsolationTestsOld           | 9    | isolate(): new's isolation result goes unchecked   |
+ * | mixedOrdersDebugOnly              | 9    | folioExchangeCheckArgs(): the order check          |
+ * | syscallErrNotCopied, noMoveAllRule| 9    | syscalls/exchange-folios.ts                        |
+ *
+ * Each check is a property read on a frozen object, taken only on the path where the seed
+ * deviates (mostly an error path), so the all-off template runs the same instructions as
+ * before but for a few predictable branches.
+ *
+ * Not modelled yet, with the counters they need (they land with file-backed memory and memcg
+ * statistics): §9b.7's commented-out NR_FILE_PAGES move, per-memcg stats moved under the
+ * partner's memcg, and memcg_data swapped before folio_undo_large_rmappable(). §9b.8's kpfn
+ * update belongs to the KSM backend: until it exists, ksmNotExcluded only lets a KSM folio
+ * through the support check, which is the seed's half of the defect.
+ */
+export interface ExchangeQuirks {
+  /** §9b.1: folio_exchange_move()'s result is ignored: remap crosswise and return 0 */
+  readonly moveResultIgnored: boolean;
+  /** §9b.2: no mapcount-0 check after unmap, and no refcount freeze for anon↔anon */
+  readonly noUnmapCheckNoAnonFreeze: boolean;
+  /**
+   * §9b.3: folio_ref_freeze() sits in VM_BUG_ON (never runs without DEBUG_VM) on the paths with
+   * a file folio, the unfreeze becomes a plain refcount store, and file↔file freezes new with
+   * old's expected count
+   */
+  readonly freezeInDebugAssert: boolean;
+  /** §9b.4: locks taken in argument order (old, then new), so (A,B) vs (B,A) is ABBA */
+  readonly noLockOrdering: boolean;
+  /** §9b.5: folio_set_bh(head, …) for every buffer: only the head buffer is re-pointed */
+  readonly headBufferOnly: boolean;
+  /** §9b.6: the swap-cache entry (folio->swap) is never moved */
+  readonly swapEntryNotMoved: boolean;
+  /** §9b.7: NR_ISOLATED_* is put back with the LRU type the folio has after the exchange */
+  readonly isolatedPutbackPostExchangeType: boolean;
+  /** §9b.8: the comment says KSM folios are excluded; they are not */
+  readonly ksmNotExcluded: boolean;
+  /** §9b.9: the second isolation check tests old again, so new's failure goes unnoticed */
+  readonly secondIsolationTestsOld: boolean;
+  /** §9b.9: mixed folio orders are only a debug assertion, so the data swap overruns */
+  readonly mixedOrdersDebugOnly: boolean;
+  /** §9b.9: exchange_folios() never copies err[] out and always returns 0 */
+  readonly syscallErrNotCopied: boolean;
+  /** §9b.9: exchange_folios() has no MPOL_MF_MOVE_ALL (-EACCES) rule */
+  readonly noMoveAllRule: boolean;
+}
+
+export type ExchangeQuirk = keyof ExchangeQuirks;
+
+/** Every switch off: foliox's exchange. */
+export const NO_QUIRKS: Readonly<ExchangeQuirks> = Object.freeze({
+  moveResultIgnored: false,
+  noUnmapCheckNoAnonFreeze: false,
+  freezeInDebugAssert: false,
+  noLockOrdering: false,
+  headBufferOnly: false,
+  swapEntryNotMoved: false,
+  isolatedPutbackPostExchangeType: false,
+  ksmNotExcluded: false,
+  secondIsolationTestsOld: false,
+  mixedOrdersDebugOnly: false,
+  syscallErrNotCopied: false,
+  noMoveAllRule: false,
+});
+
+export const EXCHANGE_QUIRKS = Object.keys(NO_QUIRKS) as ExchangeQuirk[];
+
+/** A frozen switch object with the named switches on. */
+export function exchangeQuirks(on: readonly ExchangeQuirk[]): Readonly<ExchangeQuirks> {
+  const q: Record<string, boolean> = { ...NO_QUIRKS };
+  for (const name of on) {
+    if (!(name in NO_QUIRKS)) throw new RangeError(`unknown exchange quirk "${name}"; known: ${EXCHANGE_QUIRKS.join(", ")}`);
+    q[name] = true;
+  }
+  return Object.freeze(q as unknown as ExchangeQuirks);
+}

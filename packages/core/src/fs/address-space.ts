@@ -1,0 +1,79 @@
+/**
+ * struct address_space (include/linux/fs.h): a file's page cache. i_pages is the xarray of
+ * index -> folio (head pfn + 1, one multi-index entry per large folio), i_mmap the VMAs that map
+ * the file (the interval tree, as a plain array), a_ops the backend's address_space_operations.
+ * A folio in the cache has folio->mapping = (id << 2) with no tag bits (mem-map.ts).
+ */
+import type { Backend } from "../backend/contract.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { PAGE_MAPPING_FLAGS } from "../mm/mem-map.js";
+import type { VmArea } from "../mm/mm-types.js";
+import { KernelBug } from "../kernel/bug.js";
+import type { Inode } from "./inode.js";
+import { XArray } from "./xarray.js";
+
+/** enum mapping_flags (include/linux/pagemap.h) that matter here */
+export const AS_UNEVICTABLE = 1 << 3;
+export const AS_UNMOVABLE = 1 << 8;
+
+export class AddressSpace {
+  /** i_pages */
+  readonly iPages = new XArray();
+  /** nrpages: base pages in the cache */
+  nrpages = 0;
+  /** i_mmap: every VMA that maps this file */
+  readonly iMmap: VmArea[] = [];
+  /** AS_* flags */
+  flags = 0;
+  /** xa_lock(&mapping->i_pages) is held (taking it twice is a self-deadlock) */
+  xaLocked = false;
+
+  constructor(
+    /** the id stored in folio->mapping */
+    readonly id: number,
+    readonly host: Inode,
+    /** a_ops: the backend of the filesystem the inode lives on */
+    readonly aOps: Backend,
+    /** shmem: folios are swap-backed (PG_swapbacked, NR_SHMEM) */
+    readonly swapBacked: boolean,
+  ) {}
+
+  /** mapping_can_writeback(): shmem and swap have no writeback accounting */
+  get canWriteback(): boolean {
+    return !this.swapBacked;
+  }
+
+  /** folio->mapping as stored in mem_map */
+  get tagged(): number {
+    return this.id << 2;
+  }
+}
+
+/** The page-cache address_space a folio belongs to (folio_mapping() for a file folio), or null. */
+export function folioAddressSpace(k: Kernel, head: number): AddressSpace | null {
+  const m = k.mem.mapping[head]!;
+  if (m === 0 || (m & PAGE_MAPPING_FLAGS) !== 0) return null;
+  return k.fs.addressSpaces[m >> 2] ?? null;
+}
+
+/** folio_test_pagecache-ish: the folio sits in some file's page cache (tag 0, nonzero id). */
+export function folioInPagecache(k: Kernel, head: number): boolean {
+  const m = k.mem.mapping[head]!;
+  return m !== 0 && (m & PAGE_MAPPING_FLAGS) === 0;
+}
+
+/** xa_lock(): a second acquisition is the self-deadlock of reference §9b.4. */
+export function xaLock(as: AddressSpace): void {
+  if (as.xaLocked) throw new KernelBug(`xa_lock: mapping ${as.id} i_pages lock taken twice (self-deadlock)`);
+  as.xaLocked = true;
+}
+
+export function xaUnlock(as: AddressSpace): void {
+  if (!as.xaLocked) throw new KernelBug(`xa_unlock: mapping ${as.id} i_pages lock is not held`);
+  as.xaLocked = false;
+}
+
+/** filemap_get_folio() without a reference: the head pfn cached at index, or -1. */
+export function filemapLookup(as: AddressSpace, index: number): number {
+  return as.iPages.load(index) - 1;
+}

@@ -1,0 +1,82 @@
+/**
+ * __folio_migrate_mapping() with a mapping, folio_migrate_mapping(), and the page-cache stat
+ * moves (mm/migrate.c, v6.12; reference §3). Under the i_pages lock: freeze the old folio at its
+ * expected count, give the new folio index, mapping and +nr cache references, move
+ * PG_swapbacked and PG_dirty, replace the xarray entry (one multi-index entry for the page
+ * cache; nr entries for the swap cache), unfreeze the old folio at expected - nr, and, if the
+ * zone changed, move NR_FILE_PAGES, NR_SHMEM, NR_SWAPCACHE, NR_FILE_DIRTY and the zone's
+ * NR_ZONE_WRITE_PENDING from the old node/zone to the new one.
+ *
+ * Left out: per-memcg lruvec stats (one lruvec per node), NR_SHMEM_THPS/NR_FILE_THPS (large
+ * page-cache folios are PTE-mapped here), swap-cache folios (no swap device in core yet).
+ */
+import { KernelBug } from "../kernel/bug.js";
+import { EAGAIN } from "../kernel/errno.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { PG_dirty, PG_swapbacked } from "../mm/page-flags.js";
+import { NR_FILE_DIRTY, NR_FILE_PAGES, NR_SHMEM, NR_SWAPCACHE, NR_ZONE_WRITE_PENDING } from "../mm/vmstat.js";
+import { xaLock, xaUnlock, type AddressSpace } from "../fs/address-space.js";
+import { folioRefFreeze, folioRefUnfreeze } from "../exchange/exchange-mapping.js";
+import { MIGRATEPAGE_SUCCESS } from "./migrate-mode.js";
+import { MAX_NR_ZONES } from "../mm/topology.js";
+
+/**
+ * The per-node (lruvec) stats a page-cache folio contributes, moved by ±nr from one node/zone
+ * to another: the tail of __folio_migrate_mapping(), and the exchange's stat move. Flags are
+ * read from `head` as they are now. No-op if the zones are the same.
+ */
+export function moveMappingStats(k: Kernel, as: AddressSpace | null, head: number, fromZone: number, toZone: number): void {
+  if (fromZone === toZone || !as) return;
+  const mem = k.mem;
+  const nr = mem.folioNrPages(head);
+  const fromNid = Math.floor(fromZone / MAX_NR_ZONES);
+  const toNid = Math.floor(toZone / MAX_NR_ZONES);
+  const vm = k.vmstat;
+  vm.modNode(fromNid, NR_FILE_PAGES, -nr);
+  vm.modNode(toNid, NR_FILE_PAGES, nr);
+  const swapcache = mem.folioTestSwapcache(head);
+  if (mem.testFlag(head, PG_swapbacked) && !swapcache) {
+    vm.modNode(fromNid, NR_SHMEM, -nr);
+    vm.modNode(toNid, NR_SHMEM, nr);
+  }
+  if (swapcache) {
+    vm.modNode(fromNid, NR_SWAPCACHE, -nr);
+    vm.modNode(toNid, NR_SWAPCACHE, nr);
+  }
+  if (mem.testFlag(head, PG_dirty) && as.canWriteback) {
+    vm.modNode(fromNid, NR_FILE_DIRTY, -nr);
+    vm.modZone(fromZone, NR_ZONE_WRITE_PENDING, -nr);
+    vm.modNode(toNid, NR_FILE_DIRTY, nr);
+    vm.modZone(toZone, NR_ZONE_WRITE_PENDING, nr);
+  }
+}
+
+/** __folio_migrate_mapping(mapping, newfolio, folio, expected_count) for a page-cache folio. */
+export function folioMigrateMappingPagecache(k: Kernel, as: AddressSpace, dst: number, src: number, expectedCount: number): number {
+  const mem = k.mem;
+  if (mem.folioTestSwapcache(src)) throw new KernelBug("__folio_migrate_mapping: swap-cache folios need the swap device");
+  const nr = mem.folioNrPages(src);
+  const oldZone = mem.zone[src]!;
+  const newZone = mem.zone[dst]!;
+  xaLock(as);
+  if (!folioRefFreeze(k, src, expectedCount)) {
+    xaUnlock(as);
+    return -EAGAIN;
+  }
+  // Now we know that no one else is looking at the folio: copy index and mapping, +nr refs.
+  mem.index[dst] = mem.index[src]!;
+  mem.mapping[dst] = mem.mapping[src]!;
+  mem.refcount[dst]! += nr;
+  if (mem.testFlag(src, PG_swapbacked)) mem.setFlag(dst, PG_swapbacked);
+  // Dirty moves while the refs are frozen.
+  const dirty = mem.testClearFlag(src, PG_dirty);
+  if (dirty) mem.setFlag(dst, PG_dirty);
+  // xas_store(): the (multi-index) entry now names the new folio.
+  as.iPages.storeRange(mem.index[dst]!, nr, dst + 1);
+  // Drop the cache's references on the old folio; the caller's isolation ref stays.
+  folioRefUnfreeze(k, src, expectedCount - nr);
+  xaUnlock(as);
+  // If moved to a different zone then also account the folio to that zone (flags read off dst).
+  moveMappingStats(k, as, dst, oldZone, newZone);
+  return MIGRATEPAGE_SUCCESS;
+}

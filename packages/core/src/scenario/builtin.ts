@@ -1,0 +1,90 @@
+/**
+ * Built-in named scenarios. Each is a ScenarioInput, validated like a config file, so a config
+ * can start from one with `extends: "pressure"`.
+ */
+import type { ScenarioInput } from "./schema.js";
+
+export const BUILTIN_SCENARIOS: Readonly<Record<string, ScenarioInput>> = {
+  pressure: {
+    name: "pressure",
+    description:
+      "DRAM + CXL, both held full as reference §10 defines it (every zone at its min watermark, nothing reclaimable, no swap), " +
+      "so kswapd cannot make room; a zipf(0.99) workload whose hot range moves every 5 epochs, over anon and file memory",
+    topology: "dram-cxl",
+    memory: { fast: "32MiB", slow: "64MiB" },
+    pressure: "full",
+    workload: {
+      pattern: { type: "zipf", s: 0.99, scatter: false, moveEvery: 5 },
+      regions: [
+        { name: "heap", kind: "anon", size: "32MiB" },
+        { name: "pagecache", kind: "file", size: "16MiB" },
+      ],
+      writeRatio: 0.3,
+      accessesPerEpoch: 100_000,
+    },
+    stack: "numab2",
+    seed: 1,
+    epochs: 20,
+  },
+  uniform: {
+    name: "uniform",
+    description: "uniform accesses over 96 MiB of anon memory; 32 MiB of DRAM, no pressure: no placement can do better than capacity",
+    memory: { fast: "32MiB", slow: "128MiB" },
+    workload: { pattern: { type: "uniform" }, regions: [{ name: "heap", kind: "anon", size: "96MiB" }] },
+  },
+  zipf: {
+    name: "zipf",
+    description: "zipf(0.99) (scrambled, YCSB-like) over 96 MiB of anon memory with 32 MiB of DRAM, no pressure",
+    memory: { fast: "32MiB", slow: "128MiB" },
+    workload: { pattern: { type: "zipf", s: 0.99 }, regions: [{ name: "heap", kind: "anon", size: "96MiB" }] },
+  },
+  hotset: {
+    name: "hotset",
+    description: "a hot set of 10% of 96 MiB gets 90% of the accesses and moves every 5 epochs (phase change)",
+    memory: { fast: "32MiB", slow: "128MiB" },
+    workload: { pattern: { type: "hotset", hotFraction: 0.1, hotShare: 0.9, moveEvery: 5 }, regions: [{ name: "heap", kind: "anon", size: "96MiB" }] },
+    epochs: 20,
+  },
+  stairs: {
+    name: "stairs",
+    description: "masim-like stairs: 8 ranges of 12 MiB, one hammered per epoch, in order",
+    memory: { fast: "32MiB", slow: "128MiB" },
+    workload: { pattern: { type: "stairs", steps: 8, stepEvery: 2 }, regions: [{ name: "heap", kind: "anon", size: "96MiB" }] },
+    epochs: 16,
+  },
+  zigzag: {
+    name: "zigzag",
+    description: "masim-like zigzag: 8 ranges of 12 MiB, hammered up then down",
+    memory: { fast: "32MiB", slow: "128MiB" },
+    workload: { pattern: { type: "zigzag", steps: 8, stepEvery: 2 }, regions: [{ name: "heap", kind: "anon", size: "96MiB" }] },
+    epochs: 28,
+  },
+  seqscan: {
+    name: "seqscan",
+    description: "a sequential scan over 96 MiB, round and round: recency says nothing about the next access",
+    memory: { fast: "32MiB", slow: "128MiB" },
+    workload: { pattern: { type: "seqscan" }, regions: [{ name: "heap", kind: "anon", size: "96MiB" }] },
+  },
+  mix: {
+    name: "mix",
+    description: "a moving hot set over anon (THP), file and shmem regions",
+    memory: { fast: "32MiB", slow: "128MiB" },
+    workload: {
+      pattern: { type: "hotset", hotFraction: 0.15, hotShare: 0.85, moveEvery: 4 },
+      regions: [
+        { name: "heap", kind: "anon", size: "48MiB", thpOrder: 9 },
+        { name: "pagecache", kind: "file", size: "32MiB" },
+        { name: "shm", kind: "shmem", size: "16MiB" },
+      ],
+    },
+    epochs: 16,
+  },
+  multiprocess: {
+    name: "multiprocess",
+    description: "4 processes, each zipf(0.99) over its own 24 MiB, interleaved",
+    memory: { fast: "32MiB", slow: "128MiB" },
+    workload: { pattern: { type: "zipf", s: 0.99 }, processes: 4, regions: [{ name: "heap", kind: "anon", size: "24MiB" }] },
+  },
+};
+
+export const BUILTIN_SCENARIO_NAMES = Object.keys(BUILTIN_SCENARIOS);

@@ -1,0 +1,259 @@
+/**
+ * Scenario sources: a built-in name, a `foliox.config.ts` (or .mts/.js/.mjs) whose default
+ * export is `defineConfig({...})`, loaded with jiti, or a JSON or YAML file. Every source goes
+ * through the same steps: read → `extends` merged → CLI overrides applied → zod validation.
+ * A bad file raises ScenarioConfigError, whose message names the file, the field (with line
+ * and column for JSON and YAML) and how to fix it.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { extname, isAbsolute, resolve } from "node:path";
+import { isMap, LineCounter, parseDocument, type Document } from "yaml";
+import { patternSchema, regionSchema, workloadSchema } from "../workload/spec.js";
+import { BUILTIN_SCENARIO_NAMES, BUILTIN_SCENARIOS } from "./builtin.js";
+import { ScenarioConfigError, didYouMean, formatPath, zodProblems, type ConfigProblem } from "./config-error.js";
+import { scenarioSchema, type Scenario, type ScenarioInput } from "./schema.js";
+
+export const CONFIG_FILE_NAMES = ["foliox.config.ts", "foliox.config.mts", "foliox.config.js", "foliox.config.mjs", "foliox.config.json", "foliox.config.yaml", "foliox.config.yml"];
+const SCRIPT_EXTS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
+const DATA_EXTS = new Set([".json", ".yaml", ".yml"]);
+
+/** Overrides from the command line; each replaces the scenario's field. */
+export interface ScenarioOverrides {
+  stack?: string;
+  seed?: number;
+  epochs?: number;
+}
+
+export interface ResolvedScenario {
+  scenario: Scenario;
+  /** "built-in" or the absolute path of the config file */
+  source: string;
+}
+
+/** A scenario reference that names neither a built-in nor a file: a usage error. */
+export class ScenarioNotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ScenarioNotFoundError";
+  }
+}
+
+/** The fields an object at `path` of a scenario accepts (for unknown-field hints). */
+function keysAt(path: readonly PropertyKey[]): string[] {
+  const p = path.filter((s) => typeof s === "string");
+  if (p.length === 0) return Object.keys(scenarioSchema.shape);
+  if (p[0] === "memory") return ["fast", "slow"];
+  if (p[0] !== "workload") return [];
+  if (p.length === 1) return Object.keys(workloadSchema.shape);
+  if (p[1] === "regions") return Object.keys(regionSchema.shape);
+  if (p[1] === "pattern") return [];
+  return [];
+}
+
+/** Pattern fields depend on its type: list them from the option whose type matches. */
+function keysAtWithPattern(raw: unknown): (path: readonly PropertyKey[]) => string[] {
+  return (path) => {
+    const p = path.filter((s) => typeof s === "string");
+    if (p[0] === "workload" && p[1] === "pattern") {
+      const type = (raw as { workload?: { pattern?: { type?: unknown } } })?.workload?.pattern?.type;
+      const opt = patternSchema.options.find((o) => o.shape.type.value === type);
+      return opt ? Object.keys(opt.shape) : ["type"];
+    }
+    return keysAt(path);
+  };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Merge `over` onto `base`: objects merge field by field, except workload.pattern, arrays and scalars, which replace. */
+function merge(base: unknown, over: unknown, path: string[] = []): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over) || path.join(".") === "workload.pattern") return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in base ? merge(base[k], v, [...path, k]) : v;
+  return out;
+}
+
+/** Where a field is in the YAML/JSON text, when the source has one. */
+type Locate = (path: readonly PropertyKey[], key?: string) => { line: number; column: number } | undefined;
+
+/**
+ * Validate a raw scenario (from a file, a built-in or code). `source` names it in messages.
+ * `extends` is resolved against the built-ins.
+ */
+export function parseScenario(raw: unknown, source: string, overrides: ScenarioOverrides = {}, locate?: Locate): Scenario {
+  if (!isPlainObject(raw)) {
+    throw new ScenarioConfigError(source, [{ field: "", message: `expected an object with the scenario's fields (${Object.keys(scenarioSchema.shape).join(", ")}), got ${Array.isArray(raw) ? "an array" : typeof raw}` }]);
+  }
+  let input: unknown = raw;
+  if (raw.extends !== undefined) {
+    const base = typeof raw.extends === "string" ? BUILTIN_SCENARIOS[raw.extends] : undefined;
+    if (!base) {
+      const guess = typeof raw.extends === "string" ? didYouMean(raw.extends, BUILTIN_SCENARIO_NAMES) : undefined;
+      throw new ScenarioConfigError(source, [
+        {
+          field: "extends",
+          ...locate?.(["extends"]),
+          message: `${JSON.stringify(raw.extends)} is not a built-in scenario; ${guess ? `did you mean "${guess}"? ` : ""}use one of: ${BUILTIN_SCENARIO_NAMES.join(", ")}`,
+        },
+      ]);
+    }
+    input = merge(base, { ...raw, name: raw.name ?? raw.extends });
+  }
+  const withOverrides: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) withOverrides[k] = v;
+  const r = scenarioSchema.safeParse(withOverrides, { reportInput: true });
+  if (!r.success) {
+    const problems = zodProblems(r.error.issues, keysAtWithPattern(withOverrides)).map((p, i): ConfigProblem => {
+      const issue = r.error.issues[i];
+      const fromOverride = Object.keys(overrides).find((k) => overrides[k as keyof ScenarioOverrides] !== undefined && p.field === k);
+      if (fromOverride) return { ...p, message: `${p.message} (it came from --${fromOverride})` };
+      const key = issue?.code === "unrecognized_keys" ? issue.keys[0] : undefined;
+      const at = locate?.(issue?.path ?? [], key);
+      return at ? { ...p, ...at } : p;
+    });
+    problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+    throw new ScenarioConfigError(source, problems);
+  }
+  const { extends: _ignored, ...scenario } = r.data;
+  return scenario;
+}
+
+function yamlLocator(doc: Document, lc: LineCounter): Locate {
+  return (path, key) => {
+    const segs = path.map((s) => (typeof s === "symbol" ? String(s) : s));
+    let node: unknown = segs.length === 0 ? doc.contents : doc.getIn(segs as (string | number)[], true);
+    if (key !== undefined && isMap(node)) {
+      const pair = node.items.find((it) => (it.key as { value?: unknown } | null)?.value === key);
+      if (pair) node = pair.key;
+    }
+    // a missing field: point at its parent object
+    for (let n = segs.length; (node as { range?: unknown } | undefined)?.range === undefined && n > 0; n--) {
+      node = doc.getIn(segs.slice(0, n - 1) as (string | number)[], true) ?? (n - 1 === 0 ? doc.contents : undefined);
+    }
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (!range) return undefined;
+    const pos = lc.linePos(range[0]);
+    return { line: pos.line, column: pos.col };
+  };
+}
+
+function posOf(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let last = -1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      last = i;
+    }
+  }
+  return { line, column: offset - last };
+}
+
+/** Read a JSON or YAML config: the raw value and a locator for fields. */
+function readDataFile(path: string, text: string): { raw: unknown; locate: Locate } {
+  const lc = new LineCounter();
+  if (extname(path) === ".json") {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      const m = /position (\d+)/.exec(msg);
+      const at = m ? posOf(text, Number(m[1])) : undefined;
+      throw new ScenarioConfigError(path, [{ field: "", ...at, message: `not valid JSON: ${msg.replace(/ in JSON at position \d+.*$/, "")}; fix the syntax there` }]);
+    }
+    const doc = parseDocument(text, { lineCounter: lc });
+    return { raw, locate: yamlLocator(doc, lc) };
+  }
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ScenarioConfigError(
+      path,
+      doc.errors.map((e) => {
+        const pos = lc.linePos(e.pos[0]);
+        return { field: "", line: pos.line, column: pos.col, message: `not valid YAML: ${e.message.split("\n")[0]}; fix the syntax there` };
+      }),
+    );
+  }
+  return { raw: doc.toJS(), locate: yamlLocator(doc, lc) };
+}
+
+async function readScriptFile(path: string): Promise<unknown> {
+  const { createJiti } = await import("jiti");
+  const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
+  let mod: unknown;
+  try {
+    // the namespace, not { default: true }: that falls back to the namespace when there is no default export
+    const ns = await jiti.import<Record<string, unknown>>(path);
+    if (!("default" in ns)) {
+      throw new ScenarioConfigError(path, [{ field: "", message: "it has no default export; end it with `export default defineConfig({ ... })`" }]);
+    }
+    mod = ns.default;
+  } catch (err) {
+    if (err instanceof ScenarioConfigError) throw err;
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new ScenarioConfigError(path, [{ field: "", message: `could not load it: ${msg.split("\n")[0]}; fix the error, then run again` }]);
+  }
+  return mod;
+}
+
+/** Load and validate one config file (any supported format). */
+export async function loadScenarioFile(file: string, overrides: ScenarioOverrides = {}): Promise<Scenario> {
+  const ext = extname(file);
+  if (SCRIPT_EXTS.has(ext)) return parseScenario(await readScriptFile(file), file, overrides);
+  if (!DATA_EXTS.has(ext)) {
+    throw new ScenarioNotFoundError(`${file}: unknown config format "${ext}"; use .ts, .mts, .js, .mjs, .json, .yaml or .yml`);
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ScenarioNotFoundError(`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path`);
+  }
+  const { raw, locate } = readDataFile(file, text);
+  return parseScenario(raw, file, overrides, locate);
+}
+
+/** A built-in scenario, validated, with overrides. */
+export function builtinScenario(name: string, overrides: ScenarioOverrides = {}): Scenario {
+  const input = BUILTIN_SCENARIOS[name];
+  if (!input) throw new ScenarioNotFoundError(unknownScenarioMessage(name, undefined));
+  return parseScenario(input, `scenario "${name}"`, overrides);
+}
+
+function unknownScenarioMessage(ref: string, cwd: string | undefined): string {
+  const guess = didYouMean(ref, BUILTIN_SCENARIO_NAMES);
+  return (
+    `unknown scenario "${ref}": it is not a built-in scenario${cwd !== undefined ? ` and there is no such file in ${cwd}` : ""}; ` +
+    `${guess ? `did you mean "${guess}"? ` : ""}pass one of: ${BUILTIN_SCENARIO_NAMES.join(", ")}, or the path of a foliox.config.ts / .json / .yaml file`
+  );
+}
+
+/**
+ * What `foliox run [scenario]` and `--scenario` accept: a built-in name, or a config file path.
+ * With no reference, the first foliox.config.* in `cwd`.
+ */
+export async function resolveScenario(ref: string | undefined, opts: { cwd?: string; overrides?: ScenarioOverrides } = {}): Promise<ResolvedScenario> {
+  const cwd = opts.cwd ?? process.cwd();
+  if (ref === undefined) {
+    const found = CONFIG_FILE_NAMES.map((n) => resolve(cwd, n)).find((p) => existsSync(p));
+    if (!found) {
+      throw new ScenarioNotFoundError(
+        `no scenario given and no ${CONFIG_FILE_NAMES.slice(0, 1).join("")} (or .json/.yaml) in ${cwd}; pass a built-in scenario (${BUILTIN_SCENARIO_NAMES.join(", ")}) or a config file`,
+      );
+    }
+    return { scenario: await loadScenarioFile(found, opts.overrides), source: found };
+  }
+  if (BUILTIN_SCENARIOS[ref] && !existsSync(resolve(cwd, ref))) return { scenario: builtinScenario(ref, opts.overrides), source: "built-in" };
+  const path = isAbsolute(ref) ? ref : resolve(cwd, ref);
+  if (existsSync(path)) return { scenario: await loadScenarioFile(path, opts.overrides), source: path };
+  throw new ScenarioNotFoundError(unknownScenarioMessage(ref, cwd));
+}
+
+/** For tests: the validated built-ins. */
+export function allBuiltinScenarios(): Scenario[] {
+  return BUILTIN_SCENARIO_NAMES.map((n) => builtinScenario(n));
+}
+

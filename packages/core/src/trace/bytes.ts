@@ -1,0 +1,42 @@
+/**
+ * Byte-level helpers shared by the importers (toolchain.md §8: parse raw bytes, hex digits
+ * through a lookup table).
+ */
+
+/** HEX[byte] is the value of a hex digit, or -1. */
+export const HEX: Int8Array = (() => {
+  const t = new Int8Array(256).fill(-1);
+  for (let i = 0; i < 10; i++) t[48 + i] = i;
+  for (let i = 0; i < 6; i++) {
+    t[65 + i] = 10 + i;
+    t[97 + i] = 10 + i;
+  }
+  return t;
+})();
+
+/** Largest address an importer accepts: a double is exact below 2^53. */
+export const MAX_TRACE_ADDR = Number.MAX_SAFE_INTEGER;
+
+export const CH_TAB = 9;
+export const CH_CR = 13;
+export const CH_SPACE = 32;
+export const CH_HASH = 35;
+export const CH_COMMA = 44;
+export const CH_DOT = 46;
+export const CH_SLASH = 47;
+export const CH_ZERO = 48;
+export const CH_COLON = 58;
+export const CH_EQUALS = 61;
+export const CH_MINUS = 45;
+export const CH_X = 120;
+
+export function isBlank(c: number): boolean {
+  return c === CH_SPACE || c === CH_TAB;
+}
+
+/** The text of bytes [start, end), Latin-1 (trace lines are ASCII). */
+export function latin1(buf: Uint8Array, start: number, end: number): string {
+  let s = "";
+  for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
+  return s;
+}

@@ -1,0 +1,128 @@
+/**
+ * valgrind lackey importer: `valgrind --tool=lackey --trace-mem=yes [--log-file=F] PROGRAM`.
+ *
+ * Format (valgrind's lackey/lk_main.c prints "I  %08lx,%lu", " L %08lx,%lu", " S …", " M …"):
+ *
+ *     ==5941== Lackey, an example Valgrind tool
+ *     ==5941== Command: /bin/true
+ *     I  0401ab70,3          instruction fetch of 3 bytes at 0x401ab70
+ *      S 1fff000768,8        store of 8 bytes
+ *      L 04a2c1b0,8          load
+ *      M 0421a5a8,4          modify: a load and a store of the same bytes
+ *
+ * - `==PID==` and `--PID--` lines are valgrind's banner and summary: skipped; the first one gives
+ *   the pid of every entry (0 if there is none). Blank lines are skipped.
+ * - Hex digits in either case; leading blanks and the blanks after the op letter are free.
+ * - I: counted in stats.instructions; emitted as a load only with includeInstructions.
+ * - L: one load. S: one store. M: a load then a store (two entries, same t).
+ * - Time: lackey has none. Every access line (I included, emitted or not) advances a clock by
+ *   nsPerAccess (default 1 ns): t of the n-th access line (0-based) is n * nsPerAccess.
+ * - Weight 1. Addresses of 2^53 or more are rejected (a double would round them).
+ */
+import type { TraceBatch } from "./batch.js";
+import { CH_COMMA, CH_EQUALS, CH_MINUS, CH_ZERO, HEX, MAX_TRACE_ADDR } from "./bytes.js";
+import { quoteTraceBytes, TraceParseError } from "./errors.js";
+import type { TraceLineParser, TraceReadStats } from "./types.js";
+
+const EXPECTED = 'a lackey line "<op> <hex addr>,<size>" with op I, L, S or M (e.g. " L 04a2c1b0,8"), or a ==PID== line';
+
+const OP_I = 73; // I
+const OP_L = 76; // L
+const OP_S = 83; // S
+const OP_M = 77; // M
+
+export class LackeyParser implements TraceLineParser {
+  readonly maxPerLine = 2;
+  private tick = 0;
+  private pid = -1;
+  private readonly ns: number;
+
+  constructor(
+    private readonly file: string,
+    private readonly stats: TraceReadStats,
+    private readonly includeInstructions = false,
+    nsPerAccess = 1,
+  ) {
+    this.ns = nsPerAccess;
+    stats.weightMeaning = "1 per access";
+    stats.timeMeaning = `synthesized: ${nsPerAccess} ns per access line (lackey has no time)`;
+  }
+
+  line(b: Uint8Array, s: number, e: number, lineNo: number, batch: TraceBatch): void {
+    while (e > s && b[e - 1]! <= 32) e--; // trailing blanks and \r
+    let p = s;
+    while (p < e && (b[p] === 32 || b[p] === 9)) p++;
+    if (p === e) {
+      this.stats.skipped++;
+      return;
+    }
+    const op = b[p]!;
+    if (op === CH_EQUALS || op === CH_MINUS) {
+      this.banner(b, p, e, lineNo);
+      return;
+    }
+    if (op !== OP_I && op !== OP_L && op !== OP_S && op !== OP_M) this.fail(b, s, e, lineNo, EXPECTED);
+    p++;
+    const afterOp = p;
+    while (p < e && (b[p] === 32 || b[p] === 9)) p++;
+    if (p === afterOp) this.fail(b, s, e, lineNo, EXPECTED);
+    let addr = 0;
+    const a0 = p;
+    for (; p < e; p++) {
+      const d = HEX[b[p]!]!;
+      if (d < 0) break;
+      addr = addr * 16 + d;
+    }
+    if (p === a0 || p >= e || b[p] !== CH_COMMA) this.fail(b, s, e, lineNo, EXPECTED);
+    if (addr > MAX_TRACE_ADDR) this.fail(b, s, e, lineNo, "an address below 2^53 (a double would round it)");
+    p++;
+    let size = 0;
+    const z0 = p;
+    for (; p < e; p++) {
+      const d = b[p]! - CH_ZERO;
+      if (d < 0 || d > 9) break;
+      size = size * 10 + d;
+    }
+    if (p === z0 || p !== e || size > 0x7fffffff) this.fail(b, s, e, lineNo, EXPECTED);
+
+    const t = this.tick++ * this.ns;
+    const pid = this.pid < 0 ? 0 : this.pid;
+    if (op === OP_L) {
+      batch.push(t, pid, addr, 0, size, 1);
+    } else if (op === OP_S) {
+      batch.push(t, pid, addr, 1, size, 1);
+      this.stats.stores++;
+    } else if (op === OP_M) {
+      batch.push(t, pid, addr, 0, size, 1);
+      batch.push(t, pid, addr, 1, size, 1);
+      this.stats.modifies++;
+      this.stats.stores++;
+    } else {
+      this.stats.instructions++;
+      if (this.includeInstructions) batch.push(t, pid, addr, 0, size, 1);
+    }
+  }
+
+  /** `==5941== …` or `--5941-- …`: valgrind's own output. */
+  private banner(b: Uint8Array, p: number, e: number, lineNo: number): void {
+    const mark = b[p]!;
+    if (p + 1 >= e || b[p + 1] !== mark) this.fail(b, p, e, lineNo, EXPECTED);
+    let q = p + 2;
+    let pid = 0;
+    const d0 = q;
+    for (; q < e; q++) {
+      const d = b[q]! - CH_ZERO;
+      if (d < 0 || d > 9) break;
+      pid = pid * 10 + d;
+    }
+    if (q === d0 || q + 1 >= e + 1 || b[q] !== mark) this.fail(b, p, e, lineNo, EXPECTED);
+    if (this.pid < 0 && pid <= 0x7fffffff) this.pid = pid;
+    this.stats.skipped++;
+  }
+
+  private fail(b: Uint8Array, s: number, e: number, lineNo: number, expected: string): never {
+    throw new TraceParseError(this.file, lineNo, expected, quoteTraceBytes(b, s, e));
+  }
+
+  finish(): void {}
+}
