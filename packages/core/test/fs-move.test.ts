@@ -12,7 +12,7 @@ import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";
 import { doMmap, MAP_SHARED } from "../src/mm/mmap.js";
 import { PG_dirty } from "../src/mm/page-flags.js";
 import { NR_FILE_DIRTY, NR_FILE_MAPPED, NR_FILE_PAGES, NR_ZONE_WRITE_PENDING, PGEXCHANGE_SUCCESS, PGMIGRATE_SUCCESS } from "../src/mm/vmstat.js";
-import { MIGRATE_ASYNC, MIGRATE_SYNC, MR_SYSCALL } from "../src/migrate/migrate-mode.js";
+import { MIGRATE_ASYNC, MIGRATE_SYNC, MR_SYSCALL, type MigrateMode } from "../src/migrate/migrate-mode.js";
 import { migratePages } from "../src/migrate/migrate-pages.js";
 import { allocMigrationTargetCb, type MigrationTargetControl } from "../src/migrate/migration-target.js";
 import { isolateFolioForMigration, putbackMovablePages } from "../src/migrate/unmap-and-move.js";
@@ -39,7 +39,7 @@ function anonRegion(k: Kernel, nid: number, pages = 2): { task: Task; addr: numb
   return { task, addr };
 }
 
-function migrateOne(k: Kernel, head: number, nid: number, mode = MIGRATE_SYNC): number {
+function migrateOne(k: Kernel, head: number, nid: number, mode: MigrateMode = MIGRATE_SYNC): number {
   const list = k.lists.alloc();
   expect(isolateFolioForMigration(k, head, list)).toBe(true);
   const rc = migratePages(k, list, allocMigrationTargetCb, null, toNode(nid), mode, MR_SYSCALL);
