@@ -1,0 +1,21 @@
+/**
+ * @foliox/fs-tmpfs: tmpfs/shmem as a foliox backend. `registerTmpfs(container)` adds it to one
+ * system's container; mount it with mountTmpfs(k, { huge: "always" }) or mountFs(k, "tmpfs").
+ */
+import "reflect-metadata";
+import type { DependencyContainer } from "tsyringe";
+import { BACKENDS } from "@foliox/core";
+import { TmpfsBackend, shmemWrite } from "./shmem.js";
+import { shmemWriteRef } from "./fixture.js";
+
+export { TmpfsBackend, TMPFS_MANIFEST, mountTmpfs, shmemAllocHuge, shmemRead, shmemSbInfo, shmemWrite, shmemZeroSetup, type ShmemSbInfo, type TmpfsMountOptions } from "./shmem.js";
+export { tmpfsFixture, fixtureTmpfs } from "./fixture.js";
+
+shmemWriteRef.fn = shmemWrite;
+
+/** Options for registerTmpfs (none yet: mount options are per mount). */
+export type TmpfsRegisterOptions = Record<string, never>;
+
+export function registerTmpfs(container: DependencyContainer, _opts?: TmpfsRegisterOptions): void {
+  container.register(BACKENDS, { useValue: new TmpfsBackend() });
+}
