@@ -1,0 +1,32 @@
+/**
+ * @foliox/fs-ext4: ext4 as a foliox backend — buffer heads (a ring per folio, 1 KiB to 4 KiB
+ * blocks), buffer_migrate_folio / buffer_migrate_folio_norefs with the per-CPU bh LRU,
+ * delayed allocation, and the exchange hooks. `registerExt4(container, opts?)` adds the ext4
+ * flavours to one system's container.
+ */
+import "reflect-metadata";
+import type { DependencyContainer } from "tsyringe";
+import { BACKENDS } from "@foliox/core";
+import { EXT4_FLAVOURS, Ext4Backend, type Ext4FlavourName } from "./ext4-backend.js";
+
+export * from "./buffer-head.js";
+export * from "./bh-lru.js";
+export * from "./buffer-migrate.js";
+export * from "./ext4-super.js";
+export * from "./ext4-aops.js";
+export * from "./ext4-backend.js";
+export { ext4FixtureFor, ext4FixtureMount } from "./fixture.js";
+
+export interface RegisterExt4Options {
+  /** which flavours to register (default all: ext4-4k, ext4-1k, ext4-journal) */
+  flavours?: readonly Ext4FlavourName[];
+}
+
+export function registerExt4(container: DependencyContainer, opts: RegisterExt4Options = {}): void {
+  const names = opts.flavours ?? (Object.keys(EXT4_FLAVOURS) as Ext4FlavourName[]);
+  for (const n of names) {
+    const f = EXT4_FLAVOURS[n];
+    if (!f) throw new RangeError(`registerExt4: unknown flavour "${n}"; known: ${Object.keys(EXT4_FLAVOURS).join(", ")}`);
+    container.register(BACKENDS, { useValue: new Ext4Backend(f) });
+  }
+}
