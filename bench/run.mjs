@@ -3,7 +3,7 @@
 // table per figure and writes bench/results.json. Every figure is a figure of the model: it
 // measures the simulator's cost on this machine, not a kernel's.
 //
-//   node --expose-gc bench/run.mjs [--only=swap,exchange,memory] [--rounds=N]
+//   node --expose-gc bench/run.mjs [--only=swap,exchange,memory,replay] [--rounds=N]
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
@@ -45,6 +45,11 @@ if (want("memory")) {
   const { runMemory } = await import("./memory.mjs");
   results.suites.memory = await runMemory({ log });
 }
+if (want("replay")) {
+  console.log("replay throughput (child processes) …");
+  const { runReplay } = await import("./replay.mjs");
+  results.suites.replay = await runReplay({ log, rounds: Math.min(rounds, 3) });
+}
 results.loadAvgEnd = os.loadavg();
 results.seconds = (performance.now() - started) / 1000;
 
@@ -66,6 +71,20 @@ if (results.suites.dataSwap) {
   console.log("Bytes-mode data swap vs raw swap (bandwidth = 2 x folio size per swap). Target: >= 80% for 2 MiB.");
   console.log(table(["folio", "what", "bandwidth vs raw (wall)", "(cpu)", "model", "raw", "target"], rows));
   console.log(`bit-exact check: ${ds.bitExact.map((c) => `order ${c.order}: ${c.ok ? `ok (${c.bytesCompared} bytes compared)` : `FAILED: ${c.why}`}`).join("; ")}`);
+  console.log("");
+}
+if (results.suites.replay) {
+  const rows = results.suites.replay.map((r) => [
+    r.workload,
+    r.pages.toLocaleString("en-US"),
+    r.stack,
+    r.accesses.toLocaleString("en-US"),
+    `${Math.round(r.accessesPerSec.median).toLocaleString("en-US")} (${Math.round(r.accessesPerSec.min).toLocaleString("en-US")}, ${Math.round(r.accessesPerSec.max).toLocaleString("en-US")})`,
+    r.vsLinuxDefault === undefined ? "-" : r.vsLinuxDefault.toFixed(2),
+    `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+  ]);
+  console.log("Replay: simulated accesses per second of wall time (median (min, max) over rounds), peak RSS of the child process.");
+  console.log(table(["workload", "pages", "stack", "accesses", "accesses/s", "÷ linux-default", "peak RSS"], rows));
   console.log("");
 }
 if (results.suites.memory) {

@@ -61,10 +61,17 @@ describe("foliox compare", () => {
     expect(r.out).toMatch(/pgexchange_success/);
   }, 120_000);
 
+  it("with no --stacks and no scenario (and no ./foliox.config.*): numab2,tpp,exchange,oracle on pressure", async () => {
+    const r = await run("compare", "--epochs", "1", "--json");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out) as { scenario: string; stacks: (Stack & { time: Record<string, number> })[] };
+    expect(j.scenario).toBe("pressure");
+    expect(j.stacks.map((s) => s.name)).toEqual(["numab2", "tpp", "exchange", "oracle"]);
+    for (const s of j.stacks) expect(Object.keys(s.time)).toEqual(expect.arrayContaining(["access", "hintFault", "fault", "scan", "mover"]));
+  }, 120_000);
+
   it("usage errors exit 2", async () => {
-    const none = await run("compare", "pressure");
-    expect(none.code).toBe(2);
-    expect(none.err).toMatch(/required option '--stacks <list>'/);
     const bad = await run("compare", "pressure", "--stacks", "numab2,exchnage");
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/unknown stack "exchnage"; pass a comma-separated list of: linux-default, /);

@@ -43,7 +43,12 @@ describe("foliox run", () => {
     expect(j.accesses).toBe(200_000);
     expect(j.hitRatio).toBeGreaterThan(0);
     expect(j.vmstat.pgexchange_success).toBeGreaterThan(0);
-    expect(j.notes.join("\n")).toMatch(/mapped as anon memory/);
+    expect(j.notes.join("\n")).toMatch(/pressure full \(reference §10\)/);
+    // the file region is a real file now that the CLI registers file backends (ext4, f2fs)
+    expect(j.notes.join("\n")).not.toMatch(/mapped as anon memory/);
+    // the runtime breakdown adds up to the runtime
+    const parts = Object.values(j.time as Record<string, number>).reduce((x, n) => x + n, 0);
+    expect(Math.abs(parts - j.runtimeNs)).toBeLessThan(1e-6 * j.runtimeNs);
     const c = await run("run", "pressure", "--epochs", "2", "--stack", "exchange", "--json", "--seed", "2");
     expect(c.out).not.toBe(a.out);
   });

@@ -1,13 +1,15 @@
 /**
- * `foliox compare --stacks a,b,c [scenario]`: one run per stack on the same scenario (same
+ * `foliox compare [--stacks a,b,c] [scenario]`: one run per stack on the same scenario (same
  * system, workload and seed, each from a fresh system), then a side-by-side table with each
- * stack's improvement over the first. `--json` prints
+ * stack's improvement over the first. With no flags it compares DEFAULT_COMPARE_STACKS on
+ * ./foliox.config.* or, without one, the built-in `pressure` scenario (the README's command).
+ * `--json` prints
  *   { "scenario": name, "bounds": { "allFastRuntime": ns, "allSlowRuntime": ns },
  *     "stacks": [ { "name", "hitRatio", "runtime", "vmstat": {...}, ... } ] }
  * Exit 0 on success, 2 for usage and config errors, 1 when a run fails.
  */
 import type { Command } from "@commander-js/extra-typings";
-import { describeScenario, STACK_NAMES, type SimResult } from "@foliox/core";
+import { describeScenario, STACK_NAMES, type RuntimeBreakdown, type SimResult } from "@foliox/core";
 import { parseSeed } from "../options.js";
 import { formatJson } from "../render/json.js";
 import { renderTable, type Cell } from "../render/table.js";
@@ -17,11 +19,18 @@ import { fmtNs, parseEpochs, parseStacks, SHOWN_COUNTERS } from "./run.js";
 import { EXIT_RUNTIME, scenarioFromArgs } from "./scenario-arg.js";
 import { simulate } from "./simulate.js";
 
+/** The stacks `foliox compare` runs when --stacks is not given (issue 4's done-when set). */
+export const DEFAULT_COMPARE_STACKS = ["numab2", "tpp", "exchange", "oracle"] as const;
+/** The scenario it runs when none is given and there is no ./foliox.config.* */
+export const DEFAULT_COMPARE_SCENARIO = "pressure";
+
 export interface CompareStack {
   name: string;
   hitRatio: number;
   /** simulated runtime, ns */
   runtime: number;
+  /** where the runtime went, ns (the engine's SimResult.time) */
+  time: RuntimeBreakdown;
   vmstat: Record<string, number>;
   promotions: number;
   demotions: number;
@@ -53,6 +62,7 @@ export function compareJson(name: string, results: SimResult[], notes: string[])
       name: r.stack,
       hitRatio: r.hitRatio,
       runtime: r.runtimeNs,
+      time: r.time,
       vmstat: r.vmstat,
       promotions: r.promotions,
       demotions: r.demotions,
@@ -84,6 +94,12 @@ function renderCompareText(c: CompareJson, header: string): string {
     row("hit ratio", (x, i) => `${x.hitRatio.toFixed(4)}${i ? ` (${x.hitRatioVsFirst >= 0 ? "+" : ""}${x.hitRatioVsFirst.toFixed(4)})` : ""}`),
     row("runtime", (x, i) => `${fmtNs(x.runtime)}${i ? ` (${speed(first.runtime, x.runtime)})` : ""}`),
     row("× all-fast bound", (x) => (x.runtime / c.bounds.allFastRuntime).toFixed(2)),
+    row("× all-slow bound", (x) => (x.runtime / c.bounds.allSlowRuntime).toFixed(2)),
+    row("  of which accesses", (x) => fmtNs(x.time.access)),
+    row("  hint faults", (x) => fmtNs(x.time.hintFault)),
+    row("  other faults", (x) => fmtNs(x.time.fault)),
+    row("  scans", (x) => fmtNs(x.time.scan)),
+    row("  moves (fault, reclaim, mover)", (x) => fmtNs(x.time.promoteInFault + x.time.reclaim + x.time.mover)),
     row("promotions (pages)", (x) => String(x.promotions)),
     row("demotions (pages)", (x) => String(x.demotions)),
     row("exchanges", (x) => String(x.exchanges)),
@@ -91,7 +107,8 @@ function renderCompareText(c: CompareJson, header: string): string {
     row("ping-pong (pages)", (x) => String(x.pingPong)),
     row("migration traffic (MiB)", (x) => (x.migrationBytes / 2 ** 20).toFixed(1)),
     row("convergence", (x) => (x.convergenceNs === null ? "n/a" : fmtNs(x.convergenceNs))),
-    row("failures", (x) => (Object.keys(x.failures).length ? Object.entries(x.failures).map(([k, n]) => `${k} ${n}`).join(", ") : "none")),
+    row("failures", (x) => String(Object.values(x.failures).reduce((a, n) => a + n, 0))),
+    ...[...new Set(s.flatMap((x) => Object.keys(x.failures)))].sort().map((reason) => row(`  ${reason}`, (x) => String(x.failures[reason] ?? 0))),
     ...SHOWN_COUNTERS.filter((k) => s.some((x) => k in x.vmstat)).map((k) => row(k, (x) => String(x.vmstat[k] ?? 0))),
   ];
   return [
@@ -107,8 +124,8 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
   program
     .command("compare")
     .description("run one scenario once per stack (same workload, same seed) and compare them side by side")
-    .argument("[scenario]", "a built-in scenario (pressure, zipf, ...) or a foliox.config.ts / .json / .yaml file; default ./foliox.config.*")
-    .requiredOption("--stacks <list>", `comma-separated stacks, the first is the baseline: ${STACK_NAMES.join(", ")}`, parseStacks)
+    .argument("[scenario]", `a built-in scenario (pressure, zipf, ...) or a foliox.config.ts / .json / .yaml file; default ./foliox.config.*, else the built-in ${DEFAULT_COMPARE_SCENARIO}`)
+    .option("--stacks <list>", `comma-separated stacks, the first is the baseline: ${STACK_NAMES.join(", ")} (default: ${DEFAULT_COMPARE_STACKS.join(",")})`, parseStacks)
     .option("--scenario <name|file>", "the same as the positional argument")
     .option("--seed <n>", "PRNG seed (default: the scenario's)", parseSeed)
     .option("--epochs <n>", "epochs to run (default: the scenario's)", parseEpochs)
@@ -119,16 +136,17 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
       let notes: string[] = [];
       let header = "";
       let name = "";
-      for (const stack of opts.stacks) {
+      const stacks: string[] = opts.stacks ?? [...DEFAULT_COMPARE_STACKS];
+      for (const stack of stacks) {
         const resolved = await scenarioFromArgs("compare", ctx, positional, opts.scenario, {
           stack,
           ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
           ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
-        });
+        }, DEFAULT_COMPARE_SCENARIO);
         if (!resolved) return;
         const { scenario, source } = resolved;
         name = scenario.name;
-        header = `scenario ${scenario.name} (${source}): ${describeScenario({ ...scenario, stack: opts.stacks[0]! as typeof scenario.stack }).replace(/, stack [^,]+/, "")}`;
+        header = `scenario ${scenario.name} (${source}): ${describeScenario({ ...scenario, stack: stacks[0]! as typeof scenario.stack }).replace(/, stack [^,]+/, "")}`;
         const progress = createProgress(`${scenario.name}/${stack}`, scenario.workload.accessesPerEpoch * scenario.epochs);
         try {
           const outcome = await simulate(scenario, undefined, (rec) => progress.tick(rec.accesses));

@@ -77,6 +77,7 @@ function renderRunText(scenario: Scenario, source: string, notes: string[], r: S
   const rows: string[][] = [
     ["hit ratio", r.hitRatio.toFixed(4)],
     ["simulated runtime", `${fmtNs(r.runtimeNs)} (all-fast bound ${fmtNs(r.bounds.allFastRuntime)}: ×${(r.runtimeNs / r.bounds.allFastRuntime).toFixed(2)}; all-slow bound ${fmtNs(r.bounds.allSlowRuntime)}: ×${(r.runtimeNs / r.bounds.allSlowRuntime).toFixed(2)})`],
+    ["  of which", `accesses ${fmtNs(r.time.access)}, hint faults ${fmtNs(r.time.hintFault)}, other faults ${fmtNs(r.time.fault)}, scans ${fmtNs(r.time.scan)}, promotions in faults ${fmtNs(r.time.promoteInFault)}, reclaim ${fmtNs(r.time.reclaim)}, mover ${fmtNs(r.time.mover)}, blocked ${fmtNs(r.time.blocked)}`],
     ["accesses", String(r.accesses)],
     ["promotions (pages)", String(r.promotions)],
     ["demotions (pages)", String(r.demotions)],

@@ -2,7 +2,8 @@
  * The scenario argument shared by `run` and `compare`: positional `[scenario]` or
  * `--scenario <name|file>` (both work; giving two different ones is a usage error), resolved
  * to a validated Scenario. Unknown names and invalid configs are usage errors (exit 2) whose
- * message says what to pass.
+ * message says what to pass. With neither, ./foliox.config.* is used; if there is none and the
+ * command has a `fallback` built-in (compare: "pressure"), that one.
  */
 import { resolveScenario, ScenarioConfigError, ScenarioNotFoundError, type ResolvedScenario, type ScenarioOverrides } from "@foliox/core";
 import type { CommandContext } from "./context.js";
@@ -16,6 +17,7 @@ export async function scenarioFromArgs(
   positional: string | undefined,
   option: string | undefined,
   overrides: ScenarioOverrides,
+  fallback?: string,
 ): Promise<ResolvedScenario | undefined> {
   if (positional !== undefined && option !== undefined && positional !== option) {
     ctx.writeErr(`foliox ${command}: two scenarios given ("${positional}" and --scenario "${option}"); give it once, positionally or with --scenario\n`);
@@ -23,7 +25,16 @@ export async function scenarioFromArgs(
     return undefined;
   }
   try {
-    return await resolveScenario(positional ?? option, { overrides });
+    const ref = positional ?? option;
+    if (ref === undefined && fallback !== undefined) {
+      try {
+        return await resolveScenario(undefined, { overrides });
+      } catch (err) {
+        if (!(err instanceof ScenarioNotFoundError)) throw err;
+        return await resolveScenario(fallback, { overrides });
+      }
+    }
+    return await resolveScenario(ref, { overrides });
   } catch (err) {
     if (err instanceof ScenarioConfigError || err instanceof ScenarioNotFoundError) {
       ctx.writeErr(`foliox ${command}: ${err.message}\n`);

@@ -5,7 +5,8 @@
  *   kswapdPending; the simulation engine drains the queue with runPendingKswapd()), it runs
  *   balance_pgdat() until pgdat_balanced(): every node's zones above WMARK_HIGH, or above
  *   WMARK_PROMO when NUMA_BALANCING_MEMORY_TIERING is on (the kernel applies PROMO to every
- *   node in that mode, not only top-tier ones) — plus an optional demotion headroom (TPP).
+ *   node in that mode, not only top-tier ones) — plus an optional demotion headroom (TPP),
+ *   which wakeupProactiveDemotion() also uses to wake kswapd early.
  * - shrink_node() → shrink_lruvec(): shrink_active_list() refills the inactive list when it is
  *   low (inactive_is_low), shrink_inactive_list() isolates folios from the inactive tail
  *   (NR_ISOLATED_* counted) and shrink_folio_list() decides with folio_check_references()
@@ -16,9 +17,11 @@
  *   alloc_demote_folio: the preferred target with __GFP_THISNODE first, then any node of the
  *   lower-tier mask), counting pgdemote_kswapd or pgdemote_direct on the source node. Folios
  *   that could not be demoted are retried with do_demote_pass = false: normal reclaim.
- * - Normal reclaim of an anon folio needs swap (add_to_swap). Core has no swap device yet, so
- *   that last resort frees nothing: the folio is activated (activate_locked), exactly what
- *   the kernel does when add_to_swap() fails. `swapOut` is the hook a swap device plugs into.
+ * - Normal reclaim of a swap-backed folio (anon, shmem) needs swap: with a swap device
+ *   (k.swap, swapon) the `swapOut` hook defaults to swap/swap-out.ts swapOutFolio(): add_to_swap
+ *   → try_to_unmap → pageout (asynchronous swap_writepage: the folio is kept inactive until its
+ *   I/O completes) → __remove_mapping frees it on a later pass. Without swap the folio is
+ *   activated (activate_locked), exactly what the kernel does when add_to_swap() fails.
  *   File folios (pageout / __remove_mapping) are left to the filesystem backends and kept.
  * - A DirectReclaimer (try_to_free_pages → shrink_node per allowed node) is registered in
  *   RECLAIMERS so direct reclaim can demote too (pgdemote_direct).
@@ -27,6 +30,7 @@
  * scan balance (get_scan_count: anon is scanned when it can be reclaimed, at the same rate as
  * file), shrinkers, compaction and kswapd's high-order handling.
  */
+import { errnoName } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { numaBalancingMode, NUMA_BALANCING_MEMORY_TIERING } from "../migrate/migrate-folio.js";
 import { MIGRATE_ASYNC, MR_DEMOTION } from "../migrate/migrate-mode.js";
@@ -42,7 +46,8 @@ import { _PAGE_ACCESSED, ptePfn, ptePresent } from "./pgtable.js";
 import { rmapWalk } from "./rmap.js";
 import { folioPutbackLru } from "./swap.js";
 import { ZONE_MOVABLE } from "./topology.js";
-import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, PGDEMOTE_DIRECT, PGDEMOTE_KSWAPD } from "./vmstat.js";
+import { SWAPOUT_ACTIVATE, SWAPOUT_FREED, SWAPOUT_KEEP, swapOutFolio } from "../swap/swap-out.js";
+import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, PGDEMOTE_DIRECT, PGDEMOTE_KSWAPD, PGMIGRATE_FAIL } from "./vmstat.js";
 
 export const SWAP_CLUSTER_MAX = 32;
 export const DEF_PRIORITY = 12;
@@ -68,8 +73,17 @@ export interface ScanControl {
   nrDemoted: number;
 }
 
-/** A swap device's add_to_swap + pageout, once core has one: true if the folio was freed. */
-export type SwapOutFn = (k: Kernel, head: number) => boolean;
+/**
+ * A swap device's part of shrink_folio_list (add_to_swap, try_to_unmap, pageout,
+ * __remove_mapping): SWAPOUT_FREED (or true: the folio was taken off the list and freed),
+ * SWAPOUT_KEEP (stays inactive, e.g. writeback in flight), SWAPOUT_ACTIVATE (or false).
+ */
+export type SwapOutFn = (k: Kernel, head: number) => boolean | number;
+
+/** The swap-out hook in effect: an explicit one, else the swap device's, else none. */
+export function swapOutHook(k: Kernel): SwapOutFn | null {
+  return k.vmscan?.swapOut ?? (k.swap ? swapOutFolio : null);
+}
 
 export interface VmscanOptions {
   /** /sys/kernel/mm/numa/demotion_enabled; default true */
@@ -79,7 +93,7 @@ export interface VmscanOptions {
    * demotion headroom, decoupled from the allocation watermarks); default 0 (upstream).
    */
   headroomPages?: number;
-  /** the swap device hook; default none (the last resort frees nothing) */
+  /** the swap-out hook; default swapOutFolio when the system has a swap device, else none */
   swapOut?: SwapOutFn | null;
 }
 
@@ -93,6 +107,14 @@ export class Vmscan implements DirectReclaimer {
   readonly kswapdRuns: Int32Array;
   /** observers of each demoted folio (src head → dst head), for the engine's metrics */
   onDemoted: ((src: number, dst: number, nrPages: number) => void) | null = null;
+  /**
+   * observers of failed demotions: the reclaimer ("kswapd" or "direct"), the reason
+   * (migrate_pages()'s errno: "-ENOMEM" when no lower-tier page could be allocated, "-EAGAIN"
+   * when its retries ran out) and the base pages that failed — what pgmigrate_fail counts for
+   * this demote_folio_list() call (after an -ENOMEM the rest of the batch is not tried, and
+   * not counted)
+   */
+  onDemoteFailed: ((reclaimer: "kswapd" | "direct", reason: string, nrPages: number) => void) | null = null;
 
   constructor(
     private readonly k: Kernel,
@@ -147,6 +169,27 @@ export function runPendingKswapd(k: Kernel): number {
     total += kswapd(k, nid, order);
   }
   return total;
+}
+
+/**
+ * TPP's proactive demotion (ASPLOS '23 §5.1): with a demotion headroom, kswapd is woken as
+ * soon as a top-tier node's free memory drops below its demotion watermark (kswapdMark(): the
+ * PROMO/HIGH mark plus the headroom), not only when an allocation reaches the low watermark,
+ * so the headroom is kept free ahead of new allocations and promotions. The allocator's own
+ * wake-up is unchanged; the engine calls this on its kswapd tick. Returns the nodes woken.
+ */
+export function wakeupProactiveDemotion(k: Kernel): number {
+  const v = k.vmscan;
+  if (!v || v.headroomPages <= 0 || !v.demotionEnabled) return 0;
+  let woken = 0;
+  for (const node of k.topo.nodes) {
+    if (!k.tiers.nodeIsToptier(node.nid) || node.nrPages === 0) continue;
+    if (v.kswapdFailures[node.nid]! >= MAX_RECLAIM_RETRIES) continue;
+    if (pgdatBalanced(k, node.nid, 0, ZONE_MOVABLE)) continue;
+    k.alloc.wakeupKswapd(node.nid, 0, 0);
+    woken++;
+  }
+  return woken;
 }
 
 /** One kswapd run on nid; a hopeless node (kswapd_failures >= MAX_RECLAIM_RETRIES) is skipped. */
@@ -210,7 +253,7 @@ export function canDemote(k: Kernel, nid: number, sc: ScanControl | null): boole
 
 /** can_reclaim_anon_pages(): swap space, or a demotion target. */
 export function canReclaimAnonPages(k: Kernel, nid: number, sc: ScanControl | null): boolean {
-  return (k.vmscan?.swapOut ?? null) !== null || canDemote(k, nid, sc);
+  return swapOutHook(k) !== null || canDemote(k, nid, sc);
 }
 
 /** shrink_node() → shrink_lruvec(): anon lists (when reclaimable), then file lists. */
@@ -391,12 +434,18 @@ export function shrinkFolioList(k: Kernel, list: FolioList, nid: number, sc: Sca
         continue;
       }
       if (!k.lru.folioIsFileLru(head)) {
-        // anon: add_to_swap() + pageout(). Without a swap device nothing is freed and the
-        // folio is activated (activate_locked), as when add_to_swap() fails.
-        const swap = k.vmscan?.swapOut ?? null;
-        if (swap && swap(k, head)) {
+        // swap-backed: add_to_swap() + pageout(). Without a swap device nothing is freed and
+        // the folio is activated (activate_locked), as when add_to_swap() fails.
+        const swap = swapOutHook(k);
+        const nr = mem.folioNrPages(head);
+        const rc = swap ? swap(k, head) : SWAPOUT_ACTIVATE;
+        if (rc === true || rc === SWAPOUT_FREED) {
           // the swap device took the folio off the list and freed it
-          reclaimed += mem.folioNrPages(head);
+          reclaimed += nr;
+          continue;
+        }
+        if (rc === SWAPOUT_KEEP) {
+          ret.moveTail(head);
           continue;
         }
         mem.setFlag(head, PG_active);
@@ -441,7 +490,11 @@ export function demoteFolioList(k: Kernel, list: FolioList, nid: number, sc: Sca
     observed: k.vmscan?.onDemoted ? { src: [], dst: [] } : null,
   };
   const succeeded = { value: 0 };
-  migratePages(k, list, allocDemoteFolio, null, mtc, MIGRATE_ASYNC, MR_DEMOTION, succeeded);
+  const fail0 = k.vmstat.event(PGMIGRATE_FAIL);
+  const rc = migratePages(k, list, allocDemoteFolio, null, mtc, MIGRATE_ASYNC, MR_DEMOTION, succeeded);
+  const failed = k.vmstat.event(PGMIGRATE_FAIL) - fail0;
+  const failedCb = k.vmscan?.onDemoteFailed;
+  if (failedCb && failed > 0) failedCb(sc.kswapd ? "kswapd" : "direct", rc < 0 ? errnoName(rc) : "-EAGAIN", failed);
   if (succeeded.value) {
     k.vmstat.modNode(nid, sc.kswapd ? PGDEMOTE_KSWAPD : PGDEMOTE_DIRECT, succeeded.value);
     sc.nrDemoted += succeeded.value;

@@ -15,7 +15,12 @@
  * 3. an aging pass clears the young bit of every PTE (folio_referenced()'s ptep_clear_young),
  *    so the run starts with no page looking recently used;
  * 4. both nodes are checked with nodePressure(): every zone must refuse an order-0
- *    ALLOC_WMARK_MIN allocation, or setup throws saying what to change.
+ *    ALLOC_WMARK_MIN allocation, or setup throws saying what to change;
+ * 5. the kswapd wake-ups the fill's allocations queued (wakeup_kswapd in the slow path) are
+ *    delivered now, during setup, where they belong: setup registers no reclaimer, so kswapd
+ *    finds nothing it can do — the state point 2 describes. Left pending, they would run at
+ *    the run's first epoch under the stack's reclaimer and charge the run with setup's
+ *    demotion attempts (they all fail: the slow node is full).
  */
 import type { DependencyContainer } from "tsyringe";
 import { createProcess } from "../kernel/fork.js";
@@ -28,6 +33,7 @@ import { createInode, mountFs } from "../fs/super.js";
 import { truncateSetsize } from "../fs/truncate.js";
 import { folioWalkStart } from "../mm/pagewalk.js";
 import { ageFolio, nodePressure, type NodePressure } from "../sim/pressure.js";
+import { runPendingKswapd } from "../mm/vmscan.js";
 import { createSystem } from "../system.js";
 import { formatSize } from "../workload/size.js";
 import { CORE_BACKING_SUPPORT, type BackingSupport } from "../workload/region.js";
@@ -122,6 +128,8 @@ export function prepareScenario(scenario: Scenario, opts: PrepareOptions): Prepa
     fillers.push(fastFill.task, slowFill.task);
     filled.push(fastFill.pages, slowFill.pages);
     for (const t of [...tasks, ...fillers]) ageTask(k, t);
+    // 5: kswapd runs the wake-ups the fill queued; with no reclaimer registered it does nothing
+    runPendingKswapd(k);
     for (const nid of [fast, slow]) {
       const np = nodePressure(k, nid);
       if (!np.full) {

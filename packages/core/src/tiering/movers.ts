@@ -7,11 +7,13 @@
  *   Counts pgpromote_success for each promoted page (as migrate_misplaced_folio does).
  * - `exchange`: folio_exchange_batch() of (hot slow, cold fast) pairs of the same order, in
  *   batches of `batch` pairs (MIGRATE_ASYNC): no allocation at all. Unpaired promotions are
- *   left alone (failure "no-partner").
+ *   left alone (failure "exchange:no-partner").
  * - `exchange-fallback`: exchange, then migrate whatever could not be exchanged.
  * With `free` (the oracle), moves are recorded but cost no simulated time.
+ * Failures are recorded by path and reason, per folio (per pair for exchange):
+ * "demote:-ENOMEM", "promote:-EAGAIN", "exchange:-EBUSY", "exchange:no-partner", ...
  */
-import { errnoKey } from "../kernel/errno.js";
+import { errnoName } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { folioExchangeBatch } from "../exchange/folio-exchange.js";
 import { MIGRATE_ASYNC, MR_DEMOTION, MR_NUMA_MISPLACED } from "../migrate/migrate-mode.js";
@@ -73,14 +75,14 @@ export function migrateMove(ctx: TieringContext, plan: MovePlan, free: boolean):
       gfpMask: (GFP_HIGHUSER_MOVABLE & ~__GFP_RECLAIM) | __GFP_NOWARN | __GFP_NOMEMALLOC | GFP_NOWAIT,
       observed: obs,
     };
-    migratePages(k, list, allocDemoteFolio, null, mtc, MIGRATE_ASYNC, MR_DEMOTION, { value: 0 });
+    const drc = migratePages(k, list, allocDemoteFolio, null, mtc, MIGRATE_ASYNC, MR_DEMOTION, { value: 0 });
     // MR_DEMOTION leaves NR_ISOLATED_* to the caller (as shrink_folio_list's caller does)
     reportMoves(k, obs, (src, dst, nr) => {
       k.vmstat.modNode(k.folioNid(src), NR_ISOLATED_ANON + (k.lru.folioIsFileLru(dst) ? 1 : 0), -nr);
       ctx.moved(src, dst, nr, true, free);
     });
     const left = list.count();
-    if (left) ctx.fail("demote-failed", left);
+    if (left) ctx.fail(`demote:${drc < 0 ? errnoName(drc) : "-EAGAIN"}`, left);
     putbackMovablePages(k, list);
     list.release();
   }
@@ -101,7 +103,7 @@ export function migrateMove(ctx: TieringContext, plan: MovePlan, free: boolean):
     ctx.moved(src, dst, nr, true, free);
   });
   const left = list.count();
-  if (left) ctx.fail(rc < 0 ? errnoKey(rc) : obs.src.length < plan.promote.length ? "enomem" : "eagain", left);
+  if (left) ctx.fail(`promote:${rc < 0 ? errnoName(rc) : obs.src.length < plan.promote.length ? "-ENOMEM" : "-EAGAIN"}`, left);
   putbackMovablePages(k, list);
   list.release();
   return promoted;
@@ -132,7 +134,7 @@ export function exchangeMove(ctx: TieringContext, plan: MovePlan, free: boolean,
         promoted += nr;
         ctx.exchanged(hot, cold, nr, chunk.length > 1, free);
       } else {
-        ctx.fail(errnoKey(rc));
+        ctx.fail(`exchange:${errnoName(rc)}`);
         left.push(plan.promote.indexOf(hot));
       }
     });
@@ -164,7 +166,7 @@ export class ExchangeMover implements Mover {
     if (plan.promote.length === 0) return 0;
     const r = exchangeMove(ctx, plan, this.free, this.batch);
     const unpaired = r.left.filter((i) => plan.demote[i] === undefined).length;
-    if (unpaired) ctx.fail("no-partner", unpaired);
+    if (unpaired) ctx.fail("exchange:no-partner", unpaired);
     return r.promoted;
   }
 }

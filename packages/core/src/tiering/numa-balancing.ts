@@ -29,6 +29,12 @@ import { _PAGE_PROTNONE, ptePfn, ptePresent, pteSpecial } from "../mm/pgtable.js
 import { ZONE_MOVABLE } from "../mm/topology.js";
 import { PGPROMOTE_CANDIDATE } from "../mm/vmstat.js";
 import { folioLikelyMappedShared } from "../syscalls/folio-walk.js";
+import { errnoName } from "../kernel/errno.js";
+
+/** Refusal reasons of the hint-fault promotion path (failures by reason). */
+export const PROMOTE_REFUSAL_THRESHOLD = "numab:hot-threshold";
+export const PROMOTE_REFUSAL_RATE_LIMIT = "numab:rate-limit";
+export const PROMOTE_REFUSAL_TPP_INACTIVE = "numab:tpp-inactive";
 
 /** PAGE_ACCESS_TIME_MASK: last_cpupid holds a ms timestamp of LAST_CPUPID_SHIFT (21) bits */
 export const PAGE_ACCESS_TIME_MASK = (1 << 21) - 1;
@@ -80,6 +86,14 @@ export class NumaBalancing {
   onHintFault: ((head: number, nrPages: number, nid: number) => void) | null = null;
   /** the engine's hook: a promotion in the fault moved src to dst */
   onPromoted: ((src: number, dst: number, nrPages: number) => void) | null = null;
+  /**
+   * The engine's hook: a hint fault on a misplaced slow-tier folio did not promote it, and why
+   * (PROMOTE_REFUSAL_* or "numab:" + the errno of migrate_misplaced_folio_prepare() or
+   * migrate_misplaced_folio()).
+   */
+  onPromoteFail: ((reason: string, nrPages: number) => void) | null = null;
+  /** why the last numaMigrateCheck() said no (null: not a promotion candidate at all) */
+  refusal: string | null = null;
 
   constructor(nrNodes: number, o: NumaBalancingOptions = {}) {
     this.hotThresholdMs = o.hotThresholdMs ?? 1000;
@@ -225,15 +239,22 @@ export function doNumaPage(k: Kernel, vma: VmArea, addr: number, pte: number): n
     if (nb.onHintFault) nb.onHintFault(head, nr, nid);
     if (nb.promote) {
       const target = numaMigrateCheck(k, head, vma, nid);
-      if (target !== NUMA_NO_NODE && migrateMisplacedFolioPrepare(k, head, vma, target) === 0) {
-        if (migrateMisplacedFolio(k, head, vma, target) === 0) {
-          if (nb.onPromoted) {
-            const pt = k.pgtables;
-            const dst = pt.walk(vma.mm.pgd, Math.floor(addr / 4096), false) && ptePresent(pt.leaf[pt.off]!) ? mem.pageFolio(ptePfn(pt.leaf[pt.off]!)) : -1;
-            if (dst >= 0) nb.onPromoted(head, dst, nr);
+      if (target === NUMA_NO_NODE) {
+        if (nb.refusal !== null && nb.onPromoteFail) nb.onPromoteFail(nb.refusal, nr);
+      } else {
+        let rc = migrateMisplacedFolioPrepare(k, head, vma, target);
+        if (rc === 0) {
+          rc = migrateMisplacedFolio(k, head, vma, target);
+          if (rc === 0) {
+            if (nb.onPromoted) {
+              const pt = k.pgtables;
+              const dst = pt.walk(vma.mm.pgd, Math.floor(addr / 4096), false) && ptePresent(pt.leaf[pt.off]!) ? mem.pageFolio(ptePfn(pt.leaf[pt.off]!)) : -1;
+              if (dst >= 0) nb.onPromoted(head, dst, nr);
+            }
+            return 0;
           }
-          return 0;
         }
+        if (nb.onPromoteFail) nb.onPromoteFail(`numab:${errnoName(rc)}`, nr);
       }
     }
   }
@@ -272,12 +293,14 @@ function pageIndexAt(k: Kernel, mm: MmStruct, vpn: number, head: number): number
  */
 export function numaMigrateCheck(k: Kernel, head: number, vma: VmArea, srcNid: number): number {
   const nb = k.numab!;
+  nb.refusal = null;
   const target = vma.mm.homeNid;
   if (target === srcNid) return NUMA_NO_NODE;
   if (!shouldNumaMigrateMemory(k, head, srcNid, target)) return NUMA_NO_NODE;
   if (nb.activeLruFilter && !k.mem.testFlag(head, PG_active)) {
     // TPP: "promote only from the active LRU"; the fault marks the folio accessed instead.
     nb.tppFiltered++;
+    nb.refusal = PROMOTE_REFUSAL_TPP_INACTIVE;
     folioMarkAccessed(k, head);
     return NUMA_NO_NODE;
   }
@@ -303,8 +326,15 @@ export function shouldNumaMigrateMemory(k: Kernel, head: number, srcNid: number,
   numaPromotionAdjustThreshold(k, dstNid, rateLimit, defTh);
   const th = nb.nbpThreshold[dstNid] || defTh;
   const latency = numaHintFaultLatency(k, head);
-  if (latency >= th) return false;
-  return !numaPromotionRateLimit(k, dstNid, rateLimit, nr);
+  if (latency >= th) {
+    nb.refusal = PROMOTE_REFUSAL_THRESHOLD;
+    return false;
+  }
+  if (numaPromotionRateLimit(k, dstNid, rateLimit, nr)) {
+    nb.refusal = PROMOTE_REFUSAL_RATE_LIMIT;
+    return false;
+  }
+  return true;
 }
 
 function mbToPages(mb: number): number {

@@ -9,13 +9,16 @@
  * principle beat it on a workload that changes inside an epoch. First touches still follow
  * the kernel's allocation policy (the oracle cannot place a page before it exists).
  *
+ * A fast-tier folio is kept when any page of it is in the hot set at any address that maps it
+ * (found through the rmap, so file and shmem folios are recognised as well as anon ones).
+ *
  * Memory: one Map of the pages touched in an epoch (at most epochAccesses entries) at a time,
  * and one Float64Array of hot keys per epoch.
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { WMARK_PROMO } from "../mm/page-alloc.js";
 import { ptePfn, ptePresent, pteSpecial } from "../mm/pgtable.js";
-import { folioAnonVma } from "../mm/rmap.js";
+import { rmapWalk } from "../mm/rmap.js";
 import type { AccessBatch } from "../sim/access-batch.js";
 import { forEachLruFolio } from "./folios.js";
 import type { HotnessModel, MovePlan, OracleKnowledge, PlacementPolicy, TieringContext } from "./types.js";
@@ -74,14 +77,26 @@ export class OraclePlacement implements PlacementPolicy {
     }
     if (promote.length === 0) return { promote, demote: [] };
     const pidOfMm = ctx.pidOfMm!;
+    // is any page of the folio, at any address that maps it (anon or file), in the hot set?
+    const inHotSet = (h: number): boolean => {
+      let hit = false;
+      rmapWalk(k, h, (vma, i, addr) => {
+        const pte = pt.leaf[pt.off]!;
+        if (!ptePresent(pte) || ptePfn(pte) !== h + i) return true;
+        const pid = pidOfMm.get(vma.mm.id);
+        if (pid !== undefined && hotSet.has(pid * ORACLE_VPN_SPAN + Math.floor(addr / 4096))) {
+          hit = true;
+          return false;
+        }
+        return true;
+      });
+      return hit;
+    };
     const demote: number[] = [];
     for (const nid of ctx.fastNids) {
       forEachLruFolio(k, nid, (h) => {
         if (demote.length >= promote.length) return false;
-        const av = folioAnonVma(k, h);
-        const mm = av?.vmas[0]?.mm;
-        const pid = mm ? pidOfMm.get(mm.id) : undefined;
-        if (pid !== undefined && hotSet.has(pid * ORACLE_VPN_SPAN + k.mem.index[h]!)) return;
+        if (inHotSet(h)) return;
         demote.push(h);
       });
     }
