@@ -9,6 +9,8 @@ import { AnonBackend } from "./anon-backend.js";
 
 export { AnonBackend, ANON_MANIFEST } from "./anon-backend.js";
 export { anonFixture, folioMarkLazyfree } from "./fixture.js";
+export { makeSwapcacheFolio, withSwapcacheFixture } from "./swapcache-fixture.js";
+export * from "./ksm/index.js";
 
 export function registerAnon(container: DependencyContainer): void {
   container.register(BACKENDS, { useValue: new AnonBackend() });

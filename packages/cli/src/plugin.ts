@@ -11,6 +11,9 @@ import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { registerAnon } from "@foliox/anon";
+import { registerExt4 } from "@foliox/fs-ext4";
+import { registerF2fs, registerFallback } from "@foliox/fs-f2fs";
+import { registerTmpfs } from "@foliox/fs-tmpfs";
 import * as core from "@foliox/core";
 import { probeBackends, type ConformanceBackend } from "@foliox/core/conformance";
 import type { DependencyContainer } from "tsyringe";
@@ -20,7 +23,13 @@ export type FolioxCoreApi = typeof core;
 export type PluginRegister = (container: DependencyContainer, api: FolioxCoreApi) => void;
 
 /** The backends this CLI ships with. */
-export const BUILTIN_BACKENDS: readonly { register: (c: DependencyContainer) => void; source: string }[] = [{ register: registerAnon, source: "@foliox/anon" }];
+export const BUILTIN_BACKENDS: readonly { register: (c: DependencyContainer) => void; source: string }[] = [
+  { register: registerAnon, source: "@foliox/anon" },
+  { register: registerExt4, source: "@foliox/fs-ext4" },
+  { register: registerF2fs, source: "@foliox/fs-f2fs" },
+  { register: registerFallback, source: "@foliox/fs-f2fs" },
+  { register: registerTmpfs, source: "@foliox/fs-tmpfs" },
+];
 
 function looksLikePath(spec: string): boolean {
   return spec.startsWith(".") || isAbsolute(spec) || spec.includes("\\") || existsSync(spec);

@@ -22,8 +22,9 @@ describe("--plugin loading", () => {
   });
 
   it("lists plugins first, then the built-in backends", async () => {
-    expect((await resolveBackends([example])).map((b) => b.manifest.name)).toEqual(["anon-thp-only", "anon"]);
-    expect((await resolveBackends([])).map((b) => b.manifest.name)).toEqual(["anon"]);
+    const builtin = ["anon", "ext4-4k", "ext4-1k", "ext4-journal", "f2fs", "fallback", "tmpfs"];
+    expect((await resolveBackends([example])).map((b) => b.manifest.name)).toEqual(["anon-thp-only", ...builtin]);
+    expect((await resolveBackends([])).map((b) => b.manifest.name)).toEqual(builtin);
   });
 
   it("says what is wrong with a bad plugin", async () => {

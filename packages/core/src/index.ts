@@ -72,6 +72,7 @@ export * from "./sim/clock.js";
 export * from "./sim/metrics.js";
 export * from "./sim/engine.js";
 export * from "./mm/vmscan.js";
+export * from "./swap/index.js";
 export * from "./tiering/types.js";
 export * from "./tiering/tokens.js";
 export * from "./tiering/numa-balancing.js";

@@ -6,6 +6,7 @@
 import "reflect-metadata";
 import { container as rootContainer, Lifecycle, type DependencyContainer } from "tsyringe";
 import { Kernel } from "./kernel/kernel.js";
+import { swapon } from "./swap/swapfile.js";
 import { Tracepoints } from "./kernel/trace.js";
 import { Content } from "./mm/content.js";
 import { ListHeads } from "./mm/list.js";
@@ -40,6 +41,11 @@ export interface SystemOptions {
    * default 3. folio_migrate_flags() reads the tiering bit.
    */
   numaBalancingMode?: number;
+  /**
+   * a swap device (swapon) of this many 4 KiB slots; default none. Reclaim swaps anonymous and
+   * shmem folios out to it when demotion is impossible (swap/).
+   */
+  swapPages?: number;
 }
 
 export interface ResolvedSystemOptions {
@@ -94,5 +100,7 @@ export function createSystem(options: SystemOptions = {}): { container: Dependen
   if (!c.isRegistered(BACKENDS)) {
     throw new Error("no backend is registered: anonymous memory needs one; pass backends: [registerAnon] (from @foliox/anon)");
   }
-  return { container: c, kernel: c.resolve(KERNEL) };
+  const kernel = c.resolve<Kernel>(KERNEL);
+  if (options.swapPages !== undefined) swapon(kernel, options.swapPages);
+  return { container: c, kernel };
 }

@@ -39,7 +39,7 @@ export function registerConformanceCommand(program: Command, ctx: CommandContext
   program
     .command("conformance")
     .description("run the backend conformance cases on every ordered pair of backends (old × new) and print the matrix")
-    .option("--backend <name>", "only the pairs that involve this backend (repeatable)", collect, [] as string[])
+    .option("--backend <name>", "one: the pairs that involve this backend; repeated: the pairs among the named backends", collect, [] as string[])
     .option("--mover <name>", `the exchange under test: ${MOVER_NAMES.slice(0, 2).join(" or ")} (or seed-literal:9b.N for one defect)`, parseMover, "foliox")
     .option("--plugin <package-or-path>", "load an out-of-tree backend (repeatable)", collect, [] as string[])
     .option("--json", "print the report as JSON")

@@ -100,4 +100,38 @@ export interface Backend {
   readonly conformance?: ConformanceFixture;
   /** rmap walk for folios not reached through an anon_vma or i_mmap (KSM: stable node) */
   rmapWalk?(k: Kernel, head: number, visit: (vma: VmArea, i: number, addr: number) => boolean): boolean;
+
+  /*
+   * KSM seams (@foliox/anon's ksm/*). A KSM folio's identity lives outside struct folio: its
+   * mapping names a stable node, and the stable node names the frame back (kpfn). Core calls
+   * these only for folios the backend owns and never needs to know what a stable node is.
+   */
+  /**
+   * folio_migrate_ksm(newfolio, folio) (mm/ksm.c), called by folio_migrate_flags() for a KSM
+   * src, where the kernel calls it: dst and src are locked and dst->mapping == src->mapping.
+   */
+  migrateKsm?(k: Kernel, dst: number, src: number): void;
+  /**
+   * Exchange, after both folios passed folio_exchange_supported() and before the unmap, once per
+   * distinct backend of the pair that defines it: take what the exchange needs to hold (KSM↔KSM:
+   * ksm_thread_mutex) and refuse pairs the backend cannot exchange. 0; EXCHANGE_WOULD_BLOCK
+   * (`mayBlock`: SYNC, not batched) to be retried; or a negative errno (nothing held).
+   */
+  exchangeBegin?(k: Kernel, oldHead: number, newHead: number, mayBlock: boolean): number;
+  /** Exchange, at unlock: release what exchangeBegin() took (called only after it returned 0). */
+  exchangeEnd?(k: Kernel, oldHead: number, newHead: number): void;
+  /**
+   * folio_exchange_mapping(), the mapping half, for a pair in which this backend owns a folio
+   * whose mapping is pointed back at (KSM: stable_node->kpfn): swap folio->mapping between the
+   * frames in the order the back pointer needs and re-point it, and return true; false lets
+   * core swap the two mappings itself. Index, PG_swapbacked and PG_dirty are core's. Cannot fail.
+   */
+  exchangeMapping?(k: Kernel, oldHead: number, newHead: number): boolean;
+  /**
+   * Exchange: may core freeze this folio's refcount (folio_ref_freeze)? Default yes. KSM: never
+   * for a KSM folio outside the swap cache, or ksm_get_folio() would take it for freed.
+   */
+  exchangeMayFreeze?(k: Kernel, head: number): boolean;
+  /** checkInvariants(): the backend's own state (KSM: stable nodes, rmap items, counters) */
+  checkInvariants?(k: Kernel, quiescent: boolean, out: string[]): void;
 }

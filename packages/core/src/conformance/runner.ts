@@ -17,7 +17,7 @@ export interface RunOptions {
   backends: readonly ConformanceBackend[];
   /** a Mover or a name ("foliox", "seed-literal", "seed-literal:9b.4"); default foliox */
   mover?: Mover | string;
-  /** only pairs that involve one of these backend names */
+  /** one name: the pairs that involve it; several: the pairs among them (see conformancePairs) */
   only?: readonly string[];
   cases?: readonly ConformanceCase[];
   /** for seed-literal movers: also run each defect alone (default true) */
@@ -32,14 +32,18 @@ export function probeBackends(register: (c: DependencyContainer) => void, source
   return found.map((b) => ({ manifest: b.manifest, register, source }));
 }
 
-/** Ordered pairs, old × new; with `only`, the pairs that involve a named backend. */
+/**
+ * Ordered pairs, old × new. With one name in `only`, every pair that involves that backend (how
+ * it fares against all the others); with two or more, the pairs among the named backends only.
+ */
 export function conformancePairs(backends: readonly ConformanceBackend[], only?: readonly string[]): [ConformanceBackend, ConformanceBackend][] {
   const names = new Set(backends.map((b) => b.manifest.name));
   for (const n of only ?? []) if (!names.has(n)) throw new RangeError(`unknown backend "${n}"; registered: ${[...names].join(", ")}`);
   const pairs: [ConformanceBackend, ConformanceBackend][] = [];
   for (const a of backends) {
     for (const b of backends) {
-      if (only && only.length && !only.includes(a.manifest.name) && !only.includes(b.manifest.name)) continue;
+      if (only && only.length === 1 && a.manifest.name !== only[0] && b.manifest.name !== only[0]) continue;
+      if (only && only.length > 1 && !(only.includes(a.manifest.name) && only.includes(b.manifest.name))) continue;
       pairs.push([a, b]);
     }
   }

@@ -3,14 +3,17 @@
  * leaves out for anon↔anon (reference §9b.2, §9b.3): both folios are frozen at their expected
  * count first, so an extra reference taken after the support check gives -EAGAIN while nothing
  * has moved. Then anon↔anon swaps index, mapping, PG_swapbacked and PG_dirty (the dirty bit
- * travels with the data).
+ * travels with the data). A KSM folio outside the swap cache is never frozen (only its count is
+ * checked), and its mapping is swapped by its backend (reference §10, KSM folio exchange).
  */
 import { EAGAIN } from "../kernel/errno.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { PG_dirty, PG_swapbacked } from "../mm/page-flags.js";
-import { folioAddressSpace, xaLock, xaUnlock, type AddressSpace } from "../fs/address-space.js";
+import { folioAddressSpace, xaLock, xaUnlock, type XaLockable } from "../fs/address-space.js";
+import { swpOffset } from "../swap/swapfile.js";
 import { moveMappingStats } from "../migrate/migrate-mapping.js";
+import { NO_QUIRKS, type ExchangeQuirks } from "./exchange-quirks.js";
 
 /** folio_ref_freeze(): succeeds only at exactly `count` references, leaving 0. */
 export function folioRefFreeze(k: Kernel, head: number, count: number): boolean {
@@ -25,16 +28,48 @@ export function folioRefUnfreeze(k: Kernel, head: number, count: number): void {
   k.mem.refcount[head] = count;
 }
 
-/** Freeze both at their expected counts, or neither: 0 or -EAGAIN. */
-export function folioExchangeFreeze(k: Kernel, oldHead: number, oldExpected: number, newHead: number, newExpected: number): number {
+/**
+ * May the exchange freeze this folio's refcount? Yes, unless its backend says no
+ * (Backend.exchangeMayFreeze: a KSM folio outside the swap cache, reference §10). The seed
+ * treats a KSM folio as plain anon (§9b.8), so under `ksmNotExcluded` it is frozen like one.
+ */
+export function folioExchangeMayFreeze(k: Kernel, head: number, quirks: Readonly<ExchangeQuirks> = NO_QUIRKS): boolean {
+  if (quirks.ksmNotExcluded && k.mem.folioTestKsm(head)) return true;
+  const b = k.backends.forFolio(k, head);
+  return b?.exchangeMayFreeze ? b.exchangeMayFreeze(k, head) : true;
+}
+
+/** folio_ref_freeze(), or for a folio that must not be frozen the folio_ref_count() test. */
+function freezeOrCheck(k: Kernel, head: number, count: number, freeze: boolean): boolean {
+  return freeze ? folioRefFreeze(k, head, count) : k.mem.refcount[head] === count;
+}
+
+/**
+ * Freeze both at their expected counts, or neither: 0 or -EAGAIN. A side with `freeze*` false
+ * (Backend.exchangeMayFreeze) is only checked at its expected count, never frozen.
+ */
+export function folioExchangeFreeze(k: Kernel, oldHead: number, oldExpected: number, newHead: number, newExpected: number, freezeOld = true, freezeNew = true): number {
   const oldRc = k.faultInject.check("folio_ref_freeze(old)");
-  if (oldRc || !folioRefFreeze(k, oldHead, oldExpected)) return oldRc || -EAGAIN;
+  if (oldRc || !freezeOrCheck(k, oldHead, oldExpected, freezeOld)) return oldRc || -EAGAIN;
   const newRc = k.faultInject.check("folio_ref_freeze(new)");
-  if (newRc || !folioRefFreeze(k, newHead, newExpected)) {
-    folioRefUnfreeze(k, oldHead, oldExpected);
+  if (newRc || !freezeOrCheck(k, newHead, newExpected, freezeNew)) {
+    if (freezeOld) folioRefUnfreeze(k, oldHead, oldExpected);
     return newRc || -EAGAIN;
   }
   return 0;
+}
+
+/**
+ * After the swap each frame needs the references of the data it now holds: a frozen side is
+ * unfrozen at the partner's expected count; a side that was not frozen gains (or loses) the
+ * difference with folio_ref_add() (the seed's file↔anon path does this for its anon side). For
+ * two folios with no address_space (anon, KSM) both counts are 1: no reference moves.
+ */
+export function folioExchangeUnfreeze(k: Kernel, oldHead: number, oldExpected: number, newHead: number, newExpected: number, freezeOld = true, freezeNew = true): void {
+  if (freezeOld) folioRefUnfreeze(k, oldHead, newExpected);
+  else k.mem.refcount[oldHead]! += newExpected - oldExpected;
+  if (freezeNew) folioRefUnfreeze(k, newHead, oldExpected);
+  else k.mem.refcount[newHead]! += oldExpected - newExpected;
 }
 
 function swapBits(k: Kernel, a: number, b: number, mask: number): void {
@@ -47,16 +82,17 @@ function swapBits(k: Kernel, a: number, b: number, mask: number): void {
 }
 
 /**
- * The i_pages locks of the two folios' page-cache mappings (either may be null), taken in
- * mapping-id order, and a mapping both folios share only once (reference §9b.4).
+ * The i_pages locks of the two folios' mappings — page cache, or swap cache (swapper_spaces,
+ * whose negative ids order first) — either may be null, taken in mapping-id order, and a
+ * mapping both folios share (one file, or one swap space) only once (reference §9b.4).
  */
-export function folioExchangeXaLock(oldAs: AddressSpace | null, newAs: AddressSpace | null): void {
+export function folioExchangeXaLock(oldAs: XaLockable | null, newAs: XaLockable | null): void {
   const [a, b] = oldAs && newAs && newAs.id < oldAs.id ? [newAs, oldAs] : [oldAs, newAs];
   if (a) xaLock(a);
   if (b && b !== a) xaLock(b);
 }
 
-export function folioExchangeXaUnlock(oldAs: AddressSpace | null, newAs: AddressSpace | null): void {
+export function folioExchangeXaUnlock(oldAs: XaLockable | null, newAs: XaLockable | null): void {
   if (oldAs) xaUnlock(oldAs);
   if (newAs && newAs !== oldAs) xaUnlock(newAs);
 }
@@ -70,17 +106,25 @@ export function folioExchangeXaUnlock(oldAs: AddressSpace | null, newAs: Address
  * data from the node and zone it left to the one it now lives on — each folio's stats under
  * its own source node, never the partner's (§9b.7). Cannot fail.
  */
-export function folioExchangeMapping(k: Kernel, oldHead: number, newHead: number): void {
+export function folioExchangeMapping(k: Kernel, oldHead: number, newHead: number, quirks: Readonly<ExchangeQuirks> = NO_QUIRKS): void {
   const mem = k.mem;
-  if (mem.folioTestSwapcache(oldHead) || mem.folioTestSwapcache(newHead)) {
-    throw new KernelBug("folio_exchange_mapping: swap-cache folios need the swap backend");
-  }
+  // Swap cache (§9b.6 fixed): read before anything moves. PG_swapcache itself moves with the
+  // data in folio_exchange_flags() (owner_priv_1), folio->swap with ->private in
+  // folio_exchange_fs_private(); here the swap cache's slots are pointed at the frame that will
+  // hold the data, and NR_FILE_PAGES / NR_SWAPCACHE follow it.
+  const oldSwap = mem.folioTestSwapcache(oldHead) ? mem.private[oldHead]! : 0;
+  const newSwap = mem.folioTestSwapcache(newHead) ? mem.private[newHead]! : 0;
   const index = mem.index[oldHead]!;
   mem.index[oldHead] = mem.index[newHead]!;
   mem.index[newHead] = index;
-  const mapping = mem.mapping[oldHead]!;
-  mem.mapping[oldHead] = mem.mapping[newHead]!;
-  mem.mapping[newHead] = mapping;
+  // A mapping that is pointed back at (KSM: stable_node->kpfn) is swapped by its backend, in the
+  // order the back pointer needs (Backend.exchangeMapping). §9b.8 (seed-literal): the seed swaps
+  // a KSM folio's mapping like any anon one, and kpfn stays behind.
+  if (quirks.ksmNotExcluded || !backendExchangeMapping(k, oldHead, newHead)) {
+    const mapping = mem.mapping[oldHead]!;
+    mem.mapping[oldHead] = mem.mapping[newHead]!;
+    mem.mapping[newHead] = mapping;
+  }
   swapBits(k, oldHead, newHead, (1 << PG_swapbacked) | (1 << PG_dirty));
   const nr = mem.folioNrPages(oldHead);
   const oldZone = mem.zone[oldHead]!;
@@ -90,10 +134,29 @@ export function folioExchangeMapping(k: Kernel, oldHead: number, newHead: number
     if (!as) continue;
     if (!as.xaLocked) throw new KernelBug(`folio_exchange_mapping: i_pages of mapping ${as.id} is not locked`);
     as.iPages.storeRange(mem.index[head]!, nr, head + 1);
-    // this frame's data came from the other frame
-    if (head === oldHead) moveMappingStats(k, as, head, newZone, oldZone);
-    else moveMappingStats(k, as, head, oldZone, newZone);
+    // this frame's data came from the other frame (a page-cache folio is not in the swap cache)
+    if (head === oldHead) moveMappingStats(k, as, head, newZone, oldZone, false);
+    else moveMappingStats(k, as, head, oldZone, newZone, false);
   }
+  if (oldSwap) swapcacheFollowsData(k, oldSwap, newHead, nr, oldZone, newZone);
+  if (newSwap) swapcacheFollowsData(k, newSwap, oldHead, nr, newZone, oldZone);
+}
+
+/** The swap cache's nr slots of `entry` now name frame `to`; its stats move with the data. */
+function swapcacheFollowsData(k: Kernel, entry: number, to: number, nr: number, fromZone: number, toZone: number): void {
+  const space = k.swap!.space;
+  if (!space.xaLocked) throw new KernelBug("folio_exchange_mapping: the swap cache's i_pages is not locked");
+  const off = swpOffset(entry);
+  for (let i = 0; i < nr; i++) space.iPages.store(off + i, to + 1);
+  moveMappingStats(k, space, to, fromZone, toZone, true);
+}
+
+/** The first of the two folios' backends that takes the mapping swap (Backend.exchangeMapping). */
+function backendExchangeMapping(k: Kernel, oldHead: number, newHead: number): boolean {
+  const a = k.backends.forFolio(k, oldHead);
+  if (a?.exchangeMapping?.(k, oldHead, newHead)) return true;
+  const b = k.backends.forFolio(k, newHead);
+  return b !== a && !!b?.exchangeMapping?.(k, oldHead, newHead);
 }
 
 export { swapBits };

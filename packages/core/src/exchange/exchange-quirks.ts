@@ -21,7 +21,7 @@
  * | headBufferOnly                    | 5    | Backend.exchangePrivate() (exchange-fs.ts passes it) |
  * | swapEntryNotMoved                 | 6    | move(): folio->swap stays with the frame           |
  * | isolatedPutbackPostExchangeType   | 7    | putback(): NR_ISOLATED_* item re-read after the swap |
- * | ksmNotExcluded                    | 8    | supported(): a KSM folio is not refused            |
+ * | ksmNotExcluded                    | 8    | exchange-mapping.ts: KSM mapping swapped, kpfn not |
  * | secondIsolationTestsOld           | 9    | isolate(): new's isolation result goes unchecked   |
  * | mixedOrdersDebugOnly              | 9    | folioExchangeCheckArgs(): the order check          |
  * | syscallErrNotCopied, noMoveAllRule| 9    | syscalls/exchange-folios.ts                        |
@@ -32,9 +32,10 @@
  *
  * Not modelled yet, with the counters they need (they land with file-backed memory and memcg
  * statistics): §9b.7's commented-out NR_FILE_PAGES move, per-memcg stats moved under the
- * partner's memcg, and memcg_data swapped before folio_undo_large_rmappable(). §9b.8's kpfn
- * update belongs to the KSM backend: until it exists, ksmNotExcluded only lets a KSM folio
- * through the support check, which is the seed's half of the defect.
+ * partner's memcg, and memcg_data swapped before folio_undo_large_rmappable(). §9b.8: with
+ * ksmNotExcluded the KSM folio is let through even without a KSM-aware backend, swapped like a
+ * plain anon folio (its mapping moves, the backend's exchangeMapping that moves kpfn is
+ * bypassed) and frozen like one, so ksm_get_folio() prunes the stable node.
  */
 export interface ExchangeQuirks {
   /** §9b.1: folio_exchange_move()'s result is ignored: remap crosswise and return 0 */

@@ -2,12 +2,12 @@
  * folio_exchange_supported() (the seed's mm/exchange.c) with foliox's errno policy
  * (reference §10): transient conditions return -EAGAIN or -EBUSY so callers retry;
  * -EOPNOTSUPP is kept for permanent refusals (mlocked, no backend that can exchange, KSM
- * without the KSM exchange).
+ * without a backend that declares the "ksm" kind and implements Backend.exchangeMapping).
  */
 import { EAGAIN, EBUSY, ENOENT, EOPNOTSUPP } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { MIGRATE_SYNC, type MigrateMode } from "../migrate/migrate-mode.js";
-import { PAGE_MAPPING_ANON } from "../mm/mem-map.js";
+import { PAGE_MAPPING_ANON, PAGE_MAPPING_KSM } from "../mm/mem-map.js";
 import { PG_mlocked, PG_private, PG_writeback } from "../mm/page-flags.js";
 import { folioExpectedRefs } from "../migrate/migrate-folio.js";
 import { AS_UNMOVABLE, folioAddressSpace } from "../fs/address-space.js";
@@ -34,7 +34,13 @@ export function folioExchangeSupported(k: Kernel, head: number, mode: MigrateMod
   if (mem.testFlag(head, PG_mlocked)) return -EOPNOTSUPP;
   const backend = k.backends.forFolio(k, head);
   if (!backend || !backend.manifest.exchange) return -EOPNOTSUPP;
-  if ((mem.mapping[head]! & 3) !== PAGE_MAPPING_ANON && (mem.mapping[head]! & 3) !== 0) return -EOPNOTSUPP;
+  const tag = mem.mapping[head]! & 3;
+  if (tag === PAGE_MAPPING_KSM) {
+    // KSM: only a backend that declares the kind and owns the stable-node half of the mapping swap.
+    if (!backend.manifest.kinds.includes("ksm") || !backend.exchangeMapping) return -EOPNOTSUPP;
+  } else if (tag !== PAGE_MAPPING_ANON && tag !== 0) {
+    return -EOPNOTSUPP;
+  }
   // mapping_unmovable(): a permanent refusal
   if ((folioAddressSpace(k, head)?.flags ?? 0) & AS_UNMOVABLE) return -EOPNOTSUPP;
   // 1 (isolation) + nr (page cache) + PG_private, plus one per mapping PTE: any extra pin fails.

@@ -25,7 +25,7 @@
  * The optional `quirks` (exchange-quirks.ts) re-enable the seed's §9b defects one by one for the
  * conformance suite's `seed-literal` mover; production callers never pass them (NO_QUIRKS).
  */
-import type { ExchangePrepareState } from "../backend/contract.js";
+import type { Backend, ExchangePrepareState } from "../backend/contract.js";
 import { KernelBug } from "../kernel/bug.js";
 import { EAGAIN, EBUSY, EINVAL, EOPNOTSUPP, errnoKey } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -50,8 +50,9 @@ import {
 import { folioExchangeData } from "./exchange-data.js";
 import { folioExchangeFlags } from "./exchange-flags.js";
 import { folioExchangeFsFinish, folioExchangeFsPrepare, folioExchangeFsPrivate } from "./exchange-fs.js";
-import { folioExchangeFreeze, folioExchangeMapping, folioExchangeXaLock, folioExchangeXaUnlock, folioRefUnfreeze } from "./exchange-mapping.js";
+import { folioExchangeFreeze, folioExchangeMapping, folioExchangeMayFreeze, folioExchangeUnfreeze, folioExchangeXaLock, folioExchangeXaUnlock } from "./exchange-mapping.js";
 import { folioAddressSpace } from "../fs/address-space.js";
+import { folioSwapSpace } from "../swap/swap-state.js";
 import { folioExpectedRefs } from "../migrate/migrate-folio.js";
 import { EXCHANGE_WOULD_BLOCK, folioExchangeSupported } from "./exchange-supported.js";
 import { NO_QUIRKS, type ExchangeQuirks } from "./exchange-quirks.js";
@@ -115,6 +116,8 @@ export class ExchangeOp {
   private readonly new: Side;
   /** the mapping swap happened: remap crosswise */
   private exchanged = false;
+  /** backends whose exchangeBegin() succeeded (KSM↔KSM: ksm_thread_mutex held); exchangeEnd() at unlock */
+  private readonly begun: Backend[] = [];
   /** mm_folio_exchange_step has a listener (checked once per op) */
   private readonly traced: boolean;
 
@@ -261,6 +264,16 @@ export class ExchangeOp {
       if (rc === EXCHANGE_WOULD_BLOCK) return rc;
       if (rc < 0) return this.fail(point, rc);
     }
+    // What a backend must hold across the exchange, or refuse (KSM↔KSM: ksm_thread_mutex or -EBUSY).
+    const mayBlock = this.mode === MIGRATE_SYNC && !this.batched;
+    for (const side of [this.old, this.new]) {
+      const b = this.k.backends.forFolio(this.k, side.head);
+      if (!b?.exchangeBegin || this.begun.includes(b)) continue;
+      const rc = b.exchangeBegin(this.k, this.old.head, this.new.head, mayBlock);
+      if (rc === EXCHANGE_WOULD_BLOCK) return rc;
+      if (rc < 0) return this.fail(`exchange_begin(${b.manifest.name})`, rc);
+      this.begun.push(b);
+    }
     this.trace("folio_exchange_supported", 0);
     return 0;
   }
@@ -307,13 +320,16 @@ export class ExchangeOp {
     // §9b.2/§9b.3 (seed-literal): which freezes the seed skips; false for foliox.
     const noFreeze = q !== NO_QUIRKS && this.seedSkipsFreeze();
     if (q.freezeInDebugAssert && !k.mem.folioTestAnon(old.head) && !k.mem.folioTestAnon(nw.head)) newExpected = oldExpected;
-    // The freeze and the mapping swap run under the page-cache mappings' i_pages locks, taken in
-    // mapping order and once for a mapping both folios share (§9b.4).
-    const oldAs = folioAddressSpace(k, old.head);
-    const newAs = folioAddressSpace(k, nw.head);
+    // The freeze and the mapping swap run under the page-cache (or swap-cache) mappings' i_pages
+    // locks, taken in mapping order and once for a mapping both folios share (§9b.4).
+    const oldAs = folioAddressSpace(k, old.head) ?? folioSwapSpace(k, old.head);
+    const newAs = folioAddressSpace(k, nw.head) ?? folioSwapSpace(k, nw.head);
     folioExchangeXaLock(oldAs, newAs);
+    // Never freeze a KSM folio outside the swap cache (reference §10): check its count instead.
+    const freezeOld = folioExchangeMayFreeze(k, old.head, q);
+    const freezeNew = folioExchangeMayFreeze(k, nw.head, q);
     if (!noFreeze) {
-      rc = folioExchangeFreeze(k, old.head, oldExpected, nw.head, newExpected);
+      rc = folioExchangeFreeze(k, old.head, oldExpected, nw.head, newExpected, freezeOld, freezeNew);
       if (rc) {
         folioExchangeXaUnlock(oldAs, newAs);
         return this.failMove("folio_exchange_mapping", rc);
@@ -321,7 +337,7 @@ export class ExchangeOp {
     }
     const swapcache = k.mem.folioTestSwapcache(old.head) || k.mem.folioTestSwapcache(nw.head);
     // From here on nothing can fail.
-    folioExchangeMapping(k, old.head, nw.head);
+    folioExchangeMapping(k, old.head, nw.head, q);
     folioExchangeXaUnlock(oldAs, newAs);
     this.exchanged = true;
     this.trace("folio_exchange_mapping", 0);
@@ -342,8 +358,7 @@ export class ExchangeOp {
     folioExchangeFlags(k, old.head, nw.head);
     this.trace("folio_exchange_flags", 0);
     if (!noFreeze) {
-      folioRefUnfreeze(k, old.head, newExpected);
-      folioRefUnfreeze(k, nw.head, oldExpected);
+      folioExchangeUnfreeze(k, old.head, oldExpected, nw.head, newExpected, freezeOld, freezeNew);
     } else if (q.freezeInDebugAssert && !(k.mem.folioTestAnon(old.head) && k.mem.folioTestAnon(nw.head))) {
       // §9b.3 (seed-literal): folio_ref_unfreeze() is an atomic_set(): an extra reference is lost.
       k.mem.refcount[old.head] = newExpected;
@@ -385,6 +400,7 @@ export class ExchangeOp {
   }
 
   private unlock(): void {
+    for (const b of this.begun.splice(0)) b.exchangeEnd?.(this.k, this.old.head, this.new.head);
     for (const side of [this.old, this.new]) {
       if (side.locked) this.k.mem.clearFlag(side.head, PG_locked);
       side.locked = false;

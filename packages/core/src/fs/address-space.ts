@@ -62,13 +62,19 @@ export function folioInPagecache(k: Kernel, head: number): boolean {
   return m !== 0 && (m & PAGE_MAPPING_FLAGS) === 0;
 }
 
+/** What xa_lock() needs of a mapping: a page cache's, or a swap cache's (swapper_spaces). */
+export interface XaLockable {
+  readonly id: number;
+  xaLocked: boolean;
+}
+
 /** xa_lock(): a second acquisition is the self-deadlock of reference §9b.4. */
-export function xaLock(as: AddressSpace): void {
+export function xaLock(as: XaLockable): void {
   if (as.xaLocked) throw new KernelBug(`xa_lock: mapping ${as.id} i_pages lock taken twice (self-deadlock)`);
   as.xaLocked = true;
 }
 
-export function xaUnlock(as: AddressSpace): void {
+export function xaUnlock(as: XaLockable): void {
   if (!as.xaLocked) throw new KernelBug(`xa_unlock: mapping ${as.id} i_pages lock is not held`);
   as.xaLocked = false;
 }

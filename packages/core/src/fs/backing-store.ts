@@ -22,6 +22,8 @@ export class BackingStore {
   /** I/O counters: blocks written by writeout, blocks read by read_folio */
   blocksWritten = 0;
   blocksRead = 0;
+  /** sub-page writes (writeBlockRange: buffer heads smaller than a page) */
+  rangesWritten = 0;
   private scratch: Int32Array | null = null;
 
   constructor(readonly bytesMode: boolean) {}
@@ -66,6 +68,21 @@ export class BackingStore {
     const bytes = k.content.bytes;
     if (bytes && this.bytesMode) this.chunkOf(b).set(bytes.subarray(pfn * PAGE_SIZE, (pfn + 1) * PAGE_SIZE), this.offOf(b));
     this.blocksWritten++;
+  }
+
+  /**
+   * A sub-page device write (a buffer head's submit_bh when the filesystem block is smaller
+   * than a page): bytes [offset, offset + length) of frame pfn go to the same range of block b,
+   * and the block takes the page's token. The token stands for the whole page, so a caller
+   * writes every range of the page in one go (ext4 writes all dirty buffers of a folio).
+   * Counted in rangesWritten, not blocksWritten.
+   */
+  writeBlockRange(k: Kernel, b: number, pfn: number, offset: number, length: number): void {
+    this.tokens[b] = k.mem.content[pfn]!;
+    const bytes = k.content.bytes;
+    const from = pfn * PAGE_SIZE + offset;
+    if (bytes && this.bytesMode) this.chunkOf(b).set(bytes.subarray(from, from + length), this.offOf(b) + offset);
+    this.rangesWritten++;
   }
 
   /** The device read of one page: block b -> frame pfn (b < 0: a hole, zeroes). */

@@ -22,6 +22,7 @@ import { NR_FILE_PAGES, NR_SHMEM } from "../mm/vmstat.js";
 import type { AddressSpace } from "./address-space.js";
 import type { Inode } from "./inode.js";
 import { folioMarkDirty } from "./page-writeback.js";
+import { shmemSwapinFolio, xaIsValue } from "../swap/shmem-swap.js";
 
 /** What the last read returned: the token of the page read. */
 export const fileIoState = { lastToken: 0 };
@@ -129,6 +130,8 @@ export function pageCacheAsyncRa(k: Kernel, as: AddressSpace, head: number, nid:
  */
 export function filemapGetFolio(k: Kernel, as: AddressSpace, index: number, nid: number): number {
   const mem = k.mem;
+  // shmem: a swapped-out page's value entry (swap/shmem-swap.ts) swaps in
+  if (xaIsValue(as.iPages.load(index))) return shmemSwapinFolio(k, as, index, nid);
   let head = as.iPages.load(index) - 1;
   if (head < 0) {
     pageCacheSyncRa(k, as, index, nid);
@@ -163,6 +166,10 @@ export function filemapRead(k: Kernel, inode: Inode, index: number, nid = 0): nu
 export function filemapWrite(k: Kernel, inode: Inode, index: number, nid = 0, token?: number): number {
   const mem = k.mem;
   const as = inode.mapping;
+  if (xaIsValue(as.iPages.load(index))) {
+    const rc = shmemSwapinFolio(k, as, index, nid);
+    if (rc < 0) return rc;
+  }
   let head = as.iPages.load(index) - 1;
   if (head >= 0) {
     if (mem.testFlag(head, PG_locked)) return -EAGAIN;

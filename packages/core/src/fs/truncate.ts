@@ -23,6 +23,7 @@ import type { AddressSpace } from "./address-space.js";
 import { filemapRemoveFolio } from "./filemap.js";
 import type { Inode } from "./inode.js";
 import { folioCancelDirty, folioWaitWriteback } from "./page-writeback.js";
+import { shmemFreeSwap, xaIsValue } from "../swap/shmem-swap.js";
 
 /**
  * unmap_mapping_range(mapping, start page, all, even_cows): zap every PTE of the file's VMAs at
@@ -88,6 +89,11 @@ export function truncateInodePagesRange(k: Kernel, as: AddressSpace, lstart: num
   const start = Math.ceil(lstart / 4096);
   let left = 0;
   for (let index = as.iPages.findNext(start, end); index >= 0; index = as.iPages.findNext(index + 1, end)) {
+    // shmem_undo_range(): a swapped-out page's value entry frees its swap
+    if (xaIsValue(as.iPages.load(index))) {
+      shmemFreeSwap(k, as, index);
+      continue;
+    }
     const head = as.iPages.load(index) - 1;
     if (mem.index[head] !== index) continue;
     if (mem.testFlag(head, PG_locked)) {

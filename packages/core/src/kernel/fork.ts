@@ -3,7 +3,8 @@
  * and exit_mmap(). A forked child shares every anon folio copy-on-write: both PTEs lose write
  * permission and the page loses PG_anon_exclusive (folio_try_dup_anon_rmap_pte). A pinned
  * exclusive page is copied for the child at once instead (copy_present_page). A writable or
- * exclusive migration entry becomes a readable one in both.
+ * exclusive migration entry becomes a readable one in both; a swap entry gains a swap_map
+ * reference (swap_duplicate) and loses _PAGE_SWP_EXCLUSIVE in both.
  */
 import { GFP_HIGHUSER_MOVABLE } from "../mm/gfp.js";
 import { doMunmap, insertVma } from "../mm/mmap.js";
@@ -27,6 +28,7 @@ import {
 } from "../mm/pgtable.js";
 import { RMAP_EXCLUSIVE, anonVmaFork, folioAddAnonRmapPte, folioAddFileRmapPte, folioAddNewAnonRmap } from "../mm/rmap.js";
 import { ENOMEM } from "./errno.js";
+import { isSwapPte, pteSwpExclusive, pteToSwpEntry, swapDuplicate } from "../swap/swapfile.js";
 import type { Kernel } from "./kernel.js";
 
 export interface TaskOptions {
@@ -91,7 +93,19 @@ function copyPageRange(k: Kernel, dst: VmArea, src: VmArea): number {
     const srcOff = pt.off;
     let childPte: number;
     if (!ptePresent(pte)) {
-      if (!isMigrationEntry(pte)) throw new Error("copy_nonpresent_pte: swap entries need a swap device");
+      if (isSwapPte(pte)) {
+        // copy_nonpresent_pte(): swap_duplicate(), and the entry is shared now (not exclusive)
+        if (swapDuplicate(k, pteToSwpEntry(pte)) < 0) return -ENOMEM;
+        if (pteSwpExclusive(pte)) {
+          pte = pteToSwpEntry(pte);
+          srcLeaf[srcOff] = pte;
+        }
+        pt.walk(dst.mm.pgd, vpn, true);
+        pt.leaf[pt.off] = pte;
+        pt.shadow[pt.off] = token;
+        continue;
+      }
+      if (!isMigrationEntry(pte)) throw new Error("copy_nonpresent_pte: unknown non-present PTE");
       // copy_nonpresent_pte(): a writable or exclusive entry turns readable in both.
       if (!isReadableMigrationEntry(pte)) {
         pte = makeMigrationEntry(swpOffset(pte), SWP_MIGRATION_READ, isMigrationEntryYoung(pte), isMigrationEntryDirty(pte));

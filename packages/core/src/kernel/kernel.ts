@@ -26,6 +26,7 @@ import { FsState } from "../fs/fs-state.js";
 import { SimClock } from "../sim/clock.js";
 import type { NumaBalancing } from "../tiering/numa-balancing.js";
 import type { Vmscan } from "../mm/vmscan.js";
+import type { SwapInfo } from "../swap/swapfile.js";
 
 /** The deferred TLB flush state of try_to_unmap with TTU_BATCH_FLUSH (tlbflush_unmap_batch). */
 export class TlbFlushBatch {
@@ -57,6 +58,8 @@ export class Kernel {
   numab: NumaBalancing | null = null;
   /** reclaim: kswapd per node and the direct reclaimer (mm/vmscan.ts); null = none installed */
   vmscan: Vmscan | null = null;
+  /** the swap device (swap/swapfile.ts swapon()); null = no swap */
+  swap: SwapInfo | null = null;
 
   constructor(
     @inject(SYSTEM_OPTIONS) readonly options: ResolvedSystemOptions,

@@ -3,10 +3,11 @@
  * folio_expected_refs() (≤6.15 semantics), __folio_migrate_mapping() for the no-mapping
  * (anon) case and folio_migrate_flags(). Reference: linux-migration-facts.md §3.
  *
- * The page-cache case of __folio_migrate_mapping (the i_pages freeze and slot replacement) is
- * in migrate-mapping.ts; swap-cache folios are not modelled in core yet.
+ * The page-cache and swap-cache cases of __folio_migrate_mapping (the i_pages freeze and slot
+ * replacement) are in migrate-mapping.ts.
  *
- * Left out: folio_migrate_ksm() (KSM stable nodes are not modelled in core), folio_copy_owner()
+ * folio_migrate_ksm() is the owning backend's (Backend.migrateKsm: core has no stable nodes).
+ * Left out: folio_copy_owner()
  * (page_owner), pgalloc_tag_swap(), and folio_undo_large_rmappable() (no deferred-split queue).
  */
 import { KernelBug, vmBugOn } from "../kernel/bug.js";
@@ -31,7 +32,8 @@ import {
 } from "../mm/page-flags.js";
 import { NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "../mm/vmstat.js";
 import { folioAddressSpace } from "../fs/address-space.js";
-import { folioMigrateMappingPagecache } from "./migrate-mapping.js";
+import { folioMigrateMappingPagecache, folioMigrateMappingSwapcache } from "./migrate-mapping.js";
+import { folioSwapSpace } from "../swap/swap-state.js";
 import { MIGRATEPAGE_SUCCESS, type MigrateMode } from "./migrate-mode.js";
 
 /** sysctl_numa_balancing_mode bits (include/linux/sched/sysctl.h) */
@@ -126,7 +128,8 @@ export function folioMigrateFlags(k: Kernel, dst: number, src: number): void {
   }
   mem.lastCpupid[dst] = cpupid;
 
-  // folio_migrate_ksm(): not modelled in core.
+  // folio_migrate_ksm(newfolio, folio): the KSM backend moves stable_node->kpfn (Backend.migrateKsm).
+  if (mem.folioTestKsm(src)) k.backends.forFolio(k, src)?.migrateKsm?.(k, dst, src);
   if (mem.folioTestSwapcache(src)) mem.clearFlag(src, PG_checked); // folio_clear_swapcache
   mem.clearFlag(src, PG_private);
   mem.private[src] = 0;
@@ -152,7 +155,10 @@ export function __migrateFolio(k: Kernel, dst: number, src: number, _mode: Migra
   if (mem.refcount[src] !== expectedCount) return -EAGAIN;
   let rc = folioMcCopy(k, dst, src);
   if (rc) return rc;
-  if (hasMapping) {
+  const swapSpace = folioSwapSpace(k, src);
+  if (swapSpace) {
+    rc = folioMigrateMappingSwapcache(k, swapSpace, dst, src, expectedCount);
+  } else if (hasMapping) {
     const as = folioAddressSpace(k, src);
     if (!as) throw new KernelBug(`__folio_migrate_mapping: pfn ${src} has a mapping core does not know`);
     rc = folioMigrateMappingPagecache(k, as, dst, src, expectedCount);

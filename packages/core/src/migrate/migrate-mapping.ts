@@ -7,13 +7,17 @@
  * zone changed, move NR_FILE_PAGES, NR_SHMEM, NR_SWAPCACHE, NR_FILE_DIRTY and the zone's
  * NR_ZONE_WRITE_PENDING from the old node/zone to the new one.
  *
+ * The swap cache (folioMigrateMappingSwapcache): the same under swapper_space's lock, with nr
+ * xarray entries, PG_swapcache set on the new folio and the swap entry (->private) copied.
+ *
  * Left out: per-memcg lruvec stats (one lruvec per node), NR_SHMEM_THPS/NR_FILE_THPS (large
- * page-cache folios are PTE-mapped here), swap-cache folios (no swap device in core yet).
+ * page-cache folios are PTE-mapped here).
  */
 import { KernelBug } from "../kernel/bug.js";
 import { EAGAIN } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { PG_dirty, PG_swapbacked } from "../mm/page-flags.js";
+import { PG_dirty, PG_swapbacked, PG_swapcache } from "../mm/page-flags.js";
+import { swpOffset, type SwapAddressSpace } from "../swap/swapfile.js";
 import { NR_FILE_DIRTY, NR_FILE_PAGES, NR_SHMEM, NR_SWAPCACHE, NR_ZONE_WRITE_PENDING } from "../mm/vmstat.js";
 import { xaLock, xaUnlock, type AddressSpace } from "../fs/address-space.js";
 import { folioRefFreeze, folioRefUnfreeze } from "../exchange/exchange-mapping.js";
@@ -25,7 +29,15 @@ import { MAX_NR_ZONES } from "../mm/topology.js";
  * to another: the tail of __folio_migrate_mapping(), and the exchange's stat move. Flags are
  * read from `head` as they are now. No-op if the zones are the same.
  */
-export function moveMappingStats(k: Kernel, as: AddressSpace | null, head: number, fromZone: number, toZone: number): void {
+export function moveMappingStats(
+  k: Kernel,
+  as: { readonly canWriteback: boolean } | null,
+  head: number,
+  fromZone: number,
+  toZone: number,
+  /** the data is in the swap cache (default: read off head; the exchange passes it) */
+  swapcache = k.mem.folioTestSwapcache(head),
+): void {
   if (fromZone === toZone || !as) return;
   const mem = k.mem;
   const nr = mem.folioNrPages(head);
@@ -34,7 +46,6 @@ export function moveMappingStats(k: Kernel, as: AddressSpace | null, head: numbe
   const vm = k.vmstat;
   vm.modNode(fromNid, NR_FILE_PAGES, -nr);
   vm.modNode(toNid, NR_FILE_PAGES, nr);
-  const swapcache = mem.folioTestSwapcache(head);
   if (mem.testFlag(head, PG_swapbacked) && !swapcache) {
     vm.modNode(fromNid, NR_SHMEM, -nr);
     vm.modNode(toNid, NR_SHMEM, nr);
@@ -78,5 +89,40 @@ export function folioMigrateMappingPagecache(k: Kernel, as: AddressSpace, dst: n
   xaUnlock(as);
   // If moved to a different zone then also account the folio to that zone (flags read off dst).
   moveMappingStats(k, as, dst, oldZone, newZone);
+  return MIGRATEPAGE_SUCCESS;
+}
+
+/**
+ * __folio_migrate_mapping() for a folio in the swap cache (folio_mapping() is swapper_spaces[type],
+ * a_ops swap_aops → migrate_folio): under the swap cache's xa_lock, freeze at the expected count,
+ * copy index and mapping (the anon_vma, or NULL for shmem's), +nr references on dst,
+ * PG_swapbacked and PG_swapcache set on dst, folio->swap copied (src's is cleared by
+ * folio_migrate_flags), PG_dirty moved, the nr xarray entries (one per slot) replaced, src
+ * unfrozen at expected - nr; then NR_FILE_PAGES and NR_SWAPCACHE move if the zone changed.
+ */
+export function folioMigrateMappingSwapcache(k: Kernel, space: SwapAddressSpace, dst: number, src: number, expectedCount: number): number {
+  const mem = k.mem;
+  const nr = mem.folioNrPages(src);
+  const oldZone = mem.zone[src]!;
+  const newZone = mem.zone[dst]!;
+  xaLock(space);
+  if (!folioRefFreeze(k, src, expectedCount)) {
+    xaUnlock(space);
+    return -EAGAIN;
+  }
+  mem.index[dst] = mem.index[src]!;
+  mem.mapping[dst] = mem.mapping[src]!;
+  mem.refcount[dst]! += nr;
+  mem.setFlag(dst, PG_swapbacked);
+  mem.setFlag(dst, PG_swapcache);
+  const entry = mem.private[src]!;
+  mem.private[dst] = entry;
+  const dirty = mem.testClearFlag(src, PG_dirty);
+  if (dirty) mem.setFlag(dst, PG_dirty);
+  const off = swpOffset(entry);
+  for (let i = 0; i < nr; i++) space.iPages.store(off + i, dst + 1);
+  folioRefUnfreeze(k, src, expectedCount - nr);
+  xaUnlock(space);
+  moveMappingStats(k, space, dst, oldZone, newZone, true);
   return MIGRATEPAGE_SUCCESS;
 }

@@ -7,10 +7,15 @@
  *
  * Sleeping: the model is synchronous, so nothing else can run while a mover waits. Wherever
  * the kernel would sleep — folio_lock() on a folio someone else has locked (SYNC, or SYNC_LIGHT
- * on an uptodate folio), folio_wait_writeback() in SYNC — the attempt returns -EAGAIN and the
+ * on an uptodate folio), folio_wait_writeback() in SYNC on a PG_writeback with no I/O in
+ * flight — the attempt returns -EAGAIN and the
  * folio stays on `from`, so the next pass of migrate_pages_batch() retries it. Once the
  * passes run out it counts as a failure, which is what the kernel reports when the holder
- * outlasts its retries.
+ * outlasts its retries. folio_wait_writeback() on an I/O that is in flight (k.fs.writebackQueue)
+ * completes it (folioWaitWriteback), as every other wait on writeback in the model does: so a
+ * fallback folio that writeout() sent to disk in one SYNC attempt moves in the next, after
+ * migrate_folio_unmap() waited for it (the move-phase retries in between find it clean and under
+ * writeback: filemap_release_folio() refuses, -EAGAIN).
  *
  * Left out: non-LRU movable pages (movable_ops, PG_isolated), hugetlb, page_owner
  * (set_page_owner_migrate_reason), PF_MEMALLOC (no "current" task), lru_add_drain() (there are
@@ -30,7 +35,7 @@ import { folioPut, folioPutbackLru } from "../mm/swap.js";
 import { NR_ISOLATED_ANON } from "../mm/vmstat.js";
 import { migrateFolio } from "./migrate-folio.js";
 import { AS_UNMOVABLE, folioAddressSpace } from "../fs/address-space.js";
-import { folioClearDirtyForIo } from "../fs/page-writeback.js";
+import { folioClearDirtyForIo, folioWaitWriteback } from "../fs/page-writeback.js";
 import {
   MIGRATE_ASYNC,
   MIGRATE_SYNC,
@@ -173,8 +178,10 @@ export function migrateFolioUnmap(
         rc = -EBUSY;
         break out;
       }
-      // folio_wait_writeback() would sleep; see the header: -EAGAIN.
-      break out;
+      // folio_wait_writeback(): an I/O in flight completes now (the model's wait, as in
+      // page-writeback.ts); PG_writeback with no I/O the model drives would sleep: -EAGAIN.
+      if (!k.fs.writebackQueue.includes(src)) break out;
+      folioWaitWriteback(k, src);
     }
 
     // Keep the anon_vma alive while src's mapcount is 0 (try_to_migrate() takes it there).
@@ -271,7 +278,9 @@ export function moveToNewFolio(k: Kernel, dst: number, src: number, mode: Migrat
   vmBugOn(!mem.testFlag(dst, PG_locked), `move_to_new_folio: dst pfn ${dst} is not locked`);
   const backend = k.backends.forFolio(k, src);
   let rc: number;
-  if (!mem.folioHasMapping(src)) {
+  if (!mem.folioHasMapping(src) || (!backend && mem.folioTestSwapcache(src))) {
+    // no mapping: migrate_folio(NULL, …); a swap-cache folio nobody claims (shmem's, after
+    // shmem_writepage: mapping NULL): swap_aops->migrate_folio, which is migrate_folio
     rc = backend?.migrateFolio ? backend.migrateFolio(k, dst, src, mode) : migrateFolio(k, dst, src, mode);
   } else if (!backend || (folioAddressSpace(k, src)?.flags ?? 0) & AS_UNMOVABLE) {
     // mapping_unmovable()

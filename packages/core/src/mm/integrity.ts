@@ -2,7 +2,8 @@
  * The integrity shadow: for every virtual page, the token last written there (kept beside the
  * PTE in the page-table arena). checkIntegrity() proves that each populated virtual page of
  * every process reads back exactly that data from the frame its PTE (or migration entry)
- * names — every byte of it in bytes mode.
+ * names — every byte of it in bytes mode. A swap entry reads from the swap cache's frame while
+ * the folio is cached, else from its slot on the swap device (a shmem value entry likewise).
  *
  * It holds whenever no mover is between its data step and its remap: then a migration entry
  * still names the frame that holds its data.
@@ -10,6 +11,9 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { isMigrationEntry, ptePfn, ptePresent, swpOffset } from "./pgtable.js";
 import { PG_dirty, PG_writeback } from "./page-flags.js";
+import { isSwapPte, pteToSwpEntry } from "../swap/swapfile.js";
+import { swapCacheLookup } from "../swap/swap-state.js";
+import { xaIsValue, xaToValue } from "../swap/shmem-swap.js";
 
 export interface IntegrityViolation {
   /** the process, or 0 for file data */
@@ -17,7 +21,7 @@ export interface IntegrityViolation {
   /** for file data: the inode and page index ("" addr) */
   ino?: number;
   index?: number;
-  /** for file data: "pagecache" (the cached frame) or "store" (the backing block) */
+  /** "pagecache" (the cached frame), "store" (the backing block) or "swap" (a swap slot) */
   where?: string;
   addr: string;
   pfn: number;
@@ -52,6 +56,15 @@ export function checkIntegrity(k: Kernel): IntegrityReport {
           pfn = ptePfn(pte);
         } else if (isMigrationEntry(pte)) {
           pfn = swpOffset(pte);
+        } else if (isSwapPte(pte) && k.swap) {
+          // swapped out: the swap cache's frame if the folio is still cached, else the slot
+          pfn = swapCacheLookup(k, pteToSwpEntry(pte));
+          if (pfn >= 0) pfn += swpOffset(pte) - swpOffset(k.mem.private[pfn]!);
+          else {
+            pagesChecked++;
+            if (!k.swap.slotHolds(swpOffset(pte), expected)) violations.push({ pid: task.pid, addr: `0x${(vpn * 4096).toString(16)}`, pfn: -1, expected, found: -1, where: "swap" });
+            continue;
+          }
         } else {
           pfn = -1;
         }
@@ -92,8 +105,18 @@ function checkFileIntegrity(k: Kernel, violations: IntegrityViolation[]): number
       const pages = inode.sizePages;
       for (let index = 0; index < pages; index++) {
         const expected = inode.shadow.load(index);
-        const head = as.iPages.load(index) - 1;
+        const v = as.iPages.load(index);
         checked++;
+        if (xaIsValue(v) && k.swap) {
+          // shmem, swapped out: the swap cache's frame, or the swap slot
+          const entry = xaToValue(v);
+          const cached = swapCacheLookup(k, entry);
+          const pfn = cached < 0 ? -1 : cached + swpOffset(entry) - swpOffset(mem.private[cached]!);
+          const ok = pfn >= 0 ? k.content.holds(pfn, expected) : k.swap.slotHolds(swpOffset(entry), expected);
+          if (!ok) violations.push({ pid: 0, addr: "", pfn, expected, found: pfn >= 0 ? mem.content[pfn]! : -1, ino: inode.ino, index, where: "swap" });
+          continue;
+        }
+        const head = v - 1;
         if (head >= 0) {
           const pfn = head + (index - mem.index[head]!);
           if (!k.content.holds(pfn, expected)) {

@@ -12,17 +12,28 @@
  *   PTE's address.
  * - Memory: free + allocated + reserved = capacity, free lists agree with nr_free and
  *   NR_FREE_PAGES.
+ * - A KSM folio (mapping tag 3): its stable node's rmap items, walked by the owning backend's
+ *   rmapWalk, find every PTE; the backend's checkInvariants() checks its own state.
  * - Counters equal recomputed state: LRU sizes, NR_ANON_MAPPED, and with `quiescent` (no mover
  *   in flight) NR_ISOLATED_* = 0 and every mapped folio on an LRU.
+ * - Swap: every swap PTE and shmem value entry names a used slot, and each slot's swap_map count
+ *   equals those references; SWAP_HAS_CACHE is set exactly where the swap cache holds a folio,
+ *   whose folio->swap and slots agree; the swap cache holds nr references; NR_SWAPCACHE (and
+ *   NR_FILE_PAGES, which counts the swap cache too) match.
  */
 import type { Kernel } from "../kernel/kernel.js";
-import { NR_PAGE_ORDERS, PAGE_MAPPING_ANON, PGTY_buddy } from "./mem-map.js";
+import { NR_PAGE_ORDERS, PAGE_MAPPING_ANON, PAGE_MAPPING_KSM, PGTY_buddy } from "./mem-map.js";
+import type { VmArea } from "./mm-types.js";
+import { rmapWalk } from "./rmap.js";
 import { NR_LRU_LISTS } from "./lru.js";
 import { PG_head, PG_lru, PG_reserved } from "./page-flags.js";
 import { isMigrationEntry, ptePfn, ptePresent, pteSpecial, swpOffset } from "./pgtable.js";
 import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_ANON_MAPPED, NR_FREE_PAGES, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_UNEVICTABLE } from "./vmstat.js";
 import { NR_FILE_DIRTY, NR_FILE_MAPPED, NR_FILE_PAGES, NR_SHMEM, NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "./vmstat.js";
 import { PG_dirty, PG_locked, PG_private, PG_swapbacked, PG_writeback } from "./page-flags.js";
+import { NR_SWAPCACHE } from "./vmstat.js";
+import { isSwapPte } from "../swap/swapfile.js";
+import { xaIsValue, xaToValue } from "../swap/shmem-swap.js";
 
 /** Page-cache counters recomputed from mem_map (per node; write-pending per zone). */
 class FileCounts {
@@ -76,19 +87,29 @@ function checkPagecacheFolio(k: Kernel, head: number, file: FileCounts, out: str
 }
 
 /** Every address_space: each xarray entry names a folio of this mapping at that index; nrpages. */
-function checkAddressSpaces(k: Kernel, out: string[]): void {
+function checkAddressSpaces(k: Kernel, out: string[], swapRefs: Int32Array | null): void {
   const mem = k.mem;
   for (const as of k.fs.addressSpaces) {
     if (!as) continue;
     if (as.xaLocked) out.push(`mapping ${as.id}: i_pages lock left held`);
-    if (as.iPages.count !== as.nrpages) out.push(`mapping ${as.id}: nrpages ${as.nrpages}, xarray holds ${as.iPages.count}`);
+    let values = 0;
     for (let i = as.iPages.findNext(0); i >= 0; i = as.iPages.findNext(i + 1)) {
-      const head = as.iPages.load(i) - 1;
+      const v = as.iPages.load(i);
+      if (xaIsValue(v)) {
+        // shmem: a swapped-out page's swap entry (swap/shmem-swap.ts) holds a slot reference
+        values++;
+        const off = swpOffset(xaToValue(v));
+        if (!as.swapBacked || !swapRefs || !isSwapPte(xaToValue(v)) || off <= 0 || off >= swapRefs.length) out.push(`mapping ${as.id} index ${i}: value entry ${xaToValue(v)} is not a swap entry of a swap-backed mapping`);
+        else swapRefs[off]!++;
+        continue;
+      }
+      const head = v - 1;
       const idx = mem.index[head]!;
       if (mem.mapping[head] !== as.tagged || i < idx || i >= idx + mem.folioNrPages(head)) {
         out.push(`mapping ${as.id} index ${i}: names pfn ${head}, whose mapping is ${mem.mapping[head]! >> 2} and index ${idx}`);
       }
     }
+    if (as.iPages.count - values !== as.nrpages) out.push(`mapping ${as.id}: nrpages ${as.nrpages}, xarray holds ${as.iPages.count - values} folio slots`);
     for (const vma of as.iMmap) {
       if (vma.vmFile?.mapping !== as || !vma.mm.vmas.includes(vma)) out.push(`mapping ${as.id}: i_mmap lists a vma that does not map it`);
     }
@@ -96,6 +117,57 @@ function checkAddressSpaces(k: Kernel, out: string[]): void {
   for (const h of k.fs.writebackQueue) {
     if (!mem.testFlag(h, PG_writeback)) out.push(`pfn ${h}: in-flight writeback, but PG_writeback is clear`);
   }
+}
+
+/** A swap-cache folio: folio->swap, its slots in swapper_space name it and have SWAP_HAS_CACHE. */
+function checkSwapcacheFolio(k: Kernel, head: number, file: FileCounts, swapcache: Float64Array, out: string[]): void {
+  const mem = k.mem;
+  const si = k.swap;
+  const nr = mem.folioNrPages(head);
+  const entry = mem.private[head]!;
+  const off = swpOffset(entry);
+  if (!si || !isSwapPte(entry) || off <= 0 || off + nr > si.max) {
+    out.push(`pfn ${head}: PG_swapcache with folio->swap 0x${entry.toString(16)}, which names no swap slot`);
+    return;
+  }
+  for (let i = 0; i < nr; i++) {
+    const slot = si.space.iPages.load(off + i) - 1;
+    if (slot !== head) out.push(`pfn ${head}: swap cache offset ${off + i} names pfn ${slot}, not this folio`);
+    if (!si.hasCache(off + i)) out.push(`pfn ${head}: swap slot ${off + i} lacks SWAP_HAS_CACHE`);
+  }
+  if (mem.mapping[head] !== 0 && (mem.mapping[head]! & 3) === 0) out.push(`pfn ${head}: in the swap cache and in a page cache`);
+  const nid = k.folioNid(head);
+  file.pages[nid]! += nr;
+  swapcache[nid]! += nr;
+  if (mem.testFlag(head, PG_writeback)) {
+    file.writeback[nid]! += nr;
+    file.writePending[mem.zone[head]!]! += nr;
+  }
+}
+
+/** The swap device: swap_map counts = recomputed references, SWAP_HAS_CACHE = a cached folio. */
+function checkSwapDevice(k: Kernel, swapRefs: Int32Array | null, out: string[]): void {
+  const si = k.swap;
+  if (!si || !swapRefs) return;
+  const space = si.space;
+  if (space.xaLocked) out.push("swapper_space: i_pages lock left held");
+  if (space.iPages.count !== space.nrpages) out.push(`swapper_space: nrpages ${space.nrpages}, xarray holds ${space.iPages.count}`);
+  let inuse = 0;
+  for (let off = 1; off < si.max; off++) {
+    const map = si.swapMap[off]!;
+    if (map === 0) {
+      if (si.slotBlock[off] !== 0) out.push(`swap slot ${off}: free, but still owns a block`);
+      continue;
+    }
+    inuse++;
+    if (si.count(off) !== swapRefs[off]) out.push(`swap slot ${off}: swap_map count ${si.count(off)}, ${swapRefs[off]} swap PTEs and value entries refer to it`);
+    const cached = space.iPages.load(off) - 1;
+    if (si.hasCache(off) !== cached >= 0) out.push(`swap slot ${off}: SWAP_HAS_CACHE ${si.hasCache(off)}, but the swap cache ${cached >= 0 ? `holds pfn ${cached}` : "is empty"}`);
+    if (cached >= 0 && (!k.mem.folioTestSwapcache(cached) || k.mem.refcount[cached] === 0)) out.push(`swap slot ${off}: the swap cache names pfn ${cached}, which is not a swap-cache folio`);
+    if (!si.hasCache(off) && si.slotBlock[off] === 0) out.push(`swap slot ${off}: referenced, not cached, and never written (the data is lost)`);
+  }
+  for (let off = 1; off < si.max; off++) if (si.swapMap[off] === 0 && swapRefs[off]! > 0) out.push(`swap slot ${off}: free, but ${swapRefs[off]} swap PTEs or value entries refer to it`);
+  if (inuse !== si.inusePages) out.push(`swap: inuse_pages ${si.inusePages}, ${inuse} slots in use`);
 }
 
 export interface InvariantOptions {
@@ -111,6 +183,9 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
   const n = mem.nrPages;
   const ptes = new Int32Array(n);
   const pt = k.pgtables;
+  // references to each swap slot recomputed: swap PTEs, and shmem's value entries
+  const swapRefs = k.swap ? new Int32Array(k.swap.max) : null;
+  const swapcache = new Float64Array(k.topo.nrNodes);
 
   // Page tables -> folios.
   for (const mm of k.mms) {
@@ -131,7 +206,11 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
         } else if (isMigrationEntry(pte)) {
           page = swpOffset(pte);
         } else {
-          out.push(`mm ${mm.id} 0x${addr.toString(16)}: swap entry with no swap device`);
+          // a swap entry: it names a used slot of the swap device, in an anonymous vma
+          const si = k.swap;
+          const off = swpOffset(pte);
+          if (!isSwapPte(pte) || !si || off <= 0 || off >= si.max) out.push(`mm ${mm.id} 0x${addr.toString(16)}: swap entry 0x${pte.toString(16)} names no slot of a swap device`);
+          else swapRefs![off]!++;
           continue;
         }
         if (page >= n || mem.pageType[page] === PGTY_buddy || mem.refcount[mem.pageFolio(page)]! === 0 && ptePresent(pte)) {
@@ -153,6 +232,12 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
           }
           const want = vma.address(mem.index[head]! + (page - head));
           if (want !== addr) out.push(`mm ${mm.id} 0x${addr.toString(16)}: pfn ${page} has file index ${mem.index[head]! + (page - head)}, which rmap places at ${want < 0 ? "no address" : "0x" + want.toString(16)}`);
+          continue;
+        }
+        if ((m & 3) === PAGE_MAPPING_KSM) {
+          // KSM: the rmap is the stable node's rmap items (the owning backend's rmapWalk), and
+          // the address comes from the rmap item, not from the index.
+          if (!rmapFinds(k, head, vma, addr)) out.push(`mm ${mm.id} 0x${addr.toString(16)}: rmap cannot find this PTE: KSM folio pfn ${head} (stable node ${m >> 2}) does not list it`);
           continue;
         }
         if ((m & 3) !== PAGE_MAPPING_ANON) {
@@ -211,13 +296,16 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
       if (mc > 0 && pagecache) file.mapped[k.folioNid(head)]! += 1;
     }
     if (pagecache) checkPagecacheFolio(k, head, file, out);
+    const inSwapcache = mem.folioTestSwapcache(head);
+    if (inSwapcache) checkSwapcacheFolio(k, head, file, swapcache, out);
     if (mem.largeMapcount[head] !== mapcount) out.push(`pfn ${head}: folio mapcount ${mem.largeMapcount[head]}, its pages' mapcounts sum to ${mapcount}`);
     const onLru = mem.testFlag(head, PG_lru);
     // the page cache holds nr references, and one more for PG_private (folio_attach_private)
-    const cacheRefs = pagecache ? nr + (mem.testFlag(head, PG_private) ? 1 : 0) : 0;
+    // the swap cache holds nr references (a folio is in one cache or the other)
+    const cacheRefs = pagecache ? nr + (mem.testFlag(head, PG_private) ? 1 : 0) : inSwapcache ? nr : 0;
     const expected = (onLru ? 0 : 1) + cacheRefs + mapcount + mem.pincount[head]!;
     if (mem.refcount[head] !== expected) {
-      out.push(`pfn ${head}: refcount ${mem.refcount[head]}, expected ${expected} (${onLru ? "on LRU" : "off LRU: +1"}, page cache ${cacheRefs}, mapcount ${mapcount}, pincount ${mem.pincount[head]})`);
+      out.push(`pfn ${head}: refcount ${mem.refcount[head]}, expected ${expected} (${onLru ? "on LRU" : "off LRU: +1"}, ${inSwapcache ? "swap" : "page"} cache ${cacheRefs}, mapcount ${mapcount}, pincount ${mem.pincount[head]})`);
     }
     if (onLru) lruPages[k.folioNid(head) * NR_LRU_LISTS + k.lru.folioLruList(head)]! += nr;
     else if (opts.quiescent && mem.mapping[head] !== 0) out.push(`pfn ${head}: mapped folio is off the LRU with no mover in flight`);
@@ -242,7 +330,8 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
     const c = k.vmstat.zonePage(zone.idx, NR_ZONE_WRITE_PENDING);
     if (c !== file.writePending[zone.idx]) out.push(`zone ${zone.idx}: nr_zone_write_pending ${c}, recomputed ${file.writePending[zone.idx]}`);
   }
-  checkAddressSpaces(k, out);
+  checkAddressSpaces(k, out, swapRefs);
+  checkSwapDevice(k, swapRefs, out);
 
   // Counters.
   for (const node of k.topo.nodes) {
@@ -260,6 +349,8 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
       const c = k.vmstat.nodePage(node.nid, item);
       if (c !== arr[node.nid]) out.push(`node ${node.nid}: ${name} ${c}, recomputed ${arr[node.nid]}`);
     }
+    const sc = k.vmstat.nodePage(node.nid, NR_SWAPCACHE);
+    if (sc !== swapcache[node.nid]) out.push(`node ${node.nid}: nr_swapcached ${sc}, recomputed ${swapcache[node.nid]}`);
     const am = k.vmstat.nodePage(node.nid, NR_ANON_MAPPED);
     if (am !== anonMapped[node.nid]) out.push(`node ${node.nid}: nr_anon_pages ${am}, recomputed ${anonMapped[node.nid]}`);
     if (opts.quiescent) {
@@ -269,5 +360,16 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
       }
     }
   }
+  for (const b of k.backends.all) b.checkInvariants?.(k, opts.quiescent ?? false, out);
   return out;
+}
+
+/** Does rmap_walk() of the folio visit (vma, addr)? */
+function rmapFinds(k: Kernel, head: number, vma: VmArea, addr: number): boolean {
+  let found = false;
+  rmapWalk(k, head, (v, _i, a) => {
+    found = v === vma && a === addr;
+    return !found;
+  });
+  return found;
 }

@@ -147,8 +147,10 @@ export class MemMap {
    * folio_mapping() is the swap address_space). Plain anon and KSM folios have none.
    */
   folioHasMapping(head: number): boolean {
+    // folio_mapping(): the swap cache first (a shmem folio there has mapping NULL)
+    if (this.folioTestSwapcache(head)) return true;
     const m = this.mapping[head]!;
-    return m !== 0 && ((m & PAGE_MAPPING_FLAGS) === 0 || this.folioTestSwapcache(head));
+    return m !== 0 && (m & PAGE_MAPPING_FLAGS) === 0;
   }
 
   /** The id part of folio->mapping, without its tag. */

@@ -3,7 +3,8 @@
  * first touch (the shared zero page for a read, a zeroed folio for a write, an mTHP-style
  * large folio where the vma asks for one), do_wp_page() for a write to a read-only PTE (reuse
  * when exclusive, else copy: COW), and migration_entry_wait() for a PTE that is a migration
- * entry: the access blocks until the mover has remapped.
+ * entry: the access blocks until the mover has remapped; do_swap_page() (swap/swap-in.ts) for a
+ * swap entry.
  *
  * accessVirtual() is one CPU load or store. It allocates nothing and emits nothing.
  */
@@ -28,8 +29,11 @@ import {
 import { RMAP_EXCLUSIVE, anonVmaPrepare, folioAddNewAnonRmap, folioMoveAnonRmap, folioRemoveRmapPte } from "./rmap.js";
 import { folioPut } from "./swap.js";
 import { doFault, doWpPageFile, filePageWritten } from "../fs/file-fault.js";
-import { PGFAULT } from "./vmstat.js";
+import { COW_KSM, PGFAULT } from "./vmstat.js";
 import { doNumaPage } from "../tiering/numa-balancing.js";
+import { doSwapPage, swapinState } from "../swap/swap-in.js";
+import { isSwapPte } from "../swap/swapfile.js";
+import { folioFreeSwap } from "../swap/swap-state.js";
 
 /** vm_fault_t bits (include/linux/mm_types.h) */
 export const VM_FAULT_OOM = 0x000001;
@@ -95,6 +99,11 @@ export function handleMmFault(k: Kernel, mm: MmStruct, addr: number, flags: numb
   if (pte === 0) return vma.vmFile ? doFault(k, vma, addr, write) : doAnonymousPage(k, vma, addr, write);
   if (!ptePresent(pte)) {
     if (isMigrationEntry(pte)) return migrationEntryWait(k, swpOffset(pte));
+    if (isSwapPte(pte)) {
+      const rc = doSwapPage(k, vma, addr, pte, write);
+      if (rc & VM_FAULT_RETRY) faultState.waitPfn = swapinState.waitPfn;
+      return rc;
+    }
     return VM_FAULT_SIGBUS;
   }
   // pte_protnone() && vma_is_accessible(): a NUMA hint fault (tiering/numa-balancing.ts)
@@ -190,6 +199,8 @@ function doWpPage(k: Kernel, vma: VmArea, addr: number, pte: number): number {
     leaf[off] = pte | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED;
     return 0;
   }
+  // A KSM page is never reused (wp_can_reuse_anon_folio refuses it): always copy, count cow_ksm.
+  if (mem.folioTestKsm(head)) k.vmstat.countEvents(COW_KSM, 1);
   return wpPageCopy(k, vma, addr, page);
 }
 
@@ -201,6 +212,12 @@ function wpCanReuseAnonFolio(k: Kernel, head: number, vma: VmArea): boolean {
   if (!mem.testFlag(head, PG_lru)) return false;
   if (mem.refcount[head]! > 1 + (mem.folioTestSwapcache(head) ? 1 : 0)) return false;
   if (mem.testFlag(head, PG_locked)) return false;
+  if (mem.folioTestSwapcache(head)) {
+    // folio_trylock() succeeded: drop the swap cache if no swap PTE needs it any more
+    mem.setFlag(head, PG_locked);
+    folioFreeSwap(k, head);
+    mem.clearFlag(head, PG_locked);
+  }
   if (mem.refcount[head] !== 1) return false;
   folioMoveAnonRmap(k, head, vma);
   return true;

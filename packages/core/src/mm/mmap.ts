@@ -10,6 +10,8 @@ import { isMigrationEntry, pteDirty, ptePfn, ptePresent, pteSpecial, swpOffset }
 import { folioMarkDirty } from "../fs/page-writeback.js";
 import { anonVmaClone, folioRemoveRmapPte, unlinkAnonVmas } from "./rmap.js";
 import { folioPut } from "./swap.js";
+import { isSwapPte, pteToSwpEntry } from "../swap/swapfile.js";
+import { freeSwapAndCache } from "../swap/swap-state.js";
 
 export const PROT_READ = 0x1;
 export const PROT_WRITE = 0x2;
@@ -111,7 +113,8 @@ export function doMunmap(k: Kernel, mm: MmStruct, addr: number, len: number): nu
 
 /**
  * zap_pte_range() over a whole vma: present PTEs drop their rmap and reference (the zero page
- * holds neither); migration entries just vanish, and the mover's remap later finds nothing.
+ * holds neither); migration entries just vanish, and the mover's remap later finds nothing;
+ * swap entries drop their swap_map reference (free_swap_and_cache).
  */
 export function zapVma(k: Kernel, vma: VmArea): void {
   const pt = k.pgtables;
@@ -134,7 +137,12 @@ export function zapVma(k: Kernel, vma: VmArea): void {
       folioRemoveRmapPte(k, page);
       folioPut(k, head);
     } else if (!ptePresent(pte)) {
-      if (!isMigrationEntry(pte)) throw new Error("zap_pte_range: swap entries need a swap device");
+      if (isSwapPte(pte)) {
+        // zap_nonpresent_ptes(): MM_SWAPENTS-- and free_swap_and_cache()
+        freeSwapAndCache(k, pteToSwpEntry(pte));
+        continue;
+      }
+      if (!isMigrationEntry(pte)) throw new Error("zap_pte_range: unknown non-present PTE");
       // zap_nonpresent_ptes(): a migration entry still counts in rss
       if (mem.folioTestAnon(mem.pageFolio(swpOffset(pte)))) mm.rssAnon--;
       else mm.rssFile--;

@@ -3,6 +3,7 @@ import { EXCHANGE_PHASES, EXCHANGE_WOULD_BLOCK } from "../../exchange/folio-exch
 import { MIGRATE_SYNC } from "../../migrate/migrate-mode.js";
 import { check, checkRc } from "../check.js";
 import { checkHealthy } from "../state.js";
+import { manifestOrders } from "../context.js";
 import type { CaseContext, ConformanceCase, Side } from "../types.js";
 
 const swapcacheSide = (m: CaseContext["old"]) => m.kinds.includes("anon-swapcache") || (m.states ?? []).includes("swapcache");
@@ -31,8 +32,8 @@ export const swapEntryFollows: ConformanceCase = {
 export const ksmGetFolio: ConformanceCase = {
   id: "ksm.get-folio-every-phase",
   title: "ksm_get_folio() finds the stable node's folio at every phase point of a KSM exchange",
-  requires: "a KSM kind on either side",
-  applies: (o, n) => (ksmSide(o) || ksmSide(n)) && o.exchange && n.exchange,
+  requires: "a KSM kind on either side, and order-0 folios on both (a KSM folio's partner must be order 0)",
+  applies: (o, n) => (ksmSide(o) || ksmSide(n)) && o.exchange && n.exchange && manifestOrders(o).includes(0) && manifestOrders(n).includes(0),
   run(ctx) {
     for (const side of (["old", "new"] as Side[]).filter((s) => ksmSide(ctx[s]))) {
       const k = ctx.system();

@@ -28,6 +28,9 @@ export const syscallErr: ConformanceCase = {
     // After fork both folios are maybe mapped by two mms: without CAP_SYS_NICE that is -EACCES.
     const child = copyProcess(k, task);
     check(typeof child !== "number", `fork failed: ${String(child)}`);
+    // fork copies no PTEs of a shared file mapping (vma_needs_copy(): a fault fills them): the
+    // child reads both pages, so each folio is maybe mapped by two mms whatever its kind.
+    check(readToken(k, { ...p.old, task: child }) === tokens[0] && readToken(k, { ...p.new, task: child }) === tokens[1], "the child reads the wrong data");
     const err2 = [UNTOUCHED];
     const rc2 = ctx.sysExchangeFolios(k, task, 0, 1, [p.old.addr], [p.new.addr], err2);
     checkEqual(err2, [-EACCES], "err[] for folios shared with a child, without CAP_SYS_NICE");
