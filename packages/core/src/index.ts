@@ -18,6 +18,7 @@ export * from "./mm/gfp.js";
 export * from "./mm/topology.js";
 export * from "./mm/memory-tiers.js";
 export * from "./mm/vmstat.js";
+export * from "./mm/memcontrol.js";
 export * from "./mm/page-alloc.js";
 export * from "./mm/content.js";
 export * from "./mm/pgtable.js";

@@ -104,7 +104,8 @@ export function folioExchangeXaUnlock(oldAs: XaLockable | null, newAs: XaLockabl
  * slots if swap-backed, else one multi-index entry: both are storeRange here), and moves
  * NR_FILE_PAGES / NR_SHMEM / NR_SWAPCACHE / NR_FILE_DIRTY (+ NR_ZONE_WRITE_PENDING) of each
  * data from the node and zone it left to the one it now lives on — each folio's stats under
- * its own source node, never the partner's (§9b.7). Cannot fail.
+ * its own source node and its own memcg (folio->memcg_data, which folio_exchange_flags() moves
+ * with the data afterwards), never the partner's (§9b.7). Cannot fail.
  */
 export function folioExchangeMapping(k: Kernel, oldHead: number, newHead: number, quirks: Readonly<ExchangeQuirks> = NO_QUIRKS): void {
   const mem = k.mem;
@@ -129,26 +130,32 @@ export function folioExchangeMapping(k: Kernel, oldHead: number, newHead: number
   const nr = mem.folioNrPages(oldHead);
   const oldZone = mem.zone[oldHead]!;
   const newZone = mem.zone[newHead]!;
+  // The memcg of the data each frame now holds: still on the frame it came from (the memcg ids
+  // swap in folio_exchange_flags()). §9b.7 (seed-literal): the seed moves each data's stats
+  // under the lruvecs of the memcg of the frame's previous occupant, i.e. the partner's memcg.
+  const oldMemcg = mem.memcg[oldHead]!;
+  const newMemcg = mem.memcg[newHead]!;
+  const [memcgInOld, memcgInNew] = quirks.statsUnderPartnerMemcg ? [oldMemcg, newMemcg] : [newMemcg, oldMemcg];
   for (const head of [oldHead, newHead]) {
     const as = folioAddressSpace(k, head);
     if (!as) continue;
     if (!as.xaLocked) throw new KernelBug(`folio_exchange_mapping: i_pages of mapping ${as.id} is not locked`);
     as.iPages.storeRange(mem.index[head]!, nr, head + 1);
     // this frame's data came from the other frame (a page-cache folio is not in the swap cache)
-    if (head === oldHead) moveMappingStats(k, as, head, newZone, oldZone, false);
-    else moveMappingStats(k, as, head, oldZone, newZone, false);
+    if (head === oldHead) moveMappingStats(k, as, head, newZone, oldZone, false, memcgInOld);
+    else moveMappingStats(k, as, head, oldZone, newZone, false, memcgInNew);
   }
-  if (oldSwap) swapcacheFollowsData(k, oldSwap, newHead, nr, oldZone, newZone);
-  if (newSwap) swapcacheFollowsData(k, newSwap, oldHead, nr, newZone, oldZone);
+  if (oldSwap) swapcacheFollowsData(k, oldSwap, newHead, nr, oldZone, newZone, memcgInNew);
+  if (newSwap) swapcacheFollowsData(k, newSwap, oldHead, nr, newZone, oldZone, memcgInOld);
 }
 
 /** The swap cache's nr slots of `entry` now name frame `to`; its stats move with the data. */
-function swapcacheFollowsData(k: Kernel, entry: number, to: number, nr: number, fromZone: number, toZone: number): void {
+function swapcacheFollowsData(k: Kernel, entry: number, to: number, nr: number, fromZone: number, toZone: number, memcg: number): void {
   const space = k.swap!.space;
   if (!space.xaLocked) throw new KernelBug("folio_exchange_mapping: the swap cache's i_pages is not locked");
   const off = swpOffset(entry);
   for (let i = 0; i < nr; i++) space.iPages.store(off + i, to + 1);
-  moveMappingStats(k, space, to, fromZone, toZone, true);
+  moveMappingStats(k, space, to, fromZone, toZone, true, memcg);
 }
 
 /** The first of the two folios' backends that takes the mapping swap (Backend.exchangeMapping). */

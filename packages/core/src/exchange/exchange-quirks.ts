@@ -21,6 +21,7 @@
  * | headBufferOnly                    | 5    | Backend.exchangePrivate() (exchange-fs.ts passes it) |
  * | swapEntryNotMoved                 | 6    | move(): folio->swap stays with the frame           |
  * | isolatedPutbackPostExchangeType   | 7    | putback(): NR_ISOLATED_* item re-read after the swap |
+ * | statsUnderPartnerMemcg            | 7    | exchange-mapping.ts: lruvec stats moved under the partner's memcg |
  * | ksmNotExcluded                    | 8    | exchange-mapping.ts: KSM mapping swapped, kpfn not |
  * | secondIsolationTestsOld           | 9    | isolate(): new's isolation result goes unchecked   |
  * | mixedOrdersDebugOnly              | 9    | folioExchangeCheckArgs(): the order check          |
@@ -30,9 +31,8 @@
  * deviates (mostly an error path), so the all-off template runs the same instructions as
  * before but for a few predictable branches.
  *
- * Not modelled yet, with the counters they need (they land with file-backed memory and memcg
- * statistics): §9b.7's commented-out NR_FILE_PAGES move, per-memcg stats moved under the
- * partner's memcg, and memcg_data swapped before folio_undo_large_rmappable(). §9b.8: with
+ * Not modelled yet: §9b.7's commented-out NR_FILE_PAGES move, and memcg_data swapped before
+ * folio_undo_large_rmappable(). §9b.8: with
  * ksmNotExcluded the KSM folio is let through even without a KSM-aware backend, swapped like a
  * plain anon folio (its mapping moves, the backend's exchangeMapping that moves kpfn is
  * bypassed) and frozen like one, so ksm_get_folio() prunes the stable node.
@@ -56,6 +56,8 @@ export interface ExchangeQuirks {
   readonly swapEntryNotMoved: boolean;
   /** §9b.7: NR_ISOLATED_* is put back with the LRU type the folio has after the exchange */
   readonly isolatedPutbackPostExchangeType: boolean;
+  /** §9b.7: each data's per-memcg lruvec stats are moved under the partner's memcg */
+  readonly statsUnderPartnerMemcg: boolean;
   /** §9b.8: the comment says KSM folios are excluded; they are not */
   readonly ksmNotExcluded: boolean;
   /** §9b.9: the second isolation check tests old again, so new's failure goes unnoticed */
@@ -79,6 +81,7 @@ export const NO_QUIRKS: Readonly<ExchangeQuirks> = Object.freeze({
   headBufferOnly: false,
   swapEntryNotMoved: false,
   isolatedPutbackPostExchangeType: false,
+  statsUnderPartnerMemcg: false,
   ksmNotExcluded: false,
   secondIsolationTestsOld: false,
   mixedOrdersDebugOnly: false,

@@ -72,10 +72,10 @@ export const SEED_DEFECTS: readonly SeedDefect[] = [
   },
   {
     id: "9b.7",
-    title: "counters: NR_ISOLATED put back with the post-exchange type (and the file/memcg counters)",
-    quirks: ["isolatedPutbackPostExchangeType"],
-    manifests: (o, n) => either(o, n, (m) => isFile(m) || hasState(m, "lazyfree")),
-    needs: "folios of two LRU types (lazyfree anon, or file)",
+    title: "counters: NR_ISOLATED put back with the post-exchange type; per-memcg stats moved under the partner's memcg",
+    quirks: ["isolatedPutbackPostExchangeType", "statsUnderPartnerMemcg"],
+    manifests: (o, n) => either(o, n, (m) => isFile(m) || hasState(m, "lazyfree") || hasState(m, "swapcache")),
+    needs: "folios of two LRU types (lazyfree anon, or file), or page-/swap-cache folios in two memcgs",
   },
   {
     id: "9b.8",

@@ -27,6 +27,12 @@ export class AddressSpace {
   flags = 0;
   /** xa_lock(&mapping->i_pages) is held (taking it twice is a self-deadlock) */
   xaLocked = false;
+  /**
+   * The memcg charged for folios added to this mapping (mem_cgroup_charge() at
+   * filemap_add_folio / shmem_add_to_page_cache): stands for the memcg of the task that reads
+   * or writes the file, which foliox's file I/O entry points do not carry. 0 = root.
+   */
+  memcg = 0;
 
   constructor(
     /** the id stored in folio->mapping */

@@ -117,6 +117,7 @@ function doCowFault(k: Kernel, vma: VmArea, addr: number, pgoff: number): number
   k.content.copyPages(cow, head + (pgoff - mem.index[head]!), 1); // copy_mc_user_highpage()
   folioPut(k, head);
   mem.setFlag(cow, PG_uptodate);
+  mem.memcg[cow] = vma.mm.memcg; // mem_cgroup_charge()
   folioAddNewAnonRmap(k, cow, vma, addr, RMAP_EXCLUSIVE);
   k.lru.folioAddLru(cow);
   const pt = k.pgtables;

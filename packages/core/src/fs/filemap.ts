@@ -42,9 +42,11 @@ export function filemapAddFolio(k: Kernel, as: AddressSpace, head: number, index
   if (as.swapBacked) mem.setFlag(head, PG_swapbacked);
   as.iPages.storeRange(index, nr, head + 1);
   as.nrpages += nr;
+  // mem_cgroup_charge(): the folio is charged to the memcg that adds it (the mapping's)
+  mem.memcg[head] = as.memcg;
   const nid = k.folioNid(head);
-  k.vmstat.modNode(nid, NR_FILE_PAGES, nr);
-  if (as.swapBacked) k.vmstat.modNode(nid, NR_SHMEM, nr);
+  k.vmstat.modLruvec(as.memcg, nid, NR_FILE_PAGES, nr);
+  if (as.swapBacked) k.vmstat.modLruvec(as.memcg, nid, NR_SHMEM, nr);
   k.lru.folioAddLru(head);
 }
 
@@ -60,8 +62,9 @@ export function filemapRemoveFolio(k: Kernel, as: AddressSpace, head: number): v
   as.iPages.storeRange(index, nr, 0);
   as.nrpages -= nr;
   const nid = k.folioNid(head);
-  k.vmstat.modNode(nid, NR_FILE_PAGES, -nr);
-  if (mem.testFlag(head, PG_swapbacked)) k.vmstat.modNode(nid, NR_SHMEM, -nr);
+  const memcg = mem.memcg[head]!;
+  k.vmstat.modLruvec(memcg, nid, NR_FILE_PAGES, -nr);
+  if (mem.testFlag(head, PG_swapbacked)) k.vmstat.modLruvec(memcg, nid, NR_SHMEM, -nr);
   mem.mapping[head] = 0;
   folioPutRefs(k, head, nr);
 }

@@ -12,7 +12,8 @@
  *
  * Left out: balance_dirty_pages throttling, the bdi writeback threads and their periodic flush
  * (a caller drives writeback with filemapFdatawrite/vfsFsync), PAGECACHE_TAG_* marks,
- * per-memcg dirty stats (one lruvec per node), wb_stat NR_WRITTEN/NR_DIRTIED.
+ * memcg dirty limits and cgroup writeback (NR_FILE_DIRTY / NR_WRITEBACK are counted per memcg:
+ * __lruvec_stat_mod_folio), wb_stat NR_WRITTEN/NR_DIRTIED.
  */
 import { KernelBug } from "../kernel/bug.js";
 import { EAGAIN } from "../kernel/errno.js";
@@ -21,14 +22,14 @@ import { folioEndWriteback } from "../migrate/migrate-folio.js";
 import { PG_dirty, PG_locked, PG_writeback } from "../mm/page-flags.js";
 import { _PAGE_DIRTY, _PAGE_RW, ptePfn, ptePresent } from "../mm/pgtable.js";
 import { rmapWalkFile } from "../mm/rmap.js";
-import { NR_FILE_DIRTY, NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "../mm/vmstat.js";
+import { NR_FILE_DIRTY, NR_WRITEBACK, NR_ZONE_WRITE_PENDING, lruvecStatModFolio } from "../mm/vmstat.js";
 import { folioAddressSpace, type AddressSpace } from "./address-space.js";
 
 /** folio_account_dirtied(): NR_FILE_DIRTY and the zone's NR_ZONE_WRITE_PENDING go up. */
 function folioAccountDirtied(k: Kernel, head: number, as: AddressSpace): void {
   if (!as.canWriteback) return;
   const nr = k.mem.folioNrPages(head);
-  k.vmstat.modNode(k.folioNid(head), NR_FILE_DIRTY, nr);
+  lruvecStatModFolio(k, head, NR_FILE_DIRTY, nr);
   k.vmstat.modZone(k.mem.zone[head]!, NR_ZONE_WRITE_PENDING, nr);
 }
 
@@ -36,7 +37,7 @@ function folioAccountDirtied(k: Kernel, head: number, as: AddressSpace): void {
 export function folioAccountCleaned(k: Kernel, head: number, as: AddressSpace): void {
   if (!as.canWriteback) return;
   const nr = k.mem.folioNrPages(head);
-  k.vmstat.modNode(k.folioNid(head), NR_FILE_DIRTY, -nr);
+  lruvecStatModFolio(k, head, NR_FILE_DIRTY, -nr);
   k.vmstat.modZone(k.mem.zone[head]!, NR_ZONE_WRITE_PENDING, -nr);
 }
 
@@ -107,7 +108,7 @@ export function folioStartWriteback(k: Kernel, head: number): void {
   const mem = k.mem;
   if (mem.testSetFlag(head, PG_writeback)) throw new KernelBug(`folio_start_writeback: pfn ${head} is already under writeback`);
   const nr = mem.folioNrPages(head);
-  k.vmstat.modNode(k.folioNid(head), NR_WRITEBACK, nr);
+  lruvecStatModFolio(k, head, NR_WRITEBACK, nr);
   k.vmstat.modZone(mem.zone[head]!, NR_ZONE_WRITE_PENDING, nr);
   k.fs.writebackQueue.push(head);
 }

@@ -28,6 +28,7 @@ import {
 } from "../mm/pgtable.js";
 import { RMAP_EXCLUSIVE, anonVmaFork, folioAddAnonRmapPte, folioAddFileRmapPte, folioAddNewAnonRmap } from "../mm/rmap.js";
 import { ENOMEM } from "./errno.js";
+import { MAX_MEMCGS } from "../mm/vmstat.js";
 import { isSwapPte, pteSwpExclusive, pteToSwpEntry, swapDuplicate } from "../swap/swapfile.js";
 import type { Kernel } from "./kernel.js";
 
@@ -36,12 +37,17 @@ export interface TaskOptions {
   nid?: number;
   cred?: Partial<Cred>;
   memsAllowed?: number[];
+  /** the task's memcg id (0 = root, < MAX_MEMCGS): folios it faults in are charged to it */
+  memcg?: number;
 }
 
 /** A new process with an empty mm (execve of a fresh program). */
 export function createProcess(k: Kernel, opts: TaskOptions = {}): Task {
   const mm = new MmStruct(k.nextMmId++, k.pgtables.allocTable());
   mm.homeNid = opts.nid ?? 0;
+  const memcg = opts.memcg ?? 0;
+  if (!Number.isInteger(memcg) || memcg < 0 || memcg >= MAX_MEMCGS) throw new RangeError(`createProcess: memcg ${memcg} out of range [0, ${MAX_MEMCGS})`);
+  mm.memcg = memcg;
   k.mms.push(mm);
   const task = new Task(
     k.nextPid++,
@@ -58,7 +64,7 @@ export function createProcess(k: Kernel, opts: TaskOptions = {}): Task {
 export function copyProcess(k: Kernel, parent: Task): Task | number {
   const pmm = parent.mm;
   if (!pmm) throw new Error(`fork: task ${parent.pid} has no mm`);
-  const child = createProcess(k, { nid: parent.nid, cred: parent.cred, memsAllowed: parent.memsAllowed });
+  const child = createProcess(k, { nid: parent.nid, cred: parent.cred, memsAllowed: parent.memsAllowed, memcg: pmm.memcg });
   const mm = child.mm!;
   for (const pvma of pmm.vmas) {
     const vma = new VmArea(mm, pvma.vmStart, pvma.vmEnd, pvma.vmFlags, pvma.vmPgoff);
@@ -132,6 +138,7 @@ function copyPageRange(k: Kernel, dst: VmArea, src: VmArea): number {
         if (copy < 0) return -ENOMEM;
         k.content.copyPages(copy, page, 1);
         mem.setFlag(copy, PG_uptodate);
+        mem.memcg[copy] = dst.mm.memcg; // mem_cgroup_charge(new_folio, dst_mm)
         folioAddNewAnonRmap(k, copy, dst, vpn * 4096, RMAP_EXCLUSIVE);
         k.lru.folioAddLru(copy);
         childPte = pfnPte(copy, (pte & (_PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED)) >>> 0);

@@ -30,7 +30,7 @@ import {
   PG_writeback,
   PG_young,
 } from "../mm/page-flags.js";
-import { NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "../mm/vmstat.js";
+import { NR_WRITEBACK, NR_ZONE_WRITE_PENDING, lruvecStatModFolio } from "../mm/vmstat.js";
 import { folioAddressSpace } from "../fs/address-space.js";
 import { folioMigrateMappingPagecache, folioMigrateMappingSwapcache } from "./migrate-mapping.js";
 import { folioSwapSpace } from "../swap/swap-state.js";
@@ -92,7 +92,7 @@ export function folioEndWriteback(k: Kernel, head: number): void {
   mem.clearFlag(head, PG_reclaim);
   if (!mem.testClearFlag(head, PG_writeback)) throw new KernelBug(`folio_end_writeback: pfn ${head} is not under writeback`);
   const nr = mem.folioNrPages(head);
-  k.vmstat.modNode(k.folioNid(head), NR_WRITEBACK, -nr);
+  lruvecStatModFolio(k, head, NR_WRITEBACK, -nr);
   k.vmstat.modZone(mem.zone[head]!, NR_ZONE_WRITE_PENDING, -nr);
 }
 

@@ -10,7 +10,10 @@
  * The swap cache (folioMigrateMappingSwapcache): the same under swapper_space's lock, with nr
  * xarray entries, PG_swapcache set on the new folio and the swap entry (->private) copied.
  *
- * Left out: per-memcg lruvec stats (one lruvec per node), NR_SHMEM_THPS/NR_FILE_THPS (large
+ * The stats move between the lruvecs of the folio's memcg on the two nodes (old_lruvec =
+ * mem_cgroup_lruvec(memcg, oldzone->zone_pgdat), new_lruvec likewise).
+ *
+ * Left out: NR_SHMEM_THPS/NR_FILE_THPS (large
  * page-cache folios are PTE-mapped here).
  */
 import { KernelBug } from "../kernel/bug.js";
@@ -26,8 +29,9 @@ import { MAX_NR_ZONES } from "../mm/topology.js";
 
 /**
  * The per-node (lruvec) stats a page-cache folio contributes, moved by ±nr from one node/zone
- * to another: the tail of __folio_migrate_mapping(), and the exchange's stat move. Flags are
- * read from `head` as they are now. No-op if the zones are the same.
+ * to another under one memcg's lruvecs: the tail of __folio_migrate_mapping(), and the
+ * exchange's stat move. Flags are read from `head` as they are now. No-op if the zones are the
+ * same.
  */
 export function moveMappingStats(
   k: Kernel,
@@ -37,6 +41,8 @@ export function moveMappingStats(
   toZone: number,
   /** the data is in the swap cache (default: read off head; the exchange passes it) */
   swapcache = k.mem.folioTestSwapcache(head),
+  /** the memcg whose lruvecs the data is accounted to (default: head's) */
+  memcg = k.mem.memcg[head]!,
 ): void {
   if (fromZone === toZone || !as) return;
   const mem = k.mem;
@@ -44,20 +50,20 @@ export function moveMappingStats(
   const fromNid = Math.floor(fromZone / MAX_NR_ZONES);
   const toNid = Math.floor(toZone / MAX_NR_ZONES);
   const vm = k.vmstat;
-  vm.modNode(fromNid, NR_FILE_PAGES, -nr);
-  vm.modNode(toNid, NR_FILE_PAGES, nr);
+  vm.modLruvec(memcg, fromNid, NR_FILE_PAGES, -nr);
+  vm.modLruvec(memcg, toNid, NR_FILE_PAGES, nr);
   if (mem.testFlag(head, PG_swapbacked) && !swapcache) {
-    vm.modNode(fromNid, NR_SHMEM, -nr);
-    vm.modNode(toNid, NR_SHMEM, nr);
+    vm.modLruvec(memcg, fromNid, NR_SHMEM, -nr);
+    vm.modLruvec(memcg, toNid, NR_SHMEM, nr);
   }
   if (swapcache) {
-    vm.modNode(fromNid, NR_SWAPCACHE, -nr);
-    vm.modNode(toNid, NR_SWAPCACHE, nr);
+    vm.modLruvec(memcg, fromNid, NR_SWAPCACHE, -nr);
+    vm.modLruvec(memcg, toNid, NR_SWAPCACHE, nr);
   }
   if (mem.testFlag(head, PG_dirty) && as.canWriteback) {
-    vm.modNode(fromNid, NR_FILE_DIRTY, -nr);
+    vm.modLruvec(memcg, fromNid, NR_FILE_DIRTY, -nr);
     vm.modZone(fromZone, NR_ZONE_WRITE_PENDING, -nr);
-    vm.modNode(toNid, NR_FILE_DIRTY, nr);
+    vm.modLruvec(memcg, toNid, NR_FILE_DIRTY, nr);
     vm.modZone(toZone, NR_ZONE_WRITE_PENDING, nr);
   }
 }
@@ -69,6 +75,7 @@ export function folioMigrateMappingPagecache(k: Kernel, as: AddressSpace, dst: n
   const nr = mem.folioNrPages(src);
   const oldZone = mem.zone[src]!;
   const newZone = mem.zone[dst]!;
+  const memcg = mem.memcg[src]!; // folio_memcg(folio), read before folio_migrate_flags moves it
   xaLock(as);
   if (!folioRefFreeze(k, src, expectedCount)) {
     xaUnlock(as);
@@ -88,7 +95,7 @@ export function folioMigrateMappingPagecache(k: Kernel, as: AddressSpace, dst: n
   folioRefUnfreeze(k, src, expectedCount - nr);
   xaUnlock(as);
   // If moved to a different zone then also account the folio to that zone (flags read off dst).
-  moveMappingStats(k, as, dst, oldZone, newZone);
+  moveMappingStats(k, as, dst, oldZone, newZone, false, memcg);
   return MIGRATEPAGE_SUCCESS;
 }
 
@@ -105,6 +112,7 @@ export function folioMigrateMappingSwapcache(k: Kernel, space: SwapAddressSpace,
   const nr = mem.folioNrPages(src);
   const oldZone = mem.zone[src]!;
   const newZone = mem.zone[dst]!;
+  const memcg = mem.memcg[src]!;
   xaLock(space);
   if (!folioRefFreeze(k, src, expectedCount)) {
     xaUnlock(space);
@@ -123,6 +131,6 @@ export function folioMigrateMappingSwapcache(k: Kernel, space: SwapAddressSpace,
   for (let i = 0; i < nr; i++) space.iPages.store(off + i, dst + 1);
   folioRefUnfreeze(k, src, expectedCount - nr);
   xaUnlock(space);
-  moveMappingStats(k, space, dst, oldZone, newZone, true);
+  moveMappingStats(k, space, dst, oldZone, newZone, true, memcg);
   return MIGRATEPAGE_SUCCESS;
 }

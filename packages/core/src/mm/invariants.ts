@@ -20,6 +20,9 @@
  *   equals those references; SWAP_HAS_CACHE is set exactly where the swap cache holds a folio,
  *   whose folio->swap and slots agree; the swap cache holds nr references; NR_SWAPCACHE (and
  *   NR_FILE_PAGES, which counts the swap cache too) match.
+ * - Per-memcg lruvec stats (MEMCG_STAT_ITEMS: anon, file, file_mapped, file_dirty,
+ *   file_writeback, shmem, swapcached) of every memcg on every node equal those recomputed with
+ *   each folio under its own folio->memcg_data.
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { NR_PAGE_ORDERS, PAGE_MAPPING_ANON, PAGE_MAPPING_KSM, PGTY_buddy } from "./mem-map.js";
@@ -31,11 +34,64 @@ import { isMigrationEntry, ptePfn, ptePresent, pteSpecial, swpOffset } from "./p
 import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_ANON_MAPPED, NR_FREE_PAGES, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_UNEVICTABLE } from "./vmstat.js";
 import { NR_FILE_DIRTY, NR_FILE_MAPPED, NR_FILE_PAGES, NR_SHMEM, NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "./vmstat.js";
 import { PG_dirty, PG_locked, PG_private, PG_swapbacked, PG_writeback } from "./page-flags.js";
-import { NR_SWAPCACHE } from "./vmstat.js";
+import { NR_SWAPCACHE, MEMCG_STAT_ITEMS, NR_VM_NODE_STAT_ITEMS } from "./vmstat.js";
 import { isSwapPte } from "../swap/swapfile.js";
 import { xaIsValue, xaToValue } from "../swap/shmem-swap.js";
 
 /** Page-cache counters recomputed from mem_map (per node; write-pending per zone). */
+/**
+ * Per-memcg lruvec stats recomputed from the folios (memcg id -> [node][item]), for the items
+ * VmStat keeps per memcg (MEMCG_STAT_ITEMS). Each folio counts under its own folio->memcg_data.
+ */
+class MemcgCounts {
+  readonly byMemcg = new Map<number, Float64Array>();
+  constructor(readonly nrNodes: number) {}
+  add(memcg: number, nid: number, item: number, nr: number): void {
+    let a = this.byMemcg.get(memcg);
+    if (!a) this.byMemcg.set(memcg, (a = new Float64Array(this.nrNodes * NR_VM_NODE_STAT_ITEMS)));
+    a[nid * NR_VM_NODE_STAT_ITEMS + item]! += nr;
+  }
+  get(memcg: number, nid: number, item: number): number {
+    return this.byMemcg.get(memcg)?.[nid * NR_VM_NODE_STAT_ITEMS + item] ?? 0;
+  }
+}
+
+/** One allocated folio's contribution to its memcg's per-node stats. */
+function countMemcgFolio(k: Kernel, head: number, pagecache: boolean, swapcache: boolean, mc: MemcgCounts): void {
+  const mem = k.mem;
+  const nr = mem.folioNrPages(head);
+  const memcg = mem.memcg[head]!;
+  const nid = k.folioNid(head);
+  let mapped = 0;
+  for (let i = 0; i < nr; i++) if (mem.mapcount[head + i]! > 0) mapped++;
+  if (mapped && mem.folioTestAnon(head)) mc.add(memcg, nid, NR_ANON_MAPPED, mapped);
+  if (mapped && pagecache) mc.add(memcg, nid, NR_FILE_MAPPED, mapped);
+  if (pagecache || swapcache) {
+    mc.add(memcg, nid, NR_FILE_PAGES, nr);
+    if (mem.testFlag(head, PG_writeback)) mc.add(memcg, nid, NR_WRITEBACK, nr);
+  }
+  if (swapcache) mc.add(memcg, nid, NR_SWAPCACHE, nr);
+  if (pagecache) {
+    if (mem.testFlag(head, PG_swapbacked)) mc.add(memcg, nid, NR_SHMEM, nr);
+    const as = k.fs.addressSpaces[mem.mapping[head]! >> 2];
+    if (mem.testFlag(head, PG_dirty) && as?.canWriteback) mc.add(memcg, nid, NR_FILE_DIRTY, nr);
+  }
+}
+
+/** Every memcg's per-node counters (lruvec_page_state) equal the recomputed ones. */
+function checkMemcgCounters(k: Kernel, mc: MemcgCounts, out: string[]): void {
+  const ids = new Set([...k.vmstat.memcgIds(), ...mc.byMemcg.keys()]);
+  for (const memcg of [...ids].sort((a, b) => a - b)) {
+    for (const node of k.topo.nodes) {
+      for (const [item, name] of MEMCG_STAT_ITEMS) {
+        const c = k.vmstat.lruvecPage(memcg, node.nid, item);
+        const r = mc.get(memcg, node.nid, item);
+        if (c !== r) out.push(`memcg ${memcg} node ${node.nid}: ${name} ${c}, recomputed ${r}`);
+      }
+    }
+  }
+}
+
 class FileCounts {
   readonly mapped: Float64Array;
   readonly pages: Float64Array;
@@ -263,6 +319,7 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
   const lruPages = new Float64Array(k.topo.nrNodes * NR_LRU_LISTS);
   const anonMapped = new Float64Array(k.topo.nrNodes);
   const file = new FileCounts(k.topo.nrNodes, k.vmstat.nrZones);
+  const memcgCounts = new MemcgCounts(k.topo.nrNodes);
   for (let pfn = 0; pfn < n; ) {
     if (mem.pageType[pfn] === PGTY_buddy) {
       pfn += 1 << mem.order[pfn]!;
@@ -297,6 +354,7 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
     }
     if (pagecache) checkPagecacheFolio(k, head, file, out);
     const inSwapcache = mem.folioTestSwapcache(head);
+    countMemcgFolio(k, head, pagecache, inSwapcache, memcgCounts);
     if (inSwapcache) checkSwapcacheFolio(k, head, file, swapcache, out);
     if (mem.largeMapcount[head] !== mapcount) out.push(`pfn ${head}: folio mapcount ${mem.largeMapcount[head]}, its pages' mapcounts sum to ${mapcount}`);
     const onLru = mem.testFlag(head, PG_lru);
@@ -360,6 +418,7 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
       }
     }
   }
+  checkMemcgCounters(k, memcgCounts, out);
   for (const b of k.backends.all) b.checkInvariants?.(k, opts.quiescent ?? false, out);
   return out;
 }

@@ -4,7 +4,8 @@
  * plus a reference (reference §10); PG_isolated is for non-LRU movable pages only.
  *
  * Left out: the per-cpu folio batches (lru_add_drain) — a folio reaches its list at once — and
- * memcg lruvecs: there is one lruvec per node.
+ * memcg LRU lists: there is one set of lists per node (the memcg's per-node stats of
+ * vmstat.ts's MEMCG_STAT_ITEMS are kept; the LRU sizes are not split per memcg).
  */
 import type { FolioList, ListHeads } from "./list.js";
 import { listDel } from "./list.js";

@@ -154,6 +154,7 @@ function doAnonymousPage(k: Kernel, vma: VmArea, addr: number, write: boolean): 
   const mem = k.mem;
   mem.setFlag(head, PG_uptodate);
   mem.refcount[head]! += nr - 1;
+  mem.memcg[head] = mm.memcg; // mem_cgroup_charge(folio, vma->vm_mm)
   folioAddNewAnonRmap(k, head, vma, base, RMAP_EXCLUSIVE);
   k.lru.folioAddLru(head);
   const rw = vma.vmFlags & VM_WRITE ? _PAGE_RW : 0;
@@ -235,6 +236,7 @@ export function wpPageCopy(k: Kernel, vma: VmArea, addr: number, old: number): n
   const mem = k.mem;
   mem.setFlag(page, PG_uptodate);
   const base = addr - (addr % 4096);
+  mem.memcg[page] = mm.memcg; // mem_cgroup_charge(new_folio, mm)
   folioAddNewAnonRmap(k, page, vma, base, RMAP_EXCLUSIVE);
   k.lru.folioAddLru(page);
   const pt = k.pgtables;

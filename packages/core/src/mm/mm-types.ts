@@ -82,6 +82,8 @@ export class MmStruct {
   users = 1;
   /** the node MPOL_DEFAULT allocates on: numa_node_id() of the owner's CPU */
   homeNid = 0;
+  /** the owner's memcg id (get_mem_cgroup_from_mm()): new anon folios are charged to it; 0 = root */
+  memcg = 0;
 
   constructor(
     readonly id: number,

@@ -33,7 +33,7 @@ import {
   swpOffset,
 } from "./pgtable.js";
 import { folioGet, folioPut } from "./swap.js";
-import { NR_ANON_MAPPED, NR_FILE_MAPPED } from "./vmstat.js";
+import { NR_ANON_MAPPED, NR_FILE_MAPPED, lruvecStatModFolio } from "./vmstat.js";
 import { folioMarkDirty } from "../fs/page-writeback.js";
 
 /** rmap_flags */
@@ -123,14 +123,15 @@ export function folioAddNewAnonRmap(k: Kernel, head: number, vma: VmArea, addr: 
     mem.mapcount[head + i] = 1;
     if (flags & RMAP_EXCLUSIVE) mem.setFlag(head + i, PG_anon_exclusive);
   }
-  k.vmstat.modNode(k.folioNid(head), NR_ANON_MAPPED, nr);
+  lruvecStatModFolio(k, head, NR_ANON_MAPPED, nr);
 }
 
 /** folio_add_anon_rmap_pte(): one more PTE maps `page`. */
 export function folioAddAnonRmapPte(k: Kernel, page: number, flags: number): void {
   const mem = k.mem;
-  mem.largeMapcount[mem.pageFolio(page)]!++;
-  if (mem.mapcount[page]!++ === 0) k.vmstat.modNode(k.folioNid(page), NR_ANON_MAPPED, 1);
+  const head = mem.pageFolio(page);
+  mem.largeMapcount[head]!++;
+  if (mem.mapcount[page]!++ === 0) k.vmstat.modLruvec(mem.memcg[head]!, k.folioNid(page), NR_ANON_MAPPED, 1);
   if (flags & RMAP_EXCLUSIVE) mem.setFlag(page, PG_anon_exclusive);
 }
 
@@ -141,14 +142,15 @@ export function folioRemoveRmapPte(k: Kernel, page: number): void {
   mem.largeMapcount[head]!--;
   const left = --mem.mapcount[page]!;
   if (left < 0) throw new KernelBug(`folio_remove_rmap_pte: pfn ${page} mapcount went negative`);
-  if (left === 0) k.vmstat.modNode(k.folioNid(page), mem.folioTestAnon(head) ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
+  if (left === 0) k.vmstat.modLruvec(mem.memcg[head]!, k.folioNid(page), mem.folioTestAnon(head) ? NR_ANON_MAPPED : NR_FILE_MAPPED, -1);
 }
 
 /** folio_add_file_rmap_pte() (mm/rmap.c): one more PTE maps a page-cache page. */
 export function folioAddFileRmapPte(k: Kernel, page: number): void {
   const mem = k.mem;
-  mem.largeMapcount[mem.pageFolio(page)]!++;
-  if (mem.mapcount[page]!++ === 0) k.vmstat.modNode(k.folioNid(page), NR_FILE_MAPPED, 1);
+  const head = mem.pageFolio(page);
+  mem.largeMapcount[head]!++;
+  if (mem.mapcount[page]!++ === 0) k.vmstat.modLruvec(mem.memcg[head]!, k.folioNid(page), NR_FILE_MAPPED, 1);
 }
 
 /** folio_move_anon_rmap(): an exclusively owned folio moves to the vma's own anon_vma. */

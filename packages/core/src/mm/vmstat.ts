@@ -110,8 +110,34 @@ export const NR_VM_EVENT_ITEMS = EVENT_NAMES.length;
 /** Counters that Linux does not have; reports mark them as foliox's own. */
 export const FOLIOX_OWN_COUNTERS: readonly string[] = EVENT_NAMES.filter((n) => n.startsWith("pgexchange_"));
 
+/** Memcg ids are 0 (root) .. MAX_MEMCGS-1; a memcg's stats are created on first use. */
+export const MAX_MEMCGS = 64;
+
+/**
+ * memcg_node_stat_items (mm/memcontrol.c, v6.12) that foliox models, with their memory.stat
+ * names (memory_stats[]). NR_ISOLATED_* is not one: Linux counts it with
+ * mod_node_page_state()/node_stat_mod_folio(), per node only.
+ */
+export const MEMCG_STAT_ITEMS: readonly (readonly [item: number, name: string])[] = [
+  [NR_ANON_MAPPED, "anon"],
+  [NR_FILE_PAGES, "file"],
+  [NR_FILE_MAPPED, "file_mapped"],
+  [NR_FILE_DIRTY, "file_dirty"],
+  [NR_WRITEBACK, "file_writeback"],
+  [NR_SHMEM, "shmem"],
+  [NR_SWAPCACHE, "swapcached"],
+];
+const IS_MEMCG_ITEM = new Uint8Array(NR_VM_NODE_STAT_ITEMS);
+for (const [item] of MEMCG_STAT_ITEMS) IS_MEMCG_ITEM[item] = 1;
+/** The item is accounted per memcg too (memcg_stats_index() >= 0). */
+export function isMemcgStatItem(item: number): boolean {
+  return IS_MEMCG_ITEM[item] === 1;
+}
+
 export class VmStat {
   readonly node: Float64Array;
+  /** per-memcg lruvec stats: memcgNode[memcg] is [node][item], allocated on first use */
+  private readonly memcgNode: (Float64Array | undefined)[] = [];
   readonly zone: Float64Array;
   readonly events: Float64Array;
 
@@ -130,6 +156,47 @@ export class VmStat {
   }
   nodePage(nid: number, item: number): number {
     return this.node[nid * NR_VM_NODE_STAT_ITEMS + item]!;
+  }
+  /**
+   * __mod_lruvec_state(mem_cgroup_lruvec(memcg, pgdat), item, delta): the node stat, and, for
+   * a memcg item, memcg's per-node stat.
+   */
+  modLruvec(memcg: number, nid: number, item: number, delta: number): void {
+    this.node[nid * NR_VM_NODE_STAT_ITEMS + item]! += delta;
+    if (IS_MEMCG_ITEM[item] === 1) this.memcgArray(memcg)[nid * NR_VM_NODE_STAT_ITEMS + item]! += delta;
+  }
+  /** lruvec_page_state(mem_cgroup_lruvec(memcg, NODE_DATA(nid)), item) */
+  lruvecPage(memcg: number, nid: number, item: number): number {
+    this.checkMemcg(memcg);
+    const a = this.memcgNode[memcg];
+    return a ? a[nid * NR_VM_NODE_STAT_ITEMS + item]! : 0;
+  }
+  /** The memcg ids whose stats have been touched, ascending. */
+  memcgIds(): number[] {
+    const out: number[] = [];
+    this.memcgNode.forEach((a, id) => a && out.push(id));
+    return out;
+  }
+  /** memory.stat of memcg (its own pages, summed over nodes; no hierarchy) for the modelled items. */
+  memcgStat(memcg: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [item, name] of MEMCG_STAT_ITEMS) {
+      let sum = 0;
+      for (let n = 0; n < this.nrNodes; n++) sum += this.lruvecPage(memcg, n, item);
+      out[name] = sum;
+    }
+    return out;
+  }
+  private checkMemcg(memcg: number): void {
+    if (!Number.isInteger(memcg) || memcg < 0 || memcg >= MAX_MEMCGS) throw new RangeError(`memcg id ${memcg} out of range [0, ${MAX_MEMCGS})`);
+  }
+  private memcgArray(memcg: number): Float64Array {
+    let a = this.memcgNode[memcg];
+    if (!a) {
+      this.checkMemcg(memcg);
+      a = this.memcgNode[memcg] = new Float64Array(this.nrNodes * NR_VM_NODE_STAT_ITEMS);
+    }
+    return a;
   }
   /** mod_zone_page_state */
   modZone(zoneIdx: number, item: number, delta: number): void {
@@ -169,4 +236,19 @@ export class VmStat {
     NODE_STAT_NAMES.forEach((name, item) => (out[name] = this.nodePage(nid, item)));
     return out;
   }
+}
+
+/** __mod_lruvec_state(): `item` of node nid, and of memcg's lruvec on it. */
+export function modLruvecState(k: { readonly vmstat: VmStat }, memcg: number, nid: number, item: number, delta: number): void {
+  k.vmstat.modLruvec(memcg, nid, item, delta);
+}
+
+/** __lruvec_stat_mod_folio(): under the folio's own memcg (folio->memcg_data) and node. */
+export function lruvecStatModFolio(
+  k: { readonly vmstat: VmStat; readonly mem: { readonly memcg: Uint16Array }; folioNid(pfn: number): number },
+  head: number,
+  item: number,
+  delta: number,
+): void {
+  k.vmstat.modLruvec(k.mem.memcg[head]!, k.folioNid(head), item, delta);
 }

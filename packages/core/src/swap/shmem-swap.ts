@@ -17,7 +17,7 @@ import type { AddressSpace } from "../fs/address-space.js";
 import { GFP_HIGHUSER_MOVABLE } from "../mm/gfp.js";
 import { PG_dirty, PG_locked, PG_swapbacked, PG_uptodate } from "../mm/page-flags.js";
 import { folioPut, folioPutRefs } from "../mm/swap.js";
-import { NR_FILE_PAGES, NR_SHMEM } from "../mm/vmstat.js";
+import { NR_FILE_PAGES, NR_SHMEM, lruvecStatModFolio } from "../mm/vmstat.js";
 import { addToSwapCache, deleteFromSwapCache, freeSwapAndCache, swapCacheLookup } from "./swap-state.js";
 import { folioWaitWriteback } from "../fs/page-writeback.js";
 import { swapEntryFree, swapcachePrepare, swpEntry, swpOffset } from "./swapfile.js";
@@ -61,8 +61,8 @@ export function shmemWritepage(k: Kernel, as: AddressSpace, head: number): numbe
   as.nrpages -= nr;
   mem.mapping[head] = 0;
   const nid = k.folioNid(head);
-  k.vmstat.modNode(nid, NR_FILE_PAGES, -nr);
-  k.vmstat.modNode(nid, NR_SHMEM, -nr);
+  k.vmstat.modLruvec(mem.memcg[head]!, nid, NR_FILE_PAGES, -nr);
+  k.vmstat.modLruvec(mem.memcg[head]!, nid, NR_SHMEM, -nr);
   folioPutRefs(k, head, nr);
   return swapWritepage(k, head);
 }
@@ -90,6 +90,7 @@ export function shmemSwapinFolio(k: Kernel, as: AddressSpace, index: number, nid
     if (head < 0) return -ENOMEM;
     mem.setFlag(head, PG_locked);
     mem.setFlag(head, PG_swapbacked);
+    mem.memcg[head] = as.memcg; // mem_cgroup_swapin_charge_folio()
     swapcachePrepare(k, entry);
     addToSwapCache(k, head, entry);
     k.lru.folioAddLru(head);
@@ -105,8 +106,8 @@ export function shmemSwapinFolio(k: Kernel, as: AddressSpace, index: number, nid
   mem.index[head] = base;
   as.iPages.storeRange(base, nr, head + 1);
   as.nrpages += nr;
-  k.vmstat.modNode(k.folioNid(head), NR_FILE_PAGES, nr);
-  k.vmstat.modNode(k.folioNid(head), NR_SHMEM, nr);
+  lruvecStatModFolio(k, head, NR_FILE_PAGES, nr);
+  lruvecStatModFolio(k, head, NR_SHMEM, nr);
   const swap = mem.private[head]!;
   deleteFromSwapCache(k, head);
   mem.setFlag(head, PG_dirty);

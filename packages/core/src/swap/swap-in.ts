@@ -60,6 +60,7 @@ export function doSwapPage(k: Kernel, vma: VmArea, addr: number, pte: number, wr
     if (head < 0) return VM_FAULT_OOM;
     mem.setFlag(head, PG_locked);
     mem.setFlag(head, PG_swapbacked);
+    mem.memcg[head] = mm.memcg; // mem_cgroup_swapin_charge_folio()
     swapcachePrepare(k, entry);
     addToSwapCache(k, head, entry);
     k.lru.folioAddLru(head);

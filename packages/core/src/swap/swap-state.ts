@@ -41,8 +41,8 @@ export function addToSwapCache(k: Kernel, head: number, entry: number): void {
   }
   si.space.nrpages += nr;
   const nid = k.folioNid(head);
-  k.vmstat.modNode(nid, NR_FILE_PAGES, nr);
-  k.vmstat.modNode(nid, NR_SWAPCACHE, nr);
+  k.vmstat.modLruvec(mem.memcg[head]!, nid, NR_FILE_PAGES, nr);
+  k.vmstat.modLruvec(mem.memcg[head]!, nid, NR_SWAPCACHE, nr);
 }
 
 /**
@@ -62,8 +62,8 @@ export function __deleteFromSwapCache(k: Kernel, head: number): number {
   mem.clearFlag(head, PG_swapcache);
   mem.private[head] = 0;
   const nid = k.folioNid(head);
-  k.vmstat.modNode(nid, NR_FILE_PAGES, -nr);
-  k.vmstat.modNode(nid, NR_SWAPCACHE, -nr);
+  k.vmstat.modLruvec(mem.memcg[head]!, nid, NR_FILE_PAGES, -nr);
+  k.vmstat.modLruvec(mem.memcg[head]!, nid, NR_SWAPCACHE, -nr);
   return entry;
 }
 

@@ -2,7 +2,8 @@
 import { folioBimigrate } from "../../migrate/bimigrate.js";
 import { MIGRATE_SYNC } from "../../migrate/migrate-mode.js";
 import { EINVAL } from "../../kernel/errno.js";
-import { NR_ANON_MAPPED, NR_FREE_PAGES, NR_ISOLATED_ANON, NR_ISOLATED_FILE, PGEXCHANGE_FAIL, PGEXCHANGE_SUCCESS } from "../../mm/vmstat.js";
+import { MEMCG_STAT_ITEMS, NR_ANON_MAPPED, NR_FILE_DIRTY, NR_FREE_PAGES, NR_ISOLATED_ANON, NR_ISOLATED_FILE, PGEXCHANGE_FAIL, PGEXCHANGE_SUCCESS } from "../../mm/vmstat.js";
+import { memCgroupMoveAccount } from "../../mm/memcontrol.js";
 import { PG_dirty, PG_swapbacked } from "../../mm/page-flags.js";
 import { check, checkEqual, checkRc } from "../check.js";
 import { manifestOrders } from "../context.js";
@@ -115,6 +116,47 @@ export const counters: ConformanceCase = {
         }
       }
       checkEqual(nodes.map((nid) => k.vmstat.nodePage(nid, NR_ANON_MAPPED)), anonMapped, `${label}: NR_ANON_MAPPED per node`);
+      checkHealthy(k, label);
+    }
+  },
+};
+
+export const memcgCounters: ConformanceCase = {
+  id: "exchange.memcg-counters",
+  title: "per-memcg lruvec stats: with the folios in two memcgs, each data's stats move to its new node under its own memcg (§9b.7)",
+  requires: EXCHANGEABLE,
+  applies: exchangeable,
+  run(ctx) {
+    const variants: [string, Parameters<typeof ctx.pair>[1]][] = [["plain", {}]];
+    // States whose folios every backend exchanges synchronously, and that add stats (swapcached;
+    // lazyfree sits on the other LRU). "dirty" is left out: a backend without migrate_folio
+    // (fallback) writes a dirty folio out first and returns -EAGAIN (fs.dirty covers it).
+    for (const st of ["lazyfree", "swapcache"] as const) {
+      if (ctx.old.states?.includes(st)) variants.push([`old ${st}`, { oldState: st }]);
+      if (ctx.new.states?.includes(st)) variants.push([`new ${st}`, { newState: st }]);
+    }
+    for (const [label, opts] of variants) {
+      const k = ctx.system();
+      const p = ctx.pair(k, opts);
+      // memcg 1 owns the old folio's data, memcg 2 the new one's (mem_cgroup_move_account)
+      const sides = [
+        { memcg: 1, head: p.old.head, partner: p.new.head },
+        { memcg: 2, head: p.new.head, partner: p.old.head },
+      ];
+      for (const s of sides) memCgroupMoveAccount(k, s.head, s.memcg);
+      checkHealthy(k, `${label}: after charging the folios to memcgs 1 and 2`);
+      const before = sides.map((s) => ({ from: k.folioNid(s.head), to: k.folioNid(s.partner), stat: MEMCG_STAT_ITEMS.map(([item]) => k.vmstat.lruvecPage(s.memcg, k.folioNid(s.head), item)) }));
+      checkRc(ctx.exchange(k, p.old.head, p.new.head, MIGRATE_SYNC), 0, `exchange (${label})`);
+      check(k.mem.memcg[p.new.head] === 1 && k.mem.memcg[p.old.head] === 2, `${label}: folio->memcg_data stayed with the frame instead of the data`);
+      sides.forEach((s, i) => {
+        const b = before[i]!;
+        if (b.from === b.to) return;
+        MEMCG_STAT_ITEMS.forEach(([item, name], j) => {
+          // PG_dirty may be folded in from a dirty PTE by the unmap (§10): file_dirty only has to leave the old node
+          if (item !== NR_FILE_DIRTY) check(k.vmstat.lruvecPage(s.memcg, b.to, item) === b.stat[j], `${label}: memcg ${s.memcg} ${name} on node ${b.to} is ${k.vmstat.lruvecPage(s.memcg, b.to, item)}, expected ${b.stat[j]} (moved with its data)`);
+          check(k.vmstat.lruvecPage(s.memcg, b.from, item) === 0, `${label}: memcg ${s.memcg} ${name} on node ${b.from} is ${k.vmstat.lruvecPage(s.memcg, b.from, item)} after its data left the node`);
+        });
+      });
       checkHealthy(k, label);
     }
   },

@@ -1,7 +1,7 @@
 /** Every conformance case, in report order. */
 import type { ConformanceCase } from "../types.js";
 import { concurrentAbba, munmapBetweenPhases } from "./concurrency.js";
-import { counters, dataAndMetadata, migrateAgrees, mixedOrders, noAllocation, twiceIdentity } from "./exchange.js";
+import { counters, dataAndMetadata, memcgCounters, migrateAgrees, mixedOrders, noAllocation, twiceIdentity } from "./exchange.js";
 import { dirty, lockedBuffers, privateFollowsData, truncateBetweenPhases, writeback } from "./fs.js";
 import { asyncNoWait, extraPin, isolationFailure, rollback, syncWaits } from "./rollback.js";
 import { ksmGetFolio, swapEntryFollows } from "./swap-ksm.js";
@@ -16,6 +16,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   syncWaits,
   extraPin,
   counters,
+  memcgCounters,
   twiceIdentity,
   migrateAgrees,
   concurrentAbba,
