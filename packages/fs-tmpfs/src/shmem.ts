@@ -30,6 +30,7 @@ import {
   folioPut,
   migrateFolio,
   mountFs,
+  type AddressSpace,
   type Backend,
   type CapabilityManifest,
   type Inode,
@@ -75,6 +76,11 @@ export class TmpfsBackend implements Backend {
   /** a page-cache folio of a tmpfs mount */
   owns(k: Kernel, head: number): boolean {
     return folioAddressSpace(k, head)?.aOps === this;
+  }
+
+  /** shmem_get_folio() on a miss: a huge folio on a huge=always mount, faults included */
+  allocFolioOnMiss(k: Kernel, as: AddressSpace, index: number, nid: number): number {
+    return shmemAllocHuge(k, as.host, index, nid);
   }
 
   /** shmem_aops.migrate_folio = migrate_folio */
@@ -137,7 +143,6 @@ export function shmemWrite(k: Kernel, inode: Inode, index: number, nid = 0, toke
 
 /** read(2) of one page of a tmpfs file (swap-in of a swapped-out page included). */
 export function shmemRead(k: Kernel, inode: Inode, index: number, nid = 0): number {
-  if (index < inode.sizePages && inode.mapping.iPages.load(index) === 0) shmemAllocHuge(k, inode, index, nid);
   return filemapRead(k, inode, index, nid);
 }
 

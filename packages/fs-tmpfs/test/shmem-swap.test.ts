@@ -129,6 +129,21 @@ describe("tmpfs", () => {
     healthy(k, "one page swapped in");
   });
 
+  it("huge=always gives an order-9 folio to a fault on a never-touched range too", () => {
+    const k = system();
+    const sb = mountTmpfs(k, { huge: "always" });
+    const t = createProcess(k);
+    const { addr, inode } = shmemZeroSetup(k, sb, t.mm!, 2 * MiB);
+    expect(addr).toBeGreaterThan(0);
+    expect(accessVirtual(k, t.mm!, addr + 5 * 4096, true)).toBe(ACCESS_OK);
+    const head = inode!.mapping.iPages.load(5) - 1;
+    expect(k.mem.order[head]).toBe(9);
+    expect(inode!.mapping.iPages.load(0) - 1).toBe(head);
+    expect(accessVirtual(k, t.mm!, addr + 300 * 4096, false)).toBe(ACCESS_OK);
+    expect(inode!.mapping.iPages.load(300) - 1).toBe(head);
+    healthy(k, "huge faulted");
+  });
+
   it("MAP_SHARED|MAP_ANONYMOUS (shmem_zero_setup) is shared across fork-free tasks' writes", () => {
     const k = system();
     const sb = mountTmpfs(k);

@@ -10,6 +10,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import type { MigrateMode } from "../migrate/migrate-mode.js";
 import type { VmArea } from "../mm/mm-types.js";
 import type { SuperBlock } from "../fs/inode.js";
+import type { AddressSpace } from "../fs/address-space.js";
 import type { ExchangeQuirks } from "../exchange/exchange-quirks.js";
 import type { ConformanceFixture, FixtureState } from "./fixture.js";
 
@@ -85,6 +86,12 @@ export interface Backend {
    * it uptodate and unlock it. Absent: core's mpage_read_folio() (fs/file-io.ts).
    */
   readFolio?(k: Kernel, head: number): number;
+  /**
+   * The allocation of a page-cache miss that the filesystem makes itself (shmem_get_folio() with a
+   * huge order, for tmpfs huge=always): add a folio covering `index` to the cache and return its
+   * head, or -1 to let readahead allocate order-0 folios. Reads, writes and faults all pass here.
+   */
+  allocFolioOnMiss?(k: Kernel, as: AddressSpace, index: number, nid: number): number;
   /** a_ops->dirty_folio; absent: filemap_dirty_folio(). True if the folio was newly dirtied. */
   dirtyFolio?(k: Kernel, head: number): boolean;
   /** a_ops->invalidate_folio (truncate): drop fs-private data for [offset, offset + length) */

@@ -136,6 +136,7 @@ export function filemapGetFolio(k: Kernel, as: AddressSpace, index: number, nid:
   // shmem: a swapped-out page's value entry (swap/shmem-swap.ts) swaps in
   if (xaIsValue(as.iPages.load(index))) return shmemSwapinFolio(k, as, index, nid);
   let head = as.iPages.load(index) - 1;
+  if (head < 0 && as.aOps.allocFolioOnMiss) head = as.aOps.allocFolioOnMiss(k, as, index, nid);
   if (head < 0) {
     pageCacheSyncRa(k, as, index, nid);
     head = as.iPages.load(index) - 1;
