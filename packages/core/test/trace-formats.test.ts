@@ -6,25 +6,10 @@ import { readFileSync } from "node:fs";
 import { deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { createTraceReadStats, detectTraceFormat, readTrace, TraceParseError, type TraceFormat, type TraceReadOptions, type TraceSource } from "../src/trace/index.js";
+import { collect } from "./trace-helpers.js";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 
-interface Entry {
-  t: number;
-  pid: number;
-  addr: number;
-  write: number;
-  size: number;
-  weight: number;
-}
-
-async function collect(src: string | TraceSource, opts: TraceReadOptions = {}): Promise<Entry[]> {
-  const out: Entry[] = [];
-  for await (const b of readTrace(src, opts)) {
-    for (let i = 0; i < b.length; i++) out.push({ t: b.t[i]!, pid: b.pid[i]!, addr: b.addr[i]!, write: b.write[i]!, size: b.size[i]!, weight: b.weight[i]! });
-  }
-  return out;
-}
 
 function textSource(name: string, text: string | Uint8Array): TraceSource {
   return { name, chunks: [typeof text === "string" ? Buffer.from(text) : text] };

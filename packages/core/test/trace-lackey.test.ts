@@ -6,25 +6,10 @@ import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { createTraceReadStats, detectTraceCompression, detectTraceFormat, readTrace, TraceParseError, type TraceReadOptions, type TraceSource } from "../src/trace/index.js";
+import { collect, type Entry } from "./trace-helpers.js";
 
 const FIXTURE = new URL("./fixtures/lackey-true.txt.gz", import.meta.url).pathname;
 
-interface Entry {
-  t: number;
-  pid: number;
-  addr: number;
-  write: number;
-  size: number;
-  weight: number;
-}
-
-async function collect(src: string | TraceSource, opts: TraceReadOptions = {}): Promise<Entry[]> {
-  const out: Entry[] = [];
-  for await (const b of readTrace(src, opts)) {
-    for (let i = 0; i < b.length; i++) out.push({ t: b.t[i]!, pid: b.pid[i]!, addr: b.addr[i]!, write: b.write[i]!, size: b.size[i]!, weight: b.weight[i]! });
-  }
-  return out;
-}
 
 /** A source that hands `text` over in chunks of `chunk` bytes (to cut lines anywhere). */
 function textSource(name: string, text: string | Uint8Array, chunk = 1 << 20): TraceSource {
