@@ -16,22 +16,7 @@
 // A pass touches every pair once; the pairs are re-found (untimed) before each pass, because a
 // bimigrate moves each folio to a new pfn. A round is several passes of each side, interleaved
 // (A B B A …); time per pair = the side's total time in the round / its pairs.
-import {
-  checkIntegrity,
-  checkInvariants,
-  folioBimigrate,
-  folioExchange,
-  folioExchangeBatch,
-  isolateFolioForMigration,
-  putbackMovablePages,
-  migratePages,
-  allocMigrationTargetCb,
-  GFP_HIGHUSER_MOVABLE,
-  __GFP_THISNODE,
-  MIGRATE_SYNC,
-  MR_SYSCALL,
-  WMARK_HIGH,
-} from "@foliox/core";
+import { checkIntegrity, checkInvariants, folioBimigrate, folioExchange, folioExchangeBatch, isolateFolioForMigration, putbackMovablePages, migratePages, allocMigrationTargetCb, GFP_HIGHUSER_MOVABLE, __GFP_THISNODE, MIGRATE_SYNC, MR_SYSCALL, WMARK_HIGH } from "@foliox/core";
 import { abRounds, cpuNs, nowNs } from "./lib/harness.mjs";
 import { makeSystem, folioPairs, MiB } from "./lib/scenario.mjs";
 

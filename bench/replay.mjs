@@ -3,7 +3,7 @@
 // - a synthetic zipf(0.99) workload (scrambled) over 1 M pages (4 GiB) and 16 M pages
 //   (64 GiB), on dram-cxl machines that hold the footprint with an eighth of it in DRAM
 //   (0.5 + 4 GiB, 8 + 64 GiB);
-// - the real valgrind lackey trace packages/core/test/fixtures/lackey-true.txt.gz (`true`
+// - the real valgrind lackey trace packages/trace/test/fixtures/lackey-true.txt.gz (`true`
 //   under valgrind --tool=lackey --trace-mem=yes), on the built-in `zipf` scenario's machine,
 //   with its page count.
 // Each (workload, stack) runs in a child process of its own (`node --expose-gc
@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const LACKEY = join(here, "..", "packages/core/test/fixtures/lackey-true.txt.gz");
+const LACKEY = join(here, "..", "packages/trace/test/fixtures/lackey-true.txt.gz");
 const GiB = 2 ** 30;
 
 export const REPLAY_STACKS = ["linux-default", "numab2", "exchange"];

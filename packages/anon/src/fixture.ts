@@ -3,22 +3,7 @@
  * (a private anonymous mmap, written page by page so the fault path allocates it) and the one
  * extra state anonymous folios have today, lazyfree.
  */
-import {
-  ACCESS_OK,
-  PG_active,
-  PG_dirty,
-  PG_referenced,
-  PG_swapbacked,
-  accessVirtual,
-  createProcess,
-  doMmap,
-  folioPut,
-  folioWalkStart,
-  type ConformanceFixture,
-  type FixtureFolio,
-  type FixtureFolioOptions,
-  type Kernel,
-} from "@foliox/core";
+import { ACCESS_OK, PG_active, PG_dirty, PG_referenced, PG_swapbacked, accessVirtual, createProcess, doMmap, folioPut, folioWalkStart, type ConformanceFixture, type FixtureFolio, type FixtureFolioOptions, type Kernel } from "@foliox/core";
 
 /**
  * folio_mark_lazyfree() → lru_lazyfree() (mm/swap.c), the LRU half of MADV_FREE: a clean,

@@ -5,18 +5,7 @@
  * faults every page back in by reading: do_swap_page maps the pages of the folio still in the
  * swap cache (exclusive, so writable). The system gets a swap device if it has none.
  */
-import {
-  ACCESS_OK,
-  SWAPOUT_KEEP,
-  accessVirtual,
-  completeWriteback,
-  folioWalkStart,
-  reclaimFolio,
-  swapon,
-  type ConformanceFixture,
-  type FixtureFolio,
-  type Kernel,
-} from "@foliox/core";
+import { ACCESS_OK, SWAPOUT_KEEP, accessVirtual, completeWriteback, folioWalkStart, reclaimFolio, swapon, type ConformanceFixture, type FixtureFolio, type Kernel } from "@foliox/core";
 
 /** Swap slots the fixture gives a system without swap: room for a few order-9 folios. */
 export const FIXTURE_SWAP_PAGES = 4096;

@@ -4,7 +4,7 @@
  * proof that the suite can fail: the seed-literal mover, one §9b defect at a time.
  */
 import { describe, expect, it } from "vitest";
-import { SEED_DEFECTS, defineConformanceSuite, probeBackends, runConformance, runDefects } from "@foliox/core/conformance";
+import { SEED_DEFECTS, defineConformanceSuite, probeBackends, runConformance, runDefects } from "@foliox/conformance";
 import { registerAnon } from "../src/index.js";
 
 const backends = probeBackends(registerAnon, "@foliox/anon");

@@ -5,37 +5,9 @@
  * under ksm_thread_mutex or -EBUSY, ASYNC -EAGAIN, order-0 partner, the zero page -EFAULT — and
  * §9b.8 (seed-literal) caught. Integrity and checkInvariants() after every step.
  */
-import {
-  ACCESS_OK,
-  COW_KSM,
-  EAGAIN,
-  EBUSY,
-  EFAULT,
-  EINVAL,
-  EXCHANGE_FAILURE_POINTS,
-  EXCHANGE_WOULD_BLOCK,
-  ExchangeOp,
-  MIGRATE_ASYNC,
-  MIGRATE_SYNC,
-  MPOL_MF_MOVE,
-  MPOL_MF_MOVE_ALL,
-  NR_ANON_MAPPED,
-  PG_anon_exclusive,
-  accessVirtual,
-  checkIntegrity,
-  checkInvariants,
-  copyProcess,
-  createProcess,
-  doMmap,
-  folioExchange,
-  pteWrite,
-  ptePfn,
-  seedLiteralQuirks,
-  syscalls,
-  type Kernel,
-  type Task,
-} from "@foliox/core";
-import { CONFORMANCE_CASES, runConformance, probeBackends } from "@foliox/core/conformance";
+import { ACCESS_OK, COW_KSM, EAGAIN, EBUSY, EFAULT, EINVAL, EXCHANGE_FAILURE_POINTS, EXCHANGE_WOULD_BLOCK, ExchangeOp, MIGRATE_ASYNC, MIGRATE_SYNC, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, NR_ANON_MAPPED, PG_anon_exclusive, accessVirtual, checkIntegrity, checkInvariants, copyProcess, createProcess, doMmap, folioExchange, pteWrite, ptePfn, syscalls, type Kernel, type Task } from "@foliox/core";
+import { seedLiteralQuirks } from "@foliox/conformance";
+import { CONFORMANCE_CASES, runConformance, probeBackends } from "@foliox/conformance";
 import { describe, expect, it } from "vitest";
 import {
   ksmExchangeBegin,

@@ -28,4 +28,4 @@ export function folioAt(k: Kernel, task: Task, addr: number): number {
 }
 
 /** Reference §10's "unchanged", as the conformance cases compare it. */
-export { snapshot } from "@foliox/core/conformance";
+export { snapshot } from "@foliox/conformance";

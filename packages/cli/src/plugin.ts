@@ -15,7 +15,7 @@ import { registerExt4 } from "@foliox/fs-ext4";
 import { registerF2fs, registerFallback } from "@foliox/fs-f2fs";
 import { registerTmpfs } from "@foliox/fs-tmpfs";
 import * as core from "@foliox/core";
-import { probeBackends, type ConformanceBackend } from "@foliox/core/conformance";
+import { probeBackends, type ConformanceBackend } from "@foliox/conformance";
 import type { DependencyContainer } from "tsyringe";
 
 export type FolioxCoreApi = typeof core;

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { CONFORMANCE_CASES, SEED_DEFECTS } from "@foliox/core/conformance";
+import { CONFORMANCE_CASES, SEED_DEFECTS } from "@foliox/conformance";
 import { main } from "../src/program.js";
 
 const bin = fileURLToPath(new URL("../bin/foliox.js", import.meta.url));

@@ -7,20 +7,8 @@
  */
 import "reflect-metadata";
 import { describe, expect, it } from "vitest";
-import {
-  MIGRATE_SYNC,
-  NR_ANON_MAPPED,
-  NR_FILE_DIRTY,
-  NR_FILE_MAPPED,
-  NR_FILE_PAGES,
-  NR_SHMEM,
-  PG_dirty,
-  PG_swapbacked,
-  folioAddressSpace,
-  folioInPagecache,
-  type Kernel,
-} from "@foliox/core";
-import { CONFORMANCE_CASES, check, checkEqual, checkHealthy, checkRc, probeBackends, runConformance, type ConformanceCase } from "@foliox/core/conformance";
+import { MIGRATE_SYNC, NR_ANON_MAPPED, NR_FILE_DIRTY, NR_FILE_MAPPED, NR_FILE_PAGES, NR_SHMEM, PG_dirty, PG_swapbacked, folioAddressSpace, folioInPagecache, type Kernel } from "@foliox/core";
+import { CONFORMANCE_CASES, check, checkEqual, checkHealthy, checkRc, probeBackends, runConformance, type ConformanceCase } from "@foliox/conformance";
 import { BUILTIN_BACKENDS } from "../src/plugin.js";
 import { main } from "../src/program.js";
 

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import * as api from "@foliox/core";
-import { CONFORMANCE_CASES } from "@foliox/core/conformance";
+import { CONFORMANCE_CASES } from "@foliox/conformance";
 import { main } from "../src/program.js";
 import { loadPlugin } from "../src/plugin.js";
 

@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { main } from "../src/program.js";
 
 const bin = fileURLToPath(new URL("../bin/foliox.js", import.meta.url));
-const lackey = fileURLToPath(new URL("../../core/test/fixtures/lackey-true.txt.gz", import.meta.url));
+const lackey = fileURLToPath(new URL("../../trace/test/fixtures/lackey-true.txt.gz", import.meta.url));
 
 async function run(...args: string[]) {
   let out = "";

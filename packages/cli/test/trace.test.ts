@@ -1,6 +1,6 @@
 /**
  * `foliox trace inspect|convert`: in-process through main(), plus the built bin for exit codes.
- * Fixtures are core's (packages/core/test/fixtures, see its README).
+ * Fixtures are @foliox/trace's (packages/trace/test/fixtures, see its README).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../src/program.js";
 
 const bin = fileURLToPath(new URL("../bin/foliox.js", import.meta.url));
-const fixture = (name: string) => fileURLToPath(new URL(`../../core/test/fixtures/${name}`, import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../../trace/test/fixtures/${name}`, import.meta.url));
 const LACKEY = fixture("lackey-true.txt.gz");
 const tmp = mkdtempSync(join(tmpdir(), "foliox-trace-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import { ACCESS_OK, accessVirtual, faultState } from "../src/mm/memory.js";
 import { pteProtnone, ptePresent } from "../src/mm/pgtable.js";
 import { installVmscan } from "../src/mm/vmscan.js";
 import { NUMA_PAGE_MIGRATE, PGPROMOTE_CANDIDATE, PGPROMOTE_SUCCESS } from "../src/mm/vmstat.js";
-import { enableNumaBalancing, taskNumaWork } from "../src/tiering/numa-balancing.js";
+import { enableNumaBalancing, taskNumaWork } from "../src/numa/numa-balancing.js";
 import { PAGE, makeSystem, pteAt, shadowAt } from "./helpers.js";
 import { fillNode, pfnAt, populatedRegion, releasePages } from "./migrate-helpers.js";
 

@@ -20,16 +20,7 @@
  *   and for the whole folio the release below.
  * - release_folio: ext4_release_folio() → try_to_free_buffers().
  */
-import {
-  KernelBug,
-  PG_locked,
-  PG_uptodate,
-  folioAddressSpace,
-  filemapDirtyFolio,
-  folioStartWriteback,
-  type Inode,
-  type Kernel,
-} from "@foliox/core";
+import { KernelBug, PG_locked, PG_uptodate, folioAddressSpace, filemapDirtyFolio, folioStartWriteback, type Inode, type Kernel } from "@foliox/core";
 import { bhLruForgetRing } from "./bh-lru.js";
 import {
   BH_Async_Write,

@@ -5,20 +5,7 @@
  * exchange hooks are the seed's buffer_migrate_folio branch of folio_exchange_fs_prepare(),
  * exchange_fs_private() and fs_finish() (reference §9 step 5), without §9b.5's defect.
  */
-import {
-  EAGAIN,
-  EXCHANGE_WOULD_BLOCK,
-  MIGRATE_SYNC,
-  folioAddressSpace,
-  folioExpectedRefs,
-  type Backend,
-  type CapabilityManifest,
-  type ExchangePrepareState,
-  type ExchangeQuirks,
-  type Kernel,
-  type MigrateMode,
-  type SuperBlock,
-} from "@foliox/core";
+import { EAGAIN, EXCHANGE_WOULD_BLOCK, MIGRATE_SYNC, folioAddressSpace, folioExpectedRefs, type Backend, type CapabilityManifest, type ExchangePrepareState, type ExchangeQuirks, type Kernel, type MigrateMode, type SuperBlock } from "@foliox/core";
 import { LOCKED, LOCK_FAILED, bufferCheckRefs, bufferMigrateFolio, bufferMigrateFolioNorefs, bufferMigrateLockBuffers, bufferUnlockRing, ringSetFolio } from "./buffer-migrate.js";
 import { bufferHeads, folioBuffers } from "./buffer-head.js";
 import { ext4DirtyFolio, ext4InvalidateFolio, ext4ReadFolio, ext4ReleaseFolio, ext4Writepage } from "./ext4-aops.js";

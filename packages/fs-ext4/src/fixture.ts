@@ -8,28 +8,7 @@
  * up through the per-CPU bh LRU, which holds a b_count reference (buffer_migrate_folio_norefs
  * must invalidate it).
  */
-import {
-  ACCESS_OK,
-  MAP_SHARED,
-  WB_SYNC_NONE,
-  accessVirtual,
-  createInode,
-  createProcess,
-  doMmapFile,
-  filemapWrite,
-  filemapWriteAndWait,
-  folioWaitWriteback,
-  folioWalkStart,
-  mountFs,
-  truncateSetsize,
-  writeCachePages,
-  type Backend,
-  type ConformanceFixture,
-  type FixtureFolio,
-  type FixtureFolioOptions,
-  type Kernel,
-  type SuperBlock,
-} from "@foliox/core";
+import { ACCESS_OK, MAP_SHARED, WB_SYNC_NONE, accessVirtual, createInode, createProcess, doMmapFile, filemapWrite, filemapWriteAndWait, folioWaitWriteback, folioWalkStart, mountFs, truncateSetsize, writeCachePages, type Backend, type ConformanceFixture, type FixtureFolio, type FixtureFolioOptions, type Kernel, type SuperBlock } from "@foliox/core";
 import { bhLruInstall } from "./bh-lru.js";
 import { BH_FixtureHeld, bufferHeads, folioBuffers } from "./buffer-head.js";
 import { EXT4_SB } from "./ext4-super.js";

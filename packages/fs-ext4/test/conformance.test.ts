@@ -5,7 +5,7 @@
  * size.
  */
 import { describe, expect, it } from "vitest";
-import { defineConformanceSuite, probeBackends, runConformance, runDefects } from "@foliox/core/conformance";
+import { defineConformanceSuite, probeBackends, runConformance, runDefects } from "@foliox/conformance";
 import { registerAnon } from "@foliox/anon";
 import { registerExt4 } from "../src/index.js";
 

@@ -10,36 +10,7 @@
  * The fallback fixture drops the private data ->writepage attached once the fsync is done (a
  * clean folio's buffers are freeable), so a plain fallback folio carries none.
  */
-import {
-  ACCESS_OK,
-  GFP_KERNEL,
-  MAP_SHARED,
-  PG_locked,
-  WB_SYNC_NONE,
-  accessVirtual,
-  createInode,
-  createProcess,
-  doMmapFile,
-  filemapLookup,
-  filemapReleaseFolio,
-  filemapWrite,
-  filemapWriteAndWait,
-  folioAddressSpace,
-  folioMarkDirty,
-  folioPut,
-  folioWaitWriteback,
-  folioWalkStart,
-  mountFs,
-  truncateSetsize,
-  writeCachePages,
-  type Backend,
-  type ConformanceFixture,
-  type FixtureFolio,
-  type FixtureFolioOptions,
-  type Inode,
-  type Kernel,
-  type SuperBlock,
-} from "@foliox/core";
+import { ACCESS_OK, GFP_KERNEL, MAP_SHARED, PG_locked, WB_SYNC_NONE, accessVirtual, createInode, createProcess, doMmapFile, filemapLookup, filemapReleaseFolio, filemapWrite, filemapWriteAndWait, folioAddressSpace, folioMarkDirty, folioPut, folioWaitWriteback, folioWalkStart, mountFs, truncateSetsize, writeCachePages, type Backend, type ConformanceFixture, type FixtureFolio, type FixtureFolioOptions, type Inode, type Kernel, type SuperBlock } from "@foliox/core";
 import { PAGE_PRIVATE_ONGOING_MIGRATION, clearPagePrivate, setPagePrivate } from "./page-private.js";
 
 const mounts = new WeakMap<Kernel, Map<string, SuperBlock>>();

@@ -4,7 +4,7 @@
  * others is packages/cli/test/matrix.test.ts). The fallback pairs run once per kernel version.
  */
 import { describe, expect, it } from "vitest";
-import { defineConformanceSuite, probeBackends, runConformance } from "@foliox/core/conformance";
+import { defineConformanceSuite, probeBackends, runConformance } from "@foliox/conformance";
 import { registerF2fs, registerFallback } from "../src/index.js";
 
 const backends = [...probeBackends(registerF2fs, "@foliox/fs-f2fs"), ...probeBackends(registerFallback, "@foliox/fs-f2fs")];

@@ -1,24 +1,7 @@
 /** Shared helpers for the f2fs / fallback unit tests. */
 import "reflect-metadata";
 import { expect } from "vitest";
-import {
-  GFP_HIGHUSER_MOVABLE,
-  MR_SYSCALL,
-  __GFP_THISNODE,
-  allocMigrationTargetCb,
-  checkIntegrity,
-  checkInvariants,
-  createSystem,
-  folioWalkStart,
-  isolateFolioForMigration,
-  migratePages,
-  putbackMovablePages,
-  type FixtureFolio,
-  type FixtureFolioOptions,
-  type Kernel,
-  type KernelVersion,
-  type MigrateMode,
-} from "@foliox/core";
+import { GFP_HIGHUSER_MOVABLE, MR_SYSCALL, __GFP_THISNODE, allocMigrationTargetCb, checkIntegrity, checkInvariants, createSystem, folioWalkStart, isolateFolioForMigration, migratePages, putbackMovablePages, type FixtureFolio, type FixtureFolioOptions, type Kernel, type KernelVersion, type MigrateMode } from "@foliox/core";
 import { anonFixture, registerAnon } from "@foliox/anon";
 import { f2fsFixture, fallbackFixture, registerF2fs, registerFallback } from "../src/index.js";
 

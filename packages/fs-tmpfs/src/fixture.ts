@@ -3,24 +3,7 @@
  * write(2) (a swap-backed, dirty page-cache folio), mapped MAP_SHARED by a task and
  * write-faulted, so the folio is mapped.
  */
-import {
-  ACCESS_OK,
-  HPAGE_PMD_ORDER,
-  MAP_SHARED,
-  accessVirtual,
-  createInode,
-  createProcess,
-  doMmapFile,
-  folioWalkStart,
-  mountFs,
-  truncateSetsize,
-  type ConformanceFixture,
-  type FixtureFolio,
-  type FixtureFolioOptions,
-  type Inode,
-  type Kernel,
-  type SuperBlock,
-} from "@foliox/core";
+import { ACCESS_OK, HPAGE_PMD_ORDER, MAP_SHARED, accessVirtual, createInode, createProcess, doMmapFile, folioWalkStart, mountFs, truncateSetsize, type ConformanceFixture, type FixtureFolio, type FixtureFolioOptions, type Inode, type Kernel, type SuperBlock } from "@foliox/core";
 
 const mounts = new WeakMap<Kernel, Map<string, SuperBlock>>();
 

@@ -10,36 +10,7 @@
  * MAP_SHARED|MAP_ANONYMOUS memory (shmem_zero_setup) is a mapping of an unlinked tmpfs file:
  * shmemZeroSetup().
  */
-import {
-  EINVAL,
-  GFP_TRANSHUGE_LIGHT,
-  HPAGE_PMD_ORDER,
-  MAP_SHARED,
-  PG_dirty,
-  PG_locked,
-  PG_uptodate,
-  __GFP_NORETRY,
-  __GFP_NOWARN,
-  __GFP_ZERO,
-  createInode,
-  doMmapFile,
-  filemapAddFolio,
-  filemapWrite,
-  filemapRead,
-  folioAddressSpace,
-  folioPut,
-  migrateFolio,
-  mountFs,
-  type AddressSpace,
-  type Backend,
-  type CapabilityManifest,
-  type Inode,
-  type Kernel,
-  type MigrateMode,
-  type MmStruct,
-  type MountOptions,
-  type SuperBlock,
-} from "@foliox/core";
+import { EINVAL, GFP_TRANSHUGE_LIGHT, HPAGE_PMD_ORDER, MAP_SHARED, PG_dirty, PG_locked, PG_uptodate, __GFP_NORETRY, __GFP_NOWARN, __GFP_ZERO, createInode, doMmapFile, filemapAddFolio, filemapWrite, filemapRead, folioAddressSpace, folioPut, migrateFolio, mountFs, type AddressSpace, type Backend, type CapabilityManifest, type Inode, type Kernel, type MigrateMode, type MmStruct, type MountOptions, type SuperBlock } from "@foliox/core";
 import { tmpfsFixture } from "./fixture.js";
 
 export const TMPFS_MANIFEST: CapabilityManifest = {

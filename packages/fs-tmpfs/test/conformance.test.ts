@@ -3,7 +3,7 @@
  * that anon-swapcache ↔ shmem is exercised): every case gated by the manifests.
  */
 import { describe, expect, it } from "vitest";
-import { defineConformanceSuite, probeBackends, runConformance } from "@foliox/core/conformance";
+import { defineConformanceSuite, probeBackends, runConformance } from "@foliox/conformance";
 import { registerAnon } from "@foliox/anon";
 import { registerTmpfs } from "../src/index.js";
 

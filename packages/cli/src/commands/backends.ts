@@ -3,7 +3,7 @@
  * manifests — what the conformance matrix reads to decide which cases apply.
  */
 import type { Command } from "@commander-js/extra-typings";
-import { manifestOrders } from "@foliox/core/conformance";
+import { manifestOrders } from "@foliox/conformance";
 import { collect, resolveBackends } from "../plugin.js";
 import { formatJson } from "../render/json.js";
 import { renderTable } from "../render/table.js";

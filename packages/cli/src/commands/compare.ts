@@ -9,7 +9,7 @@
  * Exit 0 on success, 2 for usage and config errors, 1 when a run fails.
  */
 import type { Command } from "@commander-js/extra-typings";
-import { describeScenario, STACK_NAMES, type RuntimeBreakdown, type SimResult } from "@foliox/core";
+import { describeScenario, STACK_NAMES, type RuntimeBreakdown, type SimResult } from "@foliox/tiering";
 import { parseSeed } from "../options.js";
 import { formatJson } from "../render/json.js";
 import { renderTable, type Cell } from "../render/table.js";

@@ -4,7 +4,7 @@
  * fails — so `--mover seed-literal` exits 1 — and 2 for a usage error.
  */
 import { InvalidArgumentError, type Command } from "@commander-js/extra-typings";
-import { MOVER_NAMES, moverByName, runConformance, type ConformanceReport } from "@foliox/core/conformance";
+import { MOVER_NAMES, moverByName, runConformance, type ConformanceReport } from "@foliox/conformance";
 import { collect, resolveBackends } from "../plugin.js";
 import { formatJson } from "../render/json.js";
 import { renderTable } from "../render/table.js";

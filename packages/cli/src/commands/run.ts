@@ -8,7 +8,8 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentError, type Command } from "@commander-js/extra-typings";
-import { describeScenario, formatSize, STACK_NAMES, TRACE_FORMAT_NAMES, type Scenario, type SimResult, type TraceFormat } from "@foliox/core";
+import { describeScenario, formatSize, STACK_NAMES, type Scenario, type SimResult } from "@foliox/tiering";
+import { TRACE_FORMAT_NAMES, type TraceFormat } from "@foliox/trace";
 import { parseSeed } from "../options.js";
 import { formatJson } from "../render/json.js";
 import { renderTable } from "../render/table.js";

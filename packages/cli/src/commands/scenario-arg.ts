@@ -5,7 +5,7 @@
  * message says what to pass. With neither, ./foliox.config.* is used; if there is none and the
  * command has a `fallback` built-in (compare: "pressure"), that one.
  */
-import { resolveScenario, ScenarioConfigError, ScenarioNotFoundError, type ResolvedScenario, type ScenarioOverrides } from "@foliox/core";
+import { resolveScenario, ScenarioConfigError, ScenarioNotFoundError, type ResolvedScenario, type ScenarioOverrides } from "@foliox/tiering";
 import type { CommandContext } from "./context.js";
 
 export const EXIT_USAGE = 2;

@@ -4,18 +4,8 @@
  * stack, and runSimulation(). Every run of a compare starts from the same state and seed.
  */
 import { basename } from "node:path";
-import {
-  createAccessBatch,
-  prepareScenario,
-  readTrace,
-  runSimulation,
-  type AccessBatch,
-  type AccessSource,
-  type EpochRecord,
-  type Scenario,
-  type SimResult,
-  type TraceFormat,
-} from "@foliox/core";
+import { createAccessBatch, prepareScenario, runSimulation, type AccessBatch, type AccessSource, type EpochRecord, type Scenario, type SimResult } from "@foliox/tiering";
+import { readTrace, type TraceFormat } from "@foliox/trace";
 import { BUILTIN_BACKENDS } from "../plugin.js";
 
 export interface TraceInput {

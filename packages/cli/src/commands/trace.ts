@@ -11,17 +11,7 @@ import { once } from "node:events";
 import { createWriteStream, renameSync, rmSync, type WriteStream } from "node:fs";
 import { createGzip, type Gzip } from "node:zlib";
 import { InvalidArgumentError, type Command } from "@commander-js/extra-typings";
-import {
-  convertTrace,
-  summarizeTrace,
-  TRACE_FORMATS,
-  TRACE_FORMAT_NAMES,
-  TRACE_OUTPUT_FORMATS,
-  type TraceFormat,
-  type TraceOutputFormat,
-  type TracePerfWeight,
-  type TraceSummary,
-} from "@foliox/core";
+import { convertTrace, summarizeTrace, TRACE_FORMATS, TRACE_FORMAT_NAMES, TRACE_OUTPUT_FORMATS, type TraceFormat, type TraceOutputFormat, type TracePerfWeight, type TraceSummary } from "@foliox/trace";
 import { formatJson } from "../render/json.js";
 import type { CommandContext } from "./context.js";
 

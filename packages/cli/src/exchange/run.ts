@@ -7,47 +7,8 @@
  * give the same report.
  */
 import { registerAnon } from "@foliox/anon";
-import {
-  EBUSY,
-  ENOMEM,
-  EVENT_NAMES,
-  FOLIOX_OWN_COUNTERS,
-  GFP_HIGHUSER_MOVABLE,
-  GFP_TRANSHUGE_LIGHT,
-  MIGRATE_ASYNC,
-  MIGRATE_SYNC,
-  MR_NUMA_MISPLACED,
-  NR_ISOLATED_ANON,
-  NR_ISOLATED_FILE,
-  PGPROMOTE_CANDIDATE,
-  PGPROMOTE_SUCCESS,
-  WMARK_HIGH,
-  WMARK_LOW,
-  WMARK_MIN,
-  WMARK_PROMO,
-  __GFP_NOMEMALLOC,
-  __GFP_NORETRY,
-  __GFP_NOWARN,
-  __GFP_RECLAIM,
-  __GFP_THISNODE,
-  allocMisplacedDstFolio,
-  buildPressureScenario,
-  checkIntegrity,
-  checkInvariants,
-  createSystem,
-  errnoName,
-  folioExchange,
-  gfpName,
-  isolateFolioForMigration,
-  migrateModeName,
-  migratePages,
-  migrateReasonName,
-  putbackMovablePages,
-  type IntegrityViolation,
-  type Kernel,
-  type NodePressure,
-  type TraceEvents,
-} from "@foliox/core";
+import { EBUSY, ENOMEM, EVENT_NAMES, FOLIOX_OWN_COUNTERS, GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE_LIGHT, MIGRATE_ASYNC, MIGRATE_SYNC, MR_NUMA_MISPLACED, NR_ISOLATED_ANON, NR_ISOLATED_FILE, PGPROMOTE_CANDIDATE, PGPROMOTE_SUCCESS, WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, __GFP_RECLAIM, __GFP_THISNODE, allocMisplacedDstFolio, checkIntegrity, checkInvariants, createSystem, errnoName, folioExchange, gfpName, isolateFolioForMigration, migrateModeName, migratePages, migrateReasonName, putbackMovablePages, type IntegrityViolation, type Kernel, type TraceEvents } from "@foliox/core";
+import { buildPressureScenario, type NodePressure } from "@foliox/tiering";
 import { folioState, findPtes, pairState, type FolioState } from "./snapshot.js";
 
 const MiB = 1024 * 1024;

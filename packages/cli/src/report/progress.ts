@@ -3,7 +3,7 @@
  * (nothing at all when piped or redirected, so `--json` output and logs stay clean).
  */
 import cliProgress from "cli-progress";
-import type { AccessBatch } from "@foliox/core";
+import type { AccessBatch } from "@foliox/tiering";
 
 export interface Progress {
   /** count `n` more accesses */

@@ -23,8 +23,8 @@ import type { Tracepoints } from "./trace.js";
 import { Prng } from "./prng.js";
 import { FaultInjection } from "./fault-inject.js";
 import { FsState } from "../fs/fs-state.js";
-import { SimClock } from "../sim/clock.js";
-import type { NumaBalancing } from "../tiering/numa-balancing.js";
+import { SimClock } from "./clock.js";
+import type { NumaBalancing } from "../numa/numa-balancing.js";
 import type { Vmscan } from "../mm/vmscan.js";
 import type { SwapInfo } from "../swap/swapfile.js";
 

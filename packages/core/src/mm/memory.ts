@@ -30,7 +30,7 @@ import { RMAP_EXCLUSIVE, anonVmaPrepare, folioAddNewAnonRmap, folioMoveAnonRmap,
 import { folioPut } from "./swap.js";
 import { doFault, doWpPageFile, filePageWritten } from "../fs/file-fault.js";
 import { COW_KSM, PGFAULT } from "./vmstat.js";
-import { doNumaPage } from "../tiering/numa-balancing.js";
+import { doNumaPage } from "../numa/numa-balancing.js";
 import { doSwapPage, swapinState } from "../swap/swap-in.js";
 import { isSwapPte } from "../swap/swapfile.js";
 import { folioFreeSwap } from "../swap/swap-state.js";

@@ -1,0 +1,104 @@
+/**
+ * The parts a tiering stack is composed of, and what the engine hands them each epoch.
+ *
+ *   sampler → hotness model → placement policy → rate limiter → mover
+ *
+ * plus the kernel actors the stack configures: NUMA balancing (task_numa_work + hint faults,
+ * tiering/numa-balancing.ts) and kswapd demotion (mm/vmscan.ts). Parts are plain objects built
+ * once per run; their hot paths allocate nothing.
+ */
+import type { Kernel } from "@foliox/core";
+import type { Prng } from "@foliox/core";
+import type { MoveCostModel, SwapWorkers } from "../sim/move-cost.js";
+import type { SimMetrics } from "../sim/metrics.js";
+
+/** What the engine hands the parts. */
+export interface TieringContext {
+  k: Kernel;
+  /** the run's own PRNG (seeded from the run seed) */
+  rng: Prng;
+  metrics: SimMetrics;
+  /** top-tier nodes and the others */
+  fastNids: readonly number[];
+  slowNids: readonly number[];
+  /** epochs closed so far */
+  epoch: number;
+  /** simulated length of the epoch that just ended, ns */
+  epochNs: number;
+  cost: MoveCostModel;
+  workers: SwapWorkers;
+  /** the data of folio src is now in dst (a migration done by a part); charges its cost unless free */
+  moved(src: number, dst: number, nrPages: number, batched: boolean, free?: boolean): void;
+  /** folios a and b exchanged their data; charges its cost unless free */
+  exchanged(a: number, b: number, nrPages: number, batched: boolean, free?: boolean): void;
+  /** a failed move attempt, by reason (errno name or a policy's word) */
+  fail(reason: string, n?: number): void;
+  /** charge CPU time (scans) to the simulated clock */
+  charge(ns: number): void;
+  /** whole-trace knowledge, for the oracle only */
+  oracle?: OracleKnowledge;
+  /** the trace pid of each mm, and the mm of each trace pid (for the oracle's page keys) */
+  pidOfMm?: Map<number, number>;
+  mmOfPid?: Map<number, import("@foliox/core").MmStruct>;
+}
+
+/** The oracle's view of the future: per epoch, the pages it should hold in the fast tier. */
+export interface OracleKnowledge {
+  /** hot keys per epoch, hottest first: key = pid * 2^36 + vpn */
+  hotKeys: Float64Array[];
+}
+
+export interface Sampler {
+  readonly name: string;
+  /** accesses between two sample() calls; 0 = none (the sampler works per epoch or per fault) */
+  readonly period: number;
+  setup(ctx: TieringContext, hot: HotnessModel): void;
+  /** an access to page `pfn` (every `period` accesses); must not allocate */
+  sample(pfn: number, write: boolean, weight: number): void;
+  /** at each epoch end, before the hotness model ages */
+  epoch(ctx: TieringContext): void;
+}
+
+export interface HotnessModel {
+  readonly name: string;
+  setup(ctx: TieringContext): void;
+  /** `weight` accesses seen on the folio whose head is `head` */
+  record(head: number, weight: number): void;
+  /** at each epoch end, after the sampler (decay, threshold update) */
+  epoch(ctx: TieringContext): void;
+  /** current hotness of the folio at head */
+  hotness(head: number): number;
+  /** is the folio hot enough to deserve the fast tier? */
+  isHot(head: number): boolean;
+  /** data moved src → dst: carry its history */
+  onMove(src: number, dst: number, nrPages: number): void;
+  /** data of a and b swapped */
+  onExchange(a: number, b: number, nrPages: number): void;
+}
+
+/** A plan: slow-tier folios to promote, fast-tier folios to demote (pairs for exchange). */
+export interface MovePlan {
+  promote: number[];
+  demote: number[];
+}
+
+export interface PlacementPolicy {
+  readonly name: string;
+  /** what to move this epoch, within budgetPages base pages of promotion */
+  plan(ctx: TieringContext, hot: HotnessModel, budgetPages: number): MovePlan;
+}
+
+export interface Mover {
+  readonly name: string;
+  /** carry out the plan; returns base pages promoted */
+  run(ctx: TieringContext, plan: MovePlan): number;
+}
+
+export interface RateLimiter {
+  readonly name: string;
+  /** add this epoch's allowance */
+  refill(ctx: TieringContext): void;
+  /** base pages that may move now */
+  budgetPages(): number;
+  consume(pages: number): void;
+}

@@ -1,0 +1,129 @@
+/**
+ * createWorkload(): a seeded synthetic workload — its layout (processes and regions to set up)
+ * and a stream of AccessBatches for the engine. The same (spec, seed, epochs) gives the same
+ * stream, access for access; each call to batches() starts the stream over.
+ *
+ * Stream shape:
+ * - epoch e holds accesses [e × accessesPerEpoch, (e + 1) × accessesPerEpoch); a batch never
+ *   straddles an epoch boundary, so an engine may close an epoch after a batch;
+ * - accesses interleave round-robin over the processes (access i belongs to process i mod P),
+ *   each process drawing from its own pattern and PRNG stream;
+ * - t[i] = i × nsPerAccess (informational: the engine keeps its own clock);
+ * - the address is the page's address plus a cache-line offset that walks the page, so
+ *   accesses of `accessSize` bytes never cross a page boundary.
+ */
+import { createAccessBatch, type AccessBatch } from "../sim/access-batch.js";
+import { Prng } from "@foliox/core";
+import { PAGE_SIZE } from "@foliox/core";
+import { createPattern, mixSeed, phaseLength, type PagePattern } from "./pattern.js";
+import { backingNotes, buildLayout, CORE_BACKING_SUPPORT, type BackingSupport, type WorkloadLayout, type WorkloadRegion } from "./region.js";
+import { workloadSchema, type WorkloadSpec, type WorkloadSpecInput } from "./spec.js";
+
+export interface WorkloadOptions {
+  seed: number;
+  epochs: number;
+  /** default: what core supports (file-backed memory: not yet) */
+  support?: BackingSupport;
+  /** simulated ns between two accesses in t[]; default 1 */
+  nsPerAccess?: number;
+}
+
+export interface Workload {
+  spec: WorkloadSpec;
+  seed: number;
+  epochs: number;
+  accessesPerEpoch: number;
+  totalAccesses: number;
+  layout: WorkloadLayout;
+  /** epochs between phase changes (the hot set moves, a stair steps); 0 = none */
+  phaseEpochs: number;
+  /** what differs from what the spec asked for (e.g. file regions mapped as anon) */
+  notes: string[];
+  /**
+   * The access stream. pids[p] is the foliox pid of layout.processes[p]. The returned batch
+   * object is reused: consume it before asking for the next.
+   */
+  batches(pids: ArrayLike<number>, batchSize?: number): Generator<AccessBatch, void, void>;
+}
+
+/** Validate (defaults applied) and build. Throws a zod error for a bad spec. */
+export function createWorkload(input: WorkloadSpecInput | WorkloadSpec, opts: WorkloadOptions): Workload {
+  const spec = workloadSchema.parse(input);
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 1) throw new RangeError(`epochs must be a positive integer, got ${opts.epochs}`);
+  if (!Number.isInteger(opts.seed)) throw new RangeError(`seed must be an integer, got ${opts.seed}`);
+  const layout = buildLayout(
+    spec.regions.map((r) => ({ name: r.name, kind: r.kind, bytes: r.size, thpOrder: r.thpOrder })),
+    spec.processes,
+    spec.nid,
+    opts.support ?? CORE_BACKING_SUPPORT,
+  );
+  const nsPerAccess = opts.nsPerAccess ?? 1;
+  const seed = opts.seed;
+  const epochs = opts.epochs;
+  return {
+    spec,
+    seed,
+    epochs,
+    accessesPerEpoch: spec.accessesPerEpoch,
+    totalAccesses: spec.accessesPerEpoch * epochs,
+    layout,
+    phaseEpochs: phaseLength(spec.pattern),
+    notes: backingNotes(layout),
+    batches: (pids, batchSize = 65536) => generate(spec, layout, seed, epochs, nsPerAccess, pids, batchSize),
+  };
+}
+
+function* generate(
+  spec: WorkloadSpec,
+  layout: WorkloadLayout,
+  seed: number,
+  epochs: number,
+  nsPerAccess: number,
+  pids: ArrayLike<number>,
+  batchSize: number,
+): Generator<AccessBatch, void, void> {
+  const procs = layout.processes;
+  const P = procs.length;
+  if (pids.length < P) throw new RangeError(`the workload has ${P} processes but ${pids.length} pids were given`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  const patterns: PagePattern[] = [];
+  // one region table per process: page index -> (start address, first page)
+  const regionFirst: Float64Array[] = [];
+  const regionStart: Float64Array[] = [];
+  for (let p = 0; p < P; p++) {
+    const proc = procs[p]!;
+    patterns.push(createPattern(spec.pattern, proc.pages, new Prng(mixSeed(seed, 1 + p)), mixSeed(seed, 1000 + p)));
+    regionFirst.push(Float64Array.from(proc.regions, (r: WorkloadRegion) => r.firstPage));
+    regionStart.push(Float64Array.from(proc.regions, (r: WorkloadRegion) => r.start));
+  }
+  const writeRng = new Prng(mixSeed(seed, 0));
+  const writeRatio = spec.writeRatio;
+  const size = spec.accessSize;
+  const lineStep = Math.max(64, Math.ceil(size / 64) * 64);
+  const linesPerPage = Math.max(1, Math.floor(PAGE_SIZE / lineStep));
+  const perEpoch = spec.accessesPerEpoch;
+  const batch = createAccessBatch(Math.min(batchSize, perEpoch));
+  let i = 0;
+  for (let e = 0; e < epochs; e++) {
+    let left = perEpoch;
+    while (left > 0) {
+      const n = Math.min(left, batch.t.length);
+      for (let j = 0; j < n; j++, i++) {
+        const p = P === 1 ? 0 : i % P;
+        const page = patterns[p]!.next(e);
+        const first = regionFirst[p]!;
+        let r = first.length - 1;
+        while (first[r]! > page) r--;
+        batch.t[j] = i * nsPerAccess;
+        batch.pid[j] = pids[p]!;
+        batch.addr[j] = regionStart[p]![r]! + (page - first[r]!) * PAGE_SIZE + ((Math.floor(i / P) % linesPerPage) * lineStep);
+        batch.write[j] = writeRng.float() < writeRatio ? 1 : 0;
+        batch.size[j] = size;
+        batch.weight[j] = 1;
+      }
+      batch.length = n;
+      left -= n;
+      yield batch;
+    }
+  }
+}

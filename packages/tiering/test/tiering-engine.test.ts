@@ -1,0 +1,157 @@
+import "reflect-metadata";
+import { describe, expect, it } from "vitest";
+import { createSystem } from "@foliox/core";
+import { checkIntegrity } from "@foliox/core";
+import { checkInvariants } from "@foliox/core";
+import { Prng } from "@foliox/core";
+import { createAccessBatch, type AccessBatch } from "../src/sim/access-batch.js";
+import { boundsRuntime, runSimulation } from "../src/sim/engine.js";
+import { createStack, stackNames } from "../src/stack/stack.js";
+import { MiB, registerTestAnon } from "./helpers.js";
+
+const BASE = 0x7e0000000000;
+
+/**
+ * A small synthetic workload: `pages` pages of one process, first each written once in a
+ * seeded random order (so hot pages land on both tiers), then `n` accesses of which 90 % go to
+ * a hot set of `hot` pages; the hot set moves at access `phaseAt`. 30 % writes.
+ */
+function workload(seed: number, n: number, pages: number, hot: number, phaseAt = Infinity): AccessBatch[] {
+  const rng = new Prng(seed);
+  const out: AccessBatch[] = [];
+  let b = createAccessBatch(4096);
+  const order = Array.from({ length: pages }, (_, i) => i);
+  for (let i = pages - 1; i > 0; i--) {
+    const j = rng.below(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  for (let i = 0; i < pages + n; i++) {
+    if (b.length === 4096) {
+      out.push(b);
+      b = createAccessBatch(4096);
+    }
+    let page: number;
+    let write: boolean;
+    if (i < pages) {
+      page = order[i]!;
+      write = true;
+    } else {
+      const shift = i - pages >= phaseAt ? hot : 0;
+      page = rng.float() < 0.9 ? (rng.below(hot) + shift) % pages : rng.below(pages);
+      write = rng.float() < 0.3;
+    }
+    const j = b.length++;
+    b.t[j] = i;
+    b.pid[j] = 4242;
+    b.addr[j] = BASE + page * 4096 + (i % 64) * 64;
+    b.write[j] = write ? 1 : 0;
+    b.size[j] = 8;
+    b.weight[j] = 1;
+  }
+  out.push(b);
+  return out;
+}
+
+function system() {
+  // fast 8 MiB (2048 pages), slow 16 MiB: a 3000-page working set cannot fit in the fast tier
+  return createSystem({ memory: [8 * MiB, 16 * MiB], backends: [registerTestAnon], seed: 7 });
+}
+
+const N = 37000;
+const PAGES = 3000;
+const HOT = 600;
+
+async function run(name: string, batches: AccessBatch[], seed = 3) {
+  const { container, kernel } = system();
+  const r = await runSimulation(kernel, { source: () => batches, stack: name, container, epochAccesses: 4000, seed, phaseChanges: [5] });
+  return { r, k: kernel };
+}
+
+describe("simulation engine and presets", () => {
+  const batches = workload(11, N, PAGES, HOT, N / 2);
+  const results = new Map<string, Awaited<ReturnType<typeof run>>["r"]>();
+
+  for (const name of stackNames()) {
+    it(`${name}: runs deterministically, keeps the invariants and integrity`, async () => {
+      const a = await run(name, batches);
+      const b = await run(name, batches);
+      expect(JSON.stringify(a.r)).toBe(JSON.stringify(b.r));
+      expect(a.r.accesses).toBe(N + PAGES);
+      expect(a.r.perEpoch).toHaveLength(10);
+      expect(a.r.hitRatio).toBeGreaterThan(0);
+      expect(a.r.hitRatio).toBeLessThanOrEqual(1);
+      expect(a.r.runtimeNs).toBeGreaterThanOrEqual(a.r.bounds.allFastRuntime);
+      expect(a.r.bounds.allSlowRuntime).toBeGreaterThan(a.r.bounds.allFastRuntime);
+      expect(checkInvariants(a.k, { quiescent: true })).toEqual([]);
+      expect(checkIntegrity(a.k).ok).toBe(true);
+      results.set(name, a.r);
+    });
+  }
+
+  it("numab2 promotes through real hint faults; its candidates exceed its successes", () => {
+    const r = results.get("numab2")!;
+    expect(r.vmstat.numa_hint_faults).toBeGreaterThan(0);
+    expect(r.vmstat.pgpromote_success).toBeGreaterThan(0);
+    expect(r.vmstat.pgpromote_candidate).toBeGreaterThan(r.vmstat.pgpromote_success!);
+    expect(r.vmstat.pgdemote_kswapd).toBeGreaterThan(0);
+  });
+
+  it("linux-default moves nothing", () => {
+    const r = results.get("linux-default")!;
+    expect(r.promotions + r.demotions + r.exchanges).toBe(0);
+    expect(r.vmstat.numa_hint_faults).toBe(0);
+  });
+
+  it("the exchange stack records exchanges and allocates no page for them", async () => {
+    const { container, kernel } = system();
+    const stack = createStack(container, "exchange");
+    const inner = stack.mover.run.bind(stack.mover);
+    let allocs = 0;
+    let calls = 0;
+    stack.mover.run = (ctx, plan) => {
+      const before = kernel.alloc.nrAllocCalls;
+      const n = inner(ctx, plan);
+      allocs += kernel.alloc.nrAllocCalls - before;
+      calls++;
+      return n;
+    };
+    const r = await runSimulation(kernel, { source: batches, stack, epochAccesses: 4000, seed: 3 });
+    expect(calls).toBe(10);
+    expect(r.exchanges).toBeGreaterThan(0);
+    expect(r.vmstat.pgexchange_success).toBe(r.exchanges);
+    expect(allocs).toBe(0);
+    expect(r.anonFileRatio.anon).toBeGreaterThan(0);
+    expect(r.anonFileRatio.anonShare).toBe(1);
+    expect(r.migrationBytes).toBe(r.exchanges * 2 * 4096);
+  });
+
+  it("no stack's hit ratio exceeds the oracle's", () => {
+    if (process.env.FOLIOX_TIERING_SUMMARY) for (const [n, r] of results) console.log(n, r.hitRatio.toFixed(3), r.runtimeNs, r.promotions, r.demotions, r.exchanges, JSON.stringify(r.failures), r.pingPong);
+    const oracle = results.get("oracle")!;
+    expect(oracle.hitRatio).toBeGreaterThan(0.5);
+    for (const [name, r] of results) if (name !== "oracle") expect(r.hitRatio, name).toBeLessThanOrEqual(oracle.hitRatio);
+  });
+
+  it("a phase change gives a convergence time", () => {
+    for (const r of results.values()) expect(r.convergenceNs).not.toBeNull();
+  });
+
+  it("bounds: the standalone helper agrees with the run's", () => {
+    const { kernel } = system();
+    const b = boundsRuntime(kernel, batches);
+    const r = results.get("linux-default")!;
+    expect(b.allFastRuntime).toBeCloseTo(r.bounds.allFastRuntime, 3);
+    expect(b.allSlowRuntime).toBeCloseTo(r.bounds.allSlowRuntime, 3);
+  });
+
+  it("the loaded-latency curve slows a run that saturates a node", async () => {
+    const mk = async (loaded: boolean) => {
+      const { container, kernel } = system();
+      return runSimulation(kernel, { source: batches, stack: "linux-default", container, epochAccesses: 4000, cost: { concurrency: 512, loadedLatency: loaded ? {} : null } });
+    };
+    const idle = await mk(false);
+    const loaded = await mk(true);
+    expect(loaded.hitRatio).toBe(idle.hitRatio);
+    expect(loaded.runtimeNs).toBeGreaterThan(idle.runtimeNs);
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * The oracle recognises hot file folios through the rmap: a fast-tier page-cache folio whose
+ * page is in the epoch's hot set is not chosen for demotion (it used to be, since only anon
+ * folios were looked up, by anon_vma and index).
+ */
+import "reflect-metadata";
+import { describe, expect, it } from "vitest";
+import { doMmapFile } from "@foliox/core";
+import { createInode } from "@foliox/core";
+import { truncateSetsize } from "@foliox/core";
+import { createProcess } from "@foliox/core";
+import { Prng } from "@foliox/core";
+import { ACCESS_OK, accessVirtual } from "@foliox/core";
+import { doMmap, MAP_SHARED } from "@foliox/core";
+import { folioWalkStart } from "@foliox/core";
+import { ORACLE_VPN_SPAN, OraclePlacement } from "../src/stack/oracle.js";
+import { NoHotness } from "../src/stack/hotness.js";
+import type { TieringContext } from "../src/stack/types.js";
+import { makeFsSystem } from "./helpers.js";
+import { MiB } from "./helpers.js";
+
+describe("oracle placement", () => {
+  it("keeps hot file folios on the fast tier and demotes cold ones instead", () => {
+    const { k, sb } = makeFsSystem({ memory: [16 * MiB, 16 * MiB] });
+    const fastTask = createProcess(k, { nid: 0 });
+    const slowTask = createProcess(k, { nid: 1 });
+    const N = 4;
+    // hot file pages and cold anon pages on the fast node; hot anon pages on the slow node
+    const inode = createInode(k, sb);
+    truncateSetsize(k, inode, N * 4096);
+    const fileAddr = doMmapFile(k, fastTask.mm!, inode, N * 4096, { flags: MAP_SHARED });
+    const coldAddr = doMmap(k, fastTask.mm!, N * 4096);
+    // more hot slow pages than cold fast ones: the oracle wants 2N partners and finds only N
+    const slowAddr = doMmap(k, slowTask.mm!, 2 * N * 4096);
+    const heads = (mm: typeof fastTask.mm, addr: number, n = N) => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        expect(accessVirtual(k, mm!, addr + i * 4096, true)).toBe(ACCESS_OK);
+        out.push(folioWalkStart(k, mm!, addr + i * 4096));
+      }
+      return out;
+    };
+    const fileHeads = heads(fastTask.mm, fileAddr);
+    const coldHeads = heads(fastTask.mm, coldAddr);
+    const slowHeads = heads(slowTask.mm, slowAddr, 2 * N);
+    for (const h of [...fileHeads, ...coldHeads]) expect(k.folioNid(h)).toBe(0);
+    for (const h of slowHeads) expect(k.folioNid(h)).toBe(1);
+    const key = (pid: number, addr: number) => pid * ORACLE_VPN_SPAN + Math.floor(addr / 4096);
+    const hot: number[] = [];
+    for (let i = 0; i < N; i++) hot.push(key(fastTask.pid, fileAddr + i * 4096));
+    for (let i = 0; i < 2 * N; i++) hot.push(key(slowTask.pid, slowAddr + i * 4096));
+    const ctx = {
+      k,
+      rng: new Prng(1),
+      fastNids: [0],
+      slowNids: [1],
+      epoch: 0,
+      oracle: { hotKeys: [Float64Array.from(hot)] },
+      pidOfMm: new Map([
+        [fastTask.mm!.id, fastTask.pid],
+        [slowTask.mm!.id, slowTask.pid],
+      ]),
+      mmOfPid: new Map([
+        [fastTask.pid, fastTask.mm!],
+        [slowTask.pid, slowTask.mm!],
+      ]),
+    } as unknown as TieringContext;
+    const plan = new OraclePlacement().plan(ctx, new NoHotness());
+    expect([...plan.promote].sort()).toEqual([...slowHeads].sort());
+    expect(plan.demote).toHaveLength(N);
+    for (const h of plan.demote) expect(fileHeads).not.toContain(h);
+    expect([...plan.demote].sort()).toEqual([...coldHeads].sort());
+  });
+});

@@ -1,0 +1,2 @@
+// The shared configuration: ../../vitest.shared.ts
+export { default } from "../../vitest.shared.js";

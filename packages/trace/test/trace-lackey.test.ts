@@ -1,0 +1,146 @@
+/**
+ * valgrind lackey importer, against a real trace (fixtures/lackey-true.txt.gz, made with
+ * valgrind: see fixtures/README.md) and hand-made lines.
+ */
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { createTraceReadStats, detectTraceCompression, detectTraceFormat, readTrace, TraceParseError, type TraceReadOptions, type TraceSource } from "../src/index.js";
+import { collect, type Entry } from "./trace-helpers.js";
+
+const FIXTURE = new URL("./fixtures/lackey-true.txt.gz", import.meta.url).pathname;
+
+
+/** A source that hands `text` over in chunks of `chunk` bytes (to cut lines anywhere). */
+function textSource(name: string, text: string | Uint8Array, chunk = 1 << 20): TraceSource {
+  const bytes = typeof text === "string" ? Buffer.from(text, "latin1") : Buffer.from(text);
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += chunk) parts.push(new Uint8Array(bytes.subarray(i, i + chunk)));
+  return { name, chunks: parts };
+}
+
+async function parseError(src: TraceSource, opts: TraceReadOptions = {}): Promise<TraceParseError> {
+  try {
+    await collect(src, opts);
+  } catch (err) {
+    expect(err).toBeInstanceOf(TraceParseError);
+    return err as TraceParseError;
+  }
+  throw new Error("expected a TraceParseError");
+}
+
+describe("lackey: the real fixture (valgrind --tool=lackey --trace-mem=yes /bin/true)", () => {
+  it("is gzip, detected by its magic bytes, and reads as lackey", () => {
+    const head = readFileSync(FIXTURE).subarray(0, 16);
+    expect(detectTraceCompression(head)).toBe("gzip");
+    expect(detectTraceFormat(head)).toBeUndefined(); // compressed: decompress first
+    expect(detectTraceFormat(gunzipSync(readFileSync(FIXTURE)).subarray(0, 4096))).toBe("lackey");
+  });
+
+  it("counts every line: 25 banner, 127 743 I, 27 889 L, 10 266 S, 1 504 M", async () => {
+    const stats = createTraceReadStats(FIXTURE);
+    const entries = await collect(FIXTURE, { stats });
+    expect(stats.format).toBe("lackey");
+    expect(stats.compression).toBe("gzip");
+    expect(stats.lines).toBe(167427);
+    expect(stats.skipped).toBe(25);
+    expect(stats.instructions).toBe(127743);
+    expect(stats.modifies).toBe(1504);
+    expect(stats.stores).toBe(10266 + 1504);
+    expect(stats.records).toBe(27889 + 10266 + 2 * 1504);
+    expect(entries.length).toBe(stats.records);
+    expect(entries.every((e) => e.pid === 5941 && e.weight === 1)).toBe(true);
+  });
+
+  it("matches a naive line-by-line parse of the same text, entry for entry", async () => {
+    const text = gunzipSync(readFileSync(FIXTURE)).toString("latin1");
+    const expected: Entry[] = [];
+    let tick = 0;
+    for (const line of text.split("\n")) {
+      const m = /^(I| [LSM])\s+([0-9a-f]+),(\d+)$/.exec(line);
+      if (!m) continue;
+      const op = m[1]!.trim();
+      const addr = parseInt(m[2]!, 16);
+      const size = Number(m[3]);
+      const t = tick++;
+      if (op === "I") expected.push({ t, pid: 5941, addr, write: 0, size, weight: 1 });
+      if (op === "L" || op === "M") expected.push({ t, pid: 5941, addr, write: 0, size, weight: 1 });
+      if (op === "S" || op === "M") expected.push({ t, pid: 5941, addr, write: 1, size, weight: 1 });
+    }
+    const got = await collect(FIXTURE, { includeInstructions: true });
+    expect(got.length).toBe(127743 + 27889 + 10266 + 2 * 1504);
+    expect(got).toEqual(expected);
+  });
+
+  it("parses the same whatever the chunking (lines cut across chunks)", async () => {
+    const all = gunzipSync(readFileSync(FIXTURE));
+    const text = all.subarray(0, all.indexOf(10, 200_000) + 1);
+    const whole = await collect(textSource("a", text));
+    for (const chunk of [61, 4093]) {
+      expect(await collect(textSource("b", text, chunk))).toEqual(whole);
+    }
+    const small = text.subarray(0, text.indexOf(10, 3000) + 1);
+    expect(await collect(textSource("c", small, 1))).toEqual(await collect(textSource("d", small)));
+  });
+
+  it("also reads the plain text, and a gzip stream split into tiny chunks", async () => {
+    const gz = readFileSync(FIXTURE);
+    const plain = gunzipSync(gz);
+    const a = await collect(textSource("plain", plain));
+    const b = await collect(textSource("gz", gz, 997));
+    expect(b).toEqual(a);
+  });
+});
+
+describe("lackey: lines", () => {
+  const src = (text: string) => textSource("t.lackey", text);
+
+  it("L, S, M (a load then a store at the same t), I only counted, t = line index * nsPerAccess", async () => {
+    const stats = createTraceReadStats("t.lackey");
+    const got = await collect(src("==77== Lackey\nI  0023C790,2\n S BE80199C,4\n L be801950,8\n M 0421A5A8,4\n"), { stats, nsPerAccess: 2.5 });
+    expect(got).toEqual([
+      { t: 2.5, pid: 77, addr: 0xbe80199c, write: 1, size: 4, weight: 1 },
+      { t: 5, pid: 77, addr: 0xbe801950, write: 0, size: 8, weight: 1 },
+      { t: 7.5, pid: 77, addr: 0x0421a5a8, write: 0, size: 4, weight: 1 },
+      { t: 7.5, pid: 77, addr: 0x0421a5a8, write: 1, size: 4, weight: 1 },
+    ]);
+    expect(stats.instructions).toBe(1);
+    expect(stats.lines).toBe(5);
+  });
+
+  it("a 47-bit address stays exact (no 32-bit truncation); pid 0 without a banner; CRLF and no final newline", async () => {
+    const got = await collect(src(" L 7fffffffe123,8\r\n S 1fff000768,8"));
+    expect(got.map((e) => e.addr)).toEqual([0x7fffffffe123, 0x1fff000768]);
+    expect(Math.floor(got[0]!.addr / 4096)).toBe(0x7fffffffe);
+    expect(got[0]!.pid).toBe(0);
+  });
+
+  it("errors name the file and line and say what was expected", async () => {
+    const lackey = { format: "lackey" } as const;
+    const e1 = await parseError(src("==1== hi\n L 0400,4\n X 0400,4\n"));
+    expect(e1.message).toBe(
+      't.lackey:3: expected a lackey line "<op> <hex addr>,<size>" with op I, L, S or M (e.g. " L 04a2c1b0,8"), or a ==PID== line, got " X 0400,4"',
+    );
+    expect([e1.file, e1.line]).toEqual(["t.lackey", 3]);
+    expect((await parseError(src(" L 0400\n"), lackey)).message).toMatch(/^t\.lackey:1: expected a lackey line .*, got " L 0400"$/);
+    expect((await parseError(src(" L 0400,\n"), lackey)).line).toBe(1);
+    expect((await parseError(src(" L 04g0,4\n"), lackey)).line).toBe(1);
+    expect((await parseError(src(" L 0400,4x\n"), lackey)).line).toBe(1);
+    expect((await parseError(src("\n\n L 0400,4 5\n"), lackey)).line).toBe(3);
+    expect((await parseError(src("hello world\n"), { format: "lackey" })).message).toMatch(/^t\.lackey:1: expected a lackey line/);
+    expect((await parseError(src(" L ffffffffff600000,8\n"), lackey)).message).toMatch(/^t\.lackey:1: expected an address below 2\^53/);
+  });
+
+  it("a truncated gzip file is an error at the line being read, not a silent short trace", async () => {
+    const gz = readFileSync(FIXTURE);
+    const err = await parseError(textSource("cut.gz", gz.subarray(0, gz.length >> 1)));
+    expect(err.message).toMatch(/^cut\.gz:\d+: expected gzip data that decompresses to the end, got a decompression error \(unexpected end of file; is the file truncated\?\)$/);
+    expect(err.line).toBeGreaterThan(1000);
+  });
+
+  it("an unknown file is an error on line 1 that says which formats exist", async () => {
+    const err = await parseError(textSource("x.bin", "hello\nworld\n"));
+    expect(err.message).toBe('x.bin:1: expected a trace in one of the formats lackey, pin, perf, damo, csv, jsonl (or pass the format: --format F), got "hello"');
+    expect((await parseError(textSource("e.txt", ""))).message).toMatch(/^e\.txt:1: expected a trace .*, got an empty file$/);
+  });
+});
