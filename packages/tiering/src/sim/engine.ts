@@ -23,7 +23,9 @@
  *   kswapd or a stack's mover. The model has one clock, so background work is charged to it
  *   (chargeBackground: false keeps kswapd's and the stack's moves off the clock);
  * - the scanners' PTE visits cost scanNsPerPte each.
- * SimResult.time splits the runtime into these parts (they add up to runtimeNs).
+ * SimResult.time splits the runtime into these parts (they add up to runtimeNs). Each epoch's
+ * accesses and charged latency per node are handed to the stack's parts as ctx.memory (the
+ * uncore counters a latency-aware policy such as Colloid reads).
  *
  * Movers run to completion at epoch boundaries (or inside the faulting access for hint-fault
  * promotions), so a replayed access never meets a migration entry left behind by a mover; the
@@ -222,6 +224,9 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   const bw = Float64Array.from(topo.nodes, (n) => (n.spec.perf.readBandwidthGBps + n.spec.perf.writeBandwidthGBps) / 2);
   const factor = new Float64Array(nrNodes).fill(1);
   const nodeAcc = new Float64Array(nrNodes);
+  // accesses and charged latency per node this epoch, published to the parts at its end
+  const nodeNs = new Float64Array(nrNodes);
+  const memory = { accesses: new Float64Array(nrNodes), latencyNs: new Float64Array(nrNodes) };
   let fastBoundFactor = 1;
   let slowBoundFactor = 1;
   const conc = cost.concurrency;
@@ -274,6 +279,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
       clock.advance(ns);
       time.scan += ns;
     },
+    memory,
   };
   // reclaim's demotions (kswapd, direct reclaim): batched migrations, background work
   vmscan.onDemoted = (src, dst, nr) => {
@@ -370,6 +376,8 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
     runPendingKswapd(k);
     const dur = clock.nowNs - epStart;
     ctx.epochNs = dur;
+    memory.accesses.set(nodeAcc);
+    memory.latencyNs.set(nodeNs);
     stack.rateLimiter.refill(ctx);
     stack.sampler.epoch(ctx);
     if (!cfg.oracle) {
@@ -385,6 +393,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
     for (let n = 0; n < nrNodes; n++) {
       factor[n] = loadFactor((nodeAcc[n]! * cost.bytesPerAccess) / span / bw[n]!, ll);
       nodeAcc[n] = 0;
+      nodeNs[n] = 0;
     }
     if (ll) {
       fastBoundFactor = loadFactor((epAcc * cost.bytesPerAccess) / Math.max(1, epFastBound) / bw[fastNid]!, ll);
@@ -451,6 +460,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
           clock.advance(an);
           time.access += an;
           nodeAcc[nid]! += w;
+          nodeNs[nid]! += an;
           const fb = (fl * fastBoundFactor * w) / conc;
           const sb = (sl * slowBoundFactor * w) / conc;
           fastBound += fb;

@@ -35,11 +35,27 @@ export interface TieringContext {
   fail(reason: string, n?: number): void;
   /** charge CPU time (scans) to the simulated clock */
   charge(ns: number): void;
+  /** what each node served in the epoch that just ended (the memory controller's counters) */
+  memory: MemoryCounters;
   /** whole-trace knowledge, for the oracle only */
   oracle?: OracleKnowledge;
   /** the trace pid of each mm, and the mm of each trace pid (for the oracle's page keys) */
   pidOfMm?: Map<number, number>;
   mmOfPid?: Map<number, import("@foliox/core").MmStruct>;
+}
+
+/**
+ * Per-node memory counters of the epoch that just ended, indexed by nid: what a policy reads
+ * where the hardware has uncore counters (Colloid reads the CHA's request-table occupancy and
+ * inserts). `latencyNs[n] / accesses[n]` is node n's mean loaded latency (Little's law:
+ * occupancy ÷ arrivals), as the engine charged it, the load factor included. Both are 0 on a
+ * node that served nothing; the parts must not write them.
+ */
+export interface MemoryCounters {
+  /** accesses (weights counted) served by each node */
+  readonly accesses: Float64Array;
+  /** the latency charged for them, summed, ns */
+  readonly latencyNs: Float64Array;
 }
 
 /** The oracle's view of the future: per epoch, the pages it should hold in the fast tier. */
