@@ -28,8 +28,16 @@ function special(bytes) {
   let o = 0;
   for (let i = 0; i < 256 && o < bytes.length; i++) bytes[o++] = i;
   for (let r = 0; o + 8 <= bytes.length && r < 64; r++) {
-    for (const v of f64) if (o + 8 <= bytes.length) (dv.setBigUint64(o, v, true), (o += 8));
-    for (const v of f32) if (o + 4 <= bytes.length) (dv.setUint32(o, v, true), (o += 4));
+    for (const v of f64) {
+      if (o + 8 > bytes.length) break;
+      dv.setBigUint64(o, v, true);
+      o += 8;
+    }
+    for (const v of f32) {
+      if (o + 4 > bytes.length) break;
+      dv.setUint32(o, v, true);
+      o += 4;
+    }
   }
   randomFillSync(bytes, o);
 }

@@ -138,7 +138,7 @@ describe("foliox exchange (in process)", () => {
     const { code, out, err } = await inProcess("exchange");
     expect(code).toBe(0);
     expect(err).toBe("");
-    expect(out).toMatch(/migrate_pages  rc -ENOMEM \(-12\)/);
+    expect(out).toMatch(/migrate_pages {2}rc -ENOMEM \(-12\)/);
     for (const step of STEPS) expect(out).toContain(`] ${step}  rc 0`);
     expect(out).toMatch(/old \(hot at start\)\s+new \(cold at start\)/);
     expect(out).toMatch(/migration-write/);

@@ -307,7 +307,7 @@ describe("the -EACCES rule is \"maybe mapped by more than one mm\" as the kernel
     for (const v of ["6.12", "6.16"] as const) {
       const k = system(v);
       const sb = mountOf(k, "ext4-4k");
-      const { inode, task, addr } = mappedFile(k, sb, 1, 1);
+      const { inode, task } = mappedFile(k, sb, 1, 1);
       const addr2 = doMmapFile(k, task.mm!, inode, 4096, { flags: MAP_SHARED });
       expect(accessVirtual(k, task.mm!, addr2, false)).toBe(ACCESS_OK);
       const status = untouched(1);

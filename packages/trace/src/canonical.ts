@@ -166,7 +166,7 @@ export class CanonicalCsvParser implements TraceLineParser {
       switch (c) {
         case COL_T:
           t = decimal(b, fs, fe);
-          ok = t === t;
+          ok = !Number.isNaN(t);
           break;
         case COL_PID:
           pid = decimal(b, fs, fe);
@@ -186,7 +186,7 @@ export class CanonicalCsvParser implements TraceLineParser {
           break;
         default:
           weight = decimal(b, fs, fe);
-          ok = weight === weight;
+          ok = !Number.isNaN(weight);
       }
       if (!ok) {
         throw new TraceParseError(this.file, lineNo, `${FIELD_EXPECTED[c]} (column ${i + 1})`, `${quoteTraceBytes(b, fs, fe)} in ${quoteTraceBytes(b, s, e)}`);

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { createTraceReadStats, detectTraceFormat, readTrace, TraceParseError, type TraceFormat, type TraceReadOptions, type TraceSource } from "../src/index.js";
+import { createTraceReadStats, detectTraceFormat, TraceParseError, type TraceFormat, type TraceReadOptions, type TraceSource } from "../src/index.js";
 import { collect } from "./trace-helpers.js";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { createTraceReadStats, detectTraceCompression, detectTraceFormat, readTrace, TraceParseError, type TraceReadOptions, type TraceSource } from "../src/index.js";
+import { createTraceReadStats, detectTraceCompression, detectTraceFormat, TraceParseError, type TraceReadOptions, type TraceSource } from "../src/index.js";
 import { collect, type Entry } from "./trace-helpers.js";
 
 const FIXTURE = new URL("./fixtures/lackey-true.txt.gz", import.meta.url).pathname;

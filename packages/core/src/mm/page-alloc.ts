@@ -204,7 +204,7 @@ export class PageAlloc {
     if (order < 0 || order > MAX_PAGE_ORDER) throw new RangeError(`__alloc_pages: order ${order} is outside 0..${MAX_PAGE_ORDER}`);
     const nodes = this.zonelist(gfp, preferredNid, nodemask);
     const highest = this.gfpZone(gfp);
-    let pfn = this.getPageFromFreelist(gfp, order, ALLOC_WMARK_LOW, nodes, highest);
+    const pfn = this.getPageFromFreelist(gfp, order, ALLOC_WMARK_LOW, nodes, highest);
     if (pfn >= 0) return pfn;
     return this.allocPagesSlowpath(gfp, order, nodes, highest);
   }

@@ -10,8 +10,8 @@ import { extname, isAbsolute, resolve } from "node:path";
 import { isMap, LineCounter, parseDocument, type Document } from "yaml";
 import { patternSchema, regionSchema, workloadSchema } from "../workload/spec.js";
 import { BUILTIN_SCENARIO_NAMES, BUILTIN_SCENARIOS } from "./builtin.js";
-import { ScenarioConfigError, didYouMean, formatPath, zodProblems, type ConfigProblem } from "./config-error.js";
-import { scenarioSchema, type Scenario, type ScenarioInput } from "./schema.js";
+import { ScenarioConfigError, didYouMean, zodProblems, type ConfigProblem } from "./config-error.js";
+import { scenarioSchema, type Scenario } from "./schema.js";
 
 export const CONFIG_FILE_NAMES = ["foliox.config.ts", "foliox.config.mts", "foliox.config.js", "foliox.config.mjs", "foliox.config.json", "foliox.config.yaml", "foliox.config.yml"];
 const SCRIPT_EXTS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);

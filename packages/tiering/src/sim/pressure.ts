@@ -42,7 +42,7 @@ import { doMmap } from "@foliox/core";
 import { folioWalkStart } from "@foliox/core";
 import type { Task } from "@foliox/core";
 import { WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO } from "@foliox/core";
-import { _PAGE_ACCESSED, ptePfn, ptePresent, pteSpecial } from "@foliox/core";
+import { _PAGE_ACCESSED, ptePfn, ptePresent } from "@foliox/core";
 import { rmapWalk } from "@foliox/core";
 import { ZONE_MOVABLE } from "@foliox/core";
 import { ALLOCSTALL_NORMAL } from "@foliox/core";
