@@ -1,4 +1,4 @@
-import { ACCESS_BLOCKED, ACCESS_OK, EXCHANGE_FAILURE_POINTS, EXCHANGE_WOULD_BLOCK, ExchangeOp, MIGRATE_ASYNC, MIGRATE_SYNC, MIGRATE_SYNC_LIGHT, PGEXCHANGE_FAIL, PGEXCHANGE_SUCCESS, PG_locked, accessVirtual, checkIntegrity, checkInvariants, faultState, folioExchange, folioExchangeBatch, migrationWaitDone, type Kernel } from "@foliox/core";
+import { ACCESS_BLOCKED, ACCESS_OK, EXCHANGE_FAILURE_POINTS, EXCHANGE_WOULD_BLOCK, ExchangeOp, MIGRATE_ASYNC, MIGRATE_SYNC, MIGRATE_SYNC_LIGHT, PGEXCHANGE_FAIL, PGEXCHANGE_SUCCESS, PG_locked, accessVirtual, checkIntegrity, checkInvariants, folioExchange, folioExchangeBatch, migrationWaitDone, type Kernel } from "@foliox/core";
 import { describe, expect, it } from "vitest";
 import { folioAt, makeSystem, populate, snapshot } from "./scenario.js";
 
@@ -121,7 +121,7 @@ describe("folioExchange, anon <-> anon", () => {
     const op = new ExchangeOp(k, p.old, p.new, MIGRATE_SYNC);
     while (op.phase !== "move") expect(op.step()).toBe(0);
     expect(accessVirtual(k, p.slow.task.mm!, p.slow.addr, false)).toBe(ACCESS_BLOCKED);
-    const waitPfn = faultState.waitPfn;
+    const waitPfn = k.faultState.waitPfn;
     expect(waitPfn).toBe(p.old);
     expect(migrationWaitDone(k, waitPfn)).toBe(false);
     // The integrity check holds between phases before the data step.

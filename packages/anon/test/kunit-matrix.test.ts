@@ -5,13 +5,13 @@
  * through "bimigrate" (two one-way migrations, each needing a free page), and check that both
  * movers end in the same placement. For 4 KiB and 2 MiB folios, in SYNC and ASYNC.
  */
-import { ACCESS_OK, MIGRATE_ASYNC, MIGRATE_SYNC, accessVirtual, checkIntegrity, checkInvariants, faultState, folioBimigrate, folioExchange, type Kernel } from "@foliox/core";
+import { ACCESS_OK, MIGRATE_ASYNC, MIGRATE_SYNC, accessVirtual, checkIntegrity, checkInvariants, folioBimigrate, folioExchange, type Kernel } from "@foliox/core";
 import { describe, expect, it } from "vitest";
 import { MiB, folioAt, makeSystem, populate } from "./scenario.js";
 
 function read(k: Kernel, task: { mm: unknown }, addr: number): number {
   expect(accessVirtual(k, task.mm as never, addr, false)).toBe(ACCESS_OK);
-  return faultState.lastToken;
+  return k.faultState.lastToken;
 }
 
 type Mover = "exchange" | "bimigrate";

@@ -10,6 +10,7 @@ export * from "./kernel/bug.js";
 export * from "./kernel/trace.js";
 export * from "./kernel/prng.js";
 export * from "./kernel/kernel.js";
+export * from "./kernel/out-params.js";
 export * from "./kernel/fork.js";
 export * from "./mm/page-flags.js";
 export * from "./mm/mem-map.js";

@@ -1,21 +1,54 @@
 /**
- * createSystem(): the facade that builds one simulated system in its own tsyringe child
- * container — topology, mem_map, buddy allocator, vmstat, tracepoints, contents, the kernel
- * state and the registered backends — and hands back a System with the calls a user makes.
+ * createSystem(): the composition root. It builds one simulated system in a tsyringe child
+ * container of its own: every kernel subsystem (topology, mem_map, list heads, memory tiers,
+ * vmstat, tracepoints, contents, the buddy allocator, the LRU, page tables, the TLB flush batch,
+ * fault injection, the page cache's FsState, the PRNG, the clock), every registered backend and
+ * the Kernel that gathers them are constructed by the container with their dependencies
+ * injected, once per system, and the Kernel is handed back. docs/architecture.md
+ * "Composition root" describes the registrations.
  */
 import "reflect-metadata";
-import { container as rootContainer, Lifecycle, type DependencyContainer } from "tsyringe";
-import { Kernel } from "./kernel/kernel.js";
-import { swapon } from "./swap/swapfile.js";
+import { container as rootContainer, instanceCachingFactory, Lifecycle, type DependencyContainer, type InjectionToken } from "tsyringe";
+import type { BackendRegistration } from "./backend/contract.js";
+import { BackendRegistry } from "./backend/registry.js";
+import { SimClock } from "./kernel/clock.js";
+import { FaultInjection } from "./kernel/fault-inject.js";
+import { Kernel, TlbFlushBatch } from "./kernel/kernel.js";
+import { Prng } from "./kernel/prng.js";
 import { Tracepoints } from "./kernel/trace.js";
+import { FsState } from "./fs/fs-state.js";
+import { swapon } from "./swap/swapfile.js";
 import { Content } from "./mm/content.js";
 import { ListHeads } from "./mm/list.js";
+import { Lru } from "./mm/lru.js";
 import { MemMap } from "./mm/mem-map.js";
 import { MemoryTiers } from "./mm/memory-tiers.js";
-import { PageAlloc } from "./mm/page-alloc.js";
+import { PageAlloc, type DirectReclaimer } from "./mm/page-alloc.js";
+import { PgtableArena } from "./mm/pgtable.js";
 import { Topology, TOPOLOGY_PRESETS, type TopologySpec } from "./mm/topology.js";
 import { VmStat } from "./mm/vmstat.js";
-import { BACKENDS, CONTENT, KERNEL, LIST_HEADS, MEM_MAP, MEMORY_TIERS, PAGE_ALLOC, RECLAIMERS, SYSTEM_OPTIONS, TOPOLOGY, TRACEPOINTS, VMSTAT } from "./tokens.js";
+import {
+  BACKEND_REGISTRY,
+  BACKENDS,
+  CLOCK,
+  CONTENT,
+  FAULT_INJECTION,
+  FS_STATE,
+  KERNEL,
+  LIST_HEADS,
+  LRU,
+  MEM_MAP,
+  MEMORY_TIERS,
+  PAGE_ALLOC,
+  PGTABLES,
+  PRNG,
+  RECLAIMERS,
+  SYSTEM_OPTIONS,
+  TLB_FLUSH_BATCH,
+  TOPOLOGY,
+  TRACEPOINTS,
+  VMSTAT,
+} from "./tokens.js";
 
 export type KernelVersion = "6.12" | "6.16";
 
@@ -30,8 +63,8 @@ export interface SystemOptions {
   bytes?: boolean;
   /** kernel behaviour to model where versions differ (reference §10); default "6.12" */
   kernelVersion?: KernelVersion;
-  /** backend registration functions, e.g. [registerAnon] */
-  backends?: ((c: DependencyContainer) => void)[];
+  /** backend registration functions, e.g. [registerAnon] (backend/contract.ts) */
+  backends?: readonly BackendRegistration[];
   /** parent container; default tsyringe's root */
   container?: DependencyContainer;
   /** list_head slots for LRU, free and migration lists; default 4096 */
@@ -71,6 +104,51 @@ export function resolveTopology(topology: string | TopologySpec | undefined, mem
   return topology;
 }
 
+type Ctor<T> = new (...args: never[]) => T;
+
+/**
+ * One instance per system: Lifecycle.Singleton registered in the system's own container caches
+ * the instance on that registration, so a container made below it (a tiering stack's) reaches
+ * the same one. (ContainerScoped would construct a fresh copy in every such child container.)
+ */
+function perSystem<T>(c: DependencyContainer, token: InjectionToken<T>, cls: Ctor<T>): void {
+  c.register(token, { useClass: cls as never }, { lifecycle: Lifecycle.Singleton });
+}
+
+/**
+ * The same for a class whose constructor takes plain values (sizes, a seed, a spec) rather than
+ * subsystems: the container calls the factory once, with the subsystems it needs resolved.
+ */
+function perSystemFactory<T>(c: DependencyContainer, token: InjectionToken<T>, make: (c: DependencyContainer) => T): void {
+  c.register(token, { useFactory: instanceCachingFactory(make) });
+}
+
+/** Register every kernel subsystem of one system in its container (see the file header). */
+function registerSubsystems(c: DependencyContainer, o: ResolvedSystemOptions): void {
+  c.register(SYSTEM_OPTIONS, { useValue: o });
+  perSystemFactory(c, TOPOLOGY, () => new Topology(o.topology));
+  perSystemFactory(c, MEM_MAP, (c) => new MemMap(c.resolve(TOPOLOGY).nrPages, o.nrListHeads));
+  perSystem(c, LIST_HEADS, ListHeads);
+  perSystem(c, MEMORY_TIERS, MemoryTiers);
+  perSystemFactory(c, VMSTAT, (c) => {
+    const topo = c.resolve(TOPOLOGY);
+    return new VmStat(topo.nrNodes, topo.nrNodes * 2);
+  });
+  perSystem(c, TRACEPOINTS, Tracepoints);
+  perSystemFactory(c, CONTENT, (c) => new Content(c.resolve(MEM_MAP), o.bytes));
+  perSystemFactory<DirectReclaimer[]>(c, RECLAIMERS, () => []);
+  perSystem(c, PAGE_ALLOC, PageAlloc);
+  perSystem(c, LRU, Lru);
+  perSystem(c, PGTABLES, PgtableArena);
+  perSystem(c, TLB_FLUSH_BATCH, TlbFlushBatch);
+  perSystem(c, FAULT_INJECTION, FaultInjection);
+  perSystem(c, FS_STATE, FsState);
+  perSystemFactory(c, PRNG, () => new Prng(o.seed));
+  perSystem(c, CLOCK, SimClock);
+  perSystem(c, BACKEND_REGISTRY, BackendRegistry);
+  perSystem(c, KERNEL, Kernel);
+}
+
 /** Build a ready system in a child container of its own. */
 export function createSystem(options: SystemOptions = {}): { container: DependencyContainer; kernel: Kernel } {
   const resolved: ResolvedSystemOptions = {
@@ -83,24 +161,12 @@ export function createSystem(options: SystemOptions = {}): { container: Dependen
   };
   if (!Number.isInteger(resolved.seed)) throw new Error(`seed must be an integer, got ${resolved.seed}`);
   const c = (options.container ?? rootContainer).createChildContainer();
-  const topo = new Topology(resolved.topology);
-  const mem = new MemMap(topo.nrPages, resolved.nrListHeads);
-  c.register(SYSTEM_OPTIONS, { useValue: resolved });
-  c.register(TOPOLOGY, { useValue: topo });
-  c.register(MEM_MAP, { useValue: mem });
-  c.register(LIST_HEADS, { useValue: new ListHeads(mem) });
-  c.register(MEMORY_TIERS, { useValue: new MemoryTiers(topo) });
-  c.register(VMSTAT, { useValue: new VmStat(topo.nrNodes, topo.nrNodes * 2) });
-  c.register(TRACEPOINTS, { useValue: new Tracepoints() });
-  c.register(CONTENT, { useValue: new Content(mem, resolved.bytes) });
-  c.register(RECLAIMERS, { useValue: [] });
-  c.register(PAGE_ALLOC, { useClass: PageAlloc }, { lifecycle: Lifecycle.ContainerScoped });
-  c.register(KERNEL, { useClass: Kernel }, { lifecycle: Lifecycle.ContainerScoped });
+  registerSubsystems(c, resolved);
   for (const register of options.backends ?? []) register(c);
   if (!c.isRegistered(BACKENDS)) {
     throw new Error("no backend is registered: anonymous memory needs one; pass backends: [registerAnon] (from @foliox/anon)");
   }
-  const kernel = c.resolve<Kernel>(KERNEL);
+  const kernel = c.resolve(KERNEL);
   if (options.swapPages !== undefined) swapon(kernel, options.swapPages);
   return { container: c, kernel };
 }

@@ -4,7 +4,7 @@ import { copyProcess, createProcess, exitMmap } from "../src/kernel/fork.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { checkIntegrity } from "../src/mm/integrity.js";
 import { checkInvariants } from "../src/mm/invariants.js";
-import { ACCESS_BLOCKED, ACCESS_OK, ACCESS_SEGV, accessVirtual, faultState } from "../src/mm/memory.js";
+import { ACCESS_BLOCKED, ACCESS_OK, ACCESS_SEGV, accessVirtual } from "../src/mm/memory.js";
 import { PAGE_MAPPING_ANON } from "../src/mm/mem-map.js";
 import { EEXIST, EINVAL, ENOMEM } from "../src/kernel/errno.js";
 import { PROT_READ, doMmap, doMunmap } from "../src/mm/mmap.js";
@@ -35,9 +35,9 @@ function ok(k: Kernel): void {
 }
 
 function read(k: Kernel, mm: MmStruct, addr: number): number {
-  faultState.lastToken = -12345;
+  k.faultState.lastToken = -12345;
   expect(accessVirtual(k, mm, addr, false)).toBe(ACCESS_OK);
-  return faultState.lastToken;
+  return k.faultState.lastToken;
 }
 
 function write(k: Kernel, mm: MmStruct, addr: number): number {
@@ -349,7 +349,7 @@ describe("fork and copy-on-write", () => {
 
     // an access waits for the migration to finish
     expect(accessVirtual(k, mm, addr, false)).toBe(ACCESS_BLOCKED);
-    expect(faultState.waitPfn).toBe(p);
+    expect(k.faultState.waitPfn).toBe(p);
 
     const child = copyProcess(k, task) as Task;
     const cmm = child.mm!;

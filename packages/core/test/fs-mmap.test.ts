@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { doMmapFile } from "../src/fs/file-fault.js";
-import { filemapRead, filemapWrite, fileIoState } from "../src/fs/filemap.js";
+import { filemapRead, filemapWrite } from "../src/fs/filemap.js";
 import { filemapWriteAndWait } from "../src/fs/page-writeback.js";
 import { truncateSetsize } from "../src/fs/truncate.js";
 import { copyProcess, createProcess } from "../src/kernel/fork.js";
-import { ACCESS_BLOCKED, ACCESS_OK, ACCESS_SEGV, accessVirtual, faultState } from "../src/mm/memory.js";
+import { ACCESS_BLOCKED, ACCESS_OK, ACCESS_SEGV, accessVirtual } from "../src/mm/memory.js";
 import { MAP_PRIVATE, MAP_SHARED, doMunmap } from "../src/mm/mmap.js";
 import { PG_dirty, PG_locked } from "../src/mm/page-flags.js";
 import { pteWrite } from "../src/mm/pgtable.js";
@@ -37,7 +37,7 @@ describe("mmap of files", () => {
     expect(k.vmstat.nodePage(0, NR_FILE_DIRTY)).toBe(1);
     const written = k.mem.content[head]!;
     expect(filemapRead(k, inode, 1)).toBe(4096);
-    expect(fileIoState.lastToken).toBe(written);
+    expect(k.fileIoState.lastToken).toBe(written);
     healthy(k);
     // fsync writes it out and write-protects the PTE; the next store dirties it again.
     expect(filemapWriteAndWait(k, inode.mapping)).toBe(0);
@@ -50,7 +50,7 @@ describe("mmap of files", () => {
     // A write() is visible through the mapping.
     expect(filemapWrite(k, inode, 1)).toBe(4096);
     expect(accessVirtual(k, t.mm!, addr + 4096, false)).toBe(ACCESS_OK);
-    expect(faultState.lastToken).toBe(inode.shadow.load(1));
+    expect(k.faultState.lastToken).toBe(inode.shadow.load(1));
     healthy(k);
     // A store fault on an unfaulted page maps it writable and dirty at once (do_shared_fault).
     expect(accessVirtual(k, t.mm!, addr + 2 * 4096, true)).toBe(ACCESS_OK);
@@ -83,14 +83,14 @@ describe("mmap of files", () => {
     expect(t.mm!.rssFile).toBe(0);
     expect(k.vmstat.nodePage(0, NR_FILE_MAPPED)).toBe(0);
     expect(filemapRead(k, inode, 0)).toBe(4096);
-    expect(fileIoState.lastToken).toBe(tokens[0]);
+    expect(k.fileIoState.lastToken).toBe(tokens[0]);
     healthy(k);
     // do_cow_fault(): a first store to an unfaulted page copies directly.
     expect(accessVirtual(k, t.mm!, addr + 4096, true)).toBe(ACCESS_OK);
     expect(k.mem.folioTestAnon(mappedPfn(k, t.mm!, addr + 4096))).toBe(true);
     expect(k.vmstat.nodePage(0, NR_ANON_MAPPED)).toBe(2);
     expect(filemapRead(k, inode, 1)).toBe(4096);
-    expect(fileIoState.lastToken).toBe(tokens[1]);
+    expect(k.fileIoState.lastToken).toBe(tokens[1]);
     healthy(k);
     // truncate zaps the private COW copies too
     truncateSetsize(k, inode, 0);

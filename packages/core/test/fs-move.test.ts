@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { doMmapFile } from "../src/fs/file-fault.js";
-import { filemapRead, fileIoState } from "../src/fs/filemap.js";
+import { filemapRead } from "../src/fs/filemap.js";
 import { filemapWriteAndWait } from "../src/fs/page-writeback.js";
 import type { Inode, SuperBlock } from "../src/fs/inode.js";
 import { createInode } from "../src/fs/super.js";
@@ -92,7 +92,7 @@ describe("migrating page-cache folios", () => {
     expect(k.vmstat.zonePage(k.mem.zone[now]!, NR_ZONE_WRITE_PENDING)).toBe(1);
     expect(k.vmstat.event(PGMIGRATE_SUCCESS)).toBe(1);
     expect(filemapRead(k, f.inode, 0)).toBe(4096);
-    expect(fileIoState.lastToken).toBe(token);
+    expect(k.fileIoState.lastToken).toBe(token);
     healthy(k);
     // still writable through the mapping, and the store lands in the file
     expect(accessVirtual(k, f.task.mm!, f.addr, true)).toBe(ACCESS_OK);
@@ -161,7 +161,7 @@ describe("folio exchange with page-cache folios", () => {
     expect(k.vmstat.event(PGEXCHANGE_SUCCESS)).toBe(1);
     healthy(k);
     expect(filemapRead(k, file.inode, 0)).toBe(4096);
-    expect(fileIoState.lastToken).toBe(fileToken);
+    expect(k.fileIoState.lastToken).toBe(fileToken);
     expect(accessVirtual(k, file.task.mm!, file.addr, true)).toBe(ACCESS_OK);
     expect(accessVirtual(k, anon.task.mm!, anon.addr, true)).toBe(ACCESS_OK);
     healthy(k);

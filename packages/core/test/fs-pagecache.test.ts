@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { filemapRead, filemapWrite, fileIoState } from "../src/fs/filemap.js";
+import { filemapRead, filemapWrite } from "../src/fs/filemap.js";
 import {
   WB_SYNC_NONE,
   completeWriteback,
@@ -107,7 +107,7 @@ describe("page cache: read, readahead, eviction", () => {
 
       // A miss reads a window of sb.raPages (8) and marks the lookahead folio.
       expect(filemapRead(k, inode, 0)).toBe(4096);
-      expect(fileIoState.lastToken).toBe(tokens[0]);
+      expect(k.fileIoState.lastToken).toBe(tokens[0]);
       expect(inode.mapping.nrpages).toBe(8);
       expect(sb.store.blocksRead).toBe(8);
       expect(k.mem.testFlag(cachedAt(inode, 6), PG_readahead)).toBe(true);
@@ -119,7 +119,7 @@ describe("page cache: read, readahead, eviction", () => {
       expect(inode.mapping.nrpages).toBe(16);
       for (let i = 0; i < 16; i++) {
         expect(filemapRead(k, inode, i)).toBe(4096);
-        expect(fileIoState.lastToken).toBe(tokens[i]);
+        expect(k.fileIoState.lastToken).toBe(tokens[i]);
         expect(k.content.holds(cachedAt(inode, i), tokens[i]!)).toBe(true);
       }
       expect(filemapRead(k, inode, 16)).toBe(0); // EOF
@@ -132,7 +132,7 @@ describe("page cache: read, readahead, eviction", () => {
     const inode = createInode(k, sb);
     truncateSetsize(k, inode, 3 * 4096);
     expect(filemapRead(k, inode, 1)).toBe(4096);
-    expect(fileIoState.lastToken).toBe(0);
+    expect(k.fileIoState.lastToken).toBe(0);
     expect(sb.store.used).toBe(0);
     healthy(k);
   });
@@ -164,7 +164,7 @@ describe("truncate", () => {
     expect(k.vmstat.nodePage(0, NR_FILE_DIRTY)).toBe(0);
     expect(filemapRead(k, inode, 3)).toBe(0);
     expect(filemapRead(k, inode, 2)).toBe(4096);
-    expect(fileIoState.lastToken).toBe(tokens[2]);
+    expect(k.fileIoState.lastToken).toBe(tokens[2]);
     healthy(k);
     expect(truncateSetsize(k, inode, 0)).toBe(0);
     expect(totalFreePages(k)).toBe(free0);

@@ -7,7 +7,7 @@ import { createProcess } from "../src/kernel/fork.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE, __GFP_DIRECT_RECLAIM, __GFP_HIGH, __GFP_THISNODE } from "../src/mm/gfp.js";
 import type { FolioList } from "../src/mm/list.js";
-import { ACCESS_OK, accessVirtual, faultState } from "../src/mm/memory.js";
+import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";
 import type { MmStruct, Task } from "../src/mm/mm-types.js";
 import { doMmap } from "../src/mm/mmap.js";
 import { ptePfn, ptePresent } from "../src/mm/pgtable.js";
@@ -63,7 +63,7 @@ export function expectRegionData(k: Kernel, r: Region): Set<number> {
   for (let i = 0; i < r.nrPages; i++) {
     const addr = r.addr + i * PAGE;
     expect(accessVirtual(k, r.mm, addr, false)).toBe(ACCESS_OK);
-    expect(faultState.lastToken).toBe(shadowAt(k, r.mm, addr));
+    expect(k.faultState.lastToken).toBe(shadowAt(k, r.mm, addr));
     nids.add(k.folioNid(pfnAt(k, r.mm, addr)));
   }
   return nids;

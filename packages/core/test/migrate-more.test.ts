@@ -5,7 +5,7 @@ import type { Kernel } from "../src/kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE, __GFP_THISNODE } from "../src/mm/gfp.js";
 import { checkIntegrity } from "../src/mm/integrity.js";
 import { checkInvariants } from "../src/mm/invariants.js";
-import { ACCESS_OK, accessVirtual, faultState } from "../src/mm/memory.js";
+import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";
 import type { Task } from "../src/mm/mm-types.js";
 import { doMmap, doMunmap } from "../src/mm/mmap.js";
 import { PG_anon_exclusive } from "../src/mm/page-flags.js";
@@ -52,7 +52,7 @@ describe("migration of shared and partly-populated folios", () => {
     expect(accessVirtual(k, r.mm, r.addr, true)).toBe(ACCESS_OK);
     expect(pfnAt(k, r.mm, r.addr)).not.toBe(moved);
     expect(accessVirtual(k, child.mm!, r.addr, false)).toBe(ACCESS_OK);
-    expect(faultState.lastToken).toBe(shadowAt(k, child.mm!, r.addr));
+    expect(k.faultState.lastToken).toBe(shadowAt(k, child.mm!, r.addr));
     quiet(k);
   });
 

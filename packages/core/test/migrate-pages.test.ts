@@ -6,7 +6,7 @@ import { GFP_HIGHUSER_MOVABLE, __GFP_THISNODE } from "../src/mm/gfp.js";
 import { checkIntegrity } from "../src/mm/integrity.js";
 import { checkInvariants } from "../src/mm/invariants.js";
 import type { FolioList } from "../src/mm/list.js";
-import { ACCESS_BLOCKED, ACCESS_OK, accessVirtual, faultState, migrationWaitDone } from "../src/mm/memory.js";
+import { ACCESS_BLOCKED, ACCESS_OK, accessVirtual, migrationWaitDone } from "../src/mm/memory.js";
 import { doMunmap } from "../src/mm/mmap.js";
 import { PG_anon_exclusive, PG_locked, PG_swapbacked, PG_uptodate, PG_writeback } from "../src/mm/page-flags.js";
 import { isMigrationEntry, pteWrite, swpOffset } from "../src/mm/pgtable.js";
@@ -412,7 +412,7 @@ describe("MigrateBatch phases", () => {
     expect(isMigrationEntry(pte)).toBe(true);
     expect(swpOffset(pte)).toBe(src);
     expect(accessVirtual(k, r.mm, r.addr, false)).toBe(ACCESS_BLOCKED);
-    expect(faultState.waitPfn).toBe(src);
+    expect(k.faultState.waitPfn).toBe(src);
     expect(migrationWaitDone(k, src)).toBe(false);
     expect(accessVirtual(k, r.mm, r.addr + PAGE, true)).toBe(ACCESS_BLOCKED);
     expect(checkInvariants(k)).toEqual([]);

@@ -9,7 +9,7 @@ import type { Kernel } from "../src/kernel/kernel.js";
 import { createProcess, copyProcess } from "../src/kernel/fork.js";
 import type { Task } from "../src/mm/mm-types.js";
 import { doMmap, doMunmap } from "../src/mm/mmap.js";
-import { ACCESS_OK, accessVirtual, faultState } from "../src/mm/memory.js";
+import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";
 import { checkInvariants } from "../src/mm/invariants.js";
 import { checkIntegrity } from "../src/mm/integrity.js";
 import { ptePfn, ptePresent, pteWrite } from "../src/mm/pgtable.js";
@@ -25,7 +25,7 @@ import { headAt, healthy, mapWritten, swapOutPage } from "./swap-helpers.js";
 
 function read(k: Kernel, task: Task, addr: number): number {
   expect(accessVirtual(k, task.mm!, addr, false)).toBe(ACCESS_OK);
-  return faultState.lastToken;
+  return k.faultState.lastToken;
 }
 
 for (const bytes of [false, true]) {

@@ -9,7 +9,7 @@ import type { Kernel } from "../src/kernel/kernel.js";
 import { createProcess } from "../src/kernel/fork.js";
 import type { Task } from "../src/mm/mm-types.js";
 import { doMmap } from "../src/mm/mmap.js";
-import { ACCESS_OK, accessVirtual, faultState } from "../src/mm/memory.js";
+import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";
 import { ptePfn, ptePresent } from "../src/mm/pgtable.js";
 import { NR_FILE_PAGES, NR_SWAPCACHE } from "../src/mm/vmstat.js";
 import { folioExchange } from "../src/exchange/folio-exchange.js";
@@ -51,7 +51,7 @@ function anonFolio(k: Kernel, nid: number): { task: Task; addr: number; head: nu
 
 function reads(k: Kernel, f: { task: Task; addr: number }): number {
   expect(accessVirtual(k, f.task.mm!, f.addr, false)).toBe(ACCESS_OK);
-  return faultState.lastToken;
+  return k.faultState.lastToken;
 }
 
 describe("migrating a swap-cache folio", () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { checkIntegrity } from "../src/mm/integrity.js";
 import { checkInvariants } from "../src/mm/invariants.js";
-import { ACCESS_OK, accessVirtual, faultState } from "../src/mm/memory.js";
+import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";
 import { pteProtnone, ptePresent } from "../src/mm/pgtable.js";
 import { installVmscan } from "../src/mm/vmscan.js";
 import { NUMA_PAGE_MIGRATE, PGPROMOTE_CANDIDATE, PGPROMOTE_SUCCESS } from "../src/mm/vmstat.js";
@@ -38,7 +38,7 @@ describe("NUMA balancing, tiering mode", () => {
     expect(k.mem.lastCpupid[pfnAt(k, r.mm, r.addr)]).toBe(0);
     k.clock.advance(100e6); // 100 ms later: below the 1000 ms hot threshold
     expect(accessVirtual(k, r.mm, r.addr, false)).toBe(ACCESS_OK);
-    expect(faultState.lastToken).toBe(shadowAt(k, r.mm, r.addr));
+    expect(k.faultState.lastToken).toBe(shadowAt(k, r.mm, r.addr));
     expect(nb.numaHintFaults).toBe(1);
     expect(k.folioNid(pfnAt(k, r.mm, r.addr))).toBe(0);
     expect(k.vmstat.nodePage(0, PGPROMOTE_SUCCESS)).toBe(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EAGAIN, EXCHANGE_WOULD_BLOCK, ExchangeOp, MIGRATE_ASYNC, MIGRATE_SYNC, NR_FILE_PAGES, PG_private, createInode, dropPagecache, filemapWrite, mountFs, filemapRead, filemapWriteAndWait, fileIoState, folioExchange, type Kernel, type MigrateMode } from "@foliox/core";
+import { EAGAIN, EXCHANGE_WOULD_BLOCK, ExchangeOp, MIGRATE_ASYNC, MIGRATE_SYNC, NR_FILE_PAGES, PG_private, createInode, dropPagecache, filemapWrite, mountFs, filemapRead, filemapWriteAndWait, folioExchange, type Kernel, type MigrateMode } from "@foliox/core";
 import {
   BH_Delay,
   BH_Dirty,
@@ -116,7 +116,7 @@ describe("delayed allocation (ext4_da_aops)", () => {
     expect(bufferHeads(k).inUse).toBe(0);
     expect(inode.mapping.nrpages).toBe(0);
     expect(filemapRead(k, inode, 0, 0)).toBe(4096);
-    expect(fileIoState.lastToken).toBe(token);
+    expect(k.fileIoState.lastToken).toBe(token);
     expect(folioBuffers(k, cachedAt(inode, 0))).toBe(0); // ext4_mpage_readpages attaches none
     healthy(k);
   });

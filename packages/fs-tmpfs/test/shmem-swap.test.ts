@@ -6,7 +6,7 @@
  */
 import "reflect-metadata";
 import { describe, expect, it } from "vitest";
-import { ACCESS_OK, MAP_SHARED, MIGRATE_SYNC, NR_SHMEM, NR_SWAPCACHE, SWAPOUT_FREED, SWAPOUT_KEEP, accessVirtual, checkIntegrity, checkInvariants, completeWriteback, createInode, createProcess, createSystem, doMmapFile, faultState, fileIoState, folioExchange, folioWalkStart, reclaimFolio, swapCacheLookup, truncateSetsize, xaIsValue, xaToValue, type Kernel } from "@foliox/core";
+import { ACCESS_OK, MAP_SHARED, MIGRATE_SYNC, NR_SHMEM, NR_SWAPCACHE, SWAPOUT_FREED, SWAPOUT_KEEP, accessVirtual, checkIntegrity, checkInvariants, completeWriteback, createInode, createProcess, createSystem, doMmapFile, folioExchange, folioWalkStart, reclaimFolio, swapCacheLookup, truncateSetsize, xaIsValue, xaToValue, type Kernel } from "@foliox/core";
 import { makeSwapcacheFolio, anonFixture, registerAnon } from "@foliox/anon";
 import { mountTmpfs, registerTmpfs, shmemRead, shmemWrite, shmemZeroSetup } from "../src/index.js";
 
@@ -50,11 +50,11 @@ for (const bytes of [false, true]) {
       expect(k.swap!.inusePages).toBe(3);
       // read(2)
       expect(shmemRead(k, inode, 1, 0)).toBe(4096);
-      expect(fileIoState.lastToken).toBe(tokens[1]);
+      expect(k.fileIoState.lastToken).toBe(tokens[1]);
       healthy(k, "read swapped in");
       // a fault through the shared mapping
       expect(accessVirtual(k, task.mm!, addr, false)).toBe(ACCESS_OK);
-      expect(faultState.lastToken).toBe(tokens[0]);
+      expect(k.faultState.lastToken).toBe(tokens[0]);
       healthy(k, "fault swapped in");
       // write(2)
       expect(shmemWrite(k, inode, 2, 0)).toBe(4096);
@@ -99,7 +99,7 @@ describe("tmpfs", () => {
     expect(reclaimFolio(k, head)).toBe(SWAPOUT_FREED);
     healthy(k, "huge swapped out");
     expect(shmemRead(k, inode, 300, 0)).toBe(4096);
-    expect(fileIoState.lastToken).toBe(inode.shadow.load(300));
+    expect(k.fileIoState.lastToken).toBe(inode.shadow.load(300));
     healthy(k, "one page swapped in");
   });
 

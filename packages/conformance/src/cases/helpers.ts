@@ -2,7 +2,7 @@
 import type { FixtureFolio } from "@foliox/core";
 import type { Kernel } from "@foliox/core";
 import { MIGRATE_ASYNC, MIGRATE_SYNC, type MigrateMode } from "@foliox/core";
-import { ACCESS_OK, accessVirtual, faultState } from "@foliox/core";
+import { ACCESS_OK, accessVirtual } from "@foliox/core";
 import { folioWalkStart } from "@foliox/core";
 import { check } from "../check.js";
 
@@ -20,7 +20,7 @@ export function mappedHead(k: Kernel, f: FixtureFolio): number {
 export function readToken(k: Kernel, f: FixtureFolio, page = 0): number {
   const rc = accessVirtual(k, f.task.mm!, f.addr + page * 4096, false);
   check(rc === ACCESS_OK, `pid ${f.task.pid} cannot read 0x${(f.addr + page * 4096).toString(16)} (access ${rc})`);
-  return faultState.lastToken;
+  return k.faultState.lastToken;
 }
 
 export function writeOk(k: Kernel, f: FixtureFolio): void {

@@ -3,9 +3,31 @@
  * move its folios. Core owns the order of the steps; a backend owns only what its filesystem
  * must do (address_space_operations in the kernel, plus the seed's exchange hooks).
  *
- * Register a backend into a system's container under BACKENDS (multi-registration):
- *   container.register(BACKENDS, { useValue: myBackend })
+ * A backend is a class; one instance per system holds that system's backend state (KSM's
+ * stable tree, ext4's buffer heads, a fixture's mounts) in its own fields, never in a module-level
+ * map keyed by Kernel. Every hook gets the Kernel as its first argument. A package exports a
+ * registration function, a `BackendRegistration`, that puts its backends into one system's
+ * container; createSystem({ backends: [registerAnon, registerExt4] }) calls each with the
+ * system's container before the Kernel is built:
+ *
+ *   export function registerMyFs(c: DependencyContainer): void {
+ *     registerBackend(c, MyFsBackend);                       // constructed by the container
+ *   }
+ *   export function registerMyFsFlavours(c: DependencyContainer): void {
+ *     for (const f of FLAVOURS) registerBackendFactory(c, () => new MyFsBackend(f)); // options
+ *   }
+ *
+ * registerBackend() takes a class whose constructor parameters are all `@inject(TOKEN)`ed (or
+ * none); registerBackendFactory() takes a function, for a backend built with options. Either way
+ * the container makes the instance once per system, on the first resolve. State that several
+ * backends of one package share (ext4's flavours share one buffer-head table) is a class of its
+ * own registered with registerBackendState() under the package's token and injected into each.
+ * A constructor must not need core's subsystems (the Kernel comes with every call): the
+ * conformance runner and the CLI build backends in an empty container to read their manifests.
+ * A stateless backend may still be a plain object: c.register(BACKENDS, { useValue: backend }).
  */
+import { instanceCachingFactory, Lifecycle, type DependencyContainer, type InjectionToken } from "tsyringe";
+import { BACKENDS } from "../tokens.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { MigrateMode } from "../migrate/migrate-mode.js";
 import type { VmArea } from "../mm/mm-types.js";
@@ -13,6 +35,33 @@ import type { SuperBlock } from "../fs/inode.js";
 import type { AddressSpace } from "../fs/address-space.js";
 import type { ExchangeQuirks } from "../exchange/exchange-quirks.js";
 import type { ConformanceFixture, FixtureState } from "./fixture.js";
+
+/** What a backend package exports: it registers its backends into one system's container. */
+export type BackendRegistration = (container: DependencyContainer) => void;
+
+/**
+ * Register a backend class under BACKENDS: the system's container constructs it once (its
+ * constructor parameters injected by their @inject tokens). Lifecycle.Singleton in the system's
+ * own container means one instance per system, also when resolved from a child container.
+ */
+export function registerBackend(c: DependencyContainer, cls: new (...args: never[]) => Backend): void {
+  c.register(BACKENDS, { useClass: cls as never }, { lifecycle: Lifecycle.Singleton });
+}
+
+/** Register a backend built by `make` (called once per system, on the first resolve). */
+export function registerBackendFactory(c: DependencyContainer, make: (c: DependencyContainer) => Backend): void {
+  c.register(BACKENDS, { useFactory: instanceCachingFactory(make) });
+}
+
+/**
+ * Register per-system state that several backends of one package share, under the package's own
+ * token (Symbol.for("@foliox/<package>:…")); a backend gets it with @inject(token) or
+ * c.resolve(token) in its factory. Registered once: a second call in the same container is a no-op.
+ */
+export function registerBackendState<T>(c: DependencyContainer, token: InjectionToken<T>, cls: new (...args: never[]) => T): void {
+  if (c.isRegistered(token)) return;
+  c.register(token, { useClass: cls as never }, { lifecycle: Lifecycle.Singleton });
+}
 
 /** Which kernel callback a backend's migrateFolio is, for manifests and the exchange. */
 export type MigrateCallback =

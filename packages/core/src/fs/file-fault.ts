@@ -19,7 +19,7 @@ import { PG_locked, PG_uptodate } from "../mm/page-flags.js";
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, pfnPte } from "../mm/pgtable.js";
 import { RMAP_EXCLUSIVE, anonVmaPrepare, folioAddFileRmapPte, folioAddNewAnonRmap } from "../mm/rmap.js";
 import { folioPut } from "../mm/swap.js";
-import { faultState, wpPageCopy, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS } from "../mm/memory.js";
+import { wpPageCopy, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS } from "../mm/memory.js";
 import { folioAddressSpace } from "./address-space.js";
 import { filemapGetFolio } from "./filemap.js";
 import type { Inode } from "./inode.js";
@@ -62,7 +62,7 @@ export function filePageWritten(k: Kernel, pfn: number, token: number): void {
  * filemap_fault() (mm/filemap.c): the folio at the vma's file index, read in (with readahead)
  * on a miss, with a reference for the caller. Returns the head pfn or a negative VM_FAULT_*:
  * SIGBUS past EOF, OOM when nothing could be allocated, RETRY when a mover holds the folio
- * locked (the task sleeps on the lock, faultState.waitPfn).
+ * locked (the task sleeps on the lock, k.faultState.waitPfn).
  */
 export function filemapFault(k: Kernel, vma: VmArea, pgoff: number): number {
   const inode = vma.vmFile!;
@@ -70,7 +70,7 @@ export function filemapFault(k: Kernel, vma: VmArea, pgoff: number): number {
   const head = filemapGetFolio(k, inode.mapping, pgoff, vma.mm.homeNid);
   if (head < 0) return -VM_FAULT_OOM;
   if (k.mem.testFlag(head, PG_locked)) {
-    faultState.waitPfn = head;
+    k.faultState.waitPfn = head;
     return -VM_FAULT_RETRY;
   }
   k.mem.refcount[head]!++;

@@ -24,9 +24,6 @@ import type { Inode } from "./inode.js";
 import { folioMarkDirty } from "./page-writeback.js";
 import { shmemSwapinFolio, xaIsValue } from "../swap/shmem-swap.js";
 
-/** What the last read returned: the token of the page read. */
-export const fileIoState = { lastToken: 0 };
-
 /**
  * __filemap_add_folio() + folio_add_lru(): the folio (locked, one reference from its
  * allocator) enters the cache at index: +nr references, mapping and index set, NR_FILE_PAGES
@@ -148,7 +145,7 @@ export function filemapGetFolio(k: Kernel, as: AddressSpace, index: number, nid:
 }
 
 /**
- * filemap_read() of the page at `index`: 4096 bytes read (the token in fileIoState.lastToken),
+ * filemap_read() of the page at `index`: 4096 bytes read (the token in k.fileIoState.lastToken),
  * 0 at or past EOF, or a negative errno. `nid` is the reader's node (where misses allocate).
  */
 export function filemapRead(k: Kernel, inode: Inode, index: number, nid = 0): number {
@@ -157,7 +154,7 @@ export function filemapRead(k: Kernel, inode: Inode, index: number, nid = 0): nu
   const head = filemapGetFolio(k, as, index, nid);
   if (head < 0) return head;
   k.mem.setFlag(head, PG_referenced); // folio_mark_accessed()
-  fileIoState.lastToken = k.mem.content[head + (index - k.mem.index[head]!)]!;
+  k.fileIoState.lastToken = k.mem.content[head + (index - k.mem.index[head]!)]!;
   return 4096;
 }
 

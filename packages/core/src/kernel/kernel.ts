@@ -4,26 +4,44 @@
  * their first argument. It is built once per system by the DI container (system.ts).
  */
 import "reflect-metadata";
-import { inject, injectAll, injectable } from "tsyringe";
-import type { Backend } from "../backend/contract.js";
-import { BackendRegistry } from "../backend/registry.js";
+import { inject, injectable } from "tsyringe";
+import type { BackendRegistry } from "../backend/registry.js";
 import type { Content } from "../mm/content.js";
 import type { ListHeads } from "../mm/list.js";
-import { Lru } from "../mm/lru.js";
+import type { Lru } from "../mm/lru.js";
 import type { MemMap } from "../mm/mem-map.js";
 import type { MemoryTiers } from "../mm/memory-tiers.js";
 import { AnonVma, type MmStruct, type Task } from "../mm/mm-types.js";
 import type { PageAlloc } from "../mm/page-alloc.js";
-import { PgtableArena } from "../mm/pgtable.js";
+import type { PgtableArena } from "../mm/pgtable.js";
 import type { Topology } from "../mm/topology.js";
 import type { VmStat } from "../mm/vmstat.js";
 import type { ResolvedSystemOptions } from "../system.js";
-import { BACKENDS, CONTENT, LIST_HEADS, MEM_MAP, MEMORY_TIERS, PAGE_ALLOC, SYSTEM_OPTIONS, TOPOLOGY, TRACEPOINTS, VMSTAT } from "../tokens.js";
+import {
+  BACKEND_REGISTRY,
+  CLOCK,
+  CONTENT,
+  FAULT_INJECTION,
+  FS_STATE,
+  LIST_HEADS,
+  LRU,
+  MEM_MAP,
+  MEMORY_TIERS,
+  PAGE_ALLOC,
+  PGTABLES,
+  PRNG,
+  SYSTEM_OPTIONS,
+  TLB_FLUSH_BATCH,
+  TOPOLOGY,
+  TRACEPOINTS,
+  VMSTAT,
+} from "../tokens.js";
 import type { Tracepoints } from "./trace.js";
-import { Prng } from "./prng.js";
-import { FaultInjection } from "./fault-inject.js";
-import { FsState } from "../fs/fs-state.js";
-import { SimClock } from "./clock.js";
+import type { Prng } from "./prng.js";
+import type { FaultInjection } from "./fault-inject.js";
+import type { FsState } from "../fs/fs-state.js";
+import type { SimClock } from "./clock.js";
+import { FaultState, FileIoState, MigrateFolioExtracted } from "./out-params.js";
 import type { NumaBalancing } from "../numa/numa-balancing.js";
 import type { Vmscan } from "../mm/vmscan.js";
 import type { SwapInfo } from "../swap/swapfile.js";
@@ -38,22 +56,18 @@ export class TlbFlushBatch {
 
 @injectable()
 export class Kernel {
-  readonly lru: Lru;
-  readonly pgtables = new PgtableArena();
-  readonly tlb = new TlbFlushBatch();
-  readonly faultInject = new FaultInjection();
-  /** super_blocks, address_spaces and in-flight writeback (fs/) */
-  readonly fs = new FsState();
-  readonly backends: BackendRegistry;
-  readonly rng: Prng;
   /** anon_vmas by id; a freed id is left empty */
   readonly anonVmas: (AnonVma | undefined)[] = [undefined];
   readonly tasks = new Map<number, Task>();
   readonly mms: MmStruct[] = [];
   nextPid = 1;
   nextMmId = 1;
-  /** the simulated clock (sim/clock.ts): "now" for kernel code that needs time */
-  readonly clock = new SimClock();
+  /** what the last access left for its caller (mm/memory.ts accessVirtual) */
+  readonly faultState = new FaultState();
+  /** what the last filemapRead() read (fs/filemap.ts) */
+  readonly fileIoState = new FileIoState();
+  /** __migrate_folio_extract()'s out-parameters (migrate/unmap-and-move.ts) */
+  readonly migrateFolioExtracted = new MigrateFolioExtracted();
   /** NUMA balancing in tiering mode (task_numa_work + do_numa_page); null = not running */
   numab: NumaBalancing | null = null;
   /** reclaim: kswapd per node and the direct reclaimer (mm/vmscan.ts); null = none installed */
@@ -61,6 +75,11 @@ export class Kernel {
   /** the swap device (swap/swapfile.ts swapon()); null = no swap */
   swap: SwapInfo | null = null;
 
+  /**
+   * Every subsystem is built by the system's container (system.ts, the composition root) and
+   * injected here once; kernel functions reach them as k.mem, k.alloc, k.lru… directly, never
+   * through the container.
+   */
   constructor(
     @inject(SYSTEM_OPTIONS) readonly options: ResolvedSystemOptions,
     @inject(MEM_MAP) readonly mem: MemMap,
@@ -69,14 +88,20 @@ export class Kernel {
     @inject(VMSTAT) readonly vmstat: VmStat,
     @inject(TRACEPOINTS) readonly trace: Tracepoints,
     @inject(CONTENT) readonly content: Content,
+    // the allocator takes its free-list heads before the LRU takes its own (list-head order)
     @inject(PAGE_ALLOC) readonly alloc: PageAlloc,
     @inject(LIST_HEADS) readonly lists: ListHeads,
-    @injectAll(BACKENDS) backends: Backend[],
-  ) {
-    this.lru = new Lru(mem, topo, vmstat, lists);
-    this.backends = new BackendRegistry(backends);
-    this.rng = new Prng(options.seed);
-  }
+    @inject(LRU) readonly lru: Lru,
+    @inject(PGTABLES) readonly pgtables: PgtableArena,
+    @inject(TLB_FLUSH_BATCH) readonly tlb: TlbFlushBatch,
+    @inject(FAULT_INJECTION) readonly faultInject: FaultInjection,
+    /** super_blocks, address_spaces and in-flight writeback (fs/) */
+    @inject(FS_STATE) readonly fs: FsState,
+    @inject(BACKEND_REGISTRY) readonly backends: BackendRegistry,
+    @inject(PRNG) readonly rng: Prng,
+    /** the simulated clock (kernel/clock.ts): "now" for kernel code that needs time */
+    @inject(CLOCK) readonly clock: SimClock,
+  ) {}
 
   /** folio_nid() */
   folioNid(head: number): number {

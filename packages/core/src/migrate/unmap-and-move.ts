@@ -25,6 +25,7 @@ import type { Backend } from "../backend/contract.js";
 import { vmBugOn } from "../kernel/bug.js";
 import { EAGAIN, EBUSY, EINVAL, EIO, ENOMEM, EOPNOTSUPP } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
+import type { MigrateFolioExtracted } from "../kernel/out-params.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
 import { listDel, type FolioList } from "../mm/list.js";
 import { PAGE_MAPPING_FLAGS, type MemMap } from "../mm/mem-map.js";
@@ -75,18 +76,20 @@ export function migrateFolioRecord(k: Kernel, dst: number, oldPageState: number,
   k.mem.private[dst] = oldPageState;
 }
 
-/** What __migrate_folio_extract() hands back. Reused: read it before the next extract. */
-export const migrateFolioExtracted: { oldPageState: number; anonVma: AnonVma | null } = { oldPageState: 0, anonVma: null };
-
-/** __migrate_folio_extract(): take the stash back and clear dst->mapping and dst->private. */
-export function migrateFolioExtract(k: Kernel, dst: number): typeof migrateFolioExtracted {
+/**
+ * __migrate_folio_extract(): take the stash back and clear dst->mapping and dst->private. The
+ * out-parameters land in the system's k.migrateFolioExtracted, which is returned: read it before
+ * the next extract.
+ */
+export function migrateFolioExtract(k: Kernel, dst: number): MigrateFolioExtracted {
   const mem = k.mem;
+  const out = k.migrateFolioExtracted;
   const id = mem.mapping[dst]! >> 2;
-  migrateFolioExtracted.anonVma = id ? (k.anonVmas[id] ?? null) : null;
-  migrateFolioExtracted.oldPageState = mem.private[dst]!;
+  out.anonVma = id ? (k.anonVmas[id] ?? null) : null;
+  out.oldPageState = mem.private[dst]!;
   mem.mapping[dst] = 0;
   mem.private[dst] = 0;
-  return migrateFolioExtracted;
+  return out;
 }
 
 /** migrate_folio_undo_src(): restore the source folio after a failure. */

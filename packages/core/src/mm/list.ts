@@ -7,13 +7,17 @@
  * lists) are taken once at boot; transient heads (migration lists) come from the same pool
  * and are given back with `release()`.
  */
+import "reflect-metadata";
+import { inject, injectable } from "tsyringe";
+import { MEM_MAP } from "../tokens.js";
 import type { MemMap } from "./mem-map.js";
 
+@injectable()
 export class ListHeads {
   private readonly freeSlots: Int32Array;
   private nrFree: number;
 
-  constructor(private readonly mem: MemMap) {
+  constructor(@inject(MEM_MAP) private readonly mem: MemMap) {
     this.freeSlots = new Int32Array(mem.nrListHeads);
     this.nrFree = mem.nrListHeads;
     for (let i = 0; i < mem.nrListHeads; i++) this.freeSlots[i] = mem.nrPages + mem.nrListHeads - 1 - i;

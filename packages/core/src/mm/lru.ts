@@ -7,6 +7,9 @@
  * memcg LRU lists: there is one set of lists per node (the memcg's per-node stats of
  * vmstat.ts's MEMCG_STAT_ITEMS are kept; the LRU sizes are not split per memcg).
  */
+import "reflect-metadata";
+import { inject, injectable } from "tsyringe";
+import { LIST_HEADS, MEM_MAP, TOPOLOGY, VMSTAT } from "../tokens.js";
 import type { FolioList, ListHeads } from "./list.js";
 import { listDel } from "./list.js";
 import type { MemMap } from "./mem-map.js";
@@ -23,15 +26,16 @@ export const NR_LRU_LISTS = 5;
 export const LRU_NAMES = ["inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"] as const;
 const LRU_STAT = [NR_INACTIVE_ANON, NR_ACTIVE_ANON, NR_INACTIVE_FILE, NR_ACTIVE_FILE, NR_UNEVICTABLE];
 
+@injectable()
 export class Lru {
   /** lists[nid][lru] */
   readonly lists: FolioList[][];
 
   constructor(
-    private readonly mem: MemMap,
-    private readonly topo: Topology,
-    private readonly vmstat: VmStat,
-    lists: ListHeads,
+    @inject(MEM_MAP) private readonly mem: MemMap,
+    @inject(TOPOLOGY) private readonly topo: Topology,
+    @inject(VMSTAT) private readonly vmstat: VmStat,
+    @inject(LIST_HEADS) lists: ListHeads,
   ) {
     this.lists = topo.nodes.map(() => Array.from({ length: NR_LRU_LISTS }, () => lists.alloc()));
   }

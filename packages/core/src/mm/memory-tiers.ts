@@ -4,6 +4,9 @@
  * MEMTIER_ADISTANCE_DRAM = 4*128 + 64 = 576. Other nodes get an adistance from their
  * performance relative to DRAM, as mt_perf_to_adistance() does with HMAT/CDAT data.
  */
+import "reflect-metadata";
+import { inject, injectable } from "tsyringe";
+import { TOPOLOGY } from "../tokens.js";
 import type { Topology } from "./topology.js";
 
 export const MEMTIER_CHUNK_BITS = 7;
@@ -20,6 +23,7 @@ export interface MemoryTier {
   lowerTierMask: number[];
 }
 
+@injectable()
 export class MemoryTiers {
   /** node -> adistance */
   readonly adistance: number[];
@@ -29,7 +33,7 @@ export class MemoryTiers {
   readonly preferred: number[][];
   readonly topTierAdistance: number;
 
-  constructor(private readonly topo: Topology) {
+  constructor(@inject(TOPOLOGY) private readonly topo: Topology) {
     const dram = topo.nodes.find((n) => n.spec.adistance === MEMTIER_ADISTANCE_DRAM) ?? topo.nodes[0]!;
     this.adistance = topo.nodes.map((n) => n.spec.adistance ?? mtPerfToAdistance(n.spec.perf, dram.spec.perf));
     const byStart = new Map<number, number[]>();

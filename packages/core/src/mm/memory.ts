@@ -31,7 +31,7 @@ import { folioPut } from "./swap.js";
 import { doFault, doWpPageFile, filePageWritten } from "../fs/file-fault.js";
 import { COW_KSM, PGFAULT } from "./vmstat.js";
 import { doNumaPage } from "../numa/numa-balancing.js";
-import { doSwapPage, swapinState } from "../swap/swap-in.js";
+import { doSwapPage } from "../swap/swap-in.js";
 import { isSwapPte } from "../swap/swapfile.js";
 import { folioFreeSwap } from "../swap/swap-state.js";
 
@@ -49,12 +49,10 @@ export const ACCESS_BLOCKED = 1;
 export const ACCESS_SEGV = 2;
 export const ACCESS_OOM = 3;
 
-/** Where the last ACCESS_BLOCKED access waits: the pfn its migration entry names. */
-export const faultState = { waitPfn: -1, lastToken: 0 };
-
 /**
  * One CPU access at addr. A store writes a fresh content token to the page and records it in
- * the integrity shadow. Returns ACCESS_*; a load leaves the token read in faultState.lastToken.
+ * the integrity shadow. Returns ACCESS_*; a load leaves the token read in k.faultState.lastToken
+ * (kernel/out-params.ts), an ACCESS_BLOCKED access the folio it waits on in k.faultState.waitPfn.
  */
 export function accessVirtual(k: Kernel, mm: MmStruct, addr: number, write: boolean): number {
   const pt = k.pgtables;
@@ -73,7 +71,7 @@ export function accessVirtual(k: Kernel, mm: MmStruct, addr: number, write: bool
           const m = k.mem.mapping[k.mem.pageFolio(pfn)]!;
           if (m !== 0 && (m & 3) === 0) filePageWritten(k, pfn, token);
         } else {
-          faultState.lastToken = k.mem.content[pfn]!;
+          k.faultState.lastToken = k.mem.content[pfn]!;
         }
         return ACCESS_OK;
       }
@@ -100,9 +98,7 @@ export function handleMmFault(k: Kernel, mm: MmStruct, addr: number, flags: numb
   if (!ptePresent(pte)) {
     if (isMigrationEntry(pte)) return migrationEntryWait(k, swpOffset(pte));
     if (isSwapPte(pte)) {
-      const rc = doSwapPage(k, vma, addr, pte, write);
-      if (rc & VM_FAULT_RETRY) faultState.waitPfn = swapinState.waitPfn;
-      return rc;
+      return doSwapPage(k, vma, addr, pte, write);
     }
     return VM_FAULT_SIGBUS;
   }
@@ -117,7 +113,7 @@ export function handleMmFault(k: Kernel, mm: MmStruct, addr: number, flags: numb
  * lock. In this model the access returns blocked and is retried once the lock is released.
  */
 export function migrationEntryWait(k: Kernel, pfn: number): number {
-  faultState.waitPfn = k.mem.pageFolio(pfn);
+  k.faultState.waitPfn = k.mem.pageFolio(pfn);
   return VM_FAULT_RETRY;
 }
 

@@ -22,9 +22,6 @@ import { pteSwpExclusive, pteToSwpEntry, swapFree, swapInfoOf, swapcachePrepare,
 const VM_FAULT_OOM = 0x000001;
 const VM_FAULT_RETRY = 0x000400;
 
-/** Where a swap-in blocked on a locked swap-cache folio waits (memory.ts faultState.waitPfn). */
-export const swapinState = { waitPfn: -1 };
-
 /** should_try_to_free_swap() (mm/memory.c) */
 function shouldTryToFreeSwap(k: Kernel, head: number, vma: VmArea, write: boolean): boolean {
   const mem = k.mem;
@@ -49,7 +46,7 @@ export function doSwapPage(k: Kernel, vma: VmArea, addr: number, pte: number, wr
   if (head >= 0) {
     // swap_cache_get_folio() + folio_lock_or_retry()
     if (mem.testFlag(head, PG_locked)) {
-      swapinState.waitPfn = head;
+      k.faultState.waitPfn = head; // the fault sleeps on this folio's lock
       return VM_FAULT_RETRY;
     }
     mem.refcount[head]!++;

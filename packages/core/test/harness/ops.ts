@@ -20,7 +20,7 @@ import { isolateFolioForMigration, putbackMovablePages } from "../../src/migrate
 import { GFP_HIGHUSER_MOVABLE, __GFP_THISNODE } from "../../src/mm/gfp.js";
 import { checkIntegrity } from "../../src/mm/integrity.js";
 import { checkInvariants } from "../../src/mm/invariants.js";
-import { ACCESS_OK, ACCESS_OOM, accessVirtual, faultState } from "../../src/mm/memory.js";
+import { ACCESS_OK, ACCESS_OOM, accessVirtual } from "../../src/mm/memory.js";
 import type { MmStruct, Task } from "../../src/mm/mm-types.js";
 import { doMmap, doMunmap } from "../../src/mm/mmap.js";
 import { WMARK_MIN } from "../../src/mm/page-alloc.js";
@@ -326,11 +326,11 @@ export class ReadCmd implements Cmd {
     if (addr < 0) return;
     const mm = r.tasks.get(p.pid)!.mm!;
     const calls = r.k.alloc.nrAllocCalls;
-    faultState.lastToken = -1;
+    r.k.faultState.lastToken = -1;
     const rc = accessVirtual(r.k, mm, addr, false);
     must(rc === ACCESS_OK, `read at 0x${addr.toString(16)} returned ${rc}`);
     const want = p.tokens.get(addr / PAGE) ?? 0;
-    must(faultState.lastToken === want, `read at 0x${addr.toString(16)} saw token ${faultState.lastToken}, last written ${want}`);
+    must(r.k.faultState.lastToken === want, `read at 0x${addr.toString(16)} saw token ${r.k.faultState.lastToken}, last written ${want}`);
     must(r.k.alloc.nrAllocCalls === calls, "a load allocated");
     r.stats.reads++;
   }

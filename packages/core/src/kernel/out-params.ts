@@ -1,0 +1,30 @@
+/**
+ * What kernel functions hand back through pointer arguments or per-task state, kept once per
+ * system on the Kernel (k.faultState, k.fileIoState, k.migrateFolioExtracted) and overwritten by
+ * the next call, so that the hot paths return a number and allocate nothing. Read a field right
+ * after the call that fills it.
+ */
+import type { AnonVma } from "../mm/mm-types.js";
+
+/** accessVirtual() (mm/memory.ts): where a blocked access sleeps, and what the last load read. */
+export class FaultState {
+  /**
+   * the folio an ACCESS_BLOCKED access waits on: the one its migration entry names
+   * (migration_entry_wait), or the locked folio of a page-cache or swap-cache fault
+   * (folio_lock_or_retry)
+   */
+  waitPfn = -1;
+  /** the content token the last successful load read */
+  lastToken = 0;
+}
+
+/** filemapRead() (fs/filemap.ts): the content token of the page it read last. */
+export class FileIoState {
+  lastToken = 0;
+}
+
+/** __migrate_folio_extract(dst, &old_page_state, &anon_vma) (migrate/unmap-and-move.ts). */
+export class MigrateFolioExtracted {
+  oldPageState = 0;
+  anonVma: AnonVma | null = null;
+}
