@@ -11,7 +11,7 @@
 import { PAGE_MAPPING_ANON, PAGE_MAPPING_FLAGS, PAGE_MAPPING_KSM, migrateFolio, type Backend, type CapabilityManifest, type Kernel, type MigrateMode, type VmArea } from "@foliox/core";
 import { anonFixture } from "./fixture.js";
 import { withSwapcacheFixture } from "./swapcache-fixture.js";
-import { folioMigrateKsm, ksmCheckInvariants, ksmExchangeBegin, ksmExchangeEnd, ksmExchangeMapping, ksmExchangeMayFreeze, rmapWalkKsm, withKsmFixture } from "./ksm/index.js";
+import { Ksm, folioMigrateKsm, ksmCheckInvariants, ksmExchangeBegin, ksmExchangeEnd, ksmExchangeMapping, ksmExchangeMayFreeze, rmapWalkKsm, withKsmFixture } from "./ksm/index.js";
 
 export const ANON_MANIFEST: CapabilityManifest = {
   name: "anon",
@@ -26,8 +26,14 @@ export const ANON_MANIFEST: CapabilityManifest = {
   description: "private anonymous memory: anon_vma rmap, PG_anon_exclusive, mTHP (PTE-mapped) folios, the swap cache, KSM",
 };
 
+/**
+ * One instance per system (registerAnon registers the class; the system's container constructs
+ * it), holding that system's KSM state.
+ */
 export class AnonBackend implements Backend {
   readonly manifest = ANON_MANIFEST;
+  /** mm/ksm.c's globals for this system: the stable and unstable trees, mm slots, counters */
+  readonly ksm = new Ksm();
   /** the conformance suite's way to make anonymous folios (fixture.ts) */
   readonly conformance = withSwapcacheFixture(withKsmFixture(anonFixture));
 

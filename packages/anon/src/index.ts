@@ -1,10 +1,10 @@
 /**
  * @foliox/anon: anonymous memory as a foliox backend. `registerAnon(container)` adds it to one
- * system's container.
+ * system's container: the container constructs one AnonBackend per system.
  */
 import "reflect-metadata";
 import type { DependencyContainer } from "tsyringe";
-import { BACKENDS } from "@foliox/core";
+import { registerBackend } from "@foliox/core";
 import { AnonBackend } from "./anon-backend.js";
 
 export { AnonBackend, ANON_MANIFEST } from "./anon-backend.js";
@@ -13,5 +13,5 @@ export { makeSwapcacheFolio, withSwapcacheFixture } from "./swapcache-fixture.js
 export * from "./ksm/index.js";
 
 export function registerAnon(container: DependencyContainer): void {
-  container.register(BACKENDS, { useValue: new AnonBackend() });
+  registerBackend(container, AnonBackend);
 }

@@ -61,7 +61,7 @@ export interface SystemOptions {
   seed?: number;
   /** keep real 4 KiB pages (small systems) */
   bytes?: boolean;
-  /** kernel behaviour to model where versions differ (reference §10); default "6.12" */
+  /** kernel behaviour to model where versions differ (docs/decisions.md#kernel-baseline); default "6.12" */
   kernelVersion?: KernelVersion;
   /** backend registration functions, e.g. [registerAnon] (backend/contract.ts) */
   backends?: readonly BackendRegistration[];

@@ -47,7 +47,7 @@ function migrateOne(k: Kernel, head: number, nid: number, mode: MigrateMode = MI
   return rc;
 }
 
-/** §10's "unchanged": mem_map (without LRU links and PG_dirty), PTEs, contents, caches, counters. */
+/** "unchanged" (docs/decisions.md#unchanged): mem_map (without LRU links and PG_dirty), PTEs, contents, caches, counters. */
 function snapshot(k: Kernel): unknown {
   const mem = k.mem;
   const ptes: number[] = [];

@@ -1,5 +1,5 @@
 /**
- * Per-memcg lruvec stats (backends issue §1; reference §9b.7's memcg part): charging at fault,
+ * Per-memcg lruvec stats (and the memcg part of docs/decisions.md#seed-defect-7): charging at fault,
  * filemap_add_folio and swap-in, __mod_lruvec_state at every stat site, the stats moved between
  * a memcg's lruvecs by migration and by the exchange (each data under its own memcg), the
  * invariant that recomputes them, and the seed's statsUnderPartnerMemcg defect caught by it.
@@ -161,7 +161,7 @@ describe("stats move between a memcg's lruvecs when a folio changes node", () =>
     });
   }
 
-  it("§9b.7 seed-literal statsUnderPartnerMemcg: stats moved under the partner's memcg, caught by the invariant", () => {
+  it("seed-defect-7 seed-literal statsUnderPartnerMemcg: stats moved under the partner's memcg, caught by the invariant", () => {
     const { k, sb } = makeFsSystem();
     const fa = cachedAt(mappedFile(k, sb, 1, 8, 1).inode, 0);
     const fb = cachedAt(mappedFile(k, sb, 0, 9, 1).inode, 0);

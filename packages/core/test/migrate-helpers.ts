@@ -70,7 +70,7 @@ export function expectRegionData(k: Kernel, r: Region): Set<number> {
 }
 
 /**
- * Fill a node the way reference §10 defines "full": allocate movable memory with __GFP_HIGH,
+ * Fill a node the way docs/decisions.md#memory-pressure defines "full": allocate movable memory with __GFP_HIGH,
  * no direct reclaim and __GFP_THISNODE (an atomic allocation, allowed below the min watermark;
  * movable so that a ZONE_MOVABLE node qualifies) until nothing more comes, so every zone is below min and
  * a THISNODE allocation that may not dip into reserves fails. Returns the pages held.

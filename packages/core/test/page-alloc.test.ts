@@ -51,7 +51,7 @@ function intSqrt(x: number): number {
 
 /**
  * Watermarks recomputed independently: calculate_min_free_kbytes() then
- * __setup_per_zone_wmarks() (reference §6), from the zones' managed pages.
+ * __setup_per_zone_wmarks() (docs/kernel-facts.md#watermarks), from the zones' managed pages.
  */
 function expectedWmarks(managed: { normal: number[]; movable: number[] }) {
   const lowmem = managed.normal.reduce((a, b) => a + b, 0);

@@ -1,7 +1,7 @@
 /**
  * Migration and exchange of swap-cache folios: __folio_migrate_mapping for the swap cache
  * (nr xarray entries, folio->swap copied, NR_SWAPCACHE moved by node), migrate_folio via
- * swap_aops, and the exchange with the swap entry following the data (unlike the seed, §9b.6),
+ * swap_aops, and the exchange with the swap entry following the data (unlike the seed, docs/decisions.md#seed-defect-6),
  * the swap cache's slots pointed at the frame holding the data, one lock for one swap space.
  */
 import { describe, expect, it } from "vitest";
@@ -109,7 +109,7 @@ describe("exchanging a swap-cache folio", () => {
     });
   }
 
-  it("the seed's §9b.6 leaves folio->swap with the frame and breaks the swap cache", () => {
+  it("the seed's defect (seed-defect-6) leaves folio->swap with the frame and breaks the swap cache", () => {
     const k = makeSystem({ swapPages: 16 });
     const old = swapcacheFolio(k, 1);
     const nw = anonFolio(k, 0);

@@ -105,21 +105,30 @@ export class Ksm {
   ksmKsmExchange: KsmKsmExchange = "lock";
 }
 
-const states = new WeakMap<Kernel, Ksm>();
-
-/** The KSM state of system k (created on first use). */
-export function ksmOf(k: Kernel): Ksm {
-  let s = states.get(k);
-  if (!s) {
-    s = new Ksm();
-    states.set(k, s);
+/**
+ * The KSM state of system k. It belongs to the system's AnonBackend instance (anon-backend.ts:
+ * `readonly ksm`), one per system; this finds it among the system's few backends (a short loop,
+ * no container lookup). Null when the system has no backend holding KSM state.
+ */
+export function findKsm(k: Kernel): Ksm | null {
+  for (const b of k.backends.all) {
+    const ksm = (b as { ksm?: unknown }).ksm;
+    if (ksm instanceof Ksm) return ksm;
   }
-  return s;
+  return null;
 }
 
-/** Is KSM in use in system k (without creating its state)? */
+/** The KSM state of system k; throws, saying how to fix it, when the system has no KSM backend. */
+export function ksmOf(k: Kernel): Ksm {
+  const ksm = findKsm(k);
+  if (!ksm) throw new Error("KSM needs @foliox/anon's backend in this system: createSystem({ backends: [registerAnon] })");
+  return ksm;
+}
+
+/** Has KSM been used in system k (a stable node or a scanned mm exists)? */
 export function ksmActive(k: Kernel): boolean {
-  return states.has(k);
+  const ksm = findKsm(k);
+  return ksm !== null && (ksm.nodes.length > 1 || ksm.slots.length > 0);
 }
 
 /** ksm_thread_mutex: mutex_trylock(); true if taken. */

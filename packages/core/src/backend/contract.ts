@@ -116,7 +116,7 @@ export interface Backend {
    * folio_exchange_fs_private(): the private data that was attached to frame `fromHead` is now
    * attached to `toHead` (mem.private and PG_private already moved); re-point whatever refers
    * back to the frame, e.g. every buffer head of the ring. `quirks.headBufferOnly` (only ever set
-   * by the conformance suite's seed-literal mover, §9b.5) asks for the seed's defect: re-point
+   * by the conformance suite's seed-literal mover, docs/decisions.md#seed-defect-5) asks for the seed's defect: re-point
    * the head buffer alone.
    */
   exchangePrivate?(k: Kernel, fromHead: number, toHead: number, quirks?: Readonly<ExchangeQuirks>): void;

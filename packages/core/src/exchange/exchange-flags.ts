@@ -1,5 +1,5 @@
 /**
- * folio_exchange_flags() (the seed's mm/exchange.c) with reference §10's frame rule: PG_locked,
+ * folio_exchange_flags() (the seed's mm/exchange.c) with the frame rule (docs/decisions.md#frame-bits): PG_locked,
  * PG_waiters, PG_lru, PG_head and PG_hwpoison stay with the frame; PG_anon_exclusive is mapping
  * state that travels in the migration entries (it is clear on both folios here, after unmap).
  * Everything else that describes the data moves with it. last_cpupid becomes -1 on both (on a

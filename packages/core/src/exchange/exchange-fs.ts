@@ -19,7 +19,7 @@ export function folioExchangeFsPrepare(k: Kernel, head: number, mode: MigrateMod
 
 /**
  * Detach ->private from both and attach each to the other frame; the backend re-points what
- * refers back to the frame (every buffer head of a ring, not just the head: §9b.5). Called after
+ * refers back to the frame (every buffer head of a ring, not just the head: seed-defect-5). Called after
  * the mapping swap, so each folio's backend is already the one of the data it now holds.
  */
 export function folioExchangeFsPrivate(k: Kernel, oldHead: number, newHead: number, quirks: Readonly<ExchangeQuirks> = NO_QUIRKS): void {

@@ -1,10 +1,10 @@
 /**
  * folio_exchange_mapping() (the seed's mm/exchange.c), preceded by the refcount freeze the seed
- * leaves out for anon↔anon (reference §9b.2, §9b.3): both folios are frozen at their expected
+ * leaves out for anon↔anon (docs/decisions.md#seed-defect-2, #seed-defect-3): both folios are frozen at their expected
  * count first, so an extra reference taken after the support check gives -EAGAIN while nothing
  * has moved. Then anon↔anon swaps index, mapping, PG_swapbacked and PG_dirty (the dirty bit
  * travels with the data). A KSM folio outside the swap cache is never frozen (only its count is
- * checked), and its mapping is swapped by its backend (reference §10, KSM folio exchange).
+ * checked), and its mapping is swapped by its backend (docs/decisions.md#ksm-exchange).
  */
 import { EAGAIN } from "../kernel/errno.js";
 import { KernelBug } from "../kernel/bug.js";
@@ -30,8 +30,8 @@ export function folioRefUnfreeze(k: Kernel, head: number, count: number): void {
 
 /**
  * May the exchange freeze this folio's refcount? Yes, unless its backend says no
- * (Backend.exchangeMayFreeze: a KSM folio outside the swap cache, reference §10). The seed
- * treats a KSM folio as plain anon (§9b.8), so under `ksmNotExcluded` it is frozen like one.
+ * (Backend.exchangeMayFreeze: a KSM folio outside the swap cache, docs/decisions.md#ksm-exchange). The seed
+ * treats a KSM folio as plain anon (seed-defect-8), so under `ksmNotExcluded` it is frozen like one.
  */
 export function folioExchangeMayFreeze(k: Kernel, head: number, quirks: Readonly<ExchangeQuirks> = NO_QUIRKS): boolean {
   if (quirks.ksmNotExcluded && k.mem.folioTestKsm(head)) return true;
@@ -84,7 +84,7 @@ function swapBits(k: Kernel, a: number, b: number, mask: number): void {
 /**
  * The i_pages locks of the two folios' mappings — page cache, or swap cache (swapper_spaces,
  * whose negative ids order first) — either may be null, taken in mapping-id order, and a
- * mapping both folios share (one file, or one swap space) only once (reference §9b.4).
+ * mapping both folios share (one file, or one swap space) only once (docs/decisions.md#seed-defect-4).
  */
 export function folioExchangeXaLock(oldAs: XaLockable | null, newAs: XaLockable | null): void {
   const [a, b] = oldAs && newAs && newAs.id < oldAs.id ? [newAs, oldAs] : [oldAs, newAs];
@@ -105,11 +105,11 @@ export function folioExchangeXaUnlock(oldAs: XaLockable | null, newAs: XaLockabl
  * NR_FILE_PAGES / NR_SHMEM / NR_SWAPCACHE / NR_FILE_DIRTY (+ NR_ZONE_WRITE_PENDING) of each
  * data from the node and zone it left to the one it now lives on — each folio's stats under
  * its own source node and its own memcg (folio->memcg_data, which folio_exchange_flags() moves
- * with the data afterwards), never the partner's (§9b.7). Cannot fail.
+ * with the data afterwards), never the partner's (seed-defect-7). Cannot fail.
  */
 export function folioExchangeMapping(k: Kernel, oldHead: number, newHead: number, quirks: Readonly<ExchangeQuirks> = NO_QUIRKS): void {
   const mem = k.mem;
-  // Swap cache (§9b.6 fixed): read before anything moves. PG_swapcache itself moves with the
+  // Swap cache (seed-defect-6 fixed): read before anything moves. PG_swapcache itself moves with the
   // data in folio_exchange_flags() (owner_priv_1), folio->swap with ->private in
   // folio_exchange_fs_private(); here the swap cache's slots are pointed at the frame that will
   // hold the data, and NR_FILE_PAGES / NR_SWAPCACHE follow it.
@@ -119,7 +119,7 @@ export function folioExchangeMapping(k: Kernel, oldHead: number, newHead: number
   mem.index[oldHead] = mem.index[newHead]!;
   mem.index[newHead] = index;
   // A mapping that is pointed back at (KSM: stable_node->kpfn) is swapped by its backend, in the
-  // order the back pointer needs (Backend.exchangeMapping). §9b.8 (seed-literal): the seed swaps
+  // order the back pointer needs (Backend.exchangeMapping). seed-defect-8 (seed-literal): the seed swaps
   // a KSM folio's mapping like any anon one, and kpfn stays behind.
   if (quirks.ksmNotExcluded || !backendExchangeMapping(k, oldHead, newHead)) {
     const mapping = mem.mapping[oldHead]!;
@@ -131,7 +131,7 @@ export function folioExchangeMapping(k: Kernel, oldHead: number, newHead: number
   const oldZone = mem.zone[oldHead]!;
   const newZone = mem.zone[newHead]!;
   // The memcg of the data each frame now holds: still on the frame it came from (the memcg ids
-  // swap in folio_exchange_flags()). §9b.7 (seed-literal): the seed moves each data's stats
+  // swap in folio_exchange_flags()). seed-defect-7 (seed-literal): the seed moves each data's stats
   // under the lruvecs of the memcg of the frame's previous occupant, i.e. the partner's memcg.
   const oldMemcg = mem.memcg[oldHead]!;
   const newMemcg = mem.memcg[newHead]!;

@@ -1,6 +1,6 @@
 /**
  * ExchangeQuirks: the defect switches of the exchange template, one per defect of the seed
- * author's mm/exchange.c (reference §9b). Production code never sets one: NO_QUIRKS (every
+ * author's mm/exchange.c (docs/decisions.md#seed-defects). Production code never sets one: NO_QUIRKS (every
  * switch off) is the default everywhere, and with it the template is exactly foliox's fixed
  * exchange. The conformance suite's deliberately defective mover, `seed-literal`
  * (exchange/seed-literal.ts), is the same template with switches on, so that the suite can show
@@ -31,42 +31,42 @@
  * deviates (mostly an error path), so the all-off template runs the same instructions as
  * before but for a few predictable branches.
  *
- * Not modelled yet: §9b.7's commented-out NR_FILE_PAGES move, and memcg_data swapped before
- * folio_undo_large_rmappable(). §9b.8: with
+ * Not modelled yet: seed-defect-7's commented-out NR_FILE_PAGES move, and memcg_data swapped before
+ * folio_undo_large_rmappable(). seed-defect-8: with
  * ksmNotExcluded the KSM folio is let through even without a KSM-aware backend, swapped like a
  * plain anon folio (its mapping moves, the backend's exchangeMapping that moves kpfn is
  * bypassed) and frozen like one, so ksm_get_folio() prunes the stable node.
  */
 export interface ExchangeQuirks {
-  /** §9b.1: folio_exchange_move()'s result is ignored: remap crosswise and return 0 */
+  /** seed-defect-1: folio_exchange_move()'s result is ignored: remap crosswise and return 0 */
   readonly moveResultIgnored: boolean;
-  /** §9b.2: no mapcount-0 check after unmap, and no refcount freeze for anon↔anon */
+  /** seed-defect-2: no mapcount-0 check after unmap, and no refcount freeze for anon↔anon */
   readonly noUnmapCheckNoAnonFreeze: boolean;
   /**
-   * §9b.3: folio_ref_freeze() sits in VM_BUG_ON (never runs without DEBUG_VM) on the paths with
+   * seed-defect-3: folio_ref_freeze() sits in VM_BUG_ON (never runs without DEBUG_VM) on the paths with
    * a file folio, the unfreeze becomes a plain refcount store, and file↔file freezes new with
    * old's expected count
    */
   readonly freezeInDebugAssert: boolean;
-  /** §9b.4: locks taken in argument order (old, then new), so (A,B) vs (B,A) is ABBA */
+  /** seed-defect-4: locks taken in argument order (old, then new), so (A,B) vs (B,A) is ABBA */
   readonly noLockOrdering: boolean;
-  /** §9b.5: folio_set_bh(head, …) for every buffer: only the head buffer is re-pointed */
+  /** seed-defect-5: folio_set_bh(head, …) for every buffer: only the head buffer is re-pointed */
   readonly headBufferOnly: boolean;
-  /** §9b.6: the swap-cache entry (folio->swap) is never moved */
+  /** seed-defect-6: the swap-cache entry (folio->swap) is never moved */
   readonly swapEntryNotMoved: boolean;
-  /** §9b.7: NR_ISOLATED_* is put back with the LRU type the folio has after the exchange */
+  /** seed-defect-7: NR_ISOLATED_* is put back with the LRU type the folio has after the exchange */
   readonly isolatedPutbackPostExchangeType: boolean;
-  /** §9b.7: each data's per-memcg lruvec stats are moved under the partner's memcg */
+  /** seed-defect-7: each data's per-memcg lruvec stats are moved under the partner's memcg */
   readonly statsUnderPartnerMemcg: boolean;
-  /** §9b.8: the comment says KSM folios are excluded; they are not */
+  /** seed-defect-8: the comment says KSM folios are excluded; they are not */
   readonly ksmNotExcluded: boolean;
-  /** §9b.9: the second isolation check tests old again, so new's failure goes unnoticed */
+  /** seed-defect-9: the second isolation check tests old again, so new's failure goes unnoticed */
   readonly secondIsolationTestsOld: boolean;
-  /** §9b.9: mixed folio orders are only a debug assertion, so the data swap overruns */
+  /** seed-defect-9: mixed folio orders are only a debug assertion, so the data swap overruns */
   readonly mixedOrdersDebugOnly: boolean;
-  /** §9b.9: exchange_folios() never copies err[] out and always returns 0 */
+  /** seed-defect-9: exchange_folios() never copies err[] out and always returns 0 */
   readonly syscallErrNotCopied: boolean;
-  /** §9b.9: exchange_folios() has no MPOL_MF_MOVE_ALL (-EACCES) rule */
+  /** seed-defect-9: exchange_folios() has no MPOL_MF_MOVE_ALL (-EACCES) rule */
   readonly noMoveAllRule: boolean;
 }
 

@@ -1,6 +1,6 @@
 /**
  * folio_exchange_supported() (the seed's mm/exchange.c) with foliox's errno policy
- * (reference §10): transient conditions return -EAGAIN or -EBUSY so callers retry;
+ * (docs/decisions.md#errno-policy): transient conditions return -EAGAIN or -EBUSY so callers retry;
  * -EOPNOTSUPP is kept for permanent refusals (mlocked, no backend that can exchange, KSM
  * without a backend that declares the "ksm" kind and implements Backend.exchangeMapping).
  */

@@ -1,18 +1,18 @@
 /**
  * The exchange template: folio_exchange() and a batched folio_exchange_batch() (the seed's
- * mm/exchange.c folio_exchange_parallel(), with reference §9's intent and none of §9b's
- * defects). Under memory pressure it swaps a hot slow-tier folio with a cold fast-tier folio in
+ * mm/exchange.c folio_exchange_parallel(), with its intent, docs/kernel-facts.md#seed-exchange,
+ * and none of its defects, docs/decisions.md#seed-defects: seed-defect-N below names one). Under memory pressure it swaps a hot slow-tier folio with a cold fast-tier folio in
  * place, with no free page:
  *
  *   isolate -> lock -> supported? -> unmap both -> TLB flush -> fs_prepare(old), fs_prepare(new)
  *   -> freeze + exchange_mapping -> exchange_fs_private -> exchange_data -> exchange_flags
  *   -> fs_finish(new), fs_finish(old) -> remap each side to the other -> unlock -> putback
  *
- * - On failure each folio is remapped to itself, never crosswise (§9b.1), and the error is
+ * - On failure each folio is remapped to itself, never crosswise (seed-defect-1), and the error is
  *   returned; every acquired step is undone.
  * - After unmap both folios must be unmapped (mapcount 0), and both refcounts are frozen at
- *   their expected values before anything moves (§9b.2, §9b.3).
- * - Folio locks are taken in pfn order (§9b.4).
+ *   their expected values before anything moves (seed-defect-2, seed-defect-3).
+ * - Folio locks are taken in pfn order (seed-defect-4).
  * - Only MIGRATE_SYNC and MIGRATE_ASYNC are accepted; other modes, folios of different orders
  *   and a folio paired with itself get -EINVAL before anything is taken.
  * - Every check that can fail runs before the mapping swap; from there on nothing can fail,
@@ -92,7 +92,7 @@ const FAIL_EVENT: Record<string, number> = {
 /** What one side of the pair holds while the op runs. */
 class Side {
   isolated = false;
-  /** NR_ISOLATED_* item and node recorded at isolation (not re-read after the swap: §9b.7) */
+  /** NR_ISOLATED_* item and node recorded at isolation (not re-read after the swap: seed-defect-7) */
   isolatedItem = NR_ISOLATED_ANON;
   isolatedNid = 0;
   locked = false;
@@ -158,7 +158,7 @@ export class ExchangeOp {
       case "move": {
         const rc = this.move();
         if (rc < 0 && this.quirks.moveResultIgnored) {
-          // §9b.1 (seed-literal): the result is ignored and each side is remapped onto the other.
+          // seed-defect-1 (seed-literal): the result is ignored and each side is remapped onto the other.
           this.exchanged = true;
           return this.advance(0, "remap");
         }
@@ -219,7 +219,7 @@ export class ExchangeOp {
       const injected = this.k.faultInject.check(point);
       const k = this.k;
       if (injected || !k.lru.folioIsolateLru(side.head)) {
-        // §9b.9 (seed-literal): the second check tests old again, so new's failure goes unnoticed.
+        // seed-defect-9 (seed-literal): the second check tests old again, so new's failure goes unnoticed.
         if (side !== this.new || !this.quirks.secondIsolationTestsOld) return this.fail(point, injected || -EBUSY);
       }
       side.isolated = true;
@@ -233,7 +233,7 @@ export class ExchangeOp {
 
   /** folio_exchange_lock() on both, lower pfn first so that (A,B) and (B,A) cannot deadlock. */
   private lock(): number {
-    // §9b.4 (seed-literal): argument order, so (A,B) against a (B,A) locker is ABBA.
+    // seed-defect-4 (seed-literal): argument order, so (A,B) against a (B,A) locker is ABBA.
     const [first, second] = this.old.head < this.new.head || this.quirks.noLockOrdering ? [this.old, this.new] : [this.new, this.old];
     for (const side of [first, second]) {
       if (side.locked) continue;
@@ -259,7 +259,7 @@ export class ExchangeOp {
       const injected = this.k.faultInject.check(point);
       if (injected) return this.fail(point, injected);
       let rc = folioExchangeSupported(this.k, side.head, this.mode);
-      // §9b.8 (seed-literal): the comment says KSM folios are excluded; they are not.
+      // seed-defect-8 (seed-literal): the comment says KSM folios are excluded; they are not.
       if (rc === -EOPNOTSUPP && this.quirks.ksmNotExcluded && this.k.mem.folioTestKsm(side.head)) rc = 0;
       if (rc === EXCHANGE_WOULD_BLOCK) return rc;
       if (rc < 0) return this.fail(point, rc);
@@ -296,7 +296,7 @@ export class ExchangeOp {
         tryToMigrate(k, side.head, flags);
         side.unmapped = true;
       }
-      // A pinned exclusive page stays mapped by design; the exchange must not go on (§9b.2).
+      // A pinned exclusive page stays mapped by design; the exchange must not go on (seed-defect-2).
       if (mem.folioMapped(side.head) && !this.quirks.noUnmapCheckNoAnonFreeze) return this.fail(point, -EAGAIN);
     }
     this.trace("folio_exchange_unmap", 0);
@@ -317,15 +317,15 @@ export class ExchangeOp {
     const oldExpected = folioExpectedRefs(k, k.mem.folioHasMapping(old.head), old.head);
     let newExpected = folioExpectedRefs(k, k.mem.folioHasMapping(nw.head), nw.head);
     const q = this.quirks;
-    // §9b.2/§9b.3 (seed-literal): which freezes the seed skips; false for foliox.
+    // seed-defect-2/seed-defect-3 (seed-literal): which freezes the seed skips; false for foliox.
     const noFreeze = q !== NO_QUIRKS && this.seedSkipsFreeze();
     if (q.freezeInDebugAssert && !k.mem.folioTestAnon(old.head) && !k.mem.folioTestAnon(nw.head)) newExpected = oldExpected;
     // The freeze and the mapping swap run under the page-cache (or swap-cache) mappings' i_pages
-    // locks, taken in mapping order and once for a mapping both folios share (§9b.4).
+    // locks, taken in mapping order and once for a mapping both folios share (seed-defect-4).
     const oldAs = folioAddressSpace(k, old.head) ?? folioSwapSpace(k, old.head);
     const newAs = folioAddressSpace(k, nw.head) ?? folioSwapSpace(k, nw.head);
     folioExchangeXaLock(oldAs, newAs);
-    // Never freeze a KSM folio outside the swap cache (reference §10): check its count instead.
+    // Never freeze a KSM folio outside the swap cache (docs/decisions.md#ksm-exchange): check its count instead.
     const freezeOld = folioExchangeMayFreeze(k, old.head, q);
     const freezeNew = folioExchangeMayFreeze(k, nw.head, q);
     if (!noFreeze) {
@@ -343,7 +343,7 @@ export class ExchangeOp {
     this.trace("folio_exchange_mapping", 0);
     folioExchangeFsPrivate(k, old.head, nw.head, q);
     if (swapcache && q.swapEntryNotMoved) {
-      // §9b.6 (seed-literal): folio->swap (which shares ->private) stays with the frame.
+      // seed-defect-6 (seed-literal): folio->swap (which shares ->private) stays with the frame.
       const swap = k.mem.private[old.head]!;
       k.mem.private[old.head] = k.mem.private[nw.head]!;
       k.mem.private[nw.head] = swap;
@@ -360,7 +360,7 @@ export class ExchangeOp {
     if (!noFreeze) {
       folioExchangeUnfreeze(k, old.head, oldExpected, nw.head, newExpected, freezeOld, freezeNew);
     } else if (q.freezeInDebugAssert && !(k.mem.folioTestAnon(old.head) && k.mem.folioTestAnon(nw.head))) {
-      // §9b.3 (seed-literal): folio_ref_unfreeze() is an atomic_set(): an extra reference is lost.
+      // seed-defect-3 (seed-literal): folio_ref_unfreeze() is an atomic_set(): an extra reference is lost.
       k.mem.refcount[old.head] = newExpected;
       k.mem.refcount[nw.head] = oldExpected;
     }
@@ -371,7 +371,7 @@ export class ExchangeOp {
     return 0;
   }
 
-  /** The seed's freezes (seed-literal only): none for anon↔anon (§9b.2), none without DEBUG_VM (§9b.3). */
+  /** The seed's freezes (seed-literal only): none for anon↔anon (seed-defect-2), none without DEBUG_VM (seed-defect-3). */
   private seedSkipsFreeze(): boolean {
     const mem = this.k.mem;
     const anonAnon = mem.folioTestAnon(this.old.head) && mem.folioTestAnon(this.new.head);
@@ -413,7 +413,7 @@ export class ExchangeOp {
     const k = this.k;
     for (const side of [this.old, this.new]) {
       if (!side.isolated) continue;
-      // §9b.7 (seed-literal): the item is re-read after the exchange, from the other data's type.
+      // seed-defect-7 (seed-literal): the item is re-read after the exchange, from the other data's type.
       const item = this.quirks.isolatedPutbackPostExchangeType ? (k.lru.folioIsFileLru(side.head) ? NR_ISOLATED_FILE : NR_ISOLATED_ANON) : side.isolatedItem;
       k.vmstat.modNode(side.isolatedNid, item, -k.mem.folioNrPages(side.head));
       k.lru.folioAddLru(side.head);
@@ -445,14 +445,14 @@ export function folioExchangeCheckArgs(k: Kernel, oldHead: number, newHead: numb
   for (const h of [oldHead, newHead]) {
     if (!Number.isInteger(h) || h < 0 || h >= mem.nrPages || mem.pageFolio(h) !== h) return -EINVAL;
   }
-  // §9b.9 (seed-literal): only a VM_BUG_ON, so a non-debug kernel goes on and the data swap overruns.
+  // seed-defect-9 (seed-literal): only a VM_BUG_ON, so a non-debug kernel goes on and the data swap overruns.
   if (mem.order[oldHead] !== mem.order[newHead] && !quirks.mixedOrdersDebugOnly) return -EINVAL;
   return 0;
 }
 
 /**
  * folio_exchange(): swap two folios of the same order in place. 0, or a negative errno with
- * both folios as they were (reference §10's "unchanged").
+ * both folios as they were ("unchanged" as docs/decisions.md#unchanged defines it).
  */
 export function folioExchange(k: Kernel, oldHead: number, newHead: number, mode: number, quirks: Readonly<ExchangeQuirks> = NO_QUIRKS): number {
   const rc = folioExchangeCheckArgs(k, oldHead, newHead, mode, quirks);

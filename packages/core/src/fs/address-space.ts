@@ -74,7 +74,7 @@ export interface XaLockable {
   xaLocked: boolean;
 }
 
-/** xa_lock(): a second acquisition is the self-deadlock of reference §9b.4. */
+/** xa_lock(): a second acquisition is the self-deadlock of docs/decisions.md#seed-defect-4. */
 export function xaLock(as: XaLockable): void {
   if (as.xaLocked) throw new KernelBug(`xa_lock: mapping ${as.id} i_pages lock taken twice (self-deadlock)`);
   as.xaLocked = true;

@@ -1,7 +1,7 @@
 /**
  * migrate_folio() and what it transfers, mm/migrate.c (v6.12): __migrate_folio(),
  * folio_expected_refs() (≤6.15 semantics), __folio_migrate_mapping() for the no-mapping
- * (anon) case and folio_migrate_flags(). Reference: linux-migration-facts.md §3.
+ * (anon) case and folio_migrate_flags(). Facts: docs/kernel-facts.md#what-is-transferred.
  *
  * The page-cache and swap-cache cases of __folio_migrate_mapping (the i_pages freeze and slot
  * replacement) are in migrate-mapping.ts.

@@ -1,8 +1,8 @@
 /**
  * __folio_migrate_mapping() with a mapping, folio_migrate_mapping(), and the page-cache stat
- * moves (mm/migrate.c, v6.12; reference §3). Under the i_pages lock: freeze the old folio at its
- * expected count, give the new folio index, mapping and +nr cache references, move
- * PG_swapbacked and PG_dirty, replace the xarray entry (one multi-index entry for the page
+ * moves (mm/migrate.c, v6.12; docs/kernel-facts.md#folio-migrate-mapping). Under the i_pages
+ * lock: freeze the old folio at its expected count, give the new folio index, mapping and +nr
+ * cache references, move PG_swapbacked and PG_dirty, replace the xarray entry (one multi-index entry for the page
  * cache; nr entries for the swap cache), unfreeze the old folio at expected - nr, and, if the
  * zone changed, move NR_FILE_PAGES, NR_SHMEM, NR_SWAPCACHE, NR_FILE_DIRTY and the zone's
  * NR_ZONE_WRITE_PENDING from the old node/zone to the new one.

@@ -4,7 +4,7 @@
  * prepare (checks, room on the target node, LRU isolation), then the migration itself:
  * migrate_pages(MIGRATE_ASYNC, MR_NUMA_MISPLACED) with alloc_misplaced_dst_folio(), so a large
  * folio is never split and the destination is never reclaimed for.
- * Reference: linux-migration-facts.md §5 (NUMA balancing) and §10 (memory pressure).
+ * Facts: docs/kernel-facts.md#promotion; "full" memory: docs/decisions.md#memory-pressure.
  */
 import { EACCES, EAGAIN } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";

@@ -1,6 +1,6 @@
 /**
  * migrate_pages_batch() of mm/migrate.c (v6.12), with struct migrate_pages_stats and the retry
- * constants. Reference: linux-migration-facts.md §1.
+ * constants. Facts: docs/kernel-facts.md#migrate-pages-batch.
  *
  * The batch is written as explicit phases on a MigrateBatch — unmap() (every folio of the list,
  * with its passes), flush() (try_to_unmap_flush()), move() (with its passes) and finish() (undo

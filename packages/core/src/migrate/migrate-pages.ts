@@ -1,7 +1,7 @@
 /**
  * The list mover: migrate_pages() and migrate_pages_sync() of mm/migrate.c (v6.12).
  * migrate_pages_batch() and its phases are in migrate-pages-batch.ts.
- * Reference: linux-migration-facts.md §1.
+ * Facts: docs/kernel-facts.md#migrate-pages.
  *
  * Left out: hugetlb (migrate_hugetlbs() finds none), non-LRU movable pages.
  */

@@ -3,7 +3,7 @@
  * migrate_folio_move(), move_to_new_folio(), fallback_migrate_folio() and writeout(),
  * migrate_folio_undo_src()/_dst(), migrate_folio_done(), __migrate_folio_record()/_extract(),
  * plus putback_movable_pages() and the LRU isolation that callers do first.
- * Reference: linux-migration-facts.md §1–§4.
+ * Facts: docs/kernel-facts.md#migration-path and #filesystem-callbacks.
  *
  * Sleeping: the model is synchronous, so nothing else can run while a mover waits. Wherever
  * the kernel would sleep — folio_lock() on a folio someone else has locked (SYNC, or SYNC_LIGHT

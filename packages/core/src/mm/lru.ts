@@ -1,7 +1,7 @@
 /**
  * Per-node LRU lists (include/linux/mm_inline.h, mm/swap.c, mm/vmscan.c): folio_add_lru(),
  * lruvec_del_folio(), folio_isolate_lru(), folio_putback_lru(). Isolation is PG_lru cleared
- * plus a reference (reference §10); PG_isolated is for non-LRU movable pages only.
+ * plus a reference (docs/decisions.md#lru-isolation); PG_isolated is for non-LRU movable pages only.
  *
  * Left out: the per-cpu folio batches (lru_add_drain) — a folio reaches its list at once — and
  * memcg LRU lists: there is one set of lists per node (the memcg's per-node stats of

@@ -37,7 +37,7 @@ export const PG_swapcache = PG_owner_priv_1;
 export const PG_anon_exclusive = PG_owner_2;
 export const PG_mappedtodisk = PG_owner_2;
 export const PG_fscache = PG_private_2;
-/** Non-LRU movable pages only; never used for LRU isolation (reference §10). */
+/** Non-LRU movable pages only; never used for LRU isolation (docs/decisions.md#lru-isolation). */
 export const PG_isolated = PG_reclaim;
 
 /** Bit names in bit order; the kernel's primary name for each bit. */
@@ -88,7 +88,7 @@ export function pageFlagNames(flags: number, anon: boolean): string[] {
 }
 
 /**
- * Bits that stay with the physical frame and are never exchanged (reference §10):
+ * Bits that stay with the physical frame and are never exchanged (docs/decisions.md#frame-bits):
  * PG_locked, PG_waiters, PG_lru, PG_head, PG_hwpoison.
  */
 export const FRAME_FLAGS_MASK =

@@ -26,7 +26,7 @@ export interface NodeSpec {
   memory: number;
   /** whether the node has CPUs (N_CPU); CXL and PMEM nodes are CPU-less */
   cpus: boolean;
-  /** ZONE_NORMAL for DRAM; CXL memory usually sits in ZONE_MOVABLE (reference §10) */
+  /** ZONE_NORMAL for DRAM; CXL memory usually sits in ZONE_MOVABLE (docs/decisions.md#memory-pressure) */
   zone: ZoneName;
   perf: NodePerf;
   /** Fixed abstract distance (DRAM's default is 576); derived from perf when omitted. */
@@ -42,7 +42,7 @@ export interface TopologySpec {
   distance?: number[][];
 }
 
-/** The `dram-cxl` preset (tiering-prior-art.md §3). Memory sizes are chosen by the caller. */
+/** The `dram-cxl` preset (its figures and sources: docs/tiering.md#cost-model). Memory sizes are chosen by the caller. */
 export function dramCxl(dramBytes: number, cxlBytes: number): TopologySpec {
   return {
     name: "dram-cxl",

@@ -1,5 +1,5 @@
 /**
- * NUMA balancing in memory-tiering mode (kernel.numa_balancing = 2, reference §6 and §10),
+ * NUMA balancing in memory-tiering mode (kernel.numa_balancing = 2; docs/kernel-facts.md#promotion),
  * v6.12:
  * - task_numa_work() (kernel/sched/fair.c) scans a window of each task's address space every
  *   scan period and change_prot_numa() (mm/mprotect.c change_pte_range with MM_CP_PROT_NUMA)

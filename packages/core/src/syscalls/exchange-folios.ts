@@ -1,8 +1,8 @@
 /**
  * exchange_folios(pid, nr_pages, src[], dst[], err[]): the seed's syscall (memory-meld/linux
  * mm/exchange.c, SYSCALL_DEFINE5(exchange_folios) -> kernel_exchange_folios), with its intent
- * (reference §9) and without its defects (§9b.9: it never copied err[] out, always returned 0,
- * and had no MPOL_MF_MOVE_ALL rule).
+ * (docs/kernel-facts.md#seed-exchange) and without its defects (docs/decisions.md#seed-defect-9:
+ * it never copied err[] out, always returned 0, and had no MPOL_MF_MOVE_ALL rule).
  *
  * Whole-call errors (a negative errno; pairs before the failure point stay done):
  * - nr_pages is an unsigned long: a negative count is taken modulo 2^64 and faults at the end
@@ -69,7 +69,7 @@ function exchangeOnePair(k: Kernel, mm: MmStruct, srcAddr: number, dstAddr: numb
   if (src < 0) return src;
   const dst = resolveFolio(k, mm, dstAddr);
   if (dst < 0) return dst;
-  // quirks.noMoveAllRule: the seed had no such rule (§9b.9; seed-literal only).
+  // quirks.noMoveAllRule: the seed had no such rule (seed-defect-9; seed-literal only).
   if (!moveAll && !quirks.noMoveAllRule && (folioMappedSharedTest(k, src) || folioMappedSharedTest(k, dst))) return -EACCES;
   let rc = -EAGAIN;
   for (let tries = 0; tries < EXCHANGE_FOLIOS_TRIES && rc === -EAGAIN; tries++) {
@@ -101,7 +101,7 @@ export function kernelExchangeFolios(
     const dstAddr = getUserPtr(dst, i);
     if (srcAddr === undefined || dstAddr === undefined) return -EFAULT;
     const rc = exchangeOnePair(k, mm, srcAddr, dstAddr, moveAll, quirks);
-    // quirks.syscallErrNotCopied: the seed never copied err[] out and returned 0 (§9b.9).
+    // quirks.syscallErrNotCopied: the seed never copied err[] out and returned 0 (seed-defect-9).
     if (quirks.syscallErrNotCopied) continue;
     if (!putUserInt(err, i, rc)) return -EFAULT;
     if (rc !== 0) notExchanged++;

@@ -7,7 +7,7 @@
  * - is_zero_folio() (include/linux/mm.h);
  * - vma_migratable() (mm/mempolicy.c);
  * - folio_likely_mapped_shared() (include/linux/mm.h, v6.9–v6.14) and its v6.15+ successor
- *   folio_maybe_mapped_shared(), chosen by the system's kernelVersion (reference §10: the
+ *   folio_maybe_mapped_shared(), chosen by the system's kernelVersion (docs/decisions.md#eacces-rule: the
  *   -EACCES rule means "maybe mapped by more than one mm", not "mapcount > 1").
  *
  * The model holds no mmap_lock or PTL: nothing else runs while a syscall runs.
@@ -107,7 +107,7 @@ export function folioMaybeMappedShared(k: Kernel, head: number): boolean {
   return shared;
 }
 
-/** The "maybe mapped by more than one mm" test of the system's kernel version (§10). */
+/** The "maybe mapped by more than one mm" test of the system's kernel version (docs/decisions.md#eacces-rule). */
 export function folioMappedSharedTest(k: Kernel, head: number): boolean {
   return k.options.kernelVersion === "6.12" ? folioLikelyMappedShared(k, head) : folioMaybeMappedShared(k, head);
 }

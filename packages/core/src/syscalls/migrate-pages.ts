@@ -2,7 +2,7 @@
  * migrate_pages(pid, maxnode, old_nodes, new_nodes): mm/mempolicy.c (v6.12) —
  * kernel_migrate_pages(), get_nodes() with get_bitmap(), do_migrate_pages(),
  * migrate_to_node(), queue_pages_range() with queue_pages_test_walk() and
- * queue_folios_pte_range(), and migrate_folio_add(). Reference: linux-migration-facts.md §7.
+ * queue_folios_pte_range(), and migrate_folio_add(). Facts: docs/kernel-facts.md#migrate-pages-syscall.
  *
  * Whole-call results:
  * - get_nodes(): maxnode - 1 bits are read (a maxnode of 0 wraps to ULONG_MAX); an empty

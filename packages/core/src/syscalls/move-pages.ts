@@ -3,7 +3,7 @@
  * kernel_move_pages(), do_pages_move(), add_folio_for_migration() (v6.12's name for
  * add_page_for_migration(), on folio_walk), move_pages_and_store_status(),
  * do_move_pages_to_node(), store_status(), do_pages_stat() and do_pages_stat_array().
- * Reference: linux-migration-facts.md §7 and §10.
+ * Facts: docs/kernel-facts.md#move-pages; choices: docs/decisions.md#eacces-rule.
  *
  * Whole-call results:
  * - flags other than MPOL_MF_MOVE|MPOL_MF_MOVE_ALL → -EINVAL; MOVE_ALL without CAP_SYS_NICE →
