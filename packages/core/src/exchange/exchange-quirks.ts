@@ -10,9 +10,9 @@
  * otherwise sound algorithm, so foliox does not keep a second copy of the template (a copy would
  * drift from the real one, and a suite that fails a copy proves little about the suite's power
  * against the real code). Instead the real ExchangeOp takes a frozen switch object and consults
- * it at exactly the places the seed went wrong, and nowhere else:
+ * it at exactly the places the seed went wrong, and nowhere else (N: seed-defect-N):
  *
- * | switch                            | §9b  | consulted in (folio-exchange.ts unless said)       |
+ * | switch                            | N    | consulted in (folio-exchange.ts unless said)       |
  * |-----------------------------------|------|----------------------------------------------------|
  * | moveResultIgnored                 | 1    | step(): the "move" phase's result                  |
  * | noUnmapCheckNoAnonFreeze          | 2    | unmap(): mapcount 0 check; move(): anon↔anon freeze |

@@ -22,7 +22,7 @@
  * An ExchangeOp runs as explicit phases so that a test can run a fault, a pin or another
  * exchange between two of them.
  *
- * The optional `quirks` (exchange-quirks.ts) re-enable the seed's §9b defects one by one for the
+ * The optional `quirks` (exchange-quirks.ts) re-enable the seed's defects one by one for the
  * conformance suite's `seed-literal` mover; production callers never pass them (NO_QUIRKS).
  */
 import type { Backend, ExchangePrepareState } from "../backend/contract.js";
