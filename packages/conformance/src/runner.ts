@@ -1,7 +1,7 @@
 /**
  * The cross-backend runner: every ordered pair (old backend × new backend) × every case. A case
  * whose manifest gate is false is reported "n/a (manifest: …)"; a case that throws fails with
- * the message. For a seed-literal mover it also runs each §9b defect alone and says which cases
+ * the message. For a seed-literal mover it also runs each seed defect (docs/decisions.md#seed-defects) alone and says which cases
  * caught it, or which backend it awaits.
  */
 import { container as rootContainer, type DependencyContainer } from "tsyringe";
@@ -85,7 +85,7 @@ export function runConformance(opts: RunOptions): ConformanceReport {
   return report;
 }
 
-/** Each §9b defect alone: caught (some case failed), awaits (no pair can show it) or missed. */
+/** Each seed defect alone: caught (some case failed), awaits (no pair can show it) or missed. */
 export function runDefects(backends: readonly ConformanceBackend[], only: readonly string[] | undefined, cases: readonly ConformanceCase[] = CONFORMANCE_CASES): DefectResult[] {
   const pairs = conformancePairs(backends, only);
   const failures = (mover: Mover) => runPairs(backends, mover, only, cases).flatMap((p) => p.cases.filter((c) => !c.ok).map((c) => `${p.old}×${p.new}:${c.id}`));

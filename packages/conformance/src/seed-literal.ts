@@ -1,8 +1,8 @@
 /**
- * seed-literal: the seed author's mm/exchange.c as written, defects included (reference §9b),
+ * seed-literal: the seed author's mm/exchange.c as written, defects included (docs/decisions.md#seed-defects),
  * for the conformance suite to prove that it can fail. It is not a second implementation: it is
  * foliox's exchange template (folio-exchange.ts) with the ExchangeQuirks switches of
- * exchange-quirks.ts turned on — all of them, or the switches of one §9b defect at a time.
+ * exchange-quirks.ts turned on — all of them, or the switches of one defect at a time.
  *
  * Each defect says which capabilities a pair of backends needs before the defect can show at
  * all (`manifests`): a defect in the file↔file freeze cannot be observed between two anonymous
@@ -12,7 +12,7 @@ import type { CapabilityManifest } from "@foliox/core";
 import { EXCHANGE_QUIRKS, exchangeQuirks, type ExchangeQuirk, type ExchangeQuirks } from "@foliox/core";
 
 export interface SeedDefect {
-  /** "9b.1" … "9b.9" */
+  /** "9b.1" … "9b.9": defect 9b.N is docs/decisions.md#seed-defect-N */
   id: string;
   title: string;
   quirks: ExchangeQuirk[];
@@ -96,7 +96,7 @@ export const SEED_DEFECTS: readonly SeedDefect[] = [
 /** Every switch on: the seed as written. */
 export const SEED_LITERAL_QUIRKS: Readonly<ExchangeQuirks> = exchangeQuirks(EXCHANGE_QUIRKS);
 
-/** The switches of the named §9b defects ("9b.4"), or all of them. */
+/** The switches of the named seed defects ("9b.4"), or all of them. */
 export function seedLiteralQuirks(ids?: readonly string[]): Readonly<ExchangeQuirks> {
   if (!ids) return SEED_LITERAL_QUIRKS;
   const on: ExchangeQuirk[] = [];

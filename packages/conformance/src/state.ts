@@ -1,6 +1,6 @@
 /**
- * What the cases compare: reference §10's "unchanged" (snapshot) and "healthy" (the model's
- * invariants with no mover in flight, and the integrity shadow).
+ * What the cases compare: "unchanged" as docs/decisions.md#unchanged defines it (snapshot),
+ * and "healthy" (the model's invariants with no mover in flight, and the integrity shadow).
  */
 import type { Kernel } from "@foliox/core";
 import { checkIntegrity } from "@foliox/core";
@@ -15,7 +15,7 @@ export interface SnapshotOptions {
 }
 
 /**
- * Everything reference §10 calls "unchanged": mem_map (minus LRU links: putback adds at the
+ * Everything docs/decisions.md#unchanged calls "unchanged": mem_map (minus LRU links: putback adds at the
  * head), PTEs, data, the integrity shadow's view, counters and anon_vma references — minus the
  * listed side effects: PG_dirty folded in from a dirty PTE by the unmap, and foliox's own
  * pgexchange_* events that a failure counts.

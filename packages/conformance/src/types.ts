@@ -110,6 +110,6 @@ export interface ConformanceReport {
   pairs: PairResult[];
   /** number of failed cases over all pairs */
   failed: number;
-  /** per §9b defect, for the seed-literal mover */
+  /** per seed defect (docs/decisions.md#seed-defects), for the seed-literal mover */
   defects?: DefectResult[];
 }

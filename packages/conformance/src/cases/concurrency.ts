@@ -32,8 +32,8 @@ function interleave(actors: Actor[], what: string): void {
 const opActor = (name: string, op: ExchangeOp): Actor => ({ name, done: () => op.done, step: () => op.step() });
 
 /**
- * Another kernel path that holds two folio locks at once and takes them the way the reference
- * prescribes (§9b.4: lower pfn first), one lock per step, then releases both.
+ * Another kernel path that holds two folio locks at once and takes them the way foliox prescribes
+ * (lower pfn first: docs/decisions.md#seed-defect-4), one lock per step, then releases both.
  */
 function pfnOrderedLocker(k: Kernel, a: number, b: number): Actor {
   const order = a < b ? [a, b] : [b, a];

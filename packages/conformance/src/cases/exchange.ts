@@ -38,7 +38,7 @@ export const dataAndMetadata: ConformanceCase = {
         checkRc(ctx.exchange(k, p.old.head, p.new.head, mode), 0, `exchange (${what})`);
         check(mappedHead(k, p.old) === p.new.head, `${what}: the old folio's process does not map the new frame`);
         check(mappedHead(k, p.new) === p.old.head, `${what}: the new folio's process does not map the old frame`);
-        // PG_dirty may be folded in from a dirty PTE by the unmap (§10), and then travels with the data.
+        // PG_dirty may be folded in from a dirty PTE by the unmap (docs/decisions.md#unchanged), and then travels with the data.
         const dirty = { old: k.mem.testFlag(p.old.head, PG_dirty), new: k.mem.testFlag(p.new.head, PG_dirty) };
         checkEqual(meta(p.new.head), before.old, `${what}: the new frame's metadata and data`);
         checkEqual(meta(p.old.head), before.new, `${what}: the old frame's metadata and data`);
@@ -123,7 +123,7 @@ export const counters: ConformanceCase = {
 
 export const memcgCounters: ConformanceCase = {
   id: "exchange.memcg-counters",
-  title: "per-memcg lruvec stats: with the folios in two memcgs, each data's stats move to its new node under its own memcg (§9b.7)",
+  title: "per-memcg lruvec stats: with the folios in two memcgs, each data's stats move to its new node under its own memcg (seed-defect-7)",
   requires: EXCHANGEABLE,
   applies: exchangeable,
   run(ctx) {
@@ -152,7 +152,7 @@ export const memcgCounters: ConformanceCase = {
         const b = before[i]!;
         if (b.from === b.to) return;
         MEMCG_STAT_ITEMS.forEach(([item, name], j) => {
-          // PG_dirty may be folded in from a dirty PTE by the unmap (§10): file_dirty only has to leave the old node
+          // PG_dirty may be folded in from a dirty PTE by the unmap (docs/decisions.md#unchanged): file_dirty only has to leave the old node
           if (item !== NR_FILE_DIRTY) check(k.vmstat.lruvecPage(s.memcg, b.to, item) === b.stat[j], `${label}: memcg ${s.memcg} ${name} on node ${b.to} is ${k.vmstat.lruvecPage(s.memcg, b.to, item)}, expected ${b.stat[j]} (moved with its data)`);
           check(k.vmstat.lruvecPage(s.memcg, b.from, item) === 0, `${label}: memcg ${s.memcg} ${name} on node ${b.from} is ${k.vmstat.lruvecPage(s.memcg, b.from, item)} after its data left the node`);
         });
@@ -164,7 +164,7 @@ export const memcgCounters: ConformanceCase = {
 
 export const twiceIdentity: ConformanceCase = {
   id: "exchange.twice-identity",
-  title: "exchanging twice is the identity (reference §10: except last_cpupid and the LRU position)",
+  title: "exchanging twice is the identity (docs/decisions.md#unchanged: except last_cpupid and the LRU position)",
   requires: EXCHANGEABLE,
   applies: exchangeable,
   run(ctx) {

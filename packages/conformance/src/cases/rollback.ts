@@ -14,7 +14,7 @@ const EXCHANGEABLE = "both backends exchange (manifest.exchange) at a common fol
 
 export const rollback: ConformanceCase = {
   id: "exchange.rollback",
-  title: "a failure at each failure point returns the errno and leaves the state unchanged (reference §10)",
+  title: "a failure at each failure point returns the errno and leaves the state unchanged (docs/decisions.md#unchanged)",
   requires: EXCHANGEABLE,
   applies: exchangeable,
   run(ctx) {

@@ -1,4 +1,4 @@
-/** Swap-cache and KSM folios (§9b.6, §9b.8, §10): n/a until their backends register. */
+/** Swap-cache and KSM folios (docs/decisions.md#seed-defect-6, #seed-defect-8, #ksm-exchange): n/a until their backends register. */
 import { EXCHANGE_PHASES, EXCHANGE_WOULD_BLOCK } from "@foliox/core";
 import { MIGRATE_SYNC } from "@foliox/core";
 import { check, checkRc } from "../check.js";

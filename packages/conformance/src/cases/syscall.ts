@@ -1,4 +1,4 @@
-/** exchange_folios(2): err[] per pair, the return value, and the MPOL_MF_MOVE_ALL rule (§9b.9). */
+/** exchange_folios(2): err[] per pair, the return value, and the MPOL_MF_MOVE_ALL rule (docs/decisions.md#seed-defect-9). */
 import { copyProcess, createProcess } from "@foliox/core";
 import { EACCES, EFAULT, EINVAL } from "@foliox/core";
 import { check, checkEqual } from "../check.js";
