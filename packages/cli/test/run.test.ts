@@ -43,7 +43,7 @@ describe("foliox run", () => {
     expect(j.accesses).toBe(200_000);
     expect(j.hitRatio).toBeGreaterThan(0);
     expect(j.vmstat.pgexchange_success).toBeGreaterThan(0);
-    expect(j.notes.join("\n")).toMatch(/pressure full \(reference §10\)/);
+    expect(j.notes.join("\n")).toMatch(/pressure full \(docs\/decisions\.md#memory-pressure\)/);
     // the file region is a real file now that the CLI registers file backends (ext4, f2fs)
     expect(j.notes.join("\n")).not.toMatch(/mapped as anon memory/);
     // the runtime breakdown adds up to the runtime

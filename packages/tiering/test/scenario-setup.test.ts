@@ -7,7 +7,7 @@ import { prepareScenario } from "../src/scenario/setup.js";
 import { registerTestAnon } from "./helpers.js";
 
 describe("prepareScenario", () => {
-  it("pressure: workload mapped and resident, both nodes full (§10), every PTE old, file region noted as anon", () => {
+  it("pressure: workload mapped and resident, both nodes full (docs/decisions.md#memory-pressure), every PTE old, file region noted as anon", () => {
     const s = builtinScenario("pressure", { epochs: 1 });
     const p = prepareScenario(s, { backends: [registerTestAnon] });
     const k = p.kernel;
@@ -36,7 +36,7 @@ describe("prepareScenario", () => {
     expect(young).toBe(0);
     expect(p.filled[1]).toBeGreaterThan(0);
     expect(p.notes.join("\n")).toMatch(/region "pagecache" is file in the workload but mapped as anon memory/);
-    expect(p.notes.join("\n")).toMatch(/pressure full \(reference §10\)/);
+    expect(p.notes.join("\n")).toMatch(/pressure full \(docs\/decisions\.md#memory-pressure\)/);
     // the access stream uses the real pids and lands in mapped regions
     const [b] = p.workload.batches(p.pids, 1000);
     expect(b!.pid[0]).toBe(p.pids[0]);

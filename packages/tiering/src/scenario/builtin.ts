@@ -8,7 +8,7 @@ export const BUILTIN_SCENARIOS: Readonly<Record<string, ScenarioInput>> = {
   pressure: {
     name: "pressure",
     description:
-      "DRAM + CXL, both held full as reference §10 defines it (every zone at its min watermark, nothing reclaimable, no swap), " +
+      "DRAM + CXL, both held full as docs/decisions.md#memory-pressure defines it (every zone at its min watermark, nothing reclaimable, no swap), " +
       "so kswapd cannot make room; a zipf(0.99) workload whose hot range moves every 5 epochs, over anon and file memory",
     topology: "dram-cxl",
     memory: { fast: "32MiB", slow: "64MiB" },

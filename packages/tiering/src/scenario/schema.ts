@@ -6,9 +6,10 @@
  * Pressure settings:
  * - "none": the workload's pages are faulted on first touch during the run, so the fast node
  *   fills first and later pages fall back to the slow node (the default zonelist);
- * - "full": reference §10's "memory pressure as a state" — the workload is faulted in first,
- *   then both nodes are filled down to their min watermark with anonymous memory, with nothing
- *   reclaimable and no swap, so kswapd cannot make room (see scenario/setup.ts).
+ * - "full": "memory pressure as a state" (docs/decisions.md#memory-pressure) — the workload is
+ *   faulted in first, then both nodes are filled down to their min watermark with anonymous
+ *   memory, with nothing reclaimable and no swap, so kswapd cannot make room (see
+ *   scenario/setup.ts).
  */
 import { z } from "zod";
 import { TOPOLOGY_PRESETS } from "@foliox/core";

@@ -4,7 +4,7 @@
  * fixed addresses, with the region's mTHP order) — then apply the pressure setting. The engine
  * then replays workload.batches(pids) on the kernel.
  *
- * pressure "full" follows reference §10 and sim/pressure.ts's approach:
+ * pressure "full" follows docs/decisions.md#memory-pressure and sim/pressure.ts's approach:
  * 1. every workload page is faulted in first (written, in address order), so the workload's
  *    own memory is resident: the fast node fills first and the rest falls back to the slow
  *    node along the default zonelist;
@@ -138,7 +138,7 @@ export function prepareScenario(scenario: Scenario, opts: PrepareOptions): Prepa
       }
     }
     notes.push(
-      `pressure full (reference §10): both nodes at their min watermark after the workload (${formatSize(footprint * 4096)}) and ${filled[0]} + ${filled[1]} filler pages; nothing reclaimable, no swap`,
+      `pressure full (docs/decisions.md#memory-pressure): both nodes at their min watermark after the workload (${formatSize(footprint * 4096)}) and ${filled[0]} + ${filled[1]} filler pages; nothing reclaimable, no swap`,
     );
   }
   return {

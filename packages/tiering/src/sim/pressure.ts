@@ -4,7 +4,8 @@
  * where migrate_pages() toward the fast node fails for want of a free page and folio exchange
  * does not need one.
  *
- * "Full" is reference §10's "memory pressure as a state", made exact for this model:
+ * "Full" is "memory pressure as a state" (docs/decisions.md#memory-pressure), made exact for
+ * this model:
  *
  * 1. Watermarks. For every zone of the node, NR_FREE_PAGES <= WMARK_MIN + lowmem_reserve, so
  *    __zone_watermark_ok(zone, order 0, WMARK_MIN, no ALLOC_RESERVES) is false — and with it
@@ -105,7 +106,7 @@ export interface PressureScenario {
   nodes: NodePressure[];
 }
 
-/** The §10 "full" predicate for one node (see the module comment, point 1). */
+/** The "full" predicate (docs/decisions.md#memory-pressure) for one node (see the module comment, point 1). */
 export function nodePressure(k: Kernel, nid: number): NodePressure {
   const node = k.topo.nodes[nid];
   if (!node) throw new RangeError(`node ${nid} does not exist; the system has nodes 0..${k.topo.nrNodes - 1}`);

@@ -1,5 +1,5 @@
 /**
- * Presets: stacks that reproduce the prior art (../shared/reference/tiering-prior-art.md).
+ * Presets: stacks that reproduce the prior art (docs/tiering.md#presets has each source).
  * Each says what it copies and what it leaves out. Kernel time is compressed (nsPerKernelMs)
  * for the stacks that use NUMA balancing: 1 kernel ms = 1 simulated µs, so the 1 s scan
  * period and hot threshold act within a run of milliseconds of simulated time.
