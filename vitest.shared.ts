@@ -5,7 +5,7 @@ import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  // Decorator transform for files outside tsconfig's include too (toolchain.md pitfall 16).
+  // Decorator transform for files outside tsconfig's include too: vite's oxc applies tsconfig's decorator flags only to included files.
   oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
   // Workspace siblings resolve to their TS sources; plain resolve.conditions does not apply to node tests.
   ssr: { resolve: { conditions: ["@foliox/source", ...defaultServerConditions] } },

@@ -1,5 +1,5 @@
 // A small A/B harness: measure two things side by side in one process, in turns (A B A B …),
-// and report ratios as median with min and max over the rounds (see /work/shared/benchmarks.md).
+// and report ratios as median with min and max over the rounds (BENCHMARKS.md says how to read them).
 import os from "node:os";
 
 /** The machine the figures come from. */

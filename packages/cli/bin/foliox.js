@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Committed launcher: npm links a workspace bin only if its target exists at install time,
-// so the bin points here rather than at dist/ (toolchain.md §8).
+// so the bin points here rather than at dist/.
 try {
   await import("../dist/cli.js");
 } catch (err) {

@@ -1,6 +1,6 @@
 /**
- * Byte-level helpers shared by the importers (toolchain.md §8: parse raw bytes, hex digits
- * through a lookup table).
+ * Byte-level helpers shared by the importers, which parse raw bytes (no string per line) and
+ * read hex digits through a lookup table.
  */
 
 /** HEX[byte] is the value of a hex digit, or -1. */
