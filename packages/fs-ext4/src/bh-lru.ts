@@ -5,7 +5,8 @@
  * CPU's array, dropping those references. buffer_migrate_folio_norefs() calls it when it finds
  * a buffer with b_count held, then checks again (reference §4).
  *
- * One table per simulated system, NR_CPUS arrays of 16 bh ids (0 = empty slot).
+ * One table per simulated system, NR_CPUS arrays of 16 bh ids (0 = empty slot), held by the
+ * system's ext4 backends (registerExt4 injects the same one into each flavour).
  */
 import type { Kernel } from "@foliox/core";
 import { bufferHeads } from "./buffer-head.js";
@@ -21,15 +22,13 @@ export class BhLru {
   invalidations = 0;
 }
 
-const LRUS = new WeakMap<Kernel, BhLru>();
-
+/** The bh LRUs of system k: the ones its ext4 backends hold (Ext4Backend.bhLru). */
 export function bhLru(k: Kernel): BhLru {
-  let l = LRUS.get(k);
-  if (!l) {
-    l = new BhLru();
-    LRUS.set(k, l);
+  for (const b of k.backends.all) {
+    const l = (b as { bhLru?: unknown }).bhLru;
+    if (l instanceof BhLru) return l;
   }
-  return l;
+  throw new Error("the bh LRU lives in @foliox/fs-ext4's backends, which this system does not have: createSystem({ backends: [registerAnon, registerExt4] })");
 }
 
 /**

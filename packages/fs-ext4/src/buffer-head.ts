@@ -1,6 +1,7 @@
 /**
  * struct buffer_head (include/linux/buffer_head.h, v6.12) as a compact table: one slot per
- * buffer head in typed arrays (the bh slab cache), one table per simulated system. A folio's
+ * buffer head in typed arrays (the bh slab cache), one table per simulated system, held by the
+ * system's ext4 backends (registerExt4 injects the same table into each flavour). A folio's
  * buffers form a ring through b_this_page, and the folio's ->private (mem.private, with
  * PG_private and its reference) holds the id of the ring's head buffer. Id 0 is never used, so
  * that ->private 0 means "no buffers".
@@ -170,16 +171,17 @@ export class BufferHeads {
   }
 }
 
-const TABLES = new WeakMap<Kernel, BufferHeads>();
-
-/** The buffer-head table of one simulated system. */
+/**
+ * The buffer-head table of system k: the one its ext4 backends hold (Ext4Backend.bufferHeads),
+ * found among the system's few backends (a short loop, no container lookup). The backend's own
+ * hooks use their field directly.
+ */
 export function bufferHeads(k: Kernel): BufferHeads {
-  let t = TABLES.get(k);
-  if (!t) {
-    t = new BufferHeads();
-    TABLES.set(k, t);
+  for (const b of k.backends.all) {
+    const t = (b as { bufferHeads?: unknown }).bufferHeads;
+    if (t instanceof BufferHeads) return t;
   }
-  return t;
+  throw new Error("buffer heads live in @foliox/fs-ext4's backends, which this system does not have: createSystem({ backends: [registerAnon, registerExt4] })");
 }
 
 /** folio_buffers(): the head buffer of the folio's ring, or 0. */

@@ -7,7 +7,8 @@
  */
 import { EAGAIN, EXCHANGE_WOULD_BLOCK, MIGRATE_SYNC, folioAddressSpace, folioExpectedRefs, type Backend, type CapabilityManifest, type ExchangePrepareState, type ExchangeQuirks, type Kernel, type MigrateMode, type SuperBlock } from "@foliox/core";
 import { LOCKED, LOCK_FAILED, bufferCheckRefs, bufferMigrateFolio, bufferMigrateFolioNorefs, bufferMigrateLockBuffers, bufferUnlockRing, ringSetFolio } from "./buffer-migrate.js";
-import { bufferHeads, folioBuffers } from "./buffer-head.js";
+import type { BhLru } from "./bh-lru.js";
+import { folioBuffers, type BufferHeads } from "./buffer-head.js";
 import { ext4DirtyFolio, ext4InvalidateFolio, ext4ReadFolio, ext4ReleaseFolio, ext4Writepage } from "./ext4-aops.js";
 import { Ext4SbInfo, type Ext4MountOptions } from "./ext4-super.js";
 import { ext4FixtureFor } from "./fixture.js";
@@ -51,7 +52,15 @@ export class Ext4Backend implements Backend {
   /** the conformance suite's way to make ext4 folios (fixture.ts) */
   readonly conformance = ext4FixtureFor(this);
 
-  constructor(readonly flavour: Ext4Flavour) {
+  /**
+   * One instance per flavour per system (registerExt4). The system's buffer-head table and bh
+   * LRUs are shared by its flavours: registerExt4 passes the same ones to each.
+   */
+  constructor(
+    readonly flavour: Ext4Flavour,
+    readonly bufferHeads: BufferHeads,
+    readonly bhLru: BhLru,
+  ) {
     this.manifest = ext4Manifest(flavour);
   }
 
@@ -87,7 +96,7 @@ export class Ext4Backend implements Backend {
     if (!ring) return 0;
     const mem = k.mem;
     if (mem.refcount[head] !== folioExpectedRefs(k, mem.folioHasMapping(head), head)) return -EAGAIN;
-    const t = bufferHeads(k);
+    const t = this.bufferHeads;
     const rc = bufferMigrateLockBuffers(t, ring, mode);
     if (rc !== LOCKED) return rc === LOCK_FAILED || mode !== MIGRATE_SYNC ? -EAGAIN : EXCHANGE_WOULD_BLOCK;
     if (this.flavour.dataJournal) {
@@ -109,7 +118,7 @@ export class Ext4Backend implements Backend {
   exchangePrivate(k: Kernel, _fromHead: number, toHead: number, quirks?: Readonly<ExchangeQuirks>): void {
     const ring = folioBuffers(k, toHead);
     if (!ring) return;
-    const t = bufferHeads(k);
+    const t = this.bufferHeads;
     if (quirks?.headBufferOnly) t.setBh(ring, toHead, t.offset[ring]!);
     else ringSetFolio(t, ring, toHead);
   }
@@ -117,7 +126,7 @@ export class Ext4Backend implements Backend {
   /** folio_exchange_fs_finish(): unlock the buffers prepare locked (now on `head`). */
   finish(k: Kernel, head: number, _mode: MigrateMode, state: ExchangePrepareState): void {
     const ring = folioBuffers(k, head);
-    if (state.locked && ring) bufferUnlockRing(bufferHeads(k), ring);
+    if (state.locked && ring) bufferUnlockRing(this.bufferHeads, ring);
     state.locked = false;
   }
 
