@@ -1,7 +1,7 @@
 /**
  * The shared conformance cases (@foliox/core/conformance) against the anon backend — anon ×
  * anon today; every case gated by the manifests, the n/a ones listed with their reason — and
- * proof that the suite can fail: the seed-literal mover, one §9b defect at a time.
+ * proof that the suite can fail: the seed-literal mover, one seed defect (docs/decisions.md#seed-defects) at a time.
  */
 import { describe, expect, it } from "vitest";
 import { SEED_DEFECTS, defineConformanceSuite, probeBackends, runConformance, runDefects } from "@foliox/conformance";
@@ -26,12 +26,12 @@ describe("the conformance suite can fail (seed-literal)", () => {
   for (const d of SEED_DEFECTS) {
     const r = defects.find((x) => x.id === d.id)!;
     if (AWAITING.has(d.id)) {
-      it(`§${d.id} (${d.title}) awaits ${d.needs}: no anon pair can show it, and the report says so`, () => {
+      it(`seed defect ${d.id} (${d.title}) awaits ${d.needs}: no anon pair can show it, and the report says so`, () => {
         expect(r.status).toBe("awaits");
         expect(r.detail).toBe(`awaits ${d.needs}`);
       });
     } else {
-      it(`§${d.id} alone (${d.title}) makes at least one case fail`, () => {
+      it(`seed defect ${d.id} alone (${d.title}) makes at least one case fail`, () => {
         expect(r.status, r.detail).toBe("caught");
         expect(r.failedCases.length).toBeGreaterThan(0);
       });

@@ -1,9 +1,10 @@
 /**
  * KSM in @foliox/anon: merging (ksmd, stable tree, counters, read-only PTEs), COW of a KSM page
- * (cow_ksm), rmap_walk_ksm, folio_migrate_ksm, and the KSM folio exchange of reference §10 —
- * ksm_get_folio() at every phase point, counts unchanged, two exchanges restore kpfn, KSM↔KSM
- * under ksm_thread_mutex or -EBUSY, ASYNC -EAGAIN, order-0 partner, the zero page -EFAULT — and
- * §9b.8 (seed-literal) caught. Integrity and checkInvariants() after every step.
+ * (cow_ksm), rmap_walk_ksm, folio_migrate_ksm, and the KSM folio exchange of
+ * docs/decisions.md#ksm-exchange — ksm_get_folio() at every phase point, counts unchanged, two
+ * exchanges restore kpfn, KSM↔KSM under ksm_thread_mutex or -EBUSY, ASYNC -EAGAIN, order-0
+ * partner, the zero page -EFAULT — and seed-defect-8 (seed-literal) caught. Integrity and
+ * checkInvariants() after every step.
  */
 import { ACCESS_OK, COW_KSM, EAGAIN, EBUSY, EFAULT, EINVAL, EXCHANGE_FAILURE_POINTS, EXCHANGE_WOULD_BLOCK, ExchangeOp, MIGRATE_ASYNC, MIGRATE_SYNC, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, NR_ANON_MAPPED, PG_anon_exclusive, accessVirtual, checkIntegrity, checkInvariants, copyProcess, createProcess, doMmap, folioExchange, pteWrite, ptePfn, syscalls, type Kernel, type Task } from "@foliox/core";
 import { seedLiteralQuirks } from "@foliox/conformance";
@@ -182,7 +183,7 @@ function ksmAndAnon() {
   return { ...m, p, ksm, anon };
 }
 
-describe("KSM folio exchange (reference §10)", () => {
+describe("KSM folio exchange (docs/decisions.md#ksm-exchange)", () => {
   for (const ksmSide of ["old", "new"] as const) {
     it(`KSM as the ${ksmSide} folio: ksm_get_folio() succeeds at every phase point, and the stable node follows the data`, () => {
       const { k, a, b, p, ksm, anon } = ksmAndAnon();
@@ -395,7 +396,7 @@ describe("KSM folio exchange (reference §10)", () => {
     });
   });
 
-  it("§9b.8 (seed-literal): the mapping moves without kpfn, ksm_get_folio() prunes the node and the folio's mapping dangles", () => {
+  it("seed-defect-8 (seed-literal): the mapping moves without kpfn, ksm_get_folio() prunes the node and the folio's mapping dangles", () => {
     const { k, a, ksm, anon } = ksmAndAnon();
     const node = nodeOf(k, a.task, a.addr);
     expect(folioExchange(k, ksm, anon, MIGRATE_SYNC, seedLiteralQuirks(["9b.8"]))).toBe(0);

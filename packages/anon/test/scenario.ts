@@ -27,5 +27,5 @@ export function folioAt(k: Kernel, task: Task, addr: number): number {
   return head;
 }
 
-/** Reference §10's "unchanged", as the conformance cases compare it. */
+/** "unchanged" (docs/decisions.md#unchanged), as the conformance cases compare it. */
 export { snapshot } from "@foliox/conformance";

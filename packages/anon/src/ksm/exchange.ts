@@ -1,6 +1,6 @@
 /**
- * KSM folio exchange (reference §10; the seed left it as a TODO and did not even exclude KSM,
- * §9b.8). Core's exchange template calls these through the Backend seams:
+ * KSM folio exchange (docs/decisions.md#ksm-exchange; the seed left it as a TODO and did not even
+ * exclude KSM, docs/decisions.md#seed-defect-8). Core's exchange template calls these through the Backend seams:
  *
  * - exchangeBegin (after the support checks, before the unmap): the partner of a KSM folio must
  *   be order 0 (-EINVAL; KSM folios are never large). KSM↔KSM cannot keep "kpfn names a frame

@@ -1,7 +1,7 @@
 /**
  * KSM's part of checkInvariants() (Backend.checkInvariants):
  * - every folio whose mapping names stable node N is at N's kpfn (kpfn names the frame whose
- *   mapping is N: otherwise ksm_get_folio() prunes N and the folio's mapping dangles, §9b.8);
+ *   mapping is N: otherwise ksm_get_folio() prunes N and the folio's mapping dangles, seed-defect-8 in docs/decisions.md);
  * - every rmap item on a node is stable, lists that node as its head and holds an anon_vma;
  * - pages_shared, pages_sharing and each mm's ksm_merging_pages equal the recomputed counts;
  * - with no mover in flight, no PTE maps a KSM page writable (KSM pages are write-protected).

@@ -72,7 +72,7 @@ export class MmSlot {
   constructor(readonly mm: MmStruct) {}
 }
 
-/** What folio exchange does with a KSM↔KSM pair (reference §10). */
+/** What folio exchange does with a KSM↔KSM pair (docs/decisions.md#ksm-exchange). */
 export type KsmKsmExchange = "lock" | "refuse";
 
 export class Ksm {

@@ -1,6 +1,6 @@
 /**
  * folio_migrate_ksm(newfolio, folio) (mm/ksm.c, v6.12), reached from core's
- * folio_migrate_flags() through Backend.migrateKsm. Reference §5, in its order:
+ * folio_migrate_flags() through Backend.migrateKsm. docs/kernel-facts.md#ksm-migrate, in its order:
  *   1. both folios locked, and newfolio->mapping == folio->mapping (the mapping step copied it);
  *   2. with a stable node: kpfn must be pfn(folio); stable_node->kpfn = pfn(newfolio);
  *   3. smp_wmb();
