@@ -260,11 +260,11 @@ class IomapBackend {
 }
 
 /**
- * The conformance fixture: a one-page file on the filesystem (mounted once per system),
- * written with write(2) and fsync'd — so its folio carries a clean, fully uptodate ifs —
- * mapped MAP_SHARED and read-faulted (write-faulted for "dirty" and "writeback"). States:
- * - dirty: a store through the mapping (folio_mark_dirty → iomap_dirty_folio: every block dirty);
- * - writeback: dirty, then writeback started and left in flight (endWriteback ends it);
+ * The conformance fixture: core's file fixture (api.makeFileFolio: a one-page file on the
+ * filesystem, mounted once per system, written with write(2) and fsync'd — so its folio carries
+ * a clean, fully uptodate ifs — mapped MAP_SHARED and faulted in; dirty and writeback states)
+ * and what is iomap's own:
+ * - every folio carries an iomap_folio_state (checked);
  * - buffers-locked: a buffered write(2) of block 1 is in progress: iomap_write_begin() holds
  *   the folio locked with a reference (__iomap_get_folio, FGP_WRITEBEGIN); unlockPrivate() is
  *   __iomap_write_end(): that block's uptodate and dirty bits, filemap_dirty_folio(), unlock, put.
@@ -274,44 +274,16 @@ class IomapBackend {
  * @returns {import("@foliox/core").ConformanceFixture}
  */
 function makeFixture(backend, api) {
-  const mounts = new WeakMap();
-  const superOf = (k) => {
-    let sb = mounts.get(k);
-    if (!sb) mounts.set(k, (sb = api.mountFs(k, backend, { raPages: 1 })));
-    return sb;
-  };
-  const fail = (what) => {
-    throw new Error(`${NAME} fixture: ${what}`);
-  };
   return {
+    ...api.fileFixture(backend), // endWriteback and truncate
     makeFolio(k, nid, order, opts = {}) {
-      const { ACCESS_OK, MAP_SHARED, PG_locked, WB_SYNC_NONE, accessVirtual, createInode, createProcess, doMmapFile, filemapWrite, filemapWriteAndWait, folioWalkStart, writeCachePages } = api;
-      if (order !== 0) fail(`only order-0 folios (asked for order ${order})`);
-      if (opts.state && !MANIFEST.states.includes(opts.state)) fail(`no "${opts.state}" state`);
-      const inode = createInode(k, superOf(k));
-      if (filemapWrite(k, inode, 0, nid) !== PAGE_SIZE) fail("write(2) failed");
-      if (filemapWriteAndWait(k, inode.mapping) !== 0) fail("fsync failed");
-      const task = opts.task ?? createProcess(k, { nid });
-      const mm = task.mm;
-      const addr = doMmapFile(k, mm, inode, PAGE_SIZE, { flags: MAP_SHARED });
-      if (addr < 0) fail(`mmap failed (${addr})`);
-      const home = mm.homeNid;
-      mm.homeNid = nid;
-      try {
-        const rc = accessVirtual(k, mm, addr, opts.state === "dirty" || opts.state === "writeback");
-        if (rc !== ACCESS_OK) fail(`fault failed (${rc})`);
-      } finally {
-        mm.homeNid = home;
-      }
-      const head = folioWalkStart(k, mm, addr);
-      if (head < 0 || k.folioNid(head) !== nid) fail(`wanted a folio on node ${nid}, got pfn ${head}`);
-      if (!backend.ifs(k, head)) fail(`pfn ${head} carries no iomap_folio_state`);
-      if (opts.state === "writeback" && writeCachePages(k, inode.mapping, WB_SYNC_NONE) !== 1) fail("writeback did not start");
+      const f = api.makeFileFolio(k, api.fixtureMount(k, backend), nid, order, opts);
+      if (!backend.ifs(k, f.head)) api.fixtureFail(NAME, `pfn ${f.head} carries no iomap_folio_state`);
       if (opts.state === "buffers-locked") {
-        k.mem.refcount[head]++;
-        k.mem.setFlag(head, PG_locked);
+        k.mem.refcount[f.head]++;
+        k.mem.setFlag(f.head, api.PG_locked);
       }
-      return { head, task, addr, len: PAGE_SIZE };
+      return f;
     },
     /** The ifs points at no frame; the folio it belongs to is the one the page cache maps at its index. */
     privateRefs(k, head) {
@@ -327,14 +299,6 @@ function makeFixture(backend, api) {
       api.filemapDirtyFolio(k, api.folioAddressSpace(k, head), head);
       k.mem.clearFlag(head, api.PG_locked);
       api.folioPut(k, head);
-    },
-    endWriteback(k, head) {
-      api.folioWaitWriteback(k, head);
-    },
-    truncate(k, folio) {
-      const inode = folio.task.mm.vmaLookup(folio.addr)?.vmFile;
-      if (!inode) fail(`no file mapped at 0x${folio.addr.toString(16)}`);
-      api.truncateSetsize(k, inode, 0);
     },
   };
 }

@@ -5,7 +5,7 @@
  * faults every page back in by reading: do_swap_page maps the pages of the folio still in the
  * swap cache (exclusive, so writable). The system gets a swap device if it has none.
  */
-import { ACCESS_OK, SWAPOUT_KEEP, accessVirtual, completeWriteback, folioWalkStart, reclaimFolio, swapon, type ConformanceFixture, type FixtureFolio, type Kernel } from "@foliox/core";
+import { SWAPOUT_KEEP, completeWriteback, fixtureFaultIn, folioWalkStart, reclaimFolio, swapon, type ConformanceFixture, type FixtureFolio, type Kernel } from "@foliox/core";
 
 /** Swap slots the fixture gives a system without swap: room for a few order-9 folios. */
 export const FIXTURE_SWAP_PAGES = 4096;
@@ -17,10 +17,7 @@ export function makeSwapcacheFolio(k: Kernel, f: FixtureFolio): FixtureFolio {
   const rc = reclaimFolio(k, f.head);
   if (rc !== SWAPOUT_KEEP) throw new Error(`anon fixture: swap-out of pfn ${f.head} gave ${rc}, not a write in flight`);
   completeWriteback(k);
-  for (let off = 0; off < f.len; off += 4096) {
-    const r = accessVirtual(k, mm, f.addr + off, false);
-    if (r !== ACCESS_OK) throw new Error(`anon fixture: swap-in at +${off} failed (${r})`);
-  }
+  fixtureFaultIn(k, "anon", mm, f.addr, f.len, k.folioNid(f.head), false);
   const head = folioWalkStart(k, mm, f.addr);
   if (head !== f.head || !k.mem.folioTestSwapcache(head)) throw new Error(`anon fixture: pfn ${f.head} did not come back from the swap cache mapped`);
   return f;

@@ -67,3 +67,5 @@ export * from "./kernel/clock.js";
 export * from "./mm/vmscan.js";
 export * from "./swap/index.js";
 export * from "./numa/numa-balancing.js";
+export * from "./fixture/fault-in.js";
+export * from "./fixture/file-folio.js";

@@ -20,7 +20,7 @@ export * from "./ext4-super.js";
 export * from "./ext4-aops.js";
 export * from "./ext4-backend.js";
 export * from "./tokens.js";
-export { ext4FixtureFor, ext4FixtureMount } from "./fixture.js";
+export { ext4FixtureFor } from "./fixture.js";
 
 export interface RegisterExt4Options {
   /** which flavours to register (default all: ext4-4k, ext4-1k, ext4-journal) */

@@ -28,7 +28,7 @@
  * lock for atomic-written pages (-EAGAIN when contended); that path is gone in v6.12.
  */
 import { PG_dirty, PG_uptodate, blockWriteFullFolio, filemapDirtyFolio, filemapMigrateFolio, folioAddressSpace, type Backend, type CapabilityManifest, type Inode, type Kernel, type MigrateMode, type SuperBlock } from "@foliox/core";
-import { f2fsFixture } from "./fixture.js";
+import { f2fsFixtureFor } from "./fixture.js";
 import { PAGE_PRIVATE_ATOMIC_WRITE, PAGE_PRIVATE_ONGOING_MIGRATION, PAGE_PRIVATE_REF_RESOURCE, clearPagePrivate, clearPagePrivateAll, pagePrivateTest, setPagePrivate } from "./page-private.js";
 
 export const F2FS_MANIFEST: CapabilityManifest = {
@@ -55,7 +55,7 @@ export function f2fsSbInfo(sb: SuperBlock): F2fsSbInfo {
 
 export class F2fsBackend implements Backend {
   readonly manifest = F2FS_MANIFEST;
-  readonly conformance = f2fsFixture;
+  readonly conformance = f2fsFixtureFor(this);
 
   /** folio_mapping(folio)->a_ops == &f2fs_dblock_aops */
   owns(k: Kernel, head: number): boolean {

@@ -25,7 +25,7 @@
  * outlives the retry (a real window in the kernel; in this synchronous model it always does).
  */
 import { EBUSY, EAGAIN, GFP_KERNEL, MIGRATE_SYNC, PG_dirty, PG_private, blockWriteFullFolio, filemapReleaseFolio, folioAddressSpace, folioAttachPrivate, folioDetachPrivate, writeout, type Backend, type CapabilityManifest, type ExchangePrepareState, type Kernel, type MigrateMode } from "@foliox/core";
-import { fallbackFixture } from "./fixture.js";
+import { fallbackFixtureFor } from "./fixture.js";
 
 /** The private word of a fallback-fs folio: buffers attached by ->writepage */
 export const FALLBACK_PRIVATE_BUFFERS = 1 << 0;
@@ -53,7 +53,7 @@ export function fallbackAttachPrivate(k: Kernel, head: number, bits: number): vo
 
 export class FallbackBackend implements Backend {
   readonly manifest = FALLBACK_MANIFEST;
-  readonly conformance = fallbackFixture;
+  readonly conformance = fallbackFixtureFor(this);
 
   owns(k: Kernel, head: number): boolean {
     return folioAddressSpace(k, head)?.aOps === this;

@@ -14,7 +14,7 @@ export { F2fsBackend, F2FS_MANIFEST, f2fsSbInfo, type F2fsSbInfo } from "./f2fs-
 export { FallbackBackend, FALLBACK_MANIFEST, FALLBACK_PRIVATE_BUFFERS, FALLBACK_PRIVATE_PINNED, fallbackAttachPrivate } from "./fallback-backend.js";
 export * from "./page-private.js";
 export { f2fsIocStartAtomicWrite, f2fsIsAtomicFile, f2fsWritePage } from "./atomic.js";
-export { f2fsFixture, fallbackFixture, fixtureInode, fixtureSuper, makeFileFolio } from "./fixture.js";
+export { f2fsFixtureFor, fallbackFixtureFor } from "./fixture.js";
 
 export function registerF2fs(container: DependencyContainer): void {
   container.register(BACKENDS, { useValue: new F2fsBackend() });

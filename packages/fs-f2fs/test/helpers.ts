@@ -2,8 +2,8 @@
 import "reflect-metadata";
 import { expect } from "vitest";
 import { GFP_HIGHUSER_MOVABLE, MR_SYSCALL, __GFP_THISNODE, allocMigrationTargetCb, checkIntegrity, checkInvariants, createSystem, folioWalkStart, isolateFolioForMigration, migratePages, putbackMovablePages, type FixtureFolio, type FixtureFolioOptions, type Kernel, type KernelVersion, type MigrateMode } from "@foliox/core";
-import { anonFixture, registerAnon } from "@foliox/anon";
-import { f2fsFixture, fallbackFixture, registerF2fs, registerFallback } from "../src/index.js";
+import { registerAnon } from "@foliox/anon";
+import { registerF2fs, registerFallback } from "../src/index.js";
 
 const MiB = 1024 * 1024;
 
@@ -11,10 +11,9 @@ export function makeK(kernelVersion: KernelVersion = "6.12"): Kernel {
   return createSystem({ memory: [8 * MiB, 8 * MiB], kernelVersion, backends: [registerAnon, registerF2fs, registerFallback] }).kernel;
 }
 
-export const fixtures = { anon: anonFixture, f2fs: f2fsFixture, fallback: fallbackFixture };
-
-export function folio(k: Kernel, kind: keyof typeof fixtures, nid: number, opts: FixtureFolioOptions = {}): FixtureFolio {
-  return fixtures[kind].makeFolio(k, nid, 0, opts);
+/** An order-0 folio made by the conformance fixture of backend `kind` of system k. */
+export function folio(k: Kernel, kind: "anon" | "f2fs" | "fallback", nid: number, opts: FixtureFolioOptions = {}): FixtureFolio {
+  return k.backends.byName(kind)!.conformance!.makeFolio(k, nid, 0, opts);
 }
 
 /** invariants (quiescent) and integrity: every process and file reads its own data */

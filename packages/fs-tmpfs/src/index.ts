@@ -5,13 +5,10 @@
 import "reflect-metadata";
 import type { DependencyContainer } from "tsyringe";
 import { BACKENDS } from "@foliox/core";
-import { TmpfsBackend, shmemWrite } from "./shmem.js";
-import { shmemWriteRef } from "./fixture.js";
+import { TmpfsBackend } from "./shmem.js";
 
 export { TmpfsBackend, TMPFS_MANIFEST, mountTmpfs, shmemAllocHuge, shmemRead, shmemSbInfo, shmemWrite, shmemZeroSetup, type ShmemSbInfo, type TmpfsMountOptions } from "./shmem.js";
-export { tmpfsFixture, fixtureTmpfs } from "./fixture.js";
-
-shmemWriteRef.fn = shmemWrite;
+export { tmpfsFixtureFor } from "./fixture.js";
 
 /** Options for registerTmpfs (none yet: mount options are per mount). */
 export type TmpfsRegisterOptions = Record<string, never>;

@@ -11,7 +11,7 @@
  * shmemZeroSetup().
  */
 import { EINVAL, GFP_TRANSHUGE_LIGHT, HPAGE_PMD_ORDER, MAP_SHARED, PG_dirty, PG_locked, PG_uptodate, __GFP_NORETRY, __GFP_NOWARN, __GFP_ZERO, createInode, doMmapFile, filemapAddFolio, filemapWrite, filemapRead, folioAddressSpace, folioPut, migrateFolio, mountFs, type AddressSpace, type Backend, type CapabilityManifest, type Inode, type Kernel, type MigrateMode, type MmStruct, type MountOptions, type SuperBlock } from "@foliox/core";
-import { tmpfsFixture } from "./fixture.js";
+import { tmpfsFixtureFor } from "./fixture.js";
 
 export const TMPFS_MANIFEST: CapabilityManifest = {
   name: "tmpfs",
@@ -42,7 +42,7 @@ export function shmemSbInfo(sb: SuperBlock): ShmemSbInfo {
 
 export class TmpfsBackend implements Backend {
   readonly manifest = TMPFS_MANIFEST;
-  readonly conformance = tmpfsFixture;
+  readonly conformance = tmpfsFixtureFor(this);
 
   /** a page-cache folio of a tmpfs mount */
   owns(k: Kernel, head: number): boolean {
@@ -105,10 +105,12 @@ export function shmemAllocHuge(k: Kernel, inode: Inode, index: number, nid: numb
   return head;
 }
 
-/** write(2) of one whole page of a tmpfs file: 4096 or a negative errno. */
+/**
+ * write(2) of one whole page of a tmpfs file: 4096 or a negative errno. filemapWrite() asks
+ * allocFolioOnMiss() on a miss (a huge folio on a huge=always mount) and swaps a swapped-out
+ * page back in.
+ */
 export function shmemWrite(k: Kernel, inode: Inode, index: number, nid = 0, token?: number): number {
-  // a miss may get a huge folio; a swapped-out page (value entry) is swapped in by filemapWrite
-  if (inode.mapping.iPages.load(index) === 0) shmemAllocHuge(k, inode, index, nid);
   return filemapWrite(k, inode, index, nid, token);
 }
 

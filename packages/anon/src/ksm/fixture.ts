@@ -6,7 +6,7 @@
  * the scanned page becomes the KSM page, the unstable tree's is replaced by it), and the KSM
  * folio stays on the node the case asked for.
  */
-import { ACCESS_OK, accessVirtual, createProcess, doMmap, folioWalkStart, type ConformanceFixture, type FixtureFolio, type FixtureFolioOptions, type Kernel } from "@foliox/core";
+import { createProcess, doMmap, fixtureFail, fixtureFaultIn, folioWalkStart, type ConformanceFixture, type FixtureFolio, type FixtureFolioOptions, type Kernel } from "@foliox/core";
 import { STABLE_FLAG } from "./ksm-state.js";
 import { ksmMadviseMergeable, ksmRmapItem, ksmdScan } from "./ksmd.js";
 import { ksmGetFolioProbe } from "./stable-tree.js";
@@ -16,12 +16,8 @@ export function makeKsmFolio(k: Kernel, base: ConformanceFixture, nid: number, o
   const twin = createProcess(k, { nid });
   const mm = twin.mm!;
   const addr = doMmap(k, mm, 4096);
-  if (addr < 0) throw new Error(`ksm fixture: mmap failed (${addr})`);
-  const home = mm.homeNid;
-  mm.homeNid = nid;
-  const rc = accessVirtual(k, mm, addr, true);
-  mm.homeNid = home;
-  if (rc !== ACCESS_OK) throw new Error(`ksm fixture: write fault failed (${rc})`);
+  if (addr < 0) fixtureFail("ksm", `mmap failed (${addr})`);
+  fixtureFaultIn(k, "ksm", mm, addr, 4096, nid, true);
   const f = base.makeFolio(k, nid, 0, { task: opts.task });
   // The twin writes the same 4 KiB as the fixture's process (content and integrity shadow).
   const token = k.mem.content[f.head]!;

@@ -172,6 +172,8 @@ export function filemapWrite(k: Kernel, inode: Inode, index: number, nid = 0, to
     if (rc < 0) return rc;
   }
   let head = as.iPages.load(index) - 1;
+  // write_begin's lookup (shmem_write_begin → shmem_get_folio): the filesystem's own miss allocation
+  if (head < 0 && as.aOps.allocFolioOnMiss) head = as.aOps.allocFolioOnMiss(k, as, index, nid);
   if (head >= 0) {
     if (mem.testFlag(head, PG_locked)) return -EAGAIN;
     mem.refcount[head]!++;
