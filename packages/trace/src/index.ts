@@ -13,3 +13,4 @@ export * from "./pages.js";
 export * from "./summary.js";
 export * from "./convert.js";
 export { TraceCanonicalEncoder } from "./encode.js";
+export { traceFormatProblems, type TraceFormatDefinition } from "./format-plugin.js";

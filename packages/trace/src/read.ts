@@ -8,6 +8,7 @@
  *     }
  *
  * The same TraceBatch object is yielded every time (refilled): copy what you keep.
+ * `options.formats` adds plugins' formats (format-plugin.ts), detected after the built-in ones.
  * Errors are TraceParseErrors naming the file and line; a file that cannot be opened throws
  * the fs error (ENOENT, …).
  */
@@ -58,6 +59,8 @@ export async function* readTrace(source: string | TraceSource, options: TraceRea
   const ns = options.nsPerAccess ?? 1;
   if (!(ns >= 0 && Number.isFinite(ns))) throw new RangeError(`nsPerAccess must be a finite number >= 0, got ${ns}`);
   const batch = new TraceBatch(options.batchSize ?? 65536);
+  const extra = options.formats ?? [];
+  const names = [...TRACE_FORMAT_NAMES, ...extra.map((f) => f.name)];
   const chunks = decompressedChunks(src, stats);
   try {
     // Gather the head: to detect the format, and it is parsed like any chunk afterwards.
@@ -76,20 +79,21 @@ export async function* readTrace(source: string | TraceSource, options: TraceRea
         headBytes += r.value.length;
       }
       const bytes = head.length === 1 ? head[0]! : Buffer.concat(head);
-      const found = stats.compression === "zlib" ? "damo" : detectTraceFormat(bytes);
+      const found = stats.compression === "zlib" ? "damo" : (detectTraceFormat(bytes) ?? extra.find((f) => f.detect?.(latin1(bytes, 0, Math.min(bytes.length, DETECT_BYTES))))?.name);
       if (found === undefined) {
         const firstLine = latin1(bytes, 0, Math.min(bytes.length, 200)).split("\n").find((l) => l.trim() !== "") ?? "";
         throw new TraceParseError(
           src.name,
           1,
-          `a trace in one of the formats ${TRACE_FORMAT_NAMES.join(", ")} (or pass the format: --format F)`,
+          `a trace in one of the formats ${names.join(", ")} (or pass the format: --format F)`,
           bytes.length === 0 ? "an empty file" : quoteTraceText(firstLine),
         );
       }
       format = found;
     }
-    if (!TRACE_FORMAT_NAMES.includes(format)) {
-      throw new RangeError(`unknown trace format "${format}": pass one of ${TRACE_FORMAT_NAMES.join(", ")}`);
+    const plugin = (TRACE_FORMAT_NAMES as string[]).includes(format) ? undefined : extra.find((f) => f.name === format);
+    if (!(TRACE_FORMAT_NAMES as string[]).includes(format) && !plugin) {
+      throw new RangeError(`unknown trace format "${format}": pass one of ${names.join(", ")}`);
     }
     stats.format = format;
     async function* all(): AsyncGenerator<Uint8Array> {
@@ -100,7 +104,7 @@ export async function* readTrace(source: string | TraceSource, options: TraceRea
       yield* readDamo(src.name, all(), stats, batch);
       return stats;
     }
-    const parser = createTraceLineParser(format, src.name, stats, options);
+    const parser = plugin ? plugin.createParser(src.name, stats, options) : createTraceLineParser(format as Exclude<TraceFormat, "damo">, src.name, stats, options);
     yield* readLines(all(), parser, batch, stats);
     return stats;
   } finally {

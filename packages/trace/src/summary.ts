@@ -13,7 +13,8 @@ const MAX_PIDS = 4096;
 
 export interface TraceSummary {
   file: string;
-  format: TraceFormat;
+  /** a built-in format, or a plugin's */
+  format: TraceFormat | (string & {});
   compression: TraceCompression;
   lines: number;
   /** entries read (an M line of lackey is two: a load and a store) */

@@ -22,8 +22,10 @@ export type TraceCompression = "none" | "gzip" | "zlib";
 export type TracePerfWeight = "period" | "weight" | "one";
 
 export interface TraceReadOptions {
-  /** the format, or "auto" (default) to detect it from the first bytes */
-  format?: TraceFormat | "auto";
+  /** the format (built in, or one of `formats`), or "auto" (default) to detect it from the first bytes */
+  format?: TraceFormat | "auto" | (string & {});
+  /** formats plugins add (format-plugin.ts): parsed by name, detected after the built-in ones */
+  formats?: readonly import("./format-plugin.js").TraceFormatDefinition[];
   /** lackey: emit instruction fetches (I lines) as loads; by default they are only counted */
   includeInstructions?: boolean;
   /** lackey and pin have no time: entry n gets t = n * nsPerAccess (default 1 ns) */
@@ -39,7 +41,8 @@ export interface TraceReadOptions {
 export interface TraceReadStats {
   /** the name errors use */
   file: string;
-  format: TraceFormat | undefined;
+  /** a built-in format, or a plugin's by name */
+  format: TraceFormat | (string & {}) | undefined;
   compression: TraceCompression;
   /** lines read (of the decompressed text) */
   lines: number;
