@@ -3,7 +3,7 @@
  * puts a looked-up buffer at the front of the current CPU's array with its own b_count
  * reference (the one falling off the end is brelse'd), and invalidate_bh_lrus() empties every
  * CPU's array, dropping those references. buffer_migrate_folio_norefs() calls it when it finds
- * a buffer with b_count held, then checks again (reference §4).
+ * a buffer with b_count held, then checks again (docs/kernel-facts.md#buffer-migrate-folio).
  *
  * One table per simulated system, NR_CPUS arrays of 16 bh ids (0 = empty slot), held by the
  * system's ext4 backends (registerExt4 injects the same one into each flavour).

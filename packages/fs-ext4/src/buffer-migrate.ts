@@ -1,7 +1,7 @@
 /**
  * buffer_migrate_folio() and buffer_migrate_folio_norefs(), mm/migrate.c (v6.12, under
  * CONFIG_BUFFER_HEAD): __buffer_migrate_folio() and buffer_migrate_lock_buffers().
- * Reference §4.
+ * Facts: docs/kernel-facts.md#buffer-migrate-folio.
  *
  * Sleeping: the model is synchronous, so a lock_buffer() that would sleep (SYNC, or SYNC_LIGHT
  * on an uptodate buffer) cannot wait for the holder: buffer_migrate_lock_buffers() reports

@@ -2,10 +2,11 @@
  * The fallback path as a backend: a block filesystem whose address_space_operations have
  * ->writepage and ->release_folio but no ->migrate_folio, so move_to_new_folio() takes
  * fallback_migrate_folio() (mm/migrate.c), and the seed's exchange takes its fallback
- * fs_prepare (reference §9 step 5.1). Core owns both algorithms (unmap-and-move.ts:
+ * fs_prepare (docs/kernel-facts.md#seed-fs-prepare). Core owns both algorithms (unmap-and-move.ts:
  * fallbackMigrateFolio, writeout, filemapReleaseFolio); this backend supplies the a_ops they call.
  *
- * Kernel version (createSystem's kernelVersion, reference §4/§10):
+ * Kernel version (createSystem's kernelVersion; docs/kernel-facts.md#fallback-migrate-folio and
+ * docs/decisions.md#kernel-baseline):
  * - "6.12" (the baseline): a dirty folio is written out in MIGRATE_SYNC (writeout(): never a
  *   direct success, -EAGAIN) and refused with -EBUSY otherwise;
  * - "6.16" (commit 7ee3647243e5 "migrate: Remove call to ->writepage"): dirty is -EBUSY in

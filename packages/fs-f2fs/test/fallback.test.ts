@@ -80,7 +80,7 @@ describe("fallback_migrate_folio: a clean folio", () => {
   });
 });
 
-describe("exchange: the fallback fs_prepare (reference §9 step 5.1)", () => {
+describe("exchange: the fallback fs_prepare (docs/kernel-facts.md#seed-fs-prepare)", () => {
   it("dirty, v6.12: SYNC writes out and fails -EAGAIN; ASYNC -EBUSY with nothing changed; after the I/O the exchange goes through", () => {
     const k = makeK("6.12");
     const f = folio(k, "fallback", 1, { state: "dirty" });
