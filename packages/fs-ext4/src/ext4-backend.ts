@@ -3,7 +3,8 @@
  * 1 KiB blocks, ext4_journalled_aops), each owning the page-cache folios of the filesystems
  * mounted from it. Migration is buffer_migrate_folio (or _norefs for data=journal); the
  * exchange hooks are the seed's buffer_migrate_folio branch of folio_exchange_fs_prepare(),
- * exchange_fs_private() and fs_finish() (reference §9 step 5), without §9b.5's defect.
+ * exchange_fs_private() and fs_finish() (docs/kernel-facts.md#seed-exchange-move), without its
+ * defect (docs/decisions.md#seed-defect-5).
  */
 import { EAGAIN, EXCHANGE_WOULD_BLOCK, MIGRATE_SYNC, folioAddressSpace, folioExpectedRefs, type Backend, type CapabilityManifest, type ExchangePrepareState, type ExchangeQuirks, type Kernel, type MigrateMode, type SuperBlock } from "@foliox/core";
 import { LOCKED, LOCK_FAILED, bufferCheckRefs, bufferMigrateFolio, bufferMigrateFolioNorefs, bufferMigrateLockBuffers, bufferUnlockRing, ringSetFolio } from "./buffer-migrate.js";
@@ -113,7 +114,7 @@ export class Ext4Backend implements Backend {
   /**
    * folio_exchange_fs_private(): the ring that was on `fromHead` is now ->private of `toHead`;
    * folio_set_bh(bh, to, bh_offset(bh)) for every buffer of the ring. `quirks.headBufferOnly`
-   * (seed-literal only, §9b.5) re-points the head buffer alone, as the seed's loop does.
+   * (seed-literal only, seed-defect-5) re-points the head buffer alone, as the seed's loop does.
    */
   exchangePrivate(k: Kernel, _fromHead: number, toHead: number, quirks?: Readonly<ExchangeQuirks>): void {
     const ring = folioBuffers(k, toHead);

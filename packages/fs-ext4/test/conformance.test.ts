@@ -1,7 +1,7 @@
 /**
  * The shared conformance cases (@foliox/core/conformance) against ext4 — every ordered pair of
  * ext4-4k, ext4-1k, ext4-journal and anon — and proof that fs.private-follows-data catches the
- * seed's §9b.5 defect (only the head buffer re-pointed) once the block size is below the page
+ * seed's defect 5 (docs/decisions.md#seed-defect-5: only the head buffer re-pointed) once the block size is below the page
  * size.
  */
 import { describe, expect, it } from "vitest";
@@ -27,7 +27,7 @@ describe("the ext4 manifests", () => {
   });
 });
 
-describe("§9b.5 (headBufferOnly) against ext4", () => {
+describe("seed-defect-5 (headBufferOnly) against ext4", () => {
   it("fs.private-follows-data fails for every pair with ext4-1k, and passes for ext4-4k × ext4-4k", () => {
     const report = runConformance({ backends, mover: "seed-literal:9b.5", only: ["ext4-1k", "ext4-4k", "anon"] });
     const pfd = (o: string, n: string) => report.pairs.find((p) => p.old === o && p.new === n)!.cases.find((c) => c.id === "fs.private-follows-data")!;
@@ -46,7 +46,7 @@ describe("§9b.5 (headBufferOnly) against ext4", () => {
     expect(pfd("ext4-4k", "anon").status).toBe("pass");
   });
 
-  it("runDefects reports §9b.5 caught, by fs.private-follows-data", () => {
+  it("runDefects reports seed defect 9b.5 caught, by fs.private-follows-data", () => {
     const d = runDefects(backends, ["ext4-1k"]).find((x) => x.id === "9b.5")!;
     expect(d.status).toBe("caught");
     expect(d.failedCases.some((c) => c.endsWith(":fs.private-follows-data"))).toBe(true);
