@@ -10,18 +10,18 @@ export interface ReportAssets {
   uplotCss: string;
 }
 
-let cached: ReportAssets | undefined;
-
+/**
+ * Read them (about 50 KiB) on each call: `foliox report` calls this once per page it writes, so
+ * a memo would save nothing and would be module state shared by every caller in the process.
+ */
 export function loadReportAssets(): ReportAssets {
-  if (cached) return cached;
   const require = createRequire(import.meta.url);
   try {
-    cached = {
+    return {
       uplotJs: readFileSync(require.resolve("uplot/dist/uPlot.iife.min.js"), "utf8"),
       uplotCss: readFileSync(require.resolve("uplot/dist/uPlot.min.css"), "utf8"),
     };
   } catch (err) {
     throw new Error(`cannot read uPlot from node_modules (${err instanceof Error ? err.message : String(err)}); run npm install`);
   }
-  return cached;
 }
