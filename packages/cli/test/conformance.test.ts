@@ -52,7 +52,7 @@ describe("foliox conformance", () => {
     expect(r.out).toMatch(/0 case\(s\) failed over 4 pair\(s\)/);
   });
 
-  it("--mover seed-literal fails, exit 1, with failures for every §9b defect", { timeout: 300_000 }, async () => {
+  it("--mover seed-literal fails, exit 1, with failures for every seed defect", { timeout: 300_000 }, async () => {
     // anon (swap cache, KSM) and ext4-1k (file↔file, 1 KiB buffer rings) let every defect show.
     const r = await run("conformance", "--mover", "seed-literal", "--backend", "anon", "--backend", "ext4-1k", "--json");
     expect(r.code).toBe(1);

@@ -1,8 +1,9 @@
 /**
- * The cross-backend conformance matrix (backends issue §8/§9): every ordered pair of the
+ * The cross-backend conformance matrix: every ordered pair of the
  * built-in backends (BUILTIN_BACKENDS: anon, f2fs, fallback, and ext4/tmpfs when registered)
  * through runConformance(), every applicable case passing, plus one matrix-only case: the
- * per-node page-cache and mapping counters move with the data (reference §3 / §9 step 5.2).
+ * per-node page-cache and mapping counters move with the data
+ * (docs/kernel-facts.md#folio-migrate-mapping and #seed-exchange-move).
  * Then the same through `foliox conformance --json`, and seed-literal failing it.
  */
 import "reflect-metadata";
@@ -22,7 +23,7 @@ const ITEMS = [
   [NR_ANON_MAPPED, "nr_anon_mapped"],
 ] as const;
 
-/** What one folio contributes to each ITEMS counter of its node (reference §3). */
+/** What one folio contributes to each ITEMS counter of its node (docs/kernel-facts.md#folio-migrate-mapping). */
 function contribution(k: Kernel, head: number): number[] {
   const mem = k.mem;
   const nr = mem.folioNrPages(head);
@@ -54,7 +55,7 @@ const countersByNode: ConformanceCase = {
       const old = contribution(k, p.old.head); // on node 1
       const nw = contribution(k, p.new.head); // on node 0
       checkRc(ctx.exchange(k, p.old.head, p.new.head, MIGRATE_SYNC), 0, `exchange (${dirty ? "dirty" : "clean"})`);
-      // PG_dirty folded in from a dirty PTE by the unmap (§10) travels with the data: count it.
+      // PG_dirty folded in from a dirty PTE by the unmap (docs/decisions.md#unchanged) travels with the data: count it.
       const oldNow = contribution(k, p.new.head);
       const nwNow = contribution(k, p.old.head);
       check(oldNow[0] === old[0] && nwNow[0] === nw[0], "a folio changed between page cache and anon");
@@ -124,7 +125,7 @@ describe("foliox conformance with the built-in backends", () => {
     const j = JSON.parse(r.out) as Report & { defects: { id: string; status: string }[] };
     expect(j.failed).toBeGreaterThan(0);
     expect(j.pairs.find((p) => p.old === "f2fs" && p.new === "fallback")!.cases.some((c) => !c.ok)).toBe(true);
-    // a page-cache backend shows §9b.3 (the freeze in a debug assertion)
+    // a page-cache backend shows seed-defect-3 (the freeze in a debug assertion)
     expect(j.defects.find((d) => d.id === "9b.3")!.status).toBe("caught");
     expect(j.defects.filter((d) => d.status === "missed")).toEqual([]);
   });

@@ -1,9 +1,9 @@
 /**
- * The syscall facade on file, shmem and KSM mappings (backends issue §10): sys.movePages,
+ * The syscall facade on file, shmem and KSM mappings: sys.movePages,
  * sys.migratePages and sys.exchangeFolios on an ext4/f2fs MAP_SHARED file, a tmpfs (shmem)
  * mapping, a MAP_PRIVATE file (a read-only page-cache page next to its COW anon copy) and a KSM
  * page, with the kernel's errnos: -EACCES for a folio that may be mapped by more than one mm
- * without MPOL_MF_MOVE_ALL (folio_likely_mapped_shared() on v6.12; reference §7, §10).
+ * without MPOL_MF_MOVE_ALL (folio_likely_mapped_shared() on v6.12; docs/decisions.md#eacces-rule).
  * Every backend is registered as the CLI registers them (BUILTIN_BACKENDS).
  */
 import "reflect-metadata";
@@ -302,7 +302,7 @@ describe("tmpfs: a swapped-out shmem page and the LRU a shmem folio is isolated 
   });
 });
 
-describe("the -EACCES rule is \"maybe mapped by more than one mm\" as the kernel version computes it (reference §10)", () => {
+describe("the -EACCES rule is \"maybe mapped by more than one mm\" as the kernel version computes it (docs/decisions.md#eacces-rule)", () => {
   it("a small file folio mapped twice by the same mm is shared by mapcount (> 1) on 6.12 and 6.16 alike", () => {
     for (const v of ["6.12", "6.16"] as const) {
       const k = system(v);

@@ -1,6 +1,6 @@
 /**
  * `foliox conformance`: every ordered pair of registered backends × every conformance case, for
- * a mover (foliox's exchange, or seed-literal with the seed's §9b defects). Exit 1 when a case
+ * a mover (foliox's exchange, or seed-literal with the seed's defects, docs/decisions.md#seed-defects). Exit 1 when a case
  * fails — so `--mover seed-literal` exits 1 — and 2 for a usage error.
  */
 import { InvalidArgumentError, type Command } from "@commander-js/extra-typings";
@@ -28,8 +28,8 @@ export function renderConformanceText(r: ConformanceReport): string {
   const notes = r.pairs.flatMap((p) => p.cases.filter((c) => c.status !== "pass").map((c) => `  ${p.old}×${p.new} ${c.id}: ${c.status === "n/a" ? `n/a (${c.detail})` : `FAIL ${c.detail}`}`));
   if (notes.length) out.push(...notes, "");
   if (r.defects) {
-    out.push("seed defects (reference §9b), each switched on alone:");
-    out.push(renderTable([["defect", "status", "detail", "title"], ...r.defects.map((d) => [`§${d.id}`, d.status, d.detail, d.title])], "  "), "");
+    out.push("seed defects (docs/decisions.md#seed-defects), each switched on alone:");
+    out.push(renderTable([["defect", "status", "detail", "title"], ...r.defects.map((d) => [d.id, d.status, d.detail, d.title])], "  "), "");
   }
   out.push(`${r.failed} case(s) failed over ${r.pairs.length} pair(s)`);
   return `${out.join("\n")}\n`;

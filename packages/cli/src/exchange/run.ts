@@ -1,6 +1,6 @@
 /**
  * The `foliox exchange` scenario, with no I/O: build a system whose fast and slow nodes are both
- * full (reference §10), show that migrate_pages() cannot promote a hot slow-tier folio (no free
+ * full (docs/decisions.md#memory-pressure), show that migrate_pages() cannot promote a hot slow-tier folio (no free
  * page on the fast node: -ENOMEM), then exchange it with a cold fast-tier folio, which needs no
  * free page. Every exchange step is recorded from the mm_folio_exchange_step tracepoint with
  * both folios' state at that instant. The result is plain data (no timestamps): the same options
@@ -84,7 +84,7 @@ export interface ExchangeDemoReport {
   invariants: string[];
   vmstat: {
     events: Record<string, number>;
-    /** counters Linux does not have (reference §10) */
+    /** counters Linux does not have (docs/decisions.md#pgpromote-fail) */
     folioxOwn: string[];
     nodes: {
       nid: number;
@@ -112,7 +112,7 @@ export interface ExchangeDemoReport {
 
 const FULL_DEFINITION =
   "every zone at or below WMARK_MIN + lowmem_reserve (an order-0 ALLOC_WMARK_MIN allocation without reserves is refused), " +
-  "direct reclaim freed nothing, no swap; the promotion allocates __GFP_THISNODE without reclaim (reference §10)";
+  "direct reclaim freed nothing, no swap; the promotion allocates __GFP_THISNODE without reclaim (docs/decisions.md#memory-pressure)";
 
 /** The gfp mask alloc_misplaced_dst_folio() uses for a folio of this order (mm/migrate.c). */
 function promotionGfp(order: number): number {
