@@ -1,3 +1,4 @@
 import { packageConfig } from "../../tsup.shared.js";
 
-export default packageConfig(["src/cli.ts"]);
+// A command, not a library: nothing imports its types, so no declaration step.
+export default packageConfig(["src/cli.ts"], { dts: false });
