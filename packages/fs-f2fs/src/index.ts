@@ -6,7 +6,7 @@
  */
 import "reflect-metadata";
 import type { DependencyContainer } from "tsyringe";
-import { BACKENDS } from "@foliox/core";
+import { registerBackend } from "@foliox/core";
 import { F2fsBackend } from "./f2fs-backend.js";
 import { FallbackBackend } from "./fallback-backend.js";
 
@@ -17,9 +17,9 @@ export { f2fsIocStartAtomicWrite, f2fsIsAtomicFile, f2fsWritePage } from "./atom
 export { f2fsFixtureFor, fallbackFixtureFor } from "./fixture.js";
 
 export function registerF2fs(container: DependencyContainer): void {
-  container.register(BACKENDS, { useValue: new F2fsBackend() });
+  registerBackend(container, F2fsBackend);
 }
 
 export function registerFallback(container: DependencyContainer): void {
-  container.register(BACKENDS, { useValue: new FallbackBackend() });
+  registerBackend(container, FallbackBackend);
 }

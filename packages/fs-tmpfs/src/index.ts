@@ -4,7 +4,7 @@
  */
 import "reflect-metadata";
 import type { DependencyContainer } from "tsyringe";
-import { BACKENDS } from "@foliox/core";
+import { registerBackend } from "@foliox/core";
 import { TmpfsBackend } from "./shmem.js";
 
 export { TmpfsBackend, TMPFS_MANIFEST, mountTmpfs, shmemAllocHuge, shmemRead, shmemSbInfo, shmemWrite, shmemZeroSetup, type ShmemSbInfo, type TmpfsMountOptions } from "./shmem.js";
@@ -14,5 +14,5 @@ export { tmpfsFixtureFor } from "./fixture.js";
 export type TmpfsRegisterOptions = Record<string, never>;
 
 export function registerTmpfs(container: DependencyContainer, _opts?: TmpfsRegisterOptions): void {
-  container.register(BACKENDS, { useValue: new TmpfsBackend() });
+  registerBackend(container, TmpfsBackend);
 }
