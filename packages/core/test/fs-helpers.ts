@@ -7,7 +7,7 @@ import "reflect-metadata";
 import { expect } from "vitest";
 import type { DependencyContainer } from "tsyringe";
 import type { Backend } from "../src/backend/contract.js";
-import { folioAddressSpace } from "../src/fs/address-space.js";
+import { folioAddressSpace } from "../src/mm/folio-mapping.js";
 import type { Inode, MountOptions, SuperBlock } from "../src/fs/inode.js";
 import { blockWriteFullFolio } from "../src/fs/page-writeback.js";
 import { createInode, mountFs } from "../src/fs/super.js";

@@ -10,23 +10,12 @@ import { EAGAIN } from "../kernel/errno.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { PG_dirty, PG_swapbacked } from "../mm/page-flags.js";
-import { folioAddressSpace, xaLock, xaUnlock, type XaLockable } from "../fs/address-space.js";
-import { swpOffset } from "../swap/swapfile.js";
+import { xaLock, xaUnlock, type XaLockable } from "../fs/address-space.js";
+import { folioAddressSpace } from "../mm/folio-mapping.js";
+import { folioRefFreeze, folioRefUnfreeze } from "../mm/page-ref.js";
+import { swpOffset } from "../mm/pgtable.js";
 import { moveMappingStats } from "../migrate/migrate-mapping.js";
 import { NO_QUIRKS, type ExchangeQuirks } from "./exchange-quirks.js";
-
-/** folio_ref_freeze(): succeeds only at exactly `count` references, leaving 0. */
-export function folioRefFreeze(k: Kernel, head: number, count: number): boolean {
-  if (k.mem.refcount[head] !== count) return false;
-  k.mem.refcount[head] = 0;
-  return true;
-}
-
-/** folio_ref_unfreeze() */
-export function folioRefUnfreeze(k: Kernel, head: number, count: number): void {
-  if (k.mem.refcount[head] !== 0) throw new KernelBug(`folio_ref_unfreeze: pfn ${head} is not frozen`);
-  k.mem.refcount[head] = count;
-}
 
 /**
  * May the exchange freeze this folio's refcount? Yes, unless its backend says no

@@ -10,7 +10,8 @@ import { MIGRATE_SYNC, type MigrateMode } from "../migrate/migrate-mode.js";
 import { PAGE_MAPPING_ANON, PAGE_MAPPING_KSM } from "../mm/mem-map.js";
 import { PG_mlocked, PG_private, PG_writeback } from "../mm/page-flags.js";
 import { folioExpectedRefs } from "../migrate/migrate-folio.js";
-import { AS_UNMOVABLE, folioAddressSpace } from "../fs/address-space.js";
+import { AS_UNMOVABLE } from "../fs/address-space.js";
+import { folioAddressSpace } from "../mm/folio-mapping.js";
 
 /** Returned by a phase that would sleep (folio lock, writeback): retry it later. */
 export const EXCHANGE_WOULD_BLOCK = 1;

@@ -51,7 +51,7 @@ import { folioExchangeData } from "./exchange-data.js";
 import { folioExchangeFlags } from "./exchange-flags.js";
 import { folioExchangeFsFinish, folioExchangeFsPrepare, folioExchangeFsPrivate } from "./exchange-fs.js";
 import { folioExchangeFreeze, folioExchangeMapping, folioExchangeMayFreeze, folioExchangeUnfreeze, folioExchangeXaLock, folioExchangeXaUnlock } from "./exchange-mapping.js";
-import { folioAddressSpace } from "../fs/address-space.js";
+import { folioAddressSpace } from "../mm/folio-mapping.js";
 import { folioSwapSpace } from "../swap/swap-state.js";
 import { folioExpectedRefs } from "../migrate/migrate-folio.js";
 import { EXCHANGE_WOULD_BLOCK, folioExchangeSupported } from "./exchange-supported.js";

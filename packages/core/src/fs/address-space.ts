@@ -2,11 +2,10 @@
  * struct address_space (include/linux/fs.h): a file's page cache. i_pages is the xarray of
  * index -> folio (head pfn + 1, one multi-index entry per large folio), i_mmap the VMAs that map
  * the file (the interval tree, as a plain array), a_ops the backend's address_space_operations.
- * A folio in the cache has folio->mapping = (id << 2) with no tag bits (mem-map.ts).
+ * A folio in the cache has folio->mapping = (id << 2) with no tag bits (mem-map.ts); mm finds
+ * the address_space back from it with folioAddressSpace() (mm/folio-mapping.ts).
  */
 import type { Backend } from "../backend/contract.js";
-import type { Kernel } from "../kernel/kernel.js";
-import { PAGE_MAPPING_FLAGS } from "../mm/mem-map.js";
 import type { VmArea } from "../mm/mm-types.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Inode } from "./inode.js";
@@ -53,19 +52,6 @@ export class AddressSpace {
   get tagged(): number {
     return this.id << 2;
   }
-}
-
-/** The page-cache address_space a folio belongs to (folio_mapping() for a file folio), or null. */
-export function folioAddressSpace(k: Kernel, head: number): AddressSpace | null {
-  const m = k.mem.mapping[head]!;
-  if (m === 0 || (m & PAGE_MAPPING_FLAGS) !== 0) return null;
-  return k.fs.addressSpaces[m >> 2] ?? null;
-}
-
-/** folio_test_pagecache-ish: the folio sits in some file's page cache (tag 0, nonzero id). */
-export function folioInPagecache(k: Kernel, head: number): boolean {
-  const m = k.mem.mapping[head]!;
-  return m !== 0 && (m & PAGE_MAPPING_FLAGS) === 0;
 }
 
 /** What xa_lock() needs of a mapping: a page cache's, or a swap cache's (swapper_spaces). */

@@ -20,10 +20,10 @@ import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, pfnPte } from "../mm/pgtable.js"
 import { RMAP_EXCLUSIVE, anonVmaPrepare, folioAddFileRmapPte, folioAddNewAnonRmap } from "../mm/rmap.js";
 import { folioPut } from "../mm/swap.js";
 import { wpPageCopy, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS } from "../mm/memory.js";
-import { folioAddressSpace } from "./address-space.js";
+import { folioAddressSpace } from "../mm/folio-mapping.js";
 import { filemapGetFolio } from "./filemap.js";
 import type { Inode } from "./inode.js";
-import { folioMarkDirty } from "./page-writeback.js";
+import { folioMarkDirty } from "../mm/folio-dirty.js";
 
 export interface FileMmapOptions extends MmapOptions {
   /** MAP_SHARED or MAP_PRIVATE; default MAP_SHARED */

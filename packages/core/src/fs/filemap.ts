@@ -1,6 +1,6 @@
 /**
  * The page cache: mm/filemap.c (filemap_add_folio, __filemap_remove_folio, filemap_read,
- * generic_perform_write), mm/readahead.c (page_cache_ra_unbounded, page_cache_sync_ra,
+ * generic_perform_write, filemap_release_folio), mm/readahead.c (page_cache_ra_unbounded, page_cache_sync_ra,
  * page_cache_async_ra, read_pages) and fs/mpage.c mpage_read_folio reduced to "read each page
  * from its block". Every I/O is one 4 KiB page: read and write move whole pages.
  *
@@ -14,15 +14,17 @@
  * shadow.
  */
 import { EAGAIN, ENOMEM } from "../kernel/errno.js";
+import type { Backend } from "../backend/contract.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE, __GFP_NORETRY, __GFP_NOWARN } from "../mm/gfp.js";
-import { PG_locked, PG_readahead, PG_referenced, PG_swapbacked, PG_uptodate } from "../mm/page-flags.js";
+import { PG_locked, PG_private, PG_readahead, PG_referenced, PG_swapbacked, PG_uptodate, PG_writeback } from "../mm/page-flags.js";
 import { folioPut, folioPutRefs } from "../mm/swap.js";
 import { NR_FILE_PAGES, NR_SHMEM } from "../mm/vmstat.js";
 import type { AddressSpace } from "./address-space.js";
 import type { Inode } from "./inode.js";
-import { folioMarkDirty } from "./page-writeback.js";
-import { shmemSwapinFolio, xaIsValue } from "../swap/shmem-swap.js";
+import { folioMarkDirty } from "../mm/folio-dirty.js";
+import { shmemSwapinFolio } from "../swap/shmem-swap.js";
+import { xaIsValue } from "./xarray.js";
 
 /**
  * __filemap_add_folio() + folio_add_lru(): the folio (locked, one reference from its
@@ -195,4 +197,17 @@ export function filemapWrite(k: Kernel, inode: Inode, index: number, nid = 0, to
   mem.clearFlag(head, PG_locked);
   folioPut(k, head);
   return 4096;
+}
+
+/**
+ * filemap_release_folio(): ask the filesystem to drop its private data. True when there is
+ * nothing to release or it was released; false under writeback or when the fs refuses.
+ * Without ->release_folio the kernel calls try_to_free_buffers(); core has no buffer heads.
+ */
+export function filemapReleaseFolio(k: Kernel, backend: Backend, head: number, gfp: number): boolean {
+  const mem = k.mem;
+  if (!mem.testFlag(head, PG_private)) return true;
+  if (mem.testFlag(head, PG_writeback)) return false;
+  if (backend.releaseFolio) return backend.releaseFolio(k, head, gfp);
+  return false;
 }

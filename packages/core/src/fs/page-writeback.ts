@@ -1,8 +1,9 @@
 /**
- * Dirty and writeback state of page-cache folios: mm/page-writeback.c (folio_mark_dirty,
- * filemap_dirty_folio, folio_account_dirtied/cleaned, folio_clear_dirty_for_io,
- * __folio_start_writeback, write_cache_pages), mm/rmap.c folio_mkclean, and
- * fs/mpage.c/fs/buffer.c block_write_full_folio reduced to "write each page to its block".
+ * Writeback of page-cache folios: mm/page-writeback.c (folio_cancel_dirty,
+ * folio_clear_dirty_for_io, __folio_start_writeback, write_cache_pages), mm/filemap.c
+ * folio_end_writeback, mm/rmap.c folio_mkclean, and fs/mpage.c/fs/buffer.c
+ * block_write_full_folio reduced to "write each page to its block". Dirtying a folio
+ * (folio_mark_dirty, filemap_dirty_folio) is mm's: mm/folio-dirty.ts.
  *
  * Writeback completes asynchronously: folio_start_writeback() puts the folio on
  * k.fs.writebackQueue, and completeWriteback(k, n) — a test, or a scheduler tick — ends the
@@ -18,46 +19,13 @@
 import { KernelBug } from "../kernel/bug.js";
 import { EAGAIN } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { folioEndWriteback } from "../migrate/migrate-folio.js";
-import { PG_dirty, PG_locked, PG_writeback } from "../mm/page-flags.js";
+import { folioAccountCleaned, folioMarkDirty } from "../mm/folio-dirty.js";
+import { folioAddressSpace } from "../mm/folio-mapping.js";
+import { PG_dirty, PG_locked, PG_reclaim, PG_writeback } from "../mm/page-flags.js";
 import { _PAGE_DIRTY, _PAGE_RW, ptePfn, ptePresent } from "../mm/pgtable.js";
 import { rmapWalkFile } from "../mm/rmap.js";
-import { NR_FILE_DIRTY, NR_WRITEBACK, NR_ZONE_WRITE_PENDING, lruvecStatModFolio } from "../mm/vmstat.js";
-import { folioAddressSpace, type AddressSpace } from "./address-space.js";
-
-/** folio_account_dirtied(): NR_FILE_DIRTY and the zone's NR_ZONE_WRITE_PENDING go up. */
-function folioAccountDirtied(k: Kernel, head: number, as: AddressSpace): void {
-  if (!as.canWriteback) return;
-  const nr = k.mem.folioNrPages(head);
-  lruvecStatModFolio(k, head, NR_FILE_DIRTY, nr);
-  k.vmstat.modZone(k.mem.zone[head]!, NR_ZONE_WRITE_PENDING, nr);
-}
-
-/** folio_account_cleaned(): the reverse, when a dirty folio is cleaned without writeback. */
-export function folioAccountCleaned(k: Kernel, head: number, as: AddressSpace): void {
-  if (!as.canWriteback) return;
-  const nr = k.mem.folioNrPages(head);
-  lruvecStatModFolio(k, head, NR_FILE_DIRTY, -nr);
-  k.vmstat.modZone(k.mem.zone[head]!, NR_ZONE_WRITE_PENDING, -nr);
-}
-
-/** filemap_dirty_folio() (mm/page-writeback.c): set PG_dirty and account it once. */
-export function filemapDirtyFolio(k: Kernel, as: AddressSpace, head: number): boolean {
-  if (k.mem.testSetFlag(head, PG_dirty)) return false;
-  folioAccountDirtied(k, head, as);
-  return true;
-}
-
-/**
- * folio_mark_dirty(): a_ops->dirty_folio for a page-cache folio (filemap_dirty_folio by
- * default), or just PG_dirty for a folio without a mapping (anon: noop_dirty_folio-alike).
- */
-export function folioMarkDirty(k: Kernel, head: number): boolean {
-  const as = folioAddressSpace(k, head);
-  if (!as) return !k.mem.testSetFlag(head, PG_dirty);
-  if (as.aOps.dirtyFolio) return as.aOps.dirtyFolio(k, head);
-  return filemapDirtyFolio(k, as, head);
-}
+import { NR_WRITEBACK, NR_ZONE_WRITE_PENDING, lruvecStatModFolio } from "../mm/vmstat.js";
+import type { AddressSpace } from "./address-space.js";
 
 /** folio_cancel_dirty() (truncate): clear PG_dirty with the accounting, no writeback. */
 export function folioCancelDirty(k: Kernel, head: number): void {
@@ -111,6 +79,20 @@ export function folioStartWriteback(k: Kernel, head: number): void {
   lruvecStatModFolio(k, head, NR_WRITEBACK, nr);
   k.vmstat.modZone(mem.zone[head]!, NR_ZONE_WRITE_PENDING, nr);
   k.fs.writebackQueue.push(head);
+}
+
+/**
+ * folio_end_writeback() (mm/filemap.c), as far as core models writeback: clear PG_reclaim,
+ * clear PG_writeback and uncount NR_WRITEBACK / NR_ZONE_WRITE_PENDING. Waiters are woken by
+ * the scheduler when the bit is gone.
+ */
+export function folioEndWriteback(k: Kernel, head: number): void {
+  const mem = k.mem;
+  mem.clearFlag(head, PG_reclaim);
+  if (!mem.testClearFlag(head, PG_writeback)) throw new KernelBug(`folio_end_writeback: pfn ${head} is not under writeback`);
+  const nr = mem.folioNrPages(head);
+  lruvecStatModFolio(k, head, NR_WRITEBACK, -nr);
+  k.vmstat.modZone(mem.zone[head]!, NR_ZONE_WRITE_PENDING, -nr);
 }
 
 /**

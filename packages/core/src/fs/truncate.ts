@@ -18,12 +18,12 @@ import { isMigrationEntry, ptePfn, ptePresent, pteSpecial, swpOffset } from "../
 import { VM_SHARED } from "../mm/mm-types.js";
 import { folioRemoveRmapPte } from "../mm/rmap.js";
 import { folioPut } from "../mm/swap.js";
-import { filemapReleaseFolio } from "../migrate/unmap-and-move.js";
 import type { AddressSpace } from "./address-space.js";
-import { filemapRemoveFolio } from "./filemap.js";
+import { filemapReleaseFolio, filemapRemoveFolio } from "./filemap.js";
 import type { Inode } from "./inode.js";
 import { folioCancelDirty, folioWaitWriteback } from "./page-writeback.js";
-import { shmemFreeSwap, xaIsValue } from "../swap/shmem-swap.js";
+import { shmemFreeSwap } from "../swap/shmem-swap.js";
+import { xaIsValue } from "./xarray.js";
 
 /**
  * unmap_mapping_range(mapping, start page, all, even_cows): zap every PTE of the file's VMAs at

@@ -8,8 +8,11 @@
  * multi-index entry (xas_store() of an order-N entry, how a large folio sits in the page cache)
  * is modelled by storeRange(): every index it covers names the same value.
  *
- * Left out: marks (PAGECACHE_TAG_DIRTY/WRITEBACK: writeback tests PG_dirty itself), value
- * entries (shadows), RCU, and freeing empty leaves.
+ * Value entries (xa_mk_value(): shmem keeps a swapped-out page's swap entry in its slot) are
+ * negative numbers, xaMkValue(v) = -v for v > 0, so they never collide with a head pfn + 1.
+ *
+ * Left out: marks (PAGECACHE_TAG_DIRTY/WRITEBACK: writeback tests PG_dirty itself), shadow
+ * entries of evicted file pages, RCU, and freeing empty leaves.
  */
 const XA_SHIFT = 9;
 const XA_SIZE = 1 << XA_SHIFT;
@@ -17,6 +20,19 @@ const XA_MASK = XA_SIZE - 1;
 /** indexes covered by one directory: 512 leaves of 512 slots */
 const DIR_SPAN = XA_SIZE * XA_SIZE;
 export const XA_MAX_INDEX = 2 ** 31 - 1;
+
+/** xa_mk_value() */
+export function xaMkValue(v: number): number {
+  return -v;
+}
+/** xa_is_value() */
+export function xaIsValue(entry: number): boolean {
+  return entry < 0;
+}
+/** xa_to_value() */
+export function xaToValue(entry: number): number {
+  return -entry;
+}
 
 export class XArray {
   /** dirs[index / 2^18][(index >> 9) & 511] is the leaf holding index */

@@ -17,11 +17,14 @@ import {
   isReadableMigrationEntry,
   isMigrationEntryDirty,
   isMigrationEntryYoung,
+  isSwapPte,
   makeMigrationEntry,
   pfnPte,
   ptePfn,
   ptePresent,
   pteSpecial,
+  pteSwpExclusive,
+  pteToSwpEntry,
   swpOffset,
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
@@ -29,7 +32,7 @@ import {
 import { RMAP_EXCLUSIVE, anonVmaFork, folioAddAnonRmapPte, folioAddFileRmapPte, folioAddNewAnonRmap } from "../mm/rmap.js";
 import { ENOMEM } from "./errno.js";
 import { MAX_MEMCGS } from "../mm/vmstat.js";
-import { isSwapPte, pteSwpExclusive, pteToSwpEntry, swapDuplicate } from "../swap/swapfile.js";
+import { swapDuplicate } from "../swap/swapfile.js";
 import type { Kernel } from "./kernel.js";
 
 export interface TaskOptions {

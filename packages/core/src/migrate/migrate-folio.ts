@@ -21,7 +21,6 @@ import {
   PG_mappedtodisk,
   PG_private,
   PG_readahead,
-  PG_reclaim,
   PG_referenced,
   PG_swapbacked,
   PG_unevictable,
@@ -30,8 +29,8 @@ import {
   PG_writeback,
   PG_young,
 } from "../mm/page-flags.js";
-import { NR_WRITEBACK, NR_ZONE_WRITE_PENDING, lruvecStatModFolio } from "../mm/vmstat.js";
-import { folioAddressSpace } from "../fs/address-space.js";
+import { folioAddressSpace } from "../mm/folio-mapping.js";
+import { folioEndWriteback } from "../fs/page-writeback.js";
 import { folioMigrateMappingPagecache, folioMigrateMappingSwapcache } from "./migrate-mapping.js";
 import { folioSwapSpace } from "../swap/swap-state.js";
 import { MIGRATEPAGE_SUCCESS, type MigrateMode } from "./migrate-mode.js";
@@ -80,20 +79,6 @@ export function folioMigrateMappingNoMapping(k: Kernel, dst: number, src: number
   mem.mapping[dst] = mem.mapping[src]!;
   if (mem.testFlag(src, PG_swapbacked)) mem.setFlag(dst, PG_swapbacked);
   return MIGRATEPAGE_SUCCESS;
-}
-
-/**
- * folio_end_writeback() (mm/filemap.c), as far as core models writeback: clear PG_reclaim,
- * clear PG_writeback and uncount NR_WRITEBACK / NR_ZONE_WRITE_PENDING. Waiters are woken by
- * the scheduler when the bit is gone.
- */
-export function folioEndWriteback(k: Kernel, head: number): void {
-  const mem = k.mem;
-  mem.clearFlag(head, PG_reclaim);
-  if (!mem.testClearFlag(head, PG_writeback)) throw new KernelBug(`folio_end_writeback: pfn ${head} is not under writeback`);
-  const nr = mem.folioNrPages(head);
-  lruvecStatModFolio(k, head, NR_WRITEBACK, -nr);
-  k.vmstat.modZone(mem.zone[head]!, NR_ZONE_WRITE_PENDING, -nr);
 }
 
 /**

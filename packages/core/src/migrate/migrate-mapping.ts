@@ -20,10 +20,11 @@ import { KernelBug } from "../kernel/bug.js";
 import { EAGAIN } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { PG_dirty, PG_swapbacked, PG_swapcache } from "../mm/page-flags.js";
-import { swpOffset, type SwapAddressSpace } from "../swap/swapfile.js";
+import { swpOffset } from "../mm/pgtable.js";
+import type { SwapAddressSpace } from "../swap/swapfile.js";
 import { NR_FILE_DIRTY, NR_FILE_PAGES, NR_SHMEM, NR_SWAPCACHE, NR_ZONE_WRITE_PENDING } from "../mm/vmstat.js";
 import { xaLock, xaUnlock, type AddressSpace } from "../fs/address-space.js";
-import { folioRefFreeze, folioRefUnfreeze } from "../exchange/exchange-mapping.js";
+import { folioRefFreeze, folioRefUnfreeze } from "../mm/page-ref.js";
 import { MIGRATEPAGE_SUCCESS } from "./migrate-mode.js";
 import { MAX_NR_ZONES } from "../mm/topology.js";
 

@@ -13,7 +13,7 @@ import { WMARK_HIGH } from "../mm/page-alloc.js";
 import { PG_dirty } from "../mm/page-flags.js";
 import { ZONE_MOVABLE } from "../mm/topology.js";
 import { NR_ISOLATED_ANON, NUMA_PAGE_MIGRATE, PGPROMOTE_SUCCESS } from "../mm/vmstat.js";
-import { folioLikelyMappedShared } from "../syscalls/folio-walk.js";
+import { folioLikelyMappedShared } from "../mm/mapped-shared.js";
 import { NUMA_BALANCING_MEMORY_TIERING, numaBalancingMode } from "./migrate-folio.js";
 import { MIGRATE_ASYNC, MR_NUMA_MISPLACED } from "./migrate-mode.js";
 import { migratePages } from "./migrate-pages.js";

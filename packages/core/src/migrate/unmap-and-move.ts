@@ -35,7 +35,9 @@ import { TTU_BATCH_FLUSH, folioGetAnonVma, putAnonVma, removeMigrationPtes, tryT
 import { folioPut, folioPutbackLru } from "../mm/swap.js";
 import { NR_ISOLATED_ANON } from "../mm/vmstat.js";
 import { migrateFolio } from "./migrate-folio.js";
-import { AS_UNMOVABLE, folioAddressSpace } from "../fs/address-space.js";
+import { AS_UNMOVABLE } from "../fs/address-space.js";
+import { folioAddressSpace } from "../mm/folio-mapping.js";
+import { filemapReleaseFolio } from "../fs/filemap.js";
 import { folioClearDirtyForIo, folioWaitWriteback } from "../fs/page-writeback.js";
 import {
   MIGRATE_ASYNC,
@@ -316,19 +318,6 @@ export function writeout(k: Kernel, backend: Backend, src: number): number {
   // ->writepage unlocked it (unless AOP_WRITEPAGE_ACTIVATE): relock. Ours is the only locker.
   mem.setFlag(src, PG_locked);
   return rc < 0 ? -EIO : -EAGAIN;
-}
-
-/**
- * filemap_release_folio(): ask the filesystem to drop its private data. True when there is
- * nothing to release or it was released; false under writeback or when the fs refuses.
- * Without ->release_folio the kernel calls try_to_free_buffers(); core has no buffer heads.
- */
-export function filemapReleaseFolio(k: Kernel, backend: Backend, head: number, gfp: number): boolean {
-  const mem = k.mem;
-  if (!mem.testFlag(head, PG_private)) return true;
-  if (mem.testFlag(head, PG_writeback)) return false;
-  if (backend.releaseFolio) return backend.releaseFolio(k, head, gfp);
-  return false;
 }
 
 /**

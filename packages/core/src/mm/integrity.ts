@@ -9,11 +9,10 @@
  * still names the frame that holds its data.
  */
 import type { Kernel } from "../kernel/kernel.js";
-import { isMigrationEntry, ptePfn, ptePresent, swpOffset } from "./pgtable.js";
+import { isMigrationEntry, isSwapPte, ptePfn, ptePresent, pteToSwpEntry, swpOffset } from "./pgtable.js";
 import { PG_dirty, PG_writeback } from "./page-flags.js";
-import { isSwapPte, pteToSwpEntry } from "../swap/swapfile.js";
 import { swapCacheLookup } from "../swap/swap-state.js";
-import { xaIsValue, xaToValue } from "../swap/shmem-swap.js";
+import { xaIsValue, xaToValue } from "../fs/xarray.js";
 
 export interface IntegrityViolation {
   /** the process, or 0 for file data */

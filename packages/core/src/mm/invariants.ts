@@ -30,13 +30,12 @@ import type { VmArea } from "./mm-types.js";
 import { rmapWalk } from "./rmap.js";
 import { NR_LRU_LISTS } from "./lru.js";
 import { PG_head, PG_lru, PG_reserved } from "./page-flags.js";
-import { isMigrationEntry, ptePfn, ptePresent, pteSpecial, swpOffset } from "./pgtable.js";
+import { isMigrationEntry, isSwapPte, ptePfn, ptePresent, pteSpecial, swpOffset } from "./pgtable.js";
 import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_ANON_MAPPED, NR_FREE_PAGES, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_UNEVICTABLE } from "./vmstat.js";
 import { NR_FILE_DIRTY, NR_FILE_MAPPED, NR_FILE_PAGES, NR_SHMEM, NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "./vmstat.js";
 import { PG_dirty, PG_locked, PG_private, PG_swapbacked, PG_writeback } from "./page-flags.js";
 import { NR_SWAPCACHE, MEMCG_STAT_ITEMS, NR_VM_NODE_STAT_ITEMS } from "./vmstat.js";
-import { isSwapPte } from "../swap/swapfile.js";
-import { xaIsValue, xaToValue } from "../swap/shmem-swap.js";
+import { xaIsValue, xaToValue } from "../fs/xarray.js";
 
 /** Page-cache counters recomputed from mem_map (per node; write-pending per zone). */
 /**

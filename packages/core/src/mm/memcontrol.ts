@@ -9,7 +9,7 @@
  * swap charges (swap_cgroup), kmem, events.
  */
 import type { Kernel } from "../kernel/kernel.js";
-import { folioAddressSpace } from "../fs/address-space.js";
+import { folioAddressSpace } from "./folio-mapping.js";
 import { PG_dirty, PG_swapbacked, PG_writeback } from "./page-flags.js";
 import { MAX_MEMCGS, NR_ANON_MAPPED, NR_FILE_DIRTY, NR_FILE_MAPPED, NR_FILE_PAGES, NR_SHMEM, NR_SWAPCACHE, NR_WRITEBACK } from "./vmstat.js";
 

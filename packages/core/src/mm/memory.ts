@@ -19,6 +19,7 @@ import {
   _PAGE_RW,
   _PAGE_SPECIAL,
   isMigrationEntry,
+  isSwapPte,
   pfnPte,
   ptePfn,
   ptePresent,
@@ -32,7 +33,6 @@ import { doFault, doWpPageFile, filePageWritten } from "../fs/file-fault.js";
 import { COW_KSM, PGFAULT } from "./vmstat.js";
 import { doNumaPage } from "../numa/numa-balancing.js";
 import { doSwapPage } from "../swap/swap-in.js";
-import { isSwapPte } from "../swap/swapfile.js";
 import { folioFreeSwap } from "../swap/swap-state.js";
 
 /** vm_fault_t bits (include/linux/mm_types.h) */

@@ -6,11 +6,10 @@ import { EEXIST, EINVAL, ENOMEM } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { MAX_PAGE_ORDER } from "./mem-map.js";
 import { VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, VmArea, type MmStruct } from "./mm-types.js";
-import { isMigrationEntry, pteDirty, ptePfn, ptePresent, pteSpecial, swpOffset } from "./pgtable.js";
-import { folioMarkDirty } from "../fs/page-writeback.js";
+import { isMigrationEntry, isSwapPte, pteDirty, ptePfn, ptePresent, pteSpecial, pteToSwpEntry, swpOffset } from "./pgtable.js";
+import { folioMarkDirty } from "./folio-dirty.js";
 import { anonVmaClone, folioRemoveRmapPte, unlinkAnonVmas } from "./rmap.js";
 import { folioPut } from "./swap.js";
-import { isSwapPte, pteToSwpEntry } from "../swap/swapfile.js";
 import { freeSwapAndCache } from "../swap/swap-state.js";
 
 export const PROT_READ = 0x1;

@@ -13,7 +13,9 @@
  * - swap/migration: offset << 6 | type << 1 | young 16 | dirty 32, bit 0 clear, type != 0:
  *   SWP_SWAPFILE 1, SWP_MIGRATION_READ 2, SWP_MIGRATION_READ_EXCLUSIVE 3,
  *   SWP_MIGRATION_WRITE 4. Migration entries carry A/D bits (migration_entry_supports_ad()
- *   is true on x86), so nothing is folded into the folio at unmap.
+ *   is true on x86), so nothing is folded into the folio at unmap. A swap PTE uses bit 4 as
+ *   _PAGE_SWP_EXCLUSIVE. The entry helpers live here, with the encoding, because mm's own
+ *   paths (fault, zap, fork) must recognise a swap PTE; the swap device is swap/swapfile.ts.
  */
 export const PTRS_PER_TABLE = 512;
 const TABLES_PER_CHUNK = 256;
@@ -88,6 +90,29 @@ export function isReadableMigrationEntry(pte: number): boolean {
 export function isReadableExclusiveMigrationEntry(pte: number): boolean {
   return isMigrationEntry(pte) && swpType(pte) === SWP_MIGRATION_READ_EXCLUSIVE;
 }
+/** _PAGE_SWP_EXCLUSIVE: the swapped-out page was PG_anon_exclusive (pte_swp_mkexclusive) */
+export const _PAGE_SWP_EXCLUSIVE = 16;
+
+/** swp_entry(type, offset) for the one swap device (type 0). */
+export function swpEntry(offset: number): number {
+  return ((offset << 6) | (SWP_SWAPFILE << 1)) | 0;
+}
+/** is_swap_pte() && !non_swap_entry(): a real swap entry (not a migration entry). */
+export function isSwapPte(pte: number): boolean {
+  return pte !== 0 && (pte & _PAGE_PRESENT) === 0 && swpType(pte) === SWP_SWAPFILE;
+}
+/** pte_to_swp_entry(): drop the PTE-only bits (exclusive). */
+export function pteToSwpEntry(pte: number): number {
+  return pte & ~_PAGE_SWP_EXCLUSIVE;
+}
+/** swp_entry_to_pte() (+ pte_swp_mkexclusive()) */
+export function swpEntryToPte(entry: number, exclusive: boolean): number {
+  return exclusive ? entry | _PAGE_SWP_EXCLUSIVE : entry;
+}
+export function pteSwpExclusive(pte: number): boolean {
+  return (pte & _PAGE_SWP_EXCLUSIVE) !== 0;
+}
+
 export function makeMigrationEntry(pfn: number, type: number, young: boolean, dirty: boolean): number {
   return ((pfn << 6) | (type << 1) | (young ? SWP_MIG_YOUNG : 0) | (dirty ? SWP_MIG_DIRTY : 0)) | 0;
 }

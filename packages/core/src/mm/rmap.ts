@@ -34,7 +34,7 @@ import {
 } from "./pgtable.js";
 import { folioGet, folioPut } from "./swap.js";
 import { NR_ANON_MAPPED, NR_FILE_MAPPED, lruvecStatModFolio } from "./vmstat.js";
-import { folioMarkDirty } from "../fs/page-writeback.js";
+import { folioMarkDirty } from "./folio-dirty.js";
 
 /** rmap_flags */
 export const RMAP_NONE = 0;

@@ -28,7 +28,7 @@ import { WMARK_PROMO } from "../mm/page-alloc.js";
 import { _PAGE_PROTNONE, ptePfn, ptePresent, pteSpecial } from "../mm/pgtable.js";
 import { ZONE_MOVABLE } from "../mm/topology.js";
 import { PGPROMOTE_CANDIDATE } from "../mm/vmstat.js";
-import { folioLikelyMappedShared } from "../syscalls/folio-walk.js";
+import { folioLikelyMappedShared } from "../mm/mapped-shared.js";
 import { errnoName } from "../kernel/errno.js";
 
 /** Refusal reasons of the hint-fault promotion path (failures by reason). */

@@ -14,27 +14,16 @@
 import { EAGAIN, ENOMEM } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { AddressSpace } from "../fs/address-space.js";
+import { xaIsValue, xaMkValue, xaToValue } from "../fs/xarray.js";
 import { GFP_HIGHUSER_MOVABLE } from "../mm/gfp.js";
 import { PG_dirty, PG_locked, PG_swapbacked, PG_uptodate } from "../mm/page-flags.js";
 import { folioPut, folioPutRefs } from "../mm/swap.js";
 import { NR_FILE_PAGES, NR_SHMEM, lruvecStatModFolio } from "../mm/vmstat.js";
 import { addToSwapCache, deleteFromSwapCache, freeSwapAndCache, swapCacheLookup } from "./swap-state.js";
 import { folioWaitWriteback } from "../fs/page-writeback.js";
-import { swapEntryFree, swapcachePrepare, swpEntry, swpOffset } from "./swapfile.js";
-import { swapWritepage } from "./swap-out.js";
-
-/** xa_mk_value() */
-export function xaMkValue(v: number): number {
-  return -v;
-}
-/** xa_is_value() */
-export function xaIsValue(entry: number): boolean {
-  return entry < 0;
-}
-/** xa_to_value() */
-export function xaToValue(entry: number): number {
-  return -entry;
-}
+import { swpEntry, swpOffset } from "../mm/pgtable.js";
+import { swapEntryFree, swapcachePrepare } from "./swapfile.js";
+import { swapWritepage } from "./page-io.js";
 
 /**
  * shmem_writepage(): the folio is locked, unmapped and in the shmem mapping's page cache. It gets

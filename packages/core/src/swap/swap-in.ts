@@ -17,7 +17,8 @@ import { _PAGE_DIRTY, _PAGE_RW, pfnPte } from "../mm/pgtable.js";
 import { RMAP_EXCLUSIVE, RMAP_NONE, anonVmaPrepare, folioAddAnonRmapPte, folioAddNewAnonRmap } from "../mm/rmap.js";
 import { PAGE_MAPPING_ANON } from "../mm/mem-map.js";
 import { addToSwapCache, folioFreeSwap, swapCacheLookup } from "./swap-state.js";
-import { pteSwpExclusive, pteToSwpEntry, swapFree, swapInfoOf, swapcachePrepare, swpOffset, vmSwapFull } from "./swapfile.js";
+import { pteSwpExclusive, pteToSwpEntry, swpOffset } from "../mm/pgtable.js";
+import { swapFree, swapInfoOf, swapcachePrepare, vmSwapFull } from "./swapfile.js";
 
 const VM_FAULT_OOM = 0x000001;
 const VM_FAULT_RETRY = 0x000400;

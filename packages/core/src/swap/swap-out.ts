@@ -20,11 +20,14 @@ import { pteDirty, ptePfn, ptePresent } from "../mm/pgtable.js";
 import { folioRemoveRmapPte, rmapWalk, tryToUnmapFlush } from "../mm/rmap.js";
 import { folioPut, folioPutbackLru } from "../mm/swap.js";
 import { NR_ISOLATED_ANON } from "../mm/vmstat.js";
-import { folioStartWriteback, folioClearDirtyForIo, folioMarkDirty } from "../fs/page-writeback.js";
-import { folioAddressSpace } from "../fs/address-space.js";
-import { folioRefFreeze } from "../exchange/exchange-mapping.js";
+import { folioClearDirtyForIo } from "../fs/page-writeback.js";
+import { folioMarkDirty } from "../mm/folio-dirty.js";
+import { folioAddressSpace } from "../mm/folio-mapping.js";
+import { folioRefFreeze } from "../mm/page-ref.js";
 import { addToSwapCache, __deleteFromSwapCache, pageSwapEntry } from "./swap-state.js";
-import { putSwapFolio, swapDuplicate, swpEntryToPte, swpEntry, swpOffset } from "./swapfile.js";
+import { swpEntry, swpEntryToPte } from "../mm/pgtable.js";
+import { putSwapFolio, swapDuplicate } from "./swapfile.js";
+import { swapWritepage } from "./page-io.js";
 import { shmemWritepage } from "./shmem-swap.js";
 
 /** What swapOutFolio() did with the folio (shrink_folio_list's outcomes). */
@@ -88,21 +91,6 @@ export function tryToUnmap(k: Kernel, head: number): void {
     folioPut(k, head);
     return true;
   });
-}
-
-/**
- * swap_writepage() (mm/page_io.c) → __swap_writepage(): the folio is locked and was cleaned for
- * I/O; start writeback, write every page to its slot, unlock. The I/O completes later.
- */
-export function swapWritepage(k: Kernel, head: number): number {
-  const mem = k.mem;
-  const si = k.swap!;
-  const off = swpOffset(mem.private[head]!);
-  const nr = mem.folioNrPages(head);
-  folioStartWriteback(k, head);
-  for (let i = 0; i < nr; i++) si.writeSlot(k, off + i, head + i);
-  mem.clearFlag(head, PG_locked);
-  return 0;
 }
 
 /**

@@ -14,7 +14,8 @@ import type { Kernel } from "../kernel/kernel.js";
 import { PG_dirty, PG_locked, PG_swapbacked, PG_swapcache, PG_writeback } from "../mm/page-flags.js";
 import { folioPut, folioPutRefs } from "../mm/swap.js";
 import { NR_FILE_PAGES, NR_SWAPCACHE } from "../mm/vmstat.js";
-import { putSwapFolio, swapEntryFree, swapInfoOf, swpEntry, swpOffset, type SwapAddressSpace } from "./swapfile.js";
+import { swpEntry, swpOffset } from "../mm/pgtable.js";
+import { putSwapFolio, swapEntryFree, swapInfoOf, type SwapAddressSpace } from "./swapfile.js";
 
 /** swap_address_space(entry) of a folio in the swap cache, or null. */
 export function folioSwapSpace(k: Kernel, head: number): SwapAddressSpace | null {

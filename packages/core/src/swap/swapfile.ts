@@ -14,8 +14,9 @@
  *   page, and the 4 KiB in bytes mode. slotBlock maps a slot to its block (+1), allocated at the
  *   first write and freed with the slot (swap_entry_range_free → discard).
  *
- * Swap entries (swp_entry_t, include/linux/swapops.h) use pgtable.ts's encoding: a swap PTE is
- * offset << 6 | SWP_SWAPFILE << 1, bit 4 is _PAGE_SWP_EXCLUSIVE (bit 0, _PAGE_PRESENT, is clear).
+ * Swap entries (swp_entry_t, include/linux/swapops.h) use pgtable.ts's encoding (swpEntry,
+ * isSwapPte, pteToSwpEntry there): a swap PTE is offset << 6 | SWP_SWAPFILE << 1, bit 4 is
+ * _PAGE_SWP_EXCLUSIVE (bit 0, _PAGE_PRESENT, is clear).
  * folio->swap (in mem.private) holds the entry without the exclusive bit. One swap device per
  * system (MAX_SWAPFILES is 1 here: the PTE has no bits left for a type field), type 0.
  */
@@ -25,34 +26,11 @@ import type { Kernel } from "../kernel/kernel.js";
 import { BackingStore } from "../fs/backing-store.js";
 import { XArray } from "../fs/xarray.js";
 import { MAX_PFN } from "../mm/mem-map.js";
-import { SWP_SWAPFILE, _PAGE_PRESENT, swpOffset, swpType } from "../mm/pgtable.js";
+import { swpOffset } from "../mm/pgtable.js";
 
 export const SWAP_HAS_CACHE = 0x8000;
 export const SWAP_MAP_MAX = 0x7fff;
 const SWAP_COUNT_MASK = 0x7fff;
-/** _PAGE_SWP_EXCLUSIVE: the swapped-out page was PG_anon_exclusive (pte_swp_mkexclusive) */
-export const _PAGE_SWP_EXCLUSIVE = 16;
-
-/** swp_entry(type, offset) for the one swap device (type 0). */
-export function swpEntry(offset: number): number {
-  return ((offset << 6) | (SWP_SWAPFILE << 1)) | 0;
-}
-/** is_swap_pte() && !non_swap_entry(): a real swap entry (not a migration entry). */
-export function isSwapPte(pte: number): boolean {
-  return pte !== 0 && (pte & _PAGE_PRESENT) === 0 && swpType(pte) === SWP_SWAPFILE;
-}
-/** pte_to_swp_entry(): drop the PTE-only bits (exclusive). */
-export function pteToSwpEntry(pte: number): number {
-  return pte & ~_PAGE_SWP_EXCLUSIVE;
-}
-/** swp_entry_to_pte() (+ pte_swp_mkexclusive()) */
-export function swpEntryToPte(entry: number, exclusive: boolean): number {
-  return exclusive ? entry | _PAGE_SWP_EXCLUSIVE : entry;
-}
-export function pteSwpExclusive(pte: number): boolean {
-  return (pte & _PAGE_SWP_EXCLUSIVE) !== 0;
-}
-export { swpOffset };
 
 /**
  * The swap cache of one swap type: swapper_spaces[type] (mm/swap_state.c). i_pages maps a swap

@@ -41,7 +41,8 @@ import type { MmStruct, Task } from "../mm/mm-types.js";
 import { folioExchange } from "../exchange/folio-exchange.js";
 import { NO_QUIRKS, type ExchangeQuirks } from "../exchange/exchange-quirks.js";
 import { findMmStruct } from "./find-mm-struct.js";
-import { FW_ZEROPAGE, folioMappedSharedTest, folioWalkStartVma, isZeroFolio, vmaLookupUser, vmaMigratable } from "./folio-walk.js";
+import { folioMappedSharedTest } from "../mm/mapped-shared.js";
+import { FW_ZEROPAGE, folioWalkStartVma, isZeroFolio, vmaLookupUser, vmaMigratable } from "./folio-walk.js";
 import { capable } from "./ptrace.js";
 import { getUserPtr, putUserInt, toUlong, ulongBound, type UserIntOut, type UserPtrArray } from "./uaccess.js";
 

@@ -5,10 +5,8 @@
  *   entry or a migration entry (FW_MIGRATION is not used by the syscalls). mm/pagewalk.ts's
  *   folioWalkStart(k, mm, addr) is the flag-less form (no zero page) that tests use;
  * - is_zero_folio() (include/linux/mm.h);
- * - vma_migratable() (mm/mempolicy.c);
- * - folio_likely_mapped_shared() (include/linux/mm.h, v6.9–v6.14) and its v6.15+ successor
- *   folio_maybe_mapped_shared(), chosen by the system's kernelVersion (docs/decisions.md#eacces-rule: the
- *   -EACCES rule means "maybe mapped by more than one mm", not "mapcount > 1").
+ * - vma_migratable() (mm/mempolicy.c).
+ * The -EACCES test, folio_likely/maybe_mapped_shared(), is mm's (mm/mapped-shared.ts).
  *
  * The model holds no mmap_lock or PTL: nothing else runs while a syscall runs.
  */
@@ -16,7 +14,6 @@ import type { Kernel } from "../kernel/kernel.js";
 import type { MmStruct, VmArea } from "../mm/mm-types.js";
 import { VM_HUGETLB, VM_IO, VM_PFNMAP } from "../mm/mm-types.js";
 import { ptePfn, ptePresent, pteSpecial } from "../mm/pgtable.js";
-import { rmapWalk } from "../mm/rmap.js";
 
 /** folio_walk_flags */
 export const FW_MIGRATION = 1 << 0;
@@ -67,47 +64,4 @@ export function vmaMigratable(vma: VmArea): boolean {
 export function vmaLookupUser(mm: MmStruct, addr: number): VmArea | null {
   if (!Number.isSafeInteger(addr) || addr < 0) return null;
   return mm.vmaLookup(addr);
-}
-
-/**
- * folio_likely_mapped_shared() (v6.9–v6.14): a small folio is shared if its mapcount is > 1; a
- * large one with a single mapping is not; if more PTEs map it than it has pages, it is;
- * otherwise the first page decides (mapped more than once).
- */
-export function folioLikelyMappedShared(k: Kernel, head: number): boolean {
-  const mem = k.mem;
-  const mapcount = mem.folioMapcount(head);
-  if (mem.order[head] === 0) return mapcount > 1;
-  if (mapcount <= 1) return false;
-  // folio_entire_mapcount() is 0: the model maps large folios with PTEs only.
-  if (mapcount > mem.folioNrPages(head)) return true;
-  return mem.mapcount[head]! > 1;
-}
-
-/**
- * folio_maybe_mapped_shared() (v6.15+, CONFIG_MM_ID): small folios as before; a large folio
- * is shared when PTEs of more than one mm map it. The kernel tracks the mm ids; the model
- * counts them through the rmap walk.
- */
-export function folioMaybeMappedShared(k: Kernel, head: number): boolean {
-  const mem = k.mem;
-  const mapcount = mem.folioMapcount(head);
-  if (mem.order[head] === 0) return mapcount > 1;
-  if (mapcount <= 1) return false;
-  let first: MmStruct | null = null;
-  let shared = false;
-  const pt = k.pgtables;
-  rmapWalk(k, head, (vma, i) => {
-    const pte = pt.leaf[pt.off]!;
-    if (!ptePresent(pte) || ptePfn(pte) !== head + i) return true;
-    if (first === null) first = vma.mm;
-    else if (first !== vma.mm) shared = true;
-    return !shared;
-  });
-  return shared;
-}
-
-/** The "maybe mapped by more than one mm" test of the system's kernel version (docs/decisions.md#eacces-rule). */
-export function folioMappedSharedTest(k: Kernel, head: number): boolean {
-  return k.options.kernelVersion === "6.12" ? folioLikelyMappedShared(k, head) : folioMaybeMappedShared(k, head);
 }

@@ -37,7 +37,8 @@ import type { FolioList } from "../mm/list.js";
 import type { MmStruct, Task } from "../mm/mm-types.js";
 import { isMigrationEntry, ptePfn, ptePresent, pteSpecial } from "../mm/pgtable.js";
 import { PG_reserved } from "../mm/page-flags.js";
-import { folioMappedSharedTest, isZeroFolio, vmaMigratable } from "./folio-walk.js";
+import { folioMappedSharedTest } from "../mm/mapped-shared.js";
+import { isZeroFolio, vmaMigratable } from "./folio-walk.js";
 import {
   BITS_PER_LONG,
   MAX_NUMNODES,

@@ -44,7 +44,8 @@ import { GFP_HIGHUSER_MOVABLE, __GFP_THISNODE } from "../mm/gfp.js";
 import type { FolioList } from "../mm/list.js";
 import type { MmStruct, Task } from "../mm/mm-types.js";
 import { findMmStruct } from "./find-mm-struct.js";
-import { FW_ZEROPAGE, folioMappedSharedTest, folioWalkStartVma, isZeroFolio, vmaLookupUser, vmaMigratable } from "./folio-walk.js";
+import { folioMappedSharedTest } from "../mm/mapped-shared.js";
+import { FW_ZEROPAGE, folioWalkStartVma, isZeroFolio, vmaLookupUser, vmaMigratable } from "./folio-walk.js";
 import { MAX_NUMNODES, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, nodeIsset, nodeStateMemory, type Nodemask } from "./mempolicy-uapi.js";
 import { capable } from "./ptrace.js";
 import {
