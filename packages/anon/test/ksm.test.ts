@@ -7,7 +7,7 @@
  * checkInvariants() after every step.
  */
 import { ACCESS_OK, COW_KSM, EAGAIN, EBUSY, EFAULT, EINVAL, EXCHANGE_FAILURE_POINTS, EXCHANGE_WOULD_BLOCK, ExchangeOp, MIGRATE_ASYNC, MIGRATE_SYNC, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, NR_ANON_MAPPED, PG_anon_exclusive, accessVirtual, checkIntegrity, checkInvariants, copyProcess, createProcess, doMmap, folioExchange, pteWrite, ptePfn, syscalls, type Kernel, type Task } from "@foliox/core";
-import { seedLiteralQuirks } from "@foliox/conformance";
+import { SeedLiteralExchange } from "@foliox/conformance";
 import { CONFORMANCE_CASES, runConformance, probeBackends } from "@foliox/conformance";
 import { describe, expect, it } from "vitest";
 import {
@@ -399,7 +399,7 @@ describe("KSM folio exchange (docs/decisions.md#ksm-exchange)", () => {
   it("seed-defect-8 (seed-literal): the mapping moves without kpfn, ksm_get_folio() prunes the node and the folio's mapping dangles", () => {
     const { k, a, ksm, anon } = ksmAndAnon();
     const node = nodeOf(k, a.task, a.addr);
-    expect(folioExchange(k, ksm, anon, MIGRATE_SYNC, seedLiteralQuirks(["9b.8"]))).toBe(0);
+    expect(folioExchange(k, ksm, anon, MIGRATE_SYNC, new SeedLiteralExchange(["9b.8"]))).toBe(0);
     expect(node.kpfn).toBe(ksm);
     expect(checkInvariants(k, { quiescent: true }).some((s) => /kpfn is/.test(s))).toBe(true);
     expect(ksmGetFolioProbe(k, node)).toBe(-1);

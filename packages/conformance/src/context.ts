@@ -4,7 +4,6 @@ import type { CapabilityManifest } from "@foliox/core";
 import type { ConformanceFixture } from "@foliox/core";
 import { ExchangeOp, folioExchange } from "@foliox/core";
 import type { Kernel } from "@foliox/core";
-import { sysExchangeFolios } from "@foliox/core";
 import { createSystem } from "@foliox/core";
 import type { CaseContext, ConformanceBackend, Mover } from "./types.js";
 
@@ -53,9 +52,9 @@ export function makeCaseContext(old: ConformanceBackend, nw: ConformanceBackend,
       old: ctx.folio(k, "old", 1, { order: opts.order, state: opts.oldState, task: opts.task }),
       new: ctx.folio(k, "new", 0, { order: opts.order, state: opts.newState, task: opts.task }),
     }),
-    exchange: (k, a, b, mode) => folioExchange(k, a, b, mode, mover.quirks),
-    op: (k, a, b, mode) => new ExchangeOp(k, a, b, mode, false, mover.quirks),
-    sysExchangeFolios: (k, current, pid, nr, src, dst, err) => sysExchangeFolios(k, current, pid, nr, src, dst, err, mover.quirks),
+    exchange: (k, a, b, mode) => folioExchange(k, a, b, mode, mover.exchange),
+    op: (k, a, b, mode) => new ExchangeOp(k, a, b, mode, false, mover.exchange),
+    sysExchangeFolios: (k, current, pid, nr, src, dst, err) => mover.exchangeFolios.sysExchangeFolios(k, current, pid, nr, src, dst, err),
   };
   return ctx;
 }

@@ -10,8 +10,7 @@
 import type { DependencyContainer } from "tsyringe";
 import type { CapabilityManifest } from "@foliox/core";
 import type { ConformanceFixture, FixtureFolio, FixtureFolioOptions } from "@foliox/core";
-import type { ExchangeOp } from "@foliox/core";
-import type { ExchangeQuirks } from "@foliox/core";
+import type { ExchangeFolios, ExchangeOp, FolioExchange } from "@foliox/core";
 import type { Kernel } from "@foliox/core";
 import type { MigrateMode } from "@foliox/core";
 import type { Task } from "@foliox/core";
@@ -26,11 +25,14 @@ export interface ConformanceBackend {
   source?: string;
 }
 
-/** The exchange implementation under test: foliox's, or seed-literal (switches on). */
+/** The exchange implementation under test: foliox's, or seed-literal (a subclass of foliox's template). */
 export interface Mover {
   name: string;
   description: string;
-  quirks: Readonly<ExchangeQuirks>;
+  /** the exchange template: FOLIO_EXCHANGE, or a subclass that overrides some of its steps */
+  exchange: FolioExchange;
+  /** exchange_folios(2) over `exchange` */
+  exchangeFolios: ExchangeFolios;
 }
 
 export type Side = "old" | "new";

@@ -2,7 +2,8 @@
  * Per-memcg lruvec stats (and the memcg part of docs/decisions.md#seed-defect-7): charging at fault,
  * filemap_add_folio and swap-in, __mod_lruvec_state at every stat site, the stats moved between
  * a memcg's lruvecs by migration and by the exchange (each data under its own memcg), the
- * invariant that recomputes them, and the seed's statsUnderPartnerMemcg defect caught by it.
+ * invariant that recomputes them. The seed's defect (stats under the partner's memcg) is
+ * reproduced and caught in @foliox/conformance's tests, against its seed-literal mover.
  */
 import { describe, expect, it } from "vitest";
 import { doMmapFile } from "../src/fs/file-fault.js";
@@ -10,7 +11,6 @@ import type { Inode, SuperBlock } from "../src/fs/inode.js";
 import { createInode } from "../src/fs/super.js";
 import { filemapWrite } from "../src/fs/filemap.js";
 import { folioExchange } from "../src/exchange/folio-exchange.js";
-import { exchangeQuirks } from "../src/exchange/exchange-quirks.js";
 import { copyProcess, createProcess } from "../src/kernel/fork.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE, __GFP_THISNODE } from "../src/mm/gfp.js";
@@ -160,25 +160,4 @@ describe("stats move between a memcg's lruvecs when a folio changes node", () =>
       healthy(k);
     });
   }
-
-  it("seed-defect-7 seed-literal statsUnderPartnerMemcg: stats moved under the partner's memcg, caught by the invariant", () => {
-    const { k, sb } = makeFsSystem();
-    const fa = cachedAt(mappedFile(k, sb, 1, 8, 1).inode, 0);
-    const fb = cachedAt(mappedFile(k, sb, 0, 9, 1).inode, 0);
-    expect(folioExchange(k, fa, fb, MIGRATE_SYNC, exchangeQuirks(["statsUnderPartnerMemcg"]))).toBe(0);
-    // node totals are right; the memcgs' per-node split is not
-    expect(k.vmstat.nodePage(0, NR_FILE_PAGES)).toBe(1);
-    expect(k.vmstat.lruvecPage(8, 0, NR_FILE_PAGES)).not.toBe(1);
-    const bad = checkInvariants(k, { quiescent: true });
-    expect(bad.some((m) => /^memcg 8 node \d: file /.test(m))).toBe(true);
-    expect(bad.every((m) => m.startsWith("memcg "))).toBe(true);
-  });
-
-  it("same memcg on both sides: the defect is invisible (why the conformance case uses two memcgs)", () => {
-    const { k, sb } = makeFsSystem();
-    const fa = cachedAt(mappedFile(k, sb, 1, 8, 1).inode, 0);
-    const fb = cachedAt(mappedFile(k, sb, 0, 8, 1).inode, 0);
-    expect(folioExchange(k, fa, fb, MIGRATE_SYNC, exchangeQuirks(["statsUnderPartnerMemcg"]))).toBe(0);
-    healthy(k);
-  });
 });

@@ -13,7 +13,6 @@ import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";
 import { ptePfn, ptePresent } from "../src/mm/pgtable.js";
 import { NR_FILE_PAGES, NR_SWAPCACHE } from "../src/mm/vmstat.js";
 import { folioExchange } from "../src/exchange/folio-exchange.js";
-import { exchangeQuirks } from "../src/exchange/exchange-quirks.js";
 import { MIGRATE_SYNC } from "../src/migrate/migrate-mode.js";
 import { doMovePagesToNode } from "../src/syscalls/move-pages.js";
 import { isolateFolioForMigration } from "../src/migrate/unmap-and-move.js";
@@ -108,13 +107,4 @@ describe("exchanging a swap-cache folio", () => {
       healthy(k, "exchanged twice");
     });
   }
-
-  it("the seed's defect (seed-defect-6) leaves folio->swap with the frame and breaks the swap cache", () => {
-    const k = makeSystem({ swapPages: 16 });
-    const old = swapcacheFolio(k, 1);
-    const nw = anonFolio(k, 0);
-    const entry = k.mem.private[old.head]!;
-    expect(folioExchange(k, old.head, nw.head, MIGRATE_SYNC, exchangeQuirks(["swapEntryNotMoved"]))).toBe(0);
-    expect(k.mem.private[nw.head]).not.toBe(entry);
-  });
 });

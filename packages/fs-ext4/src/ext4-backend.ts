@@ -6,7 +6,7 @@
  * exchange_fs_private() and fs_finish() (docs/kernel-facts.md#seed-exchange-move), without its
  * defect (docs/decisions.md#seed-defect-5).
  */
-import { EAGAIN, EXCHANGE_WOULD_BLOCK, MIGRATE_SYNC, folioAddressSpace, folioExpectedRefs, type Backend, type CapabilityManifest, type ExchangePrepareState, type ExchangeQuirks, type Kernel, type MigrateMode, type SuperBlock } from "@foliox/core";
+import { EAGAIN, EXCHANGE_WOULD_BLOCK, MIGRATE_SYNC, folioAddressSpace, folioExpectedRefs, type Backend, type CapabilityManifest, type ExchangePrepareState, type Kernel, type MigrateMode, type SuperBlock } from "@foliox/core";
 import { LOCKED, LOCK_FAILED, bufferCheckRefs, bufferMigrateFolio, bufferMigrateFolioNorefs, bufferMigrateLockBuffers, bufferUnlockRing, ringSetFolio } from "./buffer-migrate.js";
 import type { BhLru } from "./bh-lru.js";
 import { folioBuffers, type BufferHeads } from "./buffer-head.js";
@@ -113,15 +113,14 @@ export class Ext4Backend implements Backend {
 
   /**
    * folio_exchange_fs_private(): the ring that was on `fromHead` is now ->private of `toHead`;
-   * folio_set_bh(bh, to, bh_offset(bh)) for every buffer of the ring. `quirks.headBufferOnly`
-   * (seed-literal only, seed-defect-5) re-points the head buffer alone, as the seed's loop does.
+   * folio_set_bh(bh, to, bh_offset(bh)) for every buffer of the ring, not just the head
+   * (docs/decisions.md#seed-defect-5).
    */
-  exchangePrivate(k: Kernel, _fromHead: number, toHead: number, quirks?: Readonly<ExchangeQuirks>): void {
+  exchangePrivate(k: Kernel, _fromHead: number, toHead: number): void {
     const ring = folioBuffers(k, toHead);
     if (!ring) return;
     const t = this.bufferHeads;
-    if (quirks?.headBufferOnly) t.setBh(ring, toHead, t.offset[ring]!);
-    else ringSetFolio(t, ring, toHead);
+    ringSetFolio(t, ring, toHead);
   }
 
   /** folio_exchange_fs_finish(): unlock the buffers prepare locked (now on `head`). */

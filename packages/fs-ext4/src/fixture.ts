@@ -23,6 +23,13 @@ export function ext4FixtureFor(backend: Backend): ConformanceFixture {
       const ring = folioBuffers(k, head);
       return ring ? t.ring(ring).map((bh) => t.folio[bh]!) : [];
     },
+    setPrivateRef: (k, head, index, frame) => {
+      const t = bufferHeads(k);
+      const ring = folioBuffers(k, head);
+      const bh = ring ? t.ring(ring)[index] : undefined;
+      if (bh === undefined) fixtureFail(backend.manifest.name, `pfn ${head} has no buffer head ${index}`);
+      t.setBh(bh, frame, t.offset[bh]!);
+    },
     unlockPrivate: (k, head) => {
       const t = bufferHeads(k);
       const ring = folioBuffers(k, head);

@@ -33,7 +33,6 @@ import type { MigrateMode } from "../migrate/migrate-mode.js";
 import type { VmArea } from "../mm/mm-types.js";
 import type { SuperBlock } from "../fs/inode.js";
 import type { AddressSpace } from "../fs/address-space.js";
-import type { ExchangeQuirks } from "../exchange/exchange-quirks.js";
 import type { ConformanceFixture, FixtureState } from "./fixture.js";
 
 /** What a backend package exports: it registers its backends into one system's container. */
@@ -115,11 +114,10 @@ export interface Backend {
   /**
    * folio_exchange_fs_private(): the private data that was attached to frame `fromHead` is now
    * attached to `toHead` (mem.private and PG_private already moved); re-point whatever refers
-   * back to the frame, e.g. every buffer head of the ring. `quirks.headBufferOnly` (only ever set
-   * by the conformance suite's seed-literal mover, docs/decisions.md#seed-defect-5) asks for the seed's defect: re-point
-   * the head buffer alone.
+   * back to the frame: every buffer head of the ring, not just the head
+   * (docs/decisions.md#seed-defect-5).
    */
-  exchangePrivate?(k: Kernel, fromHead: number, toHead: number, quirks?: Readonly<ExchangeQuirks>): void;
+  exchangePrivate?(k: Kernel, fromHead: number, toHead: number): void;
   /** folio_exchange_fs_finish(): release what prepare took */
   finish?(k: Kernel, head: number, mode: MigrateMode, state: ExchangePrepareState): void;
   /**

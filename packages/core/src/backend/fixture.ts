@@ -37,6 +37,13 @@ export interface ConformanceFixture {
   makeFolio(k: Kernel, nid: number, order: number, opts?: FixtureFolioOptions): FixtureFolio;
   /** fsPrivate: the frame every piece of private data of the folio points at (each bh's b_page) */
   privateRefs?(k: Kernel, head: number): number[];
+  /**
+   * fsPrivate: point piece `index` of the folio's private data (the index-th buffer head of the
+   * ring, in privateRefs() order) at frame `frame` (folio_set_bh() on one bh). The suite's
+   * seed-literal mover replays the seed's buffer loop with it (docs/decisions.md#seed-defect-5);
+   * a buffer-head backend supplies it so that the suite can show it catches that defect.
+   */
+  setPrivateRef?(k: Kernel, head: number, index: number, frame: number): void;
   /** buffers-locked: release the buffer lock the fixture's "other I/O" holds */
   unlockPrivate?(k: Kernel, head: number): void;
   /** writeback: complete the folio's writeback (folio_end_writeback) */

@@ -1,32 +1,20 @@
 /**
- * folio_exchange_mapping() (the seed's mm/exchange.c), preceded by the refcount freeze the seed
- * leaves out for anon↔anon (docs/decisions.md#seed-defect-2, #seed-defect-3): both folios are frozen at their expected
- * count first, so an extra reference taken after the support check gives -EAGAIN while nothing
- * has moved. Then anon↔anon swaps index, mapping, PG_swapbacked and PG_dirty (the dirty bit
- * travels with the data). A KSM folio outside the swap cache is never frozen (only its count is
- * checked), and its mapping is swapped by its backend (docs/decisions.md#ksm-exchange).
+ * The helpers of folio_exchange_mapping() (the seed's mm/exchange.c; the step itself is
+ * FolioExchange.folioExchangeMapping(), exchange-template.ts), and of the refcount freeze that
+ * precedes it, which the seed leaves out for anon↔anon (docs/decisions.md#seed-defect-2,
+ * #seed-defect-3): both folios are frozen at their expected count first, so an extra reference
+ * taken after the support check gives -EAGAIN while nothing has moved. A KSM folio outside the
+ * swap cache is never frozen (only its count is checked), and its mapping is swapped by its
+ * backend (docs/decisions.md#ksm-exchange).
  */
 import { EAGAIN } from "../kernel/errno.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { PG_dirty, PG_swapbacked } from "../mm/page-flags.js";
 import { xaLock, xaUnlock, type XaLockable } from "../fs/address-space.js";
 import { folioAddressSpace } from "../mm/folio-mapping.js";
 import { folioRefFreeze, folioRefUnfreeze } from "../mm/page-ref.js";
 import { swpOffset } from "../mm/pgtable.js";
 import { moveMappingStats } from "../migrate/migrate-mapping.js";
-import { NO_QUIRKS, type ExchangeQuirks } from "./exchange-quirks.js";
-
-/**
- * May the exchange freeze this folio's refcount? Yes, unless its backend says no
- * (Backend.exchangeMayFreeze: a KSM folio outside the swap cache, docs/decisions.md#ksm-exchange). The seed
- * treats a KSM folio as plain anon (seed-defect-8), so under `ksmNotExcluded` it is frozen like one.
- */
-export function folioExchangeMayFreeze(k: Kernel, head: number, quirks: Readonly<ExchangeQuirks> = NO_QUIRKS): boolean {
-  if (quirks.ksmNotExcluded && k.mem.folioTestKsm(head)) return true;
-  const b = k.backends.forFolio(k, head);
-  return b?.exchangeMayFreeze ? b.exchangeMayFreeze(k, head) : true;
-}
 
 /** folio_ref_freeze(), or for a folio that must not be frozen the folio_ref_count() test. */
 function freezeOrCheck(k: Kernel, head: number, count: number, freeze: boolean): boolean {
@@ -61,7 +49,8 @@ export function folioExchangeUnfreeze(k: Kernel, oldHead: number, oldExpected: n
   else k.mem.refcount[newHead]! += oldExpected - newExpected;
 }
 
-function swapBits(k: Kernel, a: number, b: number, mask: number): void {
+/** Swap the bits of `mask` between the flags of frames a and b. */
+export function swapBits(k: Kernel, a: number, b: number, mask: number): void {
   const flags = k.mem.flags;
   const fa = flags[a]!;
   const fb = flags[b]!;
@@ -87,55 +76,34 @@ export function folioExchangeXaUnlock(oldAs: XaLockable | null, newAs: XaLockabl
 }
 
 /**
- * folio_exchange_mapping(): anon↔anon, file↔anon and file↔file. Both folios are frozen (each
- * at its own expected count) under their mappings' i_pages locks; this swaps index, mapping,
- * PG_swapbacked and PG_dirty, stores each page-cache folio into the slot(s) the other held (nr
- * slots if swap-backed, else one multi-index entry: both are storeRange here), and moves
- * NR_FILE_PAGES / NR_SHMEM / NR_SWAPCACHE / NR_FILE_DIRTY (+ NR_ZONE_WRITE_PENDING) of each
- * data from the node and zone it left to the one it now lives on — each folio's stats under
- * its own source node and its own memcg (folio->memcg_data, which folio_exchange_flags() moves
- * with the data afterwards), never the partner's (seed-defect-7). Cannot fail.
+ * The stats half of folio_exchange_mapping() (FolioExchange.folioExchangeMapping() swaps index,
+ * mapping and the bits first): stores each page-cache folio into the slot(s) the other held (nr
+ * slots if swap-backed, else one multi-index entry: both are storeRange here), points the swap
+ * cache's slots of `oldSwap` / `newSwap` (the entries read before anything moved, or 0) at the
+ * frame that now holds the data, and moves NR_FILE_PAGES / NR_SHMEM / NR_SWAPCACHE /
+ * NR_FILE_DIRTY (+ NR_ZONE_WRITE_PENDING) of each data from the node and zone it left to the one
+ * it now lives on, under `memcgInOld` / `memcgInNew`: the memcg of the data each frame now holds
+ * (its own, never the partner's: seed-defect-7). Cannot fail.
  */
-export function folioExchangeMapping(k: Kernel, oldHead: number, newHead: number, quirks: Readonly<ExchangeQuirks> = NO_QUIRKS): void {
+export function folioExchangeMappingStats(k: Kernel, oldHead: number, newHead: number, oldSwap: number, newSwap: number, memcgInOld: number, memcgInNew: number): void {
   const mem = k.mem;
-  // Swap cache (seed-defect-6 fixed): read before anything moves. PG_swapcache itself moves with the
-  // data in folio_exchange_flags() (owner_priv_1), folio->swap with ->private in
-  // folio_exchange_fs_private(); here the swap cache's slots are pointed at the frame that will
-  // hold the data, and NR_FILE_PAGES / NR_SWAPCACHE follow it.
-  const oldSwap = mem.folioTestSwapcache(oldHead) ? mem.private[oldHead]! : 0;
-  const newSwap = mem.folioTestSwapcache(newHead) ? mem.private[newHead]! : 0;
-  const index = mem.index[oldHead]!;
-  mem.index[oldHead] = mem.index[newHead]!;
-  mem.index[newHead] = index;
-  // A mapping that is pointed back at (KSM: stable_node->kpfn) is swapped by its backend, in the
-  // order the back pointer needs (Backend.exchangeMapping). seed-defect-8 (seed-literal): the seed swaps
-  // a KSM folio's mapping like any anon one, and kpfn stays behind.
-  if (quirks.ksmNotExcluded || !backendExchangeMapping(k, oldHead, newHead)) {
-    const mapping = mem.mapping[oldHead]!;
-    mem.mapping[oldHead] = mem.mapping[newHead]!;
-    mem.mapping[newHead] = mapping;
-  }
-  swapBits(k, oldHead, newHead, (1 << PG_swapbacked) | (1 << PG_dirty));
   const nr = mem.folioNrPages(oldHead);
   const oldZone = mem.zone[oldHead]!;
   const newZone = mem.zone[newHead]!;
-  // The memcg of the data each frame now holds: still on the frame it came from (the memcg ids
-  // swap in folio_exchange_flags()). seed-defect-7 (seed-literal): the seed moves each data's stats
-  // under the lruvecs of the memcg of the frame's previous occupant, i.e. the partner's memcg.
-  const oldMemcg = mem.memcg[oldHead]!;
-  const newMemcg = mem.memcg[newHead]!;
-  const [memcgInOld, memcgInNew] = quirks.statsUnderPartnerMemcg ? [oldMemcg, newMemcg] : [newMemcg, oldMemcg];
-  for (const head of [oldHead, newHead]) {
-    const as = folioAddressSpace(k, head);
-    if (!as) continue;
-    if (!as.xaLocked) throw new KernelBug(`folio_exchange_mapping: i_pages of mapping ${as.id} is not locked`);
-    as.iPages.storeRange(mem.index[head]!, nr, head + 1);
-    // this frame's data came from the other frame (a page-cache folio is not in the swap cache)
-    if (head === oldHead) moveMappingStats(k, as, head, newZone, oldZone, false, memcgInOld);
-    else moveMappingStats(k, as, head, oldZone, newZone, false, memcgInNew);
-  }
+  // each frame's data came from the other frame (a page-cache folio is not in the swap cache)
+  pagecacheFollowsData(k, oldHead, nr, newZone, oldZone, memcgInOld);
+  pagecacheFollowsData(k, newHead, nr, oldZone, newZone, memcgInNew);
   if (oldSwap) swapcacheFollowsData(k, oldSwap, newHead, nr, oldZone, newZone, memcgInNew);
   if (newSwap) swapcacheFollowsData(k, newSwap, oldHead, nr, newZone, oldZone, memcgInOld);
+}
+
+/** The page cache's nr slots of the data now on frame `head` name it; its stats move with the data. */
+function pagecacheFollowsData(k: Kernel, head: number, nr: number, fromZone: number, toZone: number, memcg: number): void {
+  const as = folioAddressSpace(k, head);
+  if (!as) return;
+  if (!as.xaLocked) throw new KernelBug(`folio_exchange_mapping: i_pages of mapping ${as.id} is not locked`);
+  as.iPages.storeRange(k.mem.index[head]!, nr, head + 1);
+  moveMappingStats(k, as, head, fromZone, toZone, false, memcg);
 }
 
 /** The swap cache's nr slots of `entry` now name frame `to`; its stats move with the data. */
@@ -148,11 +116,10 @@ function swapcacheFollowsData(k: Kernel, entry: number, to: number, nr: number, 
 }
 
 /** The first of the two folios' backends that takes the mapping swap (Backend.exchangeMapping). */
-function backendExchangeMapping(k: Kernel, oldHead: number, newHead: number): boolean {
+export function backendExchangeMapping(k: Kernel, oldHead: number, newHead: number): boolean {
   const a = k.backends.forFolio(k, oldHead);
   if (a?.exchangeMapping?.(k, oldHead, newHead)) return true;
   const b = k.backends.forFolio(k, newHead);
   return b !== a && !!b?.exchangeMapping?.(k, oldHead, newHead);
 }
 
-export { swapBits };

@@ -39,7 +39,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import { MIGRATE_SYNC } from "../migrate/migrate-mode.js";
 import type { MmStruct, Task } from "../mm/mm-types.js";
 import { folioExchange } from "../exchange/folio-exchange.js";
-import { NO_QUIRKS, type ExchangeQuirks } from "../exchange/exchange-quirks.js";
+import { FOLIO_EXCHANGE, type FolioExchange } from "../exchange/exchange-template.js";
 import { findMmStruct } from "./find-mm-struct.js";
 import { folioMappedSharedTest } from "../mm/mapped-shared.js";
 import { FW_ZEROPAGE, folioWalkStartVma, isZeroFolio, vmaLookupUser, vmaMigratable } from "./folio-walk.js";
@@ -64,66 +64,79 @@ export function resolveFolio(k: Kernel, mm: MmStruct, addr: number): number {
   return fw.folio;
 }
 
-/** One pair: 0 when exchanged, else the errno that goes to err[i]. */
-function exchangeOnePair(k: Kernel, mm: MmStruct, srcAddr: number, dstAddr: number, moveAll: boolean, quirks: Readonly<ExchangeQuirks>): number {
-  const src = resolveFolio(k, mm, srcAddr);
-  if (src < 0) return src;
-  const dst = resolveFolio(k, mm, dstAddr);
-  if (dst < 0) return dst;
-  // quirks.noMoveAllRule: the seed had no such rule (seed-defect-9; seed-literal only).
-  if (!moveAll && !quirks.noMoveAllRule && (folioMappedSharedTest(k, src) || folioMappedSharedTest(k, dst))) return -EACCES;
-  let rc = -EAGAIN;
-  for (let tries = 0; tries < EXCHANGE_FOLIOS_TRIES && rc === -EAGAIN; tries++) {
-    rc = folioExchange(k, src, dst, MIGRATE_SYNC, quirks);
-  }
-  return rc;
-}
-
 /**
- * kernel_exchange_folios(): exchange each pair of the target mm, writing err[i]. Returns the
- * number of pairs not exchanged, or -EFAULT when the arrays cannot be read or written.
+ * exchange_folios(2)'s steps as methods, over one exchange template (`exchange`, foliox's by
+ * default). The class holds no state; EXCHANGE_FOLIOS is the instance the syscall uses. The
+ * conformance suite's seed-literal mover subclasses it to put back the seed's syscall defects
+ * (docs/decisions.md#seed-defect-9), as it subclasses FolioExchange for the exchange's.
  */
-export function kernelExchangeFolios(
-  k: Kernel,
-  current: Task,
-  mm: MmStruct,
-  nrPages: bigint,
-  src: UserPtrArray,
-  dst: UserPtrArray,
-  err: UserIntOut,
-  /** seed defects to reproduce (the conformance suite's seed-literal mover); default none */
-  quirks: Readonly<ExchangeQuirks> = NO_QUIRKS,
-): number {
-  const moveAll = capable(current, "CAP_SYS_NICE");
-  let notExchanged = 0;
-  const n = ulongBound(nrPages);
-  for (let i = 0; i < n; i++) {
-    const srcAddr = getUserPtr(src, i);
-    const dstAddr = getUserPtr(dst, i);
-    if (srcAddr === undefined || dstAddr === undefined) return -EFAULT;
-    const rc = exchangeOnePair(k, mm, srcAddr, dstAddr, moveAll, quirks);
-    // quirks.syscallErrNotCopied: the seed never copied err[] out and returned 0 (seed-defect-9).
-    if (quirks.syscallErrNotCopied) continue;
-    if (!putUserInt(err, i, rc)) return -EFAULT;
-    if (rc !== 0) notExchanged++;
+export class ExchangeFolios {
+  constructor(readonly exchange: FolioExchange = FOLIO_EXCHANGE) {}
+
+  /**
+   * kernel_exchange_folios(): exchange each pair of the target mm, writing err[i]. Returns the
+   * number of pairs not exchanged, or -EFAULT when the arrays cannot be read or written.
+   */
+  kernelExchangeFolios(k: Kernel, current: Task, mm: MmStruct, nrPages: bigint, src: UserPtrArray, dst: UserPtrArray, err: UserIntOut): number {
+    const moveAll = capable(current, "CAP_SYS_NICE");
+    let notExchanged = 0;
+    const n = ulongBound(nrPages);
+    for (let i = 0; i < n; i++) {
+      const srcAddr = getUserPtr(src, i);
+      const dstAddr = getUserPtr(dst, i);
+      if (srcAddr === undefined || dstAddr === undefined) return -EFAULT;
+      const counted = this.exchangeFoliosStoreStatus(err, i, this.exchangeFoliosPair(k, mm, srcAddr, dstAddr, moveAll));
+      if (counted < 0) return counted;
+      notExchanged += counted;
+    }
+    return Math.min(notExchanged, INT_MAX);
   }
-  return Math.min(notExchanged, INT_MAX);
+
+  /** One pair: 0 when exchanged, else the errno that goes to err[i]. */
+  exchangeFoliosPair(k: Kernel, mm: MmStruct, srcAddr: number, dstAddr: number, moveAll: boolean): number {
+    const src = resolveFolio(k, mm, srcAddr);
+    if (src < 0) return src;
+    const dst = resolveFolio(k, mm, dstAddr);
+    if (dst < 0) return dst;
+    const denied = this.exchangeFoliosMoveAll(k, src, dst, moveAll);
+    if (denied) return denied;
+    let rc = -EAGAIN;
+    for (let tries = 0; tries < EXCHANGE_FOLIOS_TRIES && rc === -EAGAIN; tries++) {
+      rc = folioExchange(k, src, dst, MIGRATE_SYNC, this.exchange);
+    }
+    return rc;
+  }
+
+  /** foliox's MPOL_MF_MOVE_ALL rule (the seed had none): a folio maybe mapped by another mm needs CAP_SYS_NICE, else -EACCES. */
+  exchangeFoliosMoveAll(k: Kernel, src: number, dst: number, moveAll: boolean): number {
+    return !moveAll && (folioMappedSharedTest(k, src) || folioMappedSharedTest(k, dst)) ? -EACCES : 0;
+  }
+
+  /** store_status() for err[i]: 1 if the pair counts as not exchanged, 0 if it was, -EFAULT if err[] cannot be written. */
+  exchangeFoliosStoreStatus(err: UserIntOut, i: number, rc: number): number {
+    if (!putUserInt(err, i, rc)) return -EFAULT;
+    return rc !== 0 ? 1 : 0;
+  }
+
+  /** SYSCALL_DEFINE5(exchange_folios, pid, nr_pages, src, dst, err) */
+  sysExchangeFolios(k: Kernel, current: Task, pid: number, nrPages: number, src: UserPtrArray, dst: UserPtrArray, err: UserIntOut): number {
+    const nr = toUlong(nrPages);
+    if (nr === null) return -EINVAL;
+    const found = findMmStruct(k, current, pid);
+    if (typeof found === "number") return found;
+    return this.kernelExchangeFolios(k, current, found.mm, nr, src, dst, err);
+  }
 }
 
-/** SYSCALL_DEFINE5(exchange_folios, pid, nr_pages, src, dst, err) */
-export function sysExchangeFolios(
-  k: Kernel,
-  current: Task,
-  pid: number,
-  nrPages: number,
-  src: UserPtrArray,
-  dst: UserPtrArray,
-  err: UserIntOut,
-  quirks: Readonly<ExchangeQuirks> = NO_QUIRKS,
-): number {
-  const nr = toUlong(nrPages);
-  if (nr === null) return -EINVAL;
-  const found = findMmStruct(k, current, pid);
-  if (typeof found === "number") return found;
-  return kernelExchangeFolios(k, current, found.mm, nr, src, dst, err, quirks);
+/** The exchange_folios(2) every system uses: foliox's steps over foliox's exchange. */
+export const EXCHANGE_FOLIOS: ExchangeFolios = Object.freeze(new ExchangeFolios());
+
+/** kernel_exchange_folios() (ExchangeFolios.kernelExchangeFolios). */
+export function kernelExchangeFolios(k: Kernel, current: Task, mm: MmStruct, nrPages: bigint, src: UserPtrArray, dst: UserPtrArray, err: UserIntOut): number {
+  return EXCHANGE_FOLIOS.kernelExchangeFolios(k, current, mm, nrPages, src, dst, err);
+}
+
+/** SYSCALL_DEFINE5(exchange_folios, pid, nr_pages, src, dst, err) (ExchangeFolios.sysExchangeFolios). */
+export function sysExchangeFolios(k: Kernel, current: Task, pid: number, nrPages: number, src: UserPtrArray, dst: UserPtrArray, err: UserIntOut): number {
+  return EXCHANGE_FOLIOS.sysExchangeFolios(k, current, pid, nrPages, src, dst, err);
 }
