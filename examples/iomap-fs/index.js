@@ -192,10 +192,10 @@ class IomapBackend {
 
   /**
    * folio_exchange_fs_private(): core already swapped ->private and PG_private. An ifs points
-   * at nothing (no b_page), so there is nothing to re-point, and the seed's headBufferOnly
-   * quirk has nothing to act on; check that the bitmaps fit the frame that carries it now.
+   * at nothing (no b_page), so there is nothing to re-point (and the seed's head-buffer-only
+   * defect nothing to act on); check that the bitmaps fit the frame that carries it now.
    */
-  exchangePrivate(k, _fromHead, toHead, _quirks) {
+  exchangePrivate(k, _fromHead, toHead) {
     const ifs = this.ifs(k, toHead);
     if (ifs && ifs.nrBlocks !== this.blocksPerFolio(k, toHead)) {
       throw new this.api.KernelBug(`${NAME}: an ifs of ${ifs.nrBlocks} blocks on pfn ${toHead}, a folio of ${this.blocksPerFolio(k, toHead)} blocks`);
