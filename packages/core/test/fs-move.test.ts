@@ -3,7 +3,6 @@ import { doMmapFile } from "../src/fs/file-fault.js";
 import { filemapRead } from "../src/fs/filemap.js";
 import { filemapWriteAndWait } from "../src/fs/page-writeback.js";
 import type { Inode, SuperBlock } from "../src/fs/inode.js";
-import { createInode } from "../src/fs/super.js";
 import { folioExchange } from "../src/exchange/folio-exchange.js";
 import { EXCHANGE_FAILURE_POINTS } from "../src/exchange/exchange-op.js";
 import { createProcess } from "../src/kernel/fork.js";

@@ -33,7 +33,7 @@ export class MemoryTiers {
   readonly preferred: number[][];
   readonly topTierAdistance: number;
 
-  constructor(@inject(TOPOLOGY) private readonly topo: Topology) {
+  constructor(@inject(TOPOLOGY) topo: Topology) {
     const dram = topo.nodes.find((n) => n.spec.adistance === MEMTIER_ADISTANCE_DRAM) ?? topo.nodes[0]!;
     this.adistance = topo.nodes.map((n) => n.spec.adistance ?? mtPerfToAdistance(n.spec.perf, dram.spec.perf));
     const byStart = new Map<number, number[]>();
