@@ -317,7 +317,9 @@ export class FolioExchange {
 
   /** What exchangeBegin() took is released (Backend.exchangeEnd), then both folio locks. */
   folioExchangeUnlock(op: ExchangeOp): void {
-    for (const b of op.begun.splice(0)) b.exchangeEnd?.(op.k, op.old.head, op.new.head);
+    const begun = op.begun;
+    for (let i = 0; i < begun.length; i++) begun[i]!.exchangeEnd?.(op.k, op.old.head, op.new.head);
+    begun.length = 0;
     for (const side of op.sides) {
       if (side.locked) op.k.mem.clearFlag(side.head, PG_locked);
       side.locked = false;
