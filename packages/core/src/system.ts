@@ -17,7 +17,9 @@ import { Kernel, TlbFlushBatch } from "./kernel/kernel.js";
 import { Prng } from "./kernel/prng.js";
 import { Tracepoints } from "./kernel/trace.js";
 import { FsState } from "./fs/fs-state.js";
-import { swapon } from "./swap/swapfile.js";
+import { SwapDevices, swapon } from "./swap/swapfile.js";
+import { NumaBalancing } from "./numa/numa-balancing.js";
+import { Vmscan } from "./mm/vmscan.js";
 import { Content } from "./mm/content.js";
 import { ListHeads } from "./mm/list.js";
 import { Lru } from "./mm/lru.js";
@@ -39,14 +41,17 @@ import {
   LRU,
   MEM_MAP,
   MEMORY_TIERS,
+  NUMA_BALANCING,
   PAGE_ALLOC,
   PGTABLES,
   PRNG,
   RECLAIMERS,
+  SWAP_DEVICES,
   SYSTEM_OPTIONS,
   TLB_FLUSH_BATCH,
   TOPOLOGY,
   TRACEPOINTS,
+  VMSCAN,
   VMSTAT,
 } from "./tokens.js";
 
@@ -143,6 +148,9 @@ function registerSubsystems(c: DependencyContainer, o: ResolvedSystemOptions): v
   perSystem(c, TLB_FLUSH_BATCH, TlbFlushBatch);
   perSystem(c, FAULT_INJECTION, FaultInjection);
   perSystem(c, FS_STATE, FsState);
+  perSystem(c, NUMA_BALANCING, NumaBalancing);
+  perSystem(c, VMSCAN, Vmscan);
+  perSystem(c, SWAP_DEVICES, SwapDevices);
   perSystemFactory(c, PRNG, () => new Prng(o.seed));
   perSystem(c, CLOCK, SimClock);
   perSystem(c, BACKEND_REGISTRY, BackendRegistry);

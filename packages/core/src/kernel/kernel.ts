@@ -27,13 +27,16 @@ import {
   LRU,
   MEM_MAP,
   MEMORY_TIERS,
+  NUMA_BALANCING,
   PAGE_ALLOC,
   PGTABLES,
   PRNG,
+  SWAP_DEVICES,
   SYSTEM_OPTIONS,
   TLB_FLUSH_BATCH,
   TOPOLOGY,
   TRACEPOINTS,
+  VMSCAN,
   VMSTAT,
 } from "../tokens.js";
 import type { Tracepoints } from "./trace.js";
@@ -44,7 +47,7 @@ import type { SimClock } from "./clock.js";
 import { FaultState, FileIoState, MigrateFolioExtracted } from "./out-params.js";
 import type { NumaBalancing } from "../numa/numa-balancing.js";
 import type { Vmscan } from "../mm/vmscan.js";
-import type { SwapInfo } from "../swap/swapfile.js";
+import type { SwapDevices, SwapInfo } from "../swap/swapfile.js";
 
 /** The deferred TLB flush state of try_to_unmap with TTU_BATCH_FLUSH (tlbflush_unmap_batch). */
 export class TlbFlushBatch {
@@ -68,12 +71,6 @@ export class Kernel {
   readonly fileIoState = new FileIoState();
   /** __migrate_folio_extract()'s out-parameters (migrate/unmap-and-move.ts) */
   readonly migrateFolioExtracted = new MigrateFolioExtracted();
-  /** NUMA balancing in tiering mode (task_numa_work + do_numa_page); null = not running */
-  numab: NumaBalancing | null = null;
-  /** reclaim: kswapd per node and the direct reclaimer (mm/vmscan.ts); null = none installed */
-  vmscan: Vmscan | null = null;
-  /** the swap device (swap/swapfile.ts swapon()); null = no swap */
-  swap: SwapInfo | null = null;
 
   /**
    * Every subsystem is built by the system's container (system.ts, the composition root) and
@@ -98,10 +95,31 @@ export class Kernel {
     /** super_blocks, address_spaces and in-flight writeback (fs/) */
     @inject(FS_STATE) readonly fs: FsState,
     @inject(BACKEND_REGISTRY) readonly backends: BackendRegistry,
+    /** NUMA balancing's state (numa/numa-balancing.ts); k.numab while it runs */
+    @inject(NUMA_BALANCING) readonly numaBalancing: NumaBalancing,
+    /** reclaim's state (mm/vmscan.ts); k.vmscan once installed */
+    @inject(VMSCAN) readonly reclaim: Vmscan,
+    /** swap_info[] (swap/swapfile.ts); k.swap once swapon() added a device */
+    @inject(SWAP_DEVICES) readonly swapDevices: SwapDevices,
     @inject(PRNG) readonly rng: Prng,
     /** the simulated clock (kernel/clock.ts): "now" for kernel code that needs time */
     @inject(CLOCK) readonly clock: SimClock,
   ) {}
+
+  /** NUMA balancing in tiering mode (task_numa_work + do_numa_page); null = not running */
+  get numab(): NumaBalancing | null {
+    return this.numaBalancing.enabled ? this.numaBalancing : null;
+  }
+
+  /** reclaim: kswapd per node and the direct reclaimer (mm/vmscan.ts); null = none installed */
+  get vmscan(): Vmscan | null {
+    return this.reclaim.installed ? this.reclaim : null;
+  }
+
+  /** the swap device (swap/swapfile.ts swapon()); null = no swap */
+  get swap(): SwapInfo | null {
+    return this.swapDevices.si;
+  }
 
   /** folio_nid() */
   folioNid(head: number): number {

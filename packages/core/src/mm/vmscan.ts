@@ -30,8 +30,12 @@
  * scan balance (get_scan_count: anon is scanned when it can be reclaimed, at the same rate as
  * file), shrinkers, compaction and kswapd's high-order handling.
  */
+import "reflect-metadata";
+import { inject, injectable } from "tsyringe";
 import { errnoName } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
+import { TOPOLOGY } from "../tokens.js";
+import type { Topology } from "./topology.js";
 import { numaBalancingMode, NUMA_BALANCING_MEMORY_TIERING } from "../migrate/migrate-folio.js";
 import { MIGRATE_ASYNC, MR_DEMOTION } from "../migrate/migrate-mode.js";
 import { migratePages } from "../migrate/migrate-pages.js";
@@ -97,10 +101,17 @@ export interface VmscanOptions {
   swapOut?: SwapOutFn | null;
 }
 
+/**
+ * Reclaim's state: the vmscan sysctls and hooks, and kswapd's per-node counters. One per system,
+ * built by its container; it runs once installVmscan() has set it up (k.vmscan is null until then).
+ */
+@injectable()
 export class Vmscan implements DirectReclaimer {
-  demotionEnabled: boolean;
-  headroomPages: number;
-  swapOut: SwapOutFn | null;
+  /** the system it reclaims from: set by installVmscan(); null = not installed */
+  private k: Kernel | null = null;
+  demotionEnabled = true;
+  headroomPages = 0;
+  swapOut: SwapOutFn | null = null;
   /** pgdat->kswapd_failures */
   readonly kswapdFailures: Int32Array;
   /** kswapd runs (balance_pgdat calls) per node */
@@ -116,23 +127,36 @@ export class Vmscan implements DirectReclaimer {
    */
   onDemoteFailed: ((reclaimer: "kswapd" | "direct", reason: string, nrPages: number) => void) | null = null;
 
-  constructor(
-    private readonly k: Kernel,
-    o: VmscanOptions = {},
-  ) {
+  constructor(@inject(TOPOLOGY) topo: Topology) {
+    this.kswapdFailures = new Int32Array(topo.nrNodes);
+    this.kswapdRuns = new Int32Array(topo.nrNodes);
+  }
+
+  /** Is reclaim installed (installVmscan)? */
+  get installed(): boolean {
+    return this.k !== null;
+  }
+
+  /** Start from scratch for system k with these options: counters reset, no observers. */
+  install(k: Kernel, o: VmscanOptions): void {
+    this.k = k;
     this.demotionEnabled = o.demotionEnabled ?? true;
     this.headroomPages = o.headroomPages ?? 0;
     this.swapOut = o.swapOut ?? null;
-    this.kswapdFailures = new Int32Array(k.topo.nrNodes);
-    this.kswapdRuns = new Int32Array(k.topo.nrNodes);
+    this.kswapdFailures.fill(0);
+    this.kswapdRuns.fill(0);
+    this.onDemoted = null;
+    this.onDemoteFailed = null;
   }
 
   /** try_to_free_pages(): direct reclaim over the allocation's nodes. */
   tryToFreePages(order: number, gfp: number, nids: readonly number[]): number {
+    const k = this.k;
+    if (!k) return 0;
     let reclaimed = 0;
     for (const nid of nids) {
       const sc = newScanControl(order, gfp, false, SWAP_CLUSTER_MAX);
-      for (sc.priority = DEF_PRIORITY; sc.priority >= 0 && sc.nrReclaimed < sc.nrToReclaim; sc.priority--) shrinkNode(this.k, nid, sc);
+      for (sc.priority = DEF_PRIORITY; sc.priority >= 0 && sc.nrReclaimed < sc.nrToReclaim; sc.priority--) shrinkNode(k, nid, sc);
       if (sc.nrReclaimed) this.kswapdFailures[nid] = 0;
       reclaimed += sc.nrReclaimed;
       if (reclaimed >= SWAP_CLUSTER_MAX) break;
@@ -145,11 +169,14 @@ function newScanControl(order: number, gfp: number, kswapd: boolean, nrToReclaim
   return { nrToReclaim, nrReclaimed: 0, nrScanned: 0, priority: DEF_PRIORITY, order, gfpMask: gfp, kswapd, noDemotion: false, nrDemoted: 0 };
 }
 
-/** Install reclaim into a kernel: kswapd state and the direct reclaimer. Replaces an earlier one. */
+/**
+ * Install reclaim into a kernel: kswapd state and the direct reclaimer, from scratch (a second
+ * call starts over with the new options). Returns k.vmscan.
+ */
 export function installVmscan(k: Kernel, o: VmscanOptions = {}): Vmscan {
-  if (k.vmscan) k.alloc.removeReclaimer(k.vmscan);
-  const v = new Vmscan(k, o);
-  k.vmscan = v;
+  const v = k.reclaim;
+  if (v.installed) k.alloc.removeReclaimer(v);
+  v.install(k, o);
   k.alloc.addReclaimer(v);
   return v;
 }

@@ -18,7 +18,11 @@
  * migration and the adaptive scan period: the period here is fixed at scanPeriodMs); a remote
  * top-tier folio is never moved by the hint fault. One CPU node per task (mm.homeNid).
  */
+import "reflect-metadata";
+import { inject, injectable } from "tsyringe";
 import type { Kernel } from "../kernel/kernel.js";
+import type { Topology } from "../mm/topology.js";
+import { TOPOLOGY } from "../tokens.js";
 import { migrateMisplacedFolio, migrateMisplacedFolioPrepare } from "../migrate/migrate-misplaced.js";
 import { NUMA_NO_NODE } from "../migrate/migration-target.js";
 import { NUMA_BALANCING_MEMORY_TIERING, NUMA_BALANCING_NORMAL, numaBalancingMode } from "../migrate/migrate-folio.js";
@@ -58,15 +62,22 @@ export interface NumaBalancingOptions {
   activeLruFilter?: boolean;
 }
 
-/** The NUMA balancing state: sysctls, per-node pglist_data fields, per-mm scan state. */
+/**
+ * The NUMA balancing state: sysctls, per-node pglist_data fields, per-mm scan state. One per
+ * system, built by its container; it runs once enableNumaBalancing() has set the sysctls
+ * (k.numab is null until then).
+ */
+@injectable()
 export class NumaBalancing {
-  hotThresholdMs: number;
-  promoteRateLimitMBps: number;
-  scanPeriodMs: number;
-  scanPeriodMaxMs: number;
-  scanSizeMB: number;
-  promote: boolean;
-  activeLruFilter: boolean;
+  /** task_numa_work() scans and hint faults are taken (enableNumaBalancing) */
+  enabled = false;
+  hotThresholdMs = 1000;
+  promoteRateLimitMBps = 65536;
+  scanPeriodMs = 1000;
+  scanPeriodMaxMs = 60000;
+  scanSizeMB = 256;
+  promote = true;
+  activeLruFilter = false;
   /** pgdat->nbp_threshold, nbp_th_start, nbp_th_nr_cand, nbp_rl_start, nbp_rl_nr_cand */
   readonly nbpThreshold: Float64Array;
   readonly nbpThStart: Float64Array;
@@ -95,7 +106,17 @@ export class NumaBalancing {
   /** why the last numaMigrateCheck() said no (null: not a promotion candidate at all) */
   refusal: string | null = null;
 
-  constructor(nrNodes: number, o: NumaBalancingOptions = {}) {
+  constructor(@inject(TOPOLOGY) topo: Topology) {
+    const nrNodes = topo.nrNodes;
+    this.nbpThreshold = new Float64Array(nrNodes);
+    this.nbpThStart = new Float64Array(nrNodes);
+    this.nbpThNrCand = new Float64Array(nrNodes);
+    this.nbpRlStart = new Float64Array(nrNodes);
+    this.nbpRlNrCand = new Float64Array(nrNodes);
+  }
+
+  /** Start from scratch with these sysctls: every node, mm and counter state reset, no hooks. */
+  enable(o: NumaBalancingOptions): void {
     this.hotThresholdMs = o.hotThresholdMs ?? 1000;
     this.promoteRateLimitMBps = o.promoteRateLimitMBps ?? 65536;
     this.scanPeriodMs = o.scanPeriodMs ?? 1000;
@@ -103,19 +124,34 @@ export class NumaBalancing {
     this.scanSizeMB = o.scanSizeMB ?? 256;
     this.promote = o.promote ?? true;
     this.activeLruFilter = o.activeLruFilter ?? false;
-    this.nbpThreshold = new Float64Array(nrNodes);
-    this.nbpThStart = new Float64Array(nrNodes);
-    this.nbpThNrCand = new Float64Array(nrNodes);
-    this.nbpRlStart = new Float64Array(nrNodes);
-    this.nbpRlNrCand = new Float64Array(nrNodes);
+    for (const a of [this.nbpThreshold, this.nbpThStart, this.nbpThNrCand, this.nbpRlStart, this.nbpRlNrCand]) a.fill(0);
+    this.scanOffset.clear();
+    this.nextScan.clear();
+    this.numaHintFaults = 0;
+    this.numaHintFaultsLocal = 0;
+    this.numaPteUpdates = 0;
+    this.tppFiltered = 0;
+    this.onHintFault = null;
+    this.onPromoted = null;
+    this.onPromoteFail = null;
+    this.refusal = null;
+    this.enabled = true;
   }
 }
 
-/** Turn NUMA balancing on for this kernel (sysctl kernel.numa_balancing must include 2). */
+/**
+ * Turn NUMA balancing on for this kernel (sysctl kernel.numa_balancing must include 2), with fresh
+ * state. Returns k.numab.
+ */
 export function enableNumaBalancing(k: Kernel, o: NumaBalancingOptions = {}): NumaBalancing {
-  const nb = new NumaBalancing(k.topo.nrNodes, o);
-  k.numab = nb;
+  const nb = k.numaBalancing;
+  nb.enable(o);
   return nb;
+}
+
+/** Turn NUMA balancing off: no more scans or hint faults (k.numab is null). */
+export function disableNumaBalancing(k: Kernel): void {
+  k.numaBalancing.enabled = false;
 }
 
 /** folio_use_access_time(): tiering mode and a folio off the top tier. */

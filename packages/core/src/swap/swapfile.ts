@@ -159,6 +159,14 @@ export class SwapInfo {
   }
 }
 
+/**
+ * swap_info[]: the swap devices of one system, filled by swapon() (MAX_SWAPFILES is 1 in foliox).
+ * One per system, built by its container; k.swap reads it.
+ */
+export class SwapDevices {
+  si: SwapInfo | null = null;
+}
+
 /** The swap device of the entry, or throws (a swap PTE with no device is a bug). */
 export function swapInfoOf(k: Kernel, entry: number): SwapInfo {
   const si = k.swap;
@@ -174,7 +182,7 @@ export function swapInfoOf(k: Kernel, entry: number): SwapInfo {
 export function swapon(k: Kernel, pages: number): SwapInfo {
   if (k.swap) throw new Error("swapon: this system already has a swap device (MAX_SWAPFILES is 1 in foliox)");
   const si = new SwapInfo(0, pages + 1, k.content.bytesMode);
-  k.swap = si;
+  k.swapDevices.si = si;
   return si;
 }
 

@@ -46,7 +46,7 @@ import { ptePfn } from "@foliox/core";
 import { installVmscan, runPendingKswapd, wakeupProactiveDemotion } from "@foliox/core";
 import { FOLIOX_OWN_COUNTERS, PGFAULT } from "@foliox/core";
 import { buildOracle, oracleCapacity } from "../stack/oracle.js";
-import { enableNumaBalancing, taskNumaWork } from "@foliox/core";
+import { disableNumaBalancing, enableNumaBalancing, taskNumaWork } from "@foliox/core";
 import { createStack, TieringStack, type StackConfig } from "../stack/stack.js";
 import type { TieringContext } from "../stack/types.js";
 import type { AccessBatch, AccessSource } from "./access-batch.js";
@@ -305,7 +305,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
     // a hint fault that did not promote: the refusal (threshold, rate limit, TPP) or the errno
     nb.onPromoteFail = (reason) => metrics.fail(reason, 1);
   } else {
-    k.numab = null;
+    disableNumaBalancing(k);
   }
   hot.setup(ctx);
   stack.sampler.setup(ctx, hot);
