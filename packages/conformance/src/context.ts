@@ -4,14 +4,14 @@ import type { CapabilityManifest } from "@foliox/core";
 import type { ConformanceFixture } from "@foliox/core";
 import { ExchangeOp, folioExchange } from "@foliox/core";
 import type { Kernel } from "@foliox/core";
-import { createSystem } from "@foliox/core";
+import { createSystem, fixtureOrders } from "@foliox/core";
 import type { CaseContext, ConformanceBackend, Mover } from "./types.js";
 
 const MiB = 1024 * 1024;
 
-/** The orders a manifest's fixture can make (manifest.orders, else [0] and 9 with largeFolios). */
+/** The orders a manifest's fixture can make (manifest.orders, else [0] and 9 with largeFolios): core's fixtureOrders. */
 export function manifestOrders(m: CapabilityManifest): number[] {
-  return m.orders ?? (m.largeFolios ? [0, 9] : [0]);
+  return [...fixtureOrders(m)];
 }
 
 export function commonOrders(a: CapabilityManifest, b: CapabilityManifest): number[] {
