@@ -2,10 +2,10 @@
  * createSystem(): the composition root. It builds one simulated system in a tsyringe child
  * container of its own: every kernel subsystem (topology, mem_map, list heads, memory tiers,
  * vmstat, tracepoints, contents, the buddy allocator, the LRU, page tables, the TLB flush batch,
- * fault injection, the page cache's FsState, the PRNG, the clock), every registered backend and
- * the Kernel that gathers them are constructed by the container with their dependencies
- * injected, once per system, and the Kernel is handed back. docs/architecture.md
- * "Composition root" describes the registrations.
+ * fault injection, the page cache's FsState, NUMA balancing, reclaim, the swap device table, the
+ * PRNG, the clock), every registered backend and the Kernel that gathers them are constructed
+ * by the container with their dependencies injected, once per system, and the Kernel is handed
+ * back. docs/architecture.md "Composition root" describes the registrations.
  */
 import "reflect-metadata";
 import { container as rootContainer, instanceCachingFactory, Lifecycle, type DependencyContainer, type InjectionToken } from "tsyringe";
