@@ -1,3 +1,4 @@
 import { packageConfig } from "../../tsup.shared.js";
 
-export default packageConfig(["src/index.ts"]);
+// the package, and the versioned surface stack plugins import (@foliox/tiering/plugin)
+export default packageConfig({ index: "src/index.ts", plugin: "src/plugin.ts" });

@@ -3,6 +3,9 @@
  * the file, the field (and, for YAML and JSON, the line and column) and saying how to fix it.
  */
 import type { z } from "zod";
+import { didYouMean } from "../did-you-mean.js";
+
+export { didYouMean };
 
 export interface ConfigProblem {
   /** dotted field path, e.g. "workload.pattern.s"; "" for the whole file */
@@ -41,31 +44,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
     else out += out === "" ? String(seg) : `.${String(seg)}`;
   }
   return out;
-}
-
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return d[b.length]!;
-}
-
-export function didYouMean(word: string, choices: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of choices) {
-    const dd = distance(word, c);
-    if (dd < bestD) [best, bestD] = [c, dd];
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
 /**

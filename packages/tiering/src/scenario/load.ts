@@ -1,17 +1,20 @@
 /**
  * Scenario sources: a built-in name, a `foliox.config.ts` (or .mts/.js/.mjs) whose default
  * export is `defineConfig({...})`, loaded with jiti, or a JSON or YAML file. Every source goes
- * through the same steps: read → `extends` merged → CLI overrides applied → zod validation.
- * A bad file raises ScenarioConfigError, whose message names the file, the field (with line
- * and column for JSON and YAML) and how to fix it.
+ * through the same steps: read → `extends` merged → CLI overrides applied → zod validation →
+ * names checked against a ScenarioCatalog (catalog.ts: the stacks and parts registered, built
+ * in or by --plugin, and the named scenarios). A bad file raises ScenarioConfigError, whose
+ * message names the file, the field (with line and column for JSON and YAML) and how to fix it.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { extname, isAbsolute, resolve } from "node:path";
 import { isMap, LineCounter, parseDocument, type Document } from "yaml";
 import { patternSchema, regionSchema, workloadSchema } from "../workload/spec.js";
-import { BUILTIN_SCENARIO_NAMES, BUILTIN_SCENARIOS } from "./builtin.js";
+import { BUILTIN_SCENARIO_NAMES } from "./builtin.js";
+import { checkScenarioNames, defaultScenarioCatalog, type Locate, type ScenarioCatalog } from "./catalog.js";
 import { ScenarioConfigError, didYouMean, zodProblems, type ConfigProblem } from "./config-error.js";
 import { scenarioSchema, type Scenario } from "./schema.js";
+import { stackDefinitionKeysAt } from "./stack-schema.js";
 
 export const CONFIG_FILE_NAMES = ["foliox.config.ts", "foliox.config.mts", "foliox.config.js", "foliox.config.mjs", "foliox.config.json", "foliox.config.yaml", "foliox.config.yml"];
 const SCRIPT_EXTS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
@@ -26,7 +29,7 @@ export interface ScenarioOverrides {
 
 export interface ResolvedScenario {
   scenario: Scenario;
-  /** "built-in" or the absolute path of the config file */
+  /** "built-in", the plugin of a plugin's workload, or the absolute path of the config file */
   source: string;
 }
 
@@ -43,6 +46,7 @@ function keysAt(path: readonly PropertyKey[]): string[] {
   const p = path.filter((s) => typeof s === "string");
   if (p.length === 0) return Object.keys(scenarioSchema.shape);
   if (p[0] === "memory") return ["fast", "slow"];
+  if (p[0] === "presets") return stackDefinitionKeysAt(p.slice(1));
   if (p[0] !== "workload") return [];
   if (p.length === 1) return Object.keys(workloadSchema.shape);
   if (p[1] === "regions") return Object.keys(regionSchema.shape);
@@ -75,27 +79,26 @@ function merge(base: unknown, over: unknown, path: string[] = []): unknown {
   return out;
 }
 
-/** Where a field is in the YAML/JSON text, when the source has one. */
-type Locate = (path: readonly PropertyKey[], key?: string) => { line: number; column: number } | undefined;
-
 /**
  * Validate a raw scenario (from a file, a built-in or code). `source` names it in messages.
- * `extends` is resolved against the built-ins.
+ * `extends` is resolved against the catalog's named scenarios, stack names against its
+ * registry (default: the built-ins).
  */
-export function parseScenario(raw: unknown, source: string, overrides: ScenarioOverrides = {}, locate?: Locate): Scenario {
+export function parseScenario(raw: unknown, source: string, overrides: ScenarioOverrides = {}, locate?: Locate, catalog: ScenarioCatalog = defaultScenarioCatalog()): Scenario {
   if (!isPlainObject(raw)) {
     throw new ScenarioConfigError(source, [{ field: "", message: `expected an object with the scenario's fields (${Object.keys(scenarioSchema.shape).join(", ")}), got ${Array.isArray(raw) ? "an array" : typeof raw}` }]);
   }
   let input: unknown = raw;
   if (raw.extends !== undefined) {
-    const base = typeof raw.extends === "string" ? BUILTIN_SCENARIOS[raw.extends] : undefined;
+    const named = Object.keys(catalog.scenarios);
+    const base = typeof raw.extends === "string" ? catalog.scenarios[raw.extends] : undefined;
     if (!base) {
-      const guess = typeof raw.extends === "string" ? didYouMean(raw.extends, BUILTIN_SCENARIO_NAMES) : undefined;
+      const guess = typeof raw.extends === "string" ? didYouMean(raw.extends, named) : undefined;
       throw new ScenarioConfigError(source, [
         {
           field: "extends",
           ...locate?.(["extends"]),
-          message: `${JSON.stringify(raw.extends)} is not a built-in scenario; ${guess ? `did you mean "${guess}"? ` : ""}use one of: ${BUILTIN_SCENARIO_NAMES.join(", ")}`,
+          message: `${JSON.stringify(raw.extends)} is not a named scenario; ${guess ? `did you mean "${guess}"? ` : ""}use one of: ${named.join(", ")}`,
         },
       ]);
     }
@@ -116,8 +119,11 @@ export function parseScenario(raw: unknown, source: string, overrides: ScenarioO
     problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
     throw new ScenarioConfigError(source, problems);
   }
+  const overridden = new Set(Object.keys(overrides).filter((k) => overrides[k as keyof ScenarioOverrides] !== undefined));
+  const { presets, problems } = checkScenarioNames(r.data, catalog, locate, overridden);
+  if (problems.length > 0) throw new ScenarioConfigError(source, problems);
   const { extends: _ignored, ...scenario } = r.data;
-  return scenario;
+  return { ...scenario, presets };
 }
 
 function yamlLocator(doc: Document, lc: LineCounter): Locate {
@@ -200,9 +206,9 @@ async function readScriptFile(path: string): Promise<unknown> {
 }
 
 /** Load and validate one config file (any supported format). */
-export async function loadScenarioFile(file: string, overrides: ScenarioOverrides = {}): Promise<Scenario> {
+export async function loadScenarioFile(file: string, overrides: ScenarioOverrides = {}, catalog?: ScenarioCatalog): Promise<Scenario> {
   const ext = extname(file);
-  if (SCRIPT_EXTS.has(ext)) return parseScenario(await readScriptFile(file), file, overrides);
+  if (SCRIPT_EXTS.has(ext)) return parseScenario(await readScriptFile(file), file, overrides, undefined, catalog);
   if (!DATA_EXTS.has(ext)) {
     throw new ScenarioNotFoundError(`${file}: unknown config format "${ext}"; use .ts, .mts, .js, .mjs, .json, .yaml or .yml`);
   }
@@ -213,21 +219,22 @@ export async function loadScenarioFile(file: string, overrides: ScenarioOverride
     throw new ScenarioNotFoundError(`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path`);
   }
   const { raw, locate } = readDataFile(file, text);
-  return parseScenario(raw, file, overrides, locate);
+  return parseScenario(raw, file, overrides, locate, catalog);
 }
 
-/** A built-in scenario, validated, with overrides. */
-export function builtinScenario(name: string, overrides: ScenarioOverrides = {}): Scenario {
-  const input = BUILTIN_SCENARIOS[name];
-  if (!input) throw new ScenarioNotFoundError(unknownScenarioMessage(name, undefined));
-  return parseScenario(input, `scenario "${name}"`, overrides);
+/** A named scenario (built in, or a plugin's workload), validated, with overrides. */
+export function builtinScenario(name: string, overrides: ScenarioOverrides = {}, catalog: ScenarioCatalog = defaultScenarioCatalog()): Scenario {
+  const input = catalog.scenarios[name];
+  if (!input) throw new ScenarioNotFoundError(unknownScenarioMessage(name, undefined, catalog));
+  return parseScenario(input, `scenario "${name}"`, overrides, undefined, catalog);
 }
 
-function unknownScenarioMessage(ref: string, cwd: string | undefined): string {
-  const guess = didYouMean(ref, BUILTIN_SCENARIO_NAMES);
+function unknownScenarioMessage(ref: string, cwd: string | undefined, catalog: ScenarioCatalog): string {
+  const named = Object.keys(catalog.scenarios);
+  const guess = didYouMean(ref, named);
   return (
-    `unknown scenario "${ref}": it is not a built-in scenario${cwd !== undefined ? ` and there is no such file in ${cwd}` : ""}; ` +
-    `${guess ? `did you mean "${guess}"? ` : ""}pass one of: ${BUILTIN_SCENARIO_NAMES.join(", ")}, or the path of a foliox.config.ts / .json / .yaml file`
+    `unknown scenario "${ref}": it is not a named scenario${cwd !== undefined ? ` and there is no such file in ${cwd}` : ""}; ` +
+    `${guess ? `did you mean "${guess}"? ` : ""}pass one of: ${named.join(", ")}, or the path of a foliox.config.ts / .json / .yaml file`
   );
 }
 
@@ -235,21 +242,27 @@ function unknownScenarioMessage(ref: string, cwd: string | undefined): string {
  * What `foliox run [scenario]` and `--scenario` accept: a built-in name, or a config file path.
  * With no reference, the first foliox.config.* in `cwd`.
  */
-export async function resolveScenario(ref: string | undefined, opts: { cwd?: string; overrides?: ScenarioOverrides } = {}): Promise<ResolvedScenario> {
+export async function resolveScenario(
+  ref: string | undefined,
+  opts: { cwd?: string; overrides?: ScenarioOverrides; catalog?: ScenarioCatalog } = {},
+): Promise<ResolvedScenario> {
   const cwd = opts.cwd ?? process.cwd();
+  const catalog = opts.catalog ?? defaultScenarioCatalog();
   if (ref === undefined) {
     const found = CONFIG_FILE_NAMES.map((n) => resolve(cwd, n)).find((p) => existsSync(p));
     if (!found) {
       throw new ScenarioNotFoundError(
-        `no scenario given and no ${CONFIG_FILE_NAMES.slice(0, 1).join("")} (or .json/.yaml) in ${cwd}; pass a built-in scenario (${BUILTIN_SCENARIO_NAMES.join(", ")}) or a config file`,
+        `no scenario given and no ${CONFIG_FILE_NAMES.slice(0, 1).join("")} (or .json/.yaml) in ${cwd}; pass a named scenario (${Object.keys(catalog.scenarios).join(", ")}) or a config file`,
       );
     }
-    return { scenario: await loadScenarioFile(found, opts.overrides), source: found };
+    return { scenario: await loadScenarioFile(found, opts.overrides, catalog), source: found };
   }
-  if (BUILTIN_SCENARIOS[ref] && !existsSync(resolve(cwd, ref))) return { scenario: builtinScenario(ref, opts.overrides), source: "built-in" };
+  if (catalog.scenarios[ref] && !existsSync(resolve(cwd, ref))) {
+    return { scenario: builtinScenario(ref, opts.overrides, catalog), source: catalog.sources?.[ref] ?? "built-in" };
+  }
   const path = isAbsolute(ref) ? ref : resolve(cwd, ref);
-  if (existsSync(path)) return { scenario: await loadScenarioFile(path, opts.overrides), source: path };
-  throw new ScenarioNotFoundError(unknownScenarioMessage(ref, cwd));
+  if (existsSync(path)) return { scenario: await loadScenarioFile(path, opts.overrides, catalog), source: path };
+  throw new ScenarioNotFoundError(unknownScenarioMessage(ref, cwd, catalog));
 }
 
 /** For tests: the validated built-ins. */

@@ -15,7 +15,8 @@ import { z } from "zod";
 import { TOPOLOGY_PRESETS } from "@foliox/core";
 import { sizeSchema, workloadSchema } from "../workload/spec.js";
 import { formatSize } from "../workload/size.js";
-import { STACK_NAMES } from "./stacks.js";
+import type { StackConfig } from "../stack/stack.js";
+import { stackDefinitionSchema } from "./stack-schema.js";
 
 const MiB = 1024 * 1024;
 const NODE_BLOCK = 4 * MiB;
@@ -41,12 +42,18 @@ export const scenarioSchema = z.strictObject({
   memory: z.strictObject({ fast: nodeSize, slow: nodeSize }).default({ fast: 64 * MiB, slow: 64 * MiB }),
   pressure: z.enum(PRESSURE_SETTINGS).default("none"),
   workload: workloadSchema,
-  stack: z.enum(STACK_NAMES).default("numab2"),
+  /** a registered stack: built in, from a --plugin, or one of `presets` (checked in load.ts) */
+  stack: z.string().min(1).default("numab2"),
+  /** the stacks `foliox compare` runs when --stacks is not given; the first is the baseline */
+  stacks: z.array(z.string().min(1)).min(1).optional(),
+  /** stacks this file composes from parts by name, usable in stack, stacks and --stack(s) */
+  presets: z.array(stackDefinitionSchema).default([]),
   seed: z.number().int().min(0).max(0xffffffff).default(1),
   epochs: z.number().int().min(1).max(100_000).default(10),
 });
 
-export type Scenario = Omit<z.output<typeof scenarioSchema>, "extends">;
+/** A validated scenario; `presets` resolved against the registry it was parsed with. */
+export type Scenario = Omit<z.output<typeof scenarioSchema>, "extends" | "presets"> & { presets: StackConfig[] };
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 
 /** `defineConfig` for foliox.config.ts: returns its argument, typed. */

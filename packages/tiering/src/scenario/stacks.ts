@@ -1,6 +1,8 @@
 /**
- * Stack names a scenario may name. The tiering engine (core/src/tiering) owns the presets; this
- * list mirrors the issue's presets so that configs are checked before a run starts.
+ * The built-in stack names (the presets of stack/presets.ts), for help texts and listings. A
+ * scenario may name any stack of the registry it is parsed with — these, a --plugin's, or one
+ * its own `presets` composes — so this list does not validate anything (load.ts does).
  */
-export const STACK_NAMES = ["linux-default", "numab2", "tpp", "memtis", "nimble", "exchange", "oracle"] as const;
-export type StackName = (typeof STACK_NAMES)[number];
+import { STACK_PRESETS } from "../stack/presets.js";
+
+export const STACK_NAMES: readonly string[] = STACK_PRESETS.map((p) => p.name);

@@ -11,6 +11,7 @@ import type { NumaBalancingOptions } from "@foliox/core";
 import { OraclePlacement } from "./oracle.js";
 import { HotColdPlacement, NimbleLruPlacement, NoPlacement } from "./placement.js";
 import { STACK_PRESETS } from "./presets.js";
+import { unknownNameMessage } from "../did-you-mean.js";
 import { NoRateLimit, TokenBucket } from "./rate-limit.js";
 import { AbitScanSampler, DamonSampler, HintFaultSampler, NoSampler, PebsSampler } from "./samplers.js";
 import { HOTNESS_MODEL, MOVER, PLACEMENT_POLICY, RATE_LIMITER, SAMPLER, STACK_CONFIG, TIERING_REGISTRY } from "./tokens.js";
@@ -51,7 +52,11 @@ export interface StackConfig {
 
 type Factory<T> = (options: Record<string, unknown>) => T;
 
-/** Named implementations of each part, and the presets. */
+/**
+ * Named implementations of each part, and the presets. Plugins and config files add to it
+ * through stack/extend.ts, which records who registered each name in `sources` (absent:
+ * built in).
+ */
 export class TieringRegistry {
   readonly samplers = new Map<string, Factory<Sampler>>();
   readonly hotness = new Map<string, Factory<HotnessModel>>();
@@ -59,6 +64,8 @@ export class TieringRegistry {
   readonly movers = new Map<string, Factory<Mover>>();
   readonly rateLimiters = new Map<string, Factory<RateLimiter>>();
   readonly presets = new Map<string, StackConfig>();
+  /** "placements:colloid" → 'plugin "colloid-stack" (./examples/colloid-stack)' */
+  readonly sources = new Map<string, string>();
 }
 
 /** The built-in parts and presets. */
@@ -117,7 +124,7 @@ function ref(p: string | PartRef): PartRef {
 function build<T>(kind: string, table: Map<string, Factory<T>>, p: string | PartRef): T {
   const r = ref(p);
   const f = table.get(r.name);
-  if (!f) throw new Error(`unknown ${kind} "${r.name}"; choose one of: ${[...table.keys()].join(", ")}`);
+  if (!f) throw new Error(`unknown ${kind}: ${unknownNameMessage(kind, r.name, [...table.keys()])}`);
   return f(r.options ?? {});
 }
 
@@ -136,7 +143,7 @@ export function createStack(container: DependencyContainer, stack: string | Stac
   let config: StackConfig;
   if (typeof stack === "string") {
     const p = r.presets.get(stack);
-    if (!p) throw new Error(`unknown stack "${stack}"; choose one of: ${[...r.presets.keys()].join(", ")}`);
+    if (!p) throw new Error(`unknown stack: ${unknownNameMessage("stack", stack, [...r.presets.keys()])}`);
     config = p;
   } else {
     config = stack;
