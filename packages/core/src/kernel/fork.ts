@@ -72,6 +72,7 @@ export function copyProcess(k: Kernel, parent: Task): Task | number {
   for (const pvma of pmm.vmas) {
     const vma = new VmArea(mm, pvma.vmStart, pvma.vmEnd, pvma.vmFlags, pvma.vmPgoff);
     vma.thpOrder = pvma.thpOrder;
+    vma.vmOps = pvma.vmOps; // vm_area_dup()
     insertVma(mm, vma);
     anonVmaFork(k, vma, pvma);
     if (pvma.vmFile) {

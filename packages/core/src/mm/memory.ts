@@ -3,14 +3,26 @@
  * first touch (the shared zero page for a read, a zeroed folio for a write, an mTHP-style
  * large folio where the vma asks for one), do_wp_page() for a write to a read-only PTE (reuse
  * when exclusive, else copy: COW), and migration_entry_wait() for a PTE that is a migration
- * entry: the access blocks until the mover has remapped; do_swap_page() (swap/swap-in.ts) for a
- * swap entry.
+ * entry: the access blocks until the mover has remapped.
+ *
+ * File mappings: do_fault() -> do_read_fault() / do_cow_fault() / do_shared_fault(),
+ * finish_fault()/set_pte_range(), do_page_mkwrite(), fault_dirty_shared_page(), and the
+ * page-cache side of do_wp_page(): wp_page_shared(), and wp_page_copy() for a private mapping.
+ * The page itself comes from the vma's vm_ops->fault (filemap_fault, fs/file-fault.ts). Shared
+ * writable mappings do dirty tracking (vma_wants_writenotify): a read fault maps the page
+ * read-only, and the first store faults again and dirties the folio; writeback's
+ * folio_mkclean() write-protects it again. A private mapping maps page-cache pages read-only
+ * and copies on the first store (into an anonymous folio of the vma's anon_vma).
+ *
+ * mm sits below the page cache, swap and NUMA balancing, and calls them through the tables of
+ * mm/hooks.ts: a file vma's vm_ops, the swap device's do_swap_page() for a swap entry, and
+ * NUMA balancing's promotion decision in do_numa_page().
  *
  * accessVirtual() is one CPU load or store. It allocates nothing and emits nothing.
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE_LIGHT, __GFP_ZERO } from "./gfp.js";
-import { VM_WRITE, type MmStruct, type VmArea } from "./mm-types.js";
+import { VM_MAYSHARE, VM_SHARED, VM_WRITE, type MmStruct, type VmArea } from "./mm-types.js";
 import { PG_anon_exclusive, PG_locked, PG_lru, PG_uptodate } from "./page-flags.js";
 import {
   _PAGE_ACCESSED,
@@ -27,13 +39,12 @@ import {
   pteWrite,
   swpOffset,
 } from "./pgtable.js";
-import { RMAP_EXCLUSIVE, anonVmaPrepare, folioAddNewAnonRmap, folioMoveAnonRmap, folioRemoveRmapPte } from "./rmap.js";
+import { RMAP_EXCLUSIVE, anonVmaPrepare, folioAddFileRmapPte, folioAddNewAnonRmap, folioMoveAnonRmap, folioRemoveRmapPte } from "./rmap.js";
 import { folioPut } from "./swap.js";
-import { doFault, doWpPageFile, filePageWritten } from "../fs/file-fault.js";
+import { folioMarkDirty } from "./folio-dirty.js";
+import { folioAddressSpace } from "./folio-mapping.js";
+import { swapOps } from "./hooks.js";
 import { COW_KSM, PGFAULT } from "./vmstat.js";
-import { doNumaPage } from "../numa/numa-balancing.js";
-import { doSwapPage } from "../swap/swap-in.js";
-import { folioFreeSwap } from "../swap/swap-state.js";
 
 /** vm_fault_t bits (include/linux/mm_types.h) */
 export const VM_FAULT_OOM = 0x000001;
@@ -94,15 +105,16 @@ export function handleMmFault(k: Kernel, mm: MmStruct, addr: number, flags: numb
   const pt = k.pgtables;
   pt.walk(mm.pgd, Math.floor(addr / 4096), true);
   const pte = pt.leaf[pt.off]!;
-  if (pte === 0) return vma.vmFile ? doFault(k, vma, addr, write) : doAnonymousPage(k, vma, addr, write);
+  // vma_is_anonymous(): no vm_ops
+  if (pte === 0) return vma.vmOps ? doFault(k, vma, addr, write) : doAnonymousPage(k, vma, addr, write);
   if (!ptePresent(pte)) {
     if (isMigrationEntry(pte)) return migrationEntryWait(k, swpOffset(pte));
     if (isSwapPte(pte)) {
-      return doSwapPage(k, vma, addr, pte, write);
+      return swapOps(k).doSwapPage(k, vma, addr, pte, write);
     }
     return VM_FAULT_SIGBUS;
   }
-  // pte_protnone() && vma_is_accessible(): a NUMA hint fault (tiering/numa-balancing.ts)
+  // pte_protnone() && vma_is_accessible(): a NUMA hint fault
   if (pte & _PAGE_PROTNONE) return doNumaPage(k, vma, addr, pte);
   if (write && !pteWrite(pte)) return doWpPage(k, vma, addr, pte);
   return 0;
@@ -120,6 +132,52 @@ export function migrationEntryWait(k: Kernel, pfn: number): number {
 /** Whether a task blocked on waitPfn may retry: the folio lock was dropped. */
 export function migrationWaitDone(k: Kernel, waitPfn: number): boolean {
   return !k.mem.testFlag(waitPfn, PG_locked);
+}
+
+/** A store through a PTE into a page-cache page: the file's shadow records it. */
+export function filePageWritten(k: Kernel, pfn: number, token: number): void {
+  const head = k.mem.pageFolio(pfn);
+  const as = folioAddressSpace(k, head);
+  if (as) as.host.shadow.store(k.mem.index[head]! + (pfn - head), token);
+}
+
+/**
+ * do_numa_page(): the hint fault on a protnone PTE (already walked: k.pgtables.leaf/off). NUMA
+ * balancing (k.numab, NumaHintFaultOperations) counts it and decides whether the folio moves
+ * to the faulting task's node; if it did not move, the folio's hint PTEs in this vma are made
+ * present again (out_map). Returns 0: the access is retried and finds a present PTE (restored,
+ * or the migrated one).
+ */
+export function doNumaPage(k: Kernel, vma: VmArea, addr: number, pte: number): number {
+  const head = k.mem.pageFolio(ptePfn(pte));
+  const nr = k.mem.folioNrPages(head);
+  if (k.numab?.numaHintFault(k, vma, addr, head)) return 0;
+  numaRebuildMapping(k, vma, addr, head, nr);
+  return 0;
+}
+
+/**
+ * numa_rebuild_single_mapping() / numa_rebuild_large_mapping(): make the folio's hint PTEs in
+ * this vma present again (out_map). PTEs that migration replaced are left alone.
+ */
+function numaRebuildMapping(k: Kernel, vma: VmArea, addr: number, head: number, nr: number): void {
+  const pt = k.pgtables;
+  const mm = vma.mm;
+  const vpn = Math.floor(addr / 4096);
+  const page = head + (nr > 1 ? pageIndexAt(k, mm, vpn, head) : 0);
+  for (let i = 0; i < nr; i++) {
+    const v = vpn - (page - head) + i;
+    if (v * 4096 < vma.vmStart || v * 4096 >= vma.vmEnd) continue;
+    if (!pt.walk(mm.pgd, v, false)) continue;
+    const e = pt.leaf[pt.off]!;
+    if (ptePresent(e) && e & _PAGE_PROTNONE && ptePfn(e) === head + i) pt.leaf[pt.off] = e & ~_PAGE_PROTNONE;
+  }
+}
+
+function pageIndexAt(k: Kernel, mm: MmStruct, vpn: number, head: number): number {
+  const pt = k.pgtables;
+  if (!pt.walk(mm.pgd, vpn, false)) return 0;
+  return ptePfn(pt.leaf[pt.off]!) - head;
 }
 
 /** do_anonymous_page() */
@@ -189,7 +247,7 @@ function doWpPage(k: Kernel, vma: VmArea, addr: number, pte: number): number {
   if (pteSpecial(pte)) return wpPageCopy(k, vma, addr, -1);
   const page = ptePfn(pte);
   const head = mem.pageFolio(page);
-  // wp_page_shared() / wp_page_copy() of a page-cache page (fs/file-fault.ts)
+  // wp_page_shared() / wp_page_copy() of a page-cache page
   if (!mem.folioTestAnon(head)) return doWpPageFile(k, vma, addr, pte, page);
   if (mem.testFlag(page, PG_anon_exclusive) || wpCanReuseAnonFolio(k, head, vma)) {
     mem.setFlag(page, PG_anon_exclusive);
@@ -212,7 +270,7 @@ function wpCanReuseAnonFolio(k: Kernel, head: number, vma: VmArea): boolean {
   if (mem.folioTestSwapcache(head)) {
     // folio_trylock() succeeded: drop the swap cache if no swap PTE needs it any more
     mem.setFlag(head, PG_locked);
-    folioFreeSwap(k, head);
+    swapOps(k).folioFreeSwap(k, head);
     mem.clearFlag(head, PG_locked);
   }
   if (mem.refcount[head] !== 1) return false;
@@ -246,4 +304,103 @@ export function wpPageCopy(k: Kernel, vma: VmArea, addr: number, old: number): n
     mm.rssAnon++;
   }
   return 0;
+}
+
+/** set_pte_range() for one page-cache page: the PTE, the file rmap and MM_FILEPAGES. */
+function setPteFile(k: Kernel, vma: VmArea, addr: number, page: number, bits: number): void {
+  const pt = k.pgtables;
+  pt.walk(vma.mm.pgd, Math.floor(addr / 4096), true);
+  folioAddFileRmapPte(k, page);
+  pt.leaf[pt.off] = pfnPte(page, bits | _PAGE_ACCESSED);
+  vma.mm.rssFile++;
+}
+
+/**
+ * do_fault(): a first touch of a file vma; the page comes from its vm_ops->fault. Returns a
+ * VM_FAULT_* mask (0 on success).
+ */
+export function doFault(k: Kernel, vma: VmArea, addr: number, write: boolean): number {
+  const base = addr - (addr % 4096);
+  const pgoff = vma.linearPageIndex(base);
+  if (!write) return doReadFault(k, vma, base, pgoff);
+  if ((vma.vmFlags & VM_SHARED) === 0) return doCowFault(k, vma, base, pgoff);
+  return doSharedFault(k, vma, base, pgoff);
+}
+
+/** do_read_fault(): map the page-cache page read-only (writenotify / private). */
+function doReadFault(k: Kernel, vma: VmArea, addr: number, pgoff: number): number {
+  const head = vma.vmOps!.fault(k, vma, pgoff);
+  if (head < 0) return -head;
+  setPteFile(k, vma, addr, head + (pgoff - k.mem.index[head]!), 0);
+  return 0;
+}
+
+/** do_cow_fault(): a store to a private file mapping: copy the file page into a new anon folio. */
+function doCowFault(k: Kernel, vma: VmArea, addr: number, pgoff: number): number {
+  anonVmaPrepare(k, vma);
+  const cow = k.alloc.allocPages(GFP_HIGHUSER_MOVABLE, 0, vma.mm.homeNid);
+  if (cow < 0) return VM_FAULT_OOM;
+  const head = vma.vmOps!.fault(k, vma, pgoff);
+  if (head < 0) {
+    folioPut(k, cow);
+    return -head;
+  }
+  const mem = k.mem;
+  k.content.copyPages(cow, head + (pgoff - mem.index[head]!), 1); // copy_mc_user_highpage()
+  folioPut(k, head);
+  mem.setFlag(cow, PG_uptodate);
+  mem.memcg[cow] = vma.mm.memcg; // mem_cgroup_charge()
+  folioAddNewAnonRmap(k, cow, vma, addr, RMAP_EXCLUSIVE);
+  k.lru.folioAddLru(cow);
+  const pt = k.pgtables;
+  pt.walk(vma.mm.pgd, Math.floor(addr / 4096), true);
+  pt.leaf[pt.off] = pfnPte(cow, _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
+  vma.mm.rssAnon++;
+  return 0;
+}
+
+/** do_page_mkwrite(): the mapping's vm_ops->page_mkwrite, if any. */
+function doPageMkwrite(k: Kernel, vma: VmArea, head: number): number {
+  const ops = vma.vmOps;
+  const rc = ops?.pageMkwrite ? ops.pageMkwrite(k, vma, head) : 0;
+  return rc < 0 ? VM_FAULT_SIGBUS : 0;
+}
+
+/** do_shared_fault(): page_mkwrite, map writable and dirty, fault_dirty_shared_page(). */
+function doSharedFault(k: Kernel, vma: VmArea, addr: number, pgoff: number): number {
+  const head = vma.vmOps!.fault(k, vma, pgoff);
+  if (head < 0) return -head;
+  const rc = doPageMkwrite(k, vma, head);
+  if (rc) {
+    folioPut(k, head);
+    return rc;
+  }
+  setPteFile(k, vma, addr, head + (pgoff - k.mem.index[head]!), _PAGE_RW | _PAGE_DIRTY);
+  folioMarkDirty(k, head);
+  return 0;
+}
+
+/**
+ * do_wp_page() for a page-cache page: wp_page_shared() in a shared mapping (page_mkwrite,
+ * make the PTE writable and dirty, dirty the folio), wp_page_copy() in a private one (the
+ * store gets an anonymous copy; the page-cache page keeps the file's data).
+ */
+export function doWpPageFile(k: Kernel, vma: VmArea, addr: number, pte: number, page: number): number {
+  const pt = k.pgtables;
+  const leaf = pt.leaf;
+  const off = pt.off;
+  const head = k.mem.pageFolio(page);
+  if (vma.vmFlags & (VM_SHARED | VM_MAYSHARE)) {
+    const rc = doPageMkwrite(k, vma, head);
+    if (rc) return rc;
+    leaf[off] = pte | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED;
+    folioMarkDirty(k, head);
+    return 0;
+  }
+  const rc = wpPageCopy(k, vma, addr, page);
+  if (rc === 0) {
+    vma.mm.rssFile--; // wpPageCopy counted nothing for a replaced page: MM_FILEPAGES -> MM_ANONPAGES
+    vma.mm.rssAnon++;
+  }
+  return rc;
 }

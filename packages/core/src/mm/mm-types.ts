@@ -3,6 +3,7 @@
  * include/linux/rmap.h, include/linux/sched.h), reduced to what migration and exchange touch.
  */
 import type { Inode } from "../fs/inode.js";
+import type { VmOperations } from "./hooks.js";
 
 export const VM_READ = 0x1;
 export const VM_WRITE = 0x2;
@@ -43,6 +44,8 @@ export class VmArea {
   thpOrder = 0;
   /** vm_file (its inode): a file mapping, listed in the inode's i_mmap; vm_pgoff is a file index */
   vmFile: Inode | null = null;
+  /** vm_ops: what the mapping's owner does on a fault (mm/hooks.ts); null for an anonymous vma */
+  vmOps: VmOperations | null = null;
 
   constructor(
     readonly mm: MmStruct,

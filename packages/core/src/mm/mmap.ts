@@ -10,7 +10,7 @@ import { isMigrationEntry, isSwapPte, pteDirty, ptePfn, ptePresent, pteSpecial, 
 import { folioMarkDirty } from "./folio-dirty.js";
 import { anonVmaClone, folioRemoveRmapPte, unlinkAnonVmas } from "./rmap.js";
 import { folioPut } from "./swap.js";
-import { freeSwapAndCache } from "../swap/swap-state.js";
+import { swapOps } from "./hooks.js";
 
 export const PROT_READ = 0x1;
 export const PROT_WRITE = 0x2;
@@ -79,6 +79,7 @@ function splitVma(mm: MmStruct, vma: VmArea, addr: number): VmArea {
   tail.thpOrder = vma.thpOrder;
   anonVmaClone(tail, vma);
   // vma_dup_policy/get_file + vma_interval_tree_insert_after(): the piece maps the same file
+  tail.vmOps = vma.vmOps;
   if (vma.vmFile) {
     tail.vmFile = vma.vmFile;
     vma.vmFile.mapping.iMmap.push(tail);
@@ -138,7 +139,7 @@ export function zapVma(k: Kernel, vma: VmArea): void {
     } else if (!ptePresent(pte)) {
       if (isSwapPte(pte)) {
         // zap_nonpresent_ptes(): MM_SWAPENTS-- and free_swap_and_cache()
-        freeSwapAndCache(k, pteToSwpEntry(pte));
+        swapOps(k).freeSwapAndCache(k, pteToSwpEntry(pte));
         continue;
       }
       if (!isMigrationEntry(pte)) throw new Error("zap_pte_range: unknown non-present PTE");

@@ -21,6 +21,7 @@
 import "reflect-metadata";
 import { inject, injectable } from "tsyringe";
 import type { Kernel } from "../kernel/kernel.js";
+import type { NumaHintFaultOperations } from "../mm/hooks.js";
 import type { Topology } from "../mm/topology.js";
 import { TOPOLOGY } from "../tokens.js";
 import { migrateMisplacedFolio, migrateMisplacedFolioPrepare } from "../migrate/migrate-misplaced.js";
@@ -68,7 +69,7 @@ export interface NumaBalancingOptions {
  * (k.numab is null until then).
  */
 @injectable()
-export class NumaBalancing {
+export class NumaBalancing implements NumaHintFaultOperations {
   /** task_numa_work() scans and hint faults are taken (enableNumaBalancing) */
   enabled = false;
   hotThresholdMs = 1000;
@@ -113,6 +114,11 @@ export class NumaBalancing {
     this.nbpThNrCand = new Float64Array(nrNodes);
     this.nbpRlStart = new Float64Array(nrNodes);
     this.nbpRlNrCand = new Float64Array(nrNodes);
+  }
+
+  /** do_numa_page()'s NUMA-balancing part (mm/hooks.ts NumaHintFaultOperations): see numaHintFault(). */
+  numaHintFault(k: Kernel, vma: VmArea, addr: number, head: number): boolean {
+    return numaHintFault(k, this, vma, addr, head);
   }
 
   /** Start from scratch with these sysctls: every node, mm and counter state reset, no hooks. */
@@ -260,66 +266,40 @@ export function changeProtNuma(k: Kernel, vma: VmArea, addr: number, end: number
 }
 
 /**
- * do_numa_page(): the hint fault on a protnone PTE (already walked: k.pgtables.leaf/off).
- * Returns 0: the access is retried and finds a present PTE (restored, or the migrated one).
+ * NUMA balancing's part of do_numa_page() (mm/memory.ts), its NumaHintFaultOperations: count the
+ * hint fault, feed the sampler, and when promotion in the fault is on, numa_migrate_check()
+ * (should_numa_migrate_memory(): the promotion decision) and, for a target node,
+ * migrate_misplaced_folio_prepare() + migrate_misplaced_folio(). True if the folio moved; a
+ * refusal or a failed migration is reported to onPromoteFail and leaves the PTEs to
+ * do_numa_page(), which makes them present again.
  */
-export function doNumaPage(k: Kernel, vma: VmArea, addr: number, pte: number): number {
-  const nb = k.numab;
+function numaHintFault(k: Kernel, nb: NumaBalancing, vma: VmArea, addr: number, head: number): boolean {
   const mem = k.mem;
-  const head = mem.pageFolio(ptePfn(pte));
   const nr = mem.folioNrPages(head);
   const nid = k.folioNid(head);
-  if (nb) {
-    nb.numaHintFaults++;
-    if (nid === vma.mm.homeNid) nb.numaHintFaultsLocal++;
-    if (nb.onHintFault) nb.onHintFault(head, nr, nid);
-    if (nb.promote) {
-      const target = numaMigrateCheck(k, head, vma, nid);
-      if (target === NUMA_NO_NODE) {
-        if (nb.refusal !== null && nb.onPromoteFail) nb.onPromoteFail(nb.refusal, nr);
-      } else {
-        let rc = migrateMisplacedFolioPrepare(k, head, vma, target);
-        if (rc === 0) {
-          rc = migrateMisplacedFolio(k, head, vma, target);
-          if (rc === 0) {
-            if (nb.onPromoted) {
-              const pt = k.pgtables;
-              const dst = pt.walk(vma.mm.pgd, Math.floor(addr / 4096), false) && ptePresent(pt.leaf[pt.off]!) ? mem.pageFolio(ptePfn(pt.leaf[pt.off]!)) : -1;
-              if (dst >= 0) nb.onPromoted(head, dst, nr);
-            }
-            return 0;
-          }
-        }
-        if (nb.onPromoteFail) nb.onPromoteFail(`numab:${errnoName(rc)}`, nr);
+  nb.numaHintFaults++;
+  if (nid === vma.mm.homeNid) nb.numaHintFaultsLocal++;
+  if (nb.onHintFault) nb.onHintFault(head, nr, nid);
+  if (!nb.promote) return false;
+  const target = numaMigrateCheck(k, head, vma, nid);
+  if (target === NUMA_NO_NODE) {
+    if (nb.refusal !== null && nb.onPromoteFail) nb.onPromoteFail(nb.refusal, nr);
+    return false;
+  }
+  let rc = migrateMisplacedFolioPrepare(k, head, vma, target);
+  if (rc === 0) {
+    rc = migrateMisplacedFolio(k, head, vma, target);
+    if (rc === 0) {
+      if (nb.onPromoted) {
+        const pt = k.pgtables;
+        const dst = pt.walk(vma.mm.pgd, Math.floor(addr / 4096), false) && ptePresent(pt.leaf[pt.off]!) ? mem.pageFolio(ptePfn(pt.leaf[pt.off]!)) : -1;
+        if (dst >= 0) nb.onPromoted(head, dst, nr);
       }
+      return true;
     }
   }
-  numaRebuildMapping(k, vma, addr, head, nr);
-  return 0;
-}
-
-/**
- * numa_rebuild_single_mapping() / numa_rebuild_large_mapping(): make the folio's hint PTEs in
- * this vma present again (out_map). PTEs that migration replaced are left alone.
- */
-function numaRebuildMapping(k: Kernel, vma: VmArea, addr: number, head: number, nr: number): void {
-  const pt = k.pgtables;
-  const mm = vma.mm;
-  const vpn = Math.floor(addr / 4096);
-  const page = head + (nr > 1 ? pageIndexAt(k, mm, vpn, head) : 0);
-  for (let i = 0; i < nr; i++) {
-    const v = vpn - (page - head) + i;
-    if (v * 4096 < vma.vmStart || v * 4096 >= vma.vmEnd) continue;
-    if (!pt.walk(mm.pgd, v, false)) continue;
-    const e = pt.leaf[pt.off]!;
-    if (ptePresent(e) && e & _PAGE_PROTNONE && ptePfn(e) === head + i) pt.leaf[pt.off] = e & ~_PAGE_PROTNONE;
-  }
-}
-
-function pageIndexAt(k: Kernel, mm: MmStruct, vpn: number, head: number): number {
-  const pt = k.pgtables;
-  if (!pt.walk(mm.pgd, vpn, false)) return 0;
-  return ptePfn(pt.leaf[pt.off]!) - head;
+  if (nb.onPromoteFail) nb.onPromoteFail(`numab:${errnoName(rc)}`, nr);
+  return false;
 }
 
 /**

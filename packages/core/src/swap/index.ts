@@ -1,5 +1,6 @@
 /** Swap in core: the device, the swap cache, swap-out from reclaim, swap-in, shmem's swap. */
 export * from "./swapfile.js";
+export * from "./swapon.js";
 export * from "./swap-state.js";
 export * from "./page-io.js";
 export * from "./swap-out.js";

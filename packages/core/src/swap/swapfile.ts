@@ -25,6 +25,7 @@ import { ENOMEM } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { BackingStore } from "../fs/backing-store.js";
 import { XArray } from "../fs/xarray.js";
+import type { SwapOperations } from "../mm/hooks.js";
 import { MAX_PFN } from "../mm/mem-map.js";
 import { swpOffset } from "../mm/pgtable.js";
 
@@ -76,6 +77,8 @@ export class SwapInfo {
     /** si->max: slots including the header slot 0 */
     readonly max: number,
     bytesMode: boolean,
+    /** the swap layer's entry points that mm calls (mm/hooks.ts; swapon() passes SWAP_OPS) */
+    readonly ops: SwapOperations,
   ) {
     if (!Number.isInteger(max) || max < 2 || max > MAX_PFN) throw new RangeError(`swapon: a swap device needs 2..${MAX_PFN} slots, got ${max}`);
     this.swapMap = new Uint16Array(max);
@@ -172,17 +175,6 @@ export function swapInfoOf(k: Kernel, entry: number): SwapInfo {
   const si = k.swap;
   const off = swpOffset(entry);
   if (!si || off <= 0 || off >= si.max) throw new KernelBug(`swap entry 0x${entry.toString(16)}: no swap device holds offset ${off}`);
-  return si;
-}
-
-/**
- * swapon(): give the system a swap device of `pages` usable slots (plus the header slot).
- * One device per system. Returns it.
- */
-export function swapon(k: Kernel, pages: number): SwapInfo {
-  if (k.swap) throw new Error("swapon: this system already has a swap device (MAX_SWAPFILES is 1 in foliox)");
-  const si = new SwapInfo(0, pages + 1, k.content.bytesMode);
-  k.swapDevices.si = si;
   return si;
 }
 
