@@ -6,6 +6,8 @@
 import "reflect-metadata";
 
 export * from "./sim/access-batch.js";
+export * from "./sim/costs.js";
+export * from "./sim/llc.js";
 export * from "./sim/move-cost.js";
 export * from "./sim/metrics.js";
 export * from "./sim/engine.js";

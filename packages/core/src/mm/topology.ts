@@ -22,7 +22,7 @@ export interface NodePerf {
 
 export interface NodeSpec {
   name: string;
-  /** bytes of memory; a multiple of 4 MiB (one order-10 buddy block) */
+  /** bytes of memory; a multiple of 4 KiB, at least 16 pages (buddy blocks never straddle a zone) */
   memory: number;
   /** whether the node has CPUs (N_CPU); CXL and PMEM nodes are CPU-less */
   cpus: boolean;
@@ -110,15 +110,13 @@ export class Topology {
 
   constructor(readonly spec: TopologySpec) {
     if (spec.nodes.length === 0) throw new Error(`topology ${spec.name}: it needs at least one node`);
-    const blockBytes = 4 * 1024 * 1024;
+    const minBytes = 16 * PAGE_SIZE;
     let pfn = 0;
     this.nodes = [];
     this.zones = [];
     spec.nodes.forEach((ns, nid) => {
-      if (!(ns.memory >= blockBytes) || ns.memory % blockBytes !== 0) {
-        throw new Error(
-          `topology ${spec.name}: node ${nid} (${ns.name}) has ${ns.memory} bytes; give a multiple of 4 MiB (one order-10 buddy block)`,
-        );
+      if (!(ns.memory >= minBytes) || ns.memory % PAGE_SIZE !== 0) {
+        throw new Error(`topology ${spec.name}: node ${nid} (${ns.name}) has ${ns.memory} bytes; give a multiple of 4 KiB of at least 16 pages (64 KiB)`);
       }
       const nrPages = ns.memory / PAGE_SIZE;
       const type = ns.zone === "Movable" ? ZONE_MOVABLE : ZONE_NORMAL;

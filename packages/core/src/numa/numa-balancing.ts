@@ -15,8 +15,9 @@
  *   reclaim). On failure the PTE is made present again (out_map).
  *
  * Left out: the NORMAL mode's placement logic (numa groups, cpupid private/shared checks, task
- * migration and the adaptive scan period: the period here is fixed at scanPeriodMs); a remote
- * top-tier folio is never moved by the hint fault. One CPU node per task (mm.homeNid).
+ * migration and update_task_scan_period(), which tiering mode never reaches: the period is
+ * task_scan_min() of the task's RSS at its first scan); a remote top-tier folio is never moved
+ * by the hint fault. One CPU node per task (mm.homeNid).
  */
 import "reflect-metadata";
 import { inject, injectable } from "tsyringe";
@@ -51,8 +52,10 @@ export interface NumaBalancingOptions {
   hotThresholdMs?: number;
   /** sysctl_numa_balancing_promote_rate_limit (MB/s); default 65536 */
   promoteRateLimitMBps?: number;
-  /** sysctl_numa_balancing_scan_period_min (ms): the fixed scan period here; default 1000 */
+  /** sysctl_numa_balancing_scan_period_min (ms): task_scan_min() scales it to the task's RSS; default 1000 */
   scanPeriodMs?: number;
+  /** sysctl_numa_balancing_scan_delay (ms): the first scan's delay; default 1000 */
+  scanDelayMs?: number;
   /** sysctl_numa_balancing_scan_period_max (ms): the threshold-adjust period; default 60000 */
   scanPeriodMaxMs?: number;
   /** sysctl_numa_balancing_scan_size (MB per scan); default 256 */
@@ -76,6 +79,7 @@ export class NumaBalancing implements NumaHintFaultOperations {
   promoteRateLimitMBps = 65536;
   scanPeriodMs = 1000;
   scanPeriodMaxMs = 60000;
+  scanDelayMs = 1000;
   scanSizeMB = 256;
   promote = true;
   activeLruFilter = false;
@@ -88,10 +92,14 @@ export class NumaBalancing implements NumaHintFaultOperations {
   /** mm->numa_scan_offset and mm->numa_next_scan (kernel ms), by mm id */
   readonly scanOffset = new Map<number, number>();
   readonly nextScan = new Map<number, number>();
+  /** p->numa_scan_period (ms), set at the task's first scan (task_scan_start), by mm id */
+  readonly scanPeriod = new Map<number, number>();
   /** /proc/vmstat numa_hint_faults, numa_hint_faults_local, numa_pte_updates */
   numaHintFaults = 0;
   numaHintFaultsLocal = 0;
   numaPteUpdates = 0;
+  /** PTE slots change_prot_numa() examined (present or not, in leaf tables that exist): its work */
+  numaPteVisits = 0;
   /** hint faults that TPP's active-LRU filter turned away */
   tppFiltered = 0;
   /** a sampler's hook: called once per hint fault with the folio and its node */
@@ -127,15 +135,18 @@ export class NumaBalancing implements NumaHintFaultOperations {
     this.promoteRateLimitMBps = o.promoteRateLimitMBps ?? 65536;
     this.scanPeriodMs = o.scanPeriodMs ?? 1000;
     this.scanPeriodMaxMs = o.scanPeriodMaxMs ?? 60000;
+    this.scanDelayMs = o.scanDelayMs ?? 1000;
     this.scanSizeMB = o.scanSizeMB ?? 256;
     this.promote = o.promote ?? true;
     this.activeLruFilter = o.activeLruFilter ?? false;
     for (const a of [this.nbpThreshold, this.nbpThStart, this.nbpThNrCand, this.nbpRlStart, this.nbpRlNrCand]) a.fill(0);
     this.scanOffset.clear();
     this.nextScan.clear();
+    this.scanPeriod.clear();
     this.numaHintFaults = 0;
     this.numaHintFaultsLocal = 0;
     this.numaPteUpdates = 0;
+    this.numaPteVisits = 0;
     this.tppFiltered = 0;
     this.onHintFault = null;
     this.onPromoted = null;
@@ -172,10 +183,39 @@ export function folioXchgAccessTime(k: Kernel, head: number, time: number): numb
   return last;
 }
 
+/** HPAGE_SIZE: task_numa_work()'s chunks end on a 2 MiB boundary */
+const HPAGE_SIZE = 2 * 1024 * 1024;
+/** MAX_SCAN_WINDOW (MB): task_scan_min() never scans faster than this much per second */
+const MAX_SCAN_WINDOW = 2560;
+
+/** task_nr_scan_windows(): the task's RSS in scan_size windows, rounded up (at least one). */
+function taskNrScanWindows(nb: NumaBalancing, mm: MmStruct): number {
+  const nrScanPages = (nb.scanSizeMB * 1024 * 1024) / 4096;
+  const rss = mm.rssAnon + mm.rssFile || nrScanPages;
+  return Math.ceil(rss / nrScanPages);
+}
+
 /**
- * task_numa_work() for one mm: if its scan time has come, mark scanSizeMB worth of pages from
- * numa_scan_offset on (wrapping to the first vma) with change_prot_numa(). Returns the PTEs
- * updated. `force` ignores numa_next_scan.
+ * task_scan_min(): the scan period that covers the task's RSS about once per
+ * scan_period_min, but no faster than MAX_SCAN_WINDOW MB per second.
+ */
+export function taskScanMin(nb: NumaBalancing, mm: MmStruct): number {
+  const windows = nb.scanSizeMB < MAX_SCAN_WINDOW ? Math.floor(MAX_SCAN_WINDOW / nb.scanSizeMB) : 1;
+  const floor = Math.floor(1000 / windows);
+  const scan = Math.floor(nb.scanPeriodMs / taskNrScanWindows(nb, mm));
+  return Math.max(floor, scan);
+}
+
+/**
+ * task_numa_work() for one mm: if its scan time has come, walk its vmas from numa_scan_offset
+ * with change_prot_numa() in chunks of scan_size (256 MB) rounded up to 2 MiB, and stop once
+ * scan_size worth of chunks had a PTE updated, or 8 × scan_size of address space was walked
+ * (virtpages). Reaching the last vma resets the offset for the next scan (reset_ptenuma_scan).
+ * The first call only sets numa_next_scan (scan_delay); the period is p->numa_scan_period,
+ * set at the first scan to task_scan_start() = task_scan_min(): in tiering mode
+ * task_numa_fault() keeps no statistics for slow-tier faults and top-tier pages are not
+ * scanned, so update_task_scan_period() never runs and the period stays there. Returns the
+ * PTEs updated. `force` ignores numa_next_scan.
  */
 export function taskNumaWork(k: Kernel, mm: MmStruct, force = false): number {
   const nb = k.numab;
@@ -183,15 +223,19 @@ export function taskNumaWork(k: Kernel, mm: MmStruct, force = false): number {
   const now = k.clock.msecs();
   const next = nb.nextScan.get(mm.id);
   if (next === undefined) {
-    // task_numa_work's first call only sets numa_next_scan (sysctl_numa_balancing_scan_delay)
-    nb.nextScan.set(mm.id, now + nb.scanPeriodMs);
+    nb.nextScan.set(mm.id, now + nb.scanDelayMs);
     if (!force) return 0;
   } else if (!force && now < next) {
     return 0;
   }
-  nb.nextScan.set(mm.id, now + nb.scanPeriodMs);
-  let pages = (nb.scanSizeMB * 1024 * 1024) / 4096;
-  // virtpages = pages * 8: the scan also stops after 8x pages of address space (empty PTEs)
+  let period = nb.scanPeriod.get(mm.id);
+  if (period === undefined) {
+    period = taskScanMin(nb, mm);
+    nb.scanPeriod.set(mm.id, period);
+  }
+  nb.nextScan.set(mm.id, now + period);
+  const scanPages = (nb.scanSizeMB * 1024 * 1024) / 4096;
+  let pages = scanPages;
   let virtpages = pages * 8;
   let start = nb.scanOffset.get(mm.id) ?? 0;
   let updated = 0;
@@ -200,20 +244,26 @@ export function taskNumaWork(k: Kernel, mm: MmStruct, force = false): number {
     vi = 0;
     start = 0;
   }
-  for (let n = 0; n < mm.vmas.length && pages > 0 && virtpages > 0; n++, vi = (vi + 1) % mm.vmas.length) {
+  for (; vi < mm.vmas.length; vi++) {
     const vma = mm.vmas[vi]!;
     if (!vmaMigratable(vma)) continue;
-    let addr = Math.max(start, vma.vmStart);
-    if (addr >= vma.vmEnd) addr = vma.vmStart;
-    const end = Math.min(vma.vmEnd, addr + virtpages * 4096);
-    const r = changeProtNuma(k, vma, addr, end, mm.homeNid);
-    updated += r.updated;
-    pages -= r.updated;
-    virtpages -= (end - addr) / 4096;
-    start = end;
-    if (end < vma.vmEnd) break;
+    let end: number;
+    do {
+      start = Math.max(start, vma.vmStart);
+      end = Math.min(Math.ceil((start + pages * 4096) / HPAGE_SIZE) * HPAGE_SIZE, vma.vmEnd);
+      const r = changeProtNuma(k, vma, start, end, mm.homeNid);
+      updated += r.updated;
+      if (r.updated) pages -= (end - start) / 4096;
+      virtpages -= (end - start) / 4096;
+      start = end;
+      if (pages <= 0 || virtpages <= 0) {
+        nb.scanOffset.set(mm.id, start);
+        return updated;
+      }
+    } while (end !== vma.vmEnd);
   }
-  nb.scanOffset.set(mm.id, start);
+  // reset_ptenuma_scan(): the next scan starts over
+  nb.scanOffset.set(mm.id, 0);
   return updated;
 }
 
@@ -238,26 +288,35 @@ export function changeProtNuma(k: Kernel, vma: VmArea, addr: number, end: number
   const mode = numaBalancingMode(k);
   const now = k.clock.msecs();
   let updated = 0;
-  for (let vpn = addr / 4096; vpn < end / 4096; vpn++) {
+  let visited = 0;
+  const endVpn = end / 4096;
+  for (let vpn = addr / 4096; vpn < endVpn; ) {
+    const tableEnd = Math.min(endVpn, vpn - (vpn % 512) + 512);
+    // one walk per leaf table, then its entries in order (change_pte_range)
     if (!pt.walk(vma.mm.pgd, vpn, false)) {
-      // skip to the next leaf table
-      vpn = vpn - (vpn % 512) + 511;
+      vpn = tableEnd;
       continue;
     }
-    const pte = pt.leaf[pt.off]!;
-    if (!ptePresent(pte) || pteSpecial(pte) || pte & _PAGE_PROTNONE) continue;
-    const head = mem.pageFolio(ptePfn(pte));
-    if (mem.folioTestKsm(head)) continue;
-    if (mem.pincount[head]! > 0 || folioLikelyMappedShared(k, head)) continue;
-    if (k.lru.folioIsFileLru(head) && mem.testFlag(head, PG_dirty)) continue;
-    const nid = k.folioNid(head);
-    if (nid === targetNode) continue;
-    const toptier = k.tiers.nodeIsToptier(nid);
-    if (!(mode & NUMA_BALANCING_NORMAL) && toptier) continue;
-    if (folioUseAccessTime(k, head)) folioXchgAccessTime(k, head, now);
-    pt.leaf[pt.off] = pte | _PAGE_PROTNONE;
-    updated++;
+    const leaf = pt.leaf;
+    let off = pt.off;
+    for (; vpn < tableEnd; vpn++, off++) {
+      visited++;
+      const pte = leaf[off]!;
+      if (!ptePresent(pte) || pteSpecial(pte) || pte & _PAGE_PROTNONE) continue;
+      const head = mem.pageFolio(ptePfn(pte));
+      if (mem.folioTestKsm(head)) continue;
+      if (mem.pincount[head]! > 0 || folioLikelyMappedShared(k, head)) continue;
+      if (k.lru.folioIsFileLru(head) && mem.testFlag(head, PG_dirty)) continue;
+      const nid = k.folioNid(head);
+      if (nid === targetNode) continue;
+      const toptier = k.tiers.nodeIsToptier(nid);
+      if (!(mode & NUMA_BALANCING_NORMAL) && toptier) continue;
+      if (folioUseAccessTime(k, head)) folioXchgAccessTime(k, head, now);
+      leaf[off] = pte | _PAGE_PROTNONE;
+      updated++;
+    }
   }
+  nb.numaPteVisits += visited;
   if (updated) {
     k.tlb.shootdowns++;
     nb.numaPteUpdates += updated;

@@ -14,19 +14,84 @@
 import { z } from "zod";
 import { TOPOLOGY_PRESETS } from "@foliox/core";
 import { sizeSchema, workloadSchema } from "../workload/spec.js";
-import { formatSize } from "../workload/size.js";
+import { formatSize, parseSize } from "../workload/size.js";
+import { checkCostOverrides, CostError } from "../sim/costs.js";
+import { checkLlcGeometry, LlcGeometryError } from "../sim/llc.js";
 import type { StackConfig } from "../stack/stack.js";
 import { stackDefinitionSchema } from "./stack-schema.js";
 
 const MiB = 1024 * 1024;
-const NODE_BLOCK = 4 * MiB;
 
 export const PRESSURE_SETTINGS = ["none", "full"] as const;
 export type PressureSetting = (typeof PRESSURE_SETTINGS)[number];
 
-const nodeSize = sizeSchema.refine((n) => n % NODE_BLOCK === 0, {
-  message: "a node's memory must be a multiple of 4 MiB (one order-10 buddy block); round it, e.g. \"64MiB\"",
+/** The smallest node: 16 pages (64 KiB). */
+export const MIN_NODE_PAGES = 16;
+
+/**
+ * A node's memory: bytes (a size: "64MiB"), or a share of the workload's footprint ("20%"),
+ * resolved when the footprint is known (scenario/setup.ts: at least MIN_NODE_PAGES pages).
+ */
+export type NodeMemory = number | `${number}%`;
+
+const PERCENT = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/;
+
+function nodeMemory(which: "fast" | "slow") {
+  return z.union([z.number(), z.string()]).transform((v, ctx): NodeMemory => {
+    const m = typeof v === "string" ? PERCENT.exec(v) : null;
+    if (m) {
+      const share = Number(m[1]) / 100;
+      const max = which === "fast" ? 1 : 10;
+      if (!(share > 0 && share <= max)) {
+        ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is not a share of the workload's footprint in (0%, ${max * 100}%]; give e.g. "20%"` });
+        return z.NEVER;
+      }
+      return `${Number(m[1])}%`;
+    }
+    const n = parseSize(v);
+    if (!Number.isSafeInteger(n) || n % 4096 !== 0 || n < MIN_NODE_PAGES * 4096) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected a multiple of 4 KiB of at least ${MIN_NODE_PAGES} pages (64 KiB), as bytes or with a unit ("64MiB"), or a share of the footprint ("20%"); got ${JSON.stringify(v)}`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+/** `costs:` — overrides of the cost table (sim/costs.ts), checked by name and value. */
+const costsSchema = z.record(z.string(), z.unknown()).superRefine((o, ctx) => {
+  for (const [name, v] of Object.entries(o)) {
+    try {
+      checkCostOverrides({ [name]: v });
+    } catch (err) {
+      if (!(err instanceof CostError)) throw err;
+      ctx.addIssue({ code: "custom", path: [name], message: err.message.slice(err.field.length + 2) });
+    }
+  }
 });
+
+/**
+ * `llc:` — the last-level-cache filter: "auto" (on for instruction-level traces, lackey and
+ * pin; off otherwise), "on" (the default 32 MiB 16-way 64 B LLC, scaled to small footprints),
+ * "none", or an exact geometry (each a power of two).
+ */
+const llcSchema = z.union([
+  z.enum(["auto", "on", "none"]),
+  z
+    .strictObject({ size: sizeSchema, ways: z.number().int(), lineBytes: z.number().int().default(64) })
+    .superRefine((g, ctx) => {
+      try {
+        checkLlcGeometry({ sizeBytes: g.size, ways: g.ways, lineBytes: g.lineBytes }, "llc");
+      } catch (err) {
+        if (!(err instanceof LlcGeometryError)) throw err;
+        const key = err.field.split(".")[1] === "sizeBytes" ? "size" : err.field.split(".")[1]!;
+        ctx.addIssue({ code: "custom", path: [key], message: err.message.slice(err.field.length + 2) });
+      }
+    }),
+]);
+export type LlcSetting = z.output<typeof llcSchema>;
 
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).default("custom"),
@@ -39,7 +104,7 @@ export const scenarioSchema = z.strictObject({
       message: `unknown topology preset; use one of: ${Object.keys(TOPOLOGY_PRESETS).join(", ")}`,
     })
     .default("dram-cxl"),
-  memory: z.strictObject({ fast: nodeSize, slow: nodeSize }).default({ fast: 64 * MiB, slow: 64 * MiB }),
+  memory: z.strictObject({ fast: nodeMemory("fast"), slow: nodeMemory("slow") }).default({ fast: 64 * MiB, slow: 64 * MiB }),
   pressure: z.enum(PRESSURE_SETTINGS).default("none"),
   workload: workloadSchema,
   /** a registered stack: built in, from a --plugin, or one of `presets` (checked in load.ts) */
@@ -50,6 +115,10 @@ export const scenarioSchema = z.strictObject({
   presets: z.array(stackDefinitionSchema).default([]),
   seed: z.number().int().min(0).max(0xffffffff).default(1),
   epochs: z.number().int().min(1).max(100_000).default(10),
+  /** cost-table overrides by name (sim/costs.ts), e.g. { hintFaultNs: 2000 } */
+  costs: costsSchema.default({}),
+  /** the last-level-cache filter in front of memory */
+  llc: llcSchema.default("auto"),
 });
 
 /** A validated scenario; `presets` resolved against the registry it was parsed with. */
@@ -66,5 +135,10 @@ export function describeScenario(s: Scenario): string {
   const p = s.workload.pattern;
   const kinds = [...new Set(s.workload.regions.map((r) => r.kind))].join("+");
   const foot = s.workload.regions.reduce((a, r) => a + r.size, 0) * s.workload.processes;
-  return `${s.topology} ${formatSize(s.memory.fast)} + ${formatSize(s.memory.slow)}, pressure ${s.pressure}, ${p.type} over ${formatSize(foot)} ${kinds}${s.workload.processes > 1 ? ` in ${s.workload.processes} processes` : ""}, stack ${s.stack}, ${s.epochs} epochs × ${s.workload.accessesPerEpoch} accesses, seed ${s.seed}`;
+  return `${s.topology} ${formatNodeMemory(s.memory.fast)} + ${formatNodeMemory(s.memory.slow)}, pressure ${s.pressure}, ${p.type} over ${formatSize(foot)} ${kinds}${s.workload.processes > 1 ? ` in ${s.workload.processes} processes` : ""}, stack ${s.stack}, ${s.epochs} epochs × ${s.workload.accessesPerEpoch} ${s.workload.weight === 1 ? "accesses" : `samples of weight ${s.workload.weight}`}, seed ${s.seed}`;
+}
+
+/** "64 MiB", or "20% of the footprint". */
+export function formatNodeMemory(v: NodeMemory): string {
+  return typeof v === "number" ? formatSize(v) : `${v} of the footprint`;
 }

@@ -34,11 +34,25 @@ import { truncateSetsize } from "@foliox/core";
 import { folioWalkStart } from "@foliox/core";
 import { ageFolio, nodePressure, type NodePressure } from "../sim/pressure.js";
 import { runPendingKswapd } from "@foliox/core";
-import { createSystem } from "@foliox/core";
+import { createSystem, ZONE_MOVABLE } from "@foliox/core";
 import { formatSize } from "../workload/size.js";
-import { CORE_BACKING_SUPPORT, type BackingSupport } from "../workload/region.js";
+import { buildLayout, CORE_BACKING_SUPPORT, type BackingSupport } from "../workload/region.js";
 import { createWorkload, type Workload } from "../workload/workload.js";
-import type { Scenario } from "./schema.js";
+import { MIN_NODE_PAGES, type NodeMemory, type Scenario } from "./schema.js";
+
+/**
+ * A node given as a share of the footprint ("20%"): max(16 pages, ⌈share × footprint⌉) pages.
+ * Its watermarks are scaled as the kernel's would be on a real machine of the same shape (see
+ * prepareScenario).
+ */
+export function resolveNodeMemory(v: NodeMemory, footprintPages: number | null, which: "fast" | "slow"): number {
+  if (typeof v === "number") return v;
+  if (footprintPages === null || footprintPages <= 0) {
+    throw new RangeError(`memory.${which} is ${v} of the workload's footprint, but the footprint is not known here; give the size in bytes (e.g. "64MiB")`);
+  }
+  const share = Number.parseFloat(v) / 100;
+  return Math.max(MIN_NODE_PAGES, Math.ceil(share * footprintPages)) * 4096;
+}
 
 export interface PrepareOptions {
   /** backend registration functions, e.g. [registerAnon]; core never imports a backend */
@@ -51,6 +65,8 @@ export interface PrepareOptions {
    * "full" is refused, since the trace's pages are unknown before the replay.
    */
   workload?: boolean;
+  /** the footprint in pages, for nodes given as a share of it, when the workload is not set up (a trace's distinct pages) */
+  footprintPages?: number;
 }
 
 export interface PreparedScenario {
@@ -72,19 +88,34 @@ export interface PreparedScenario {
 }
 
 export function prepareScenario(scenario: Scenario, opts: PrepareOptions): PreparedScenario {
+  const mapWorkload = opts.workload ?? true;
+  // the footprint does not depend on what backs the regions: a layout of anon regions gives it
+  const footprint = mapWorkload ? buildLayout(scenario.workload.regions.map((r) => ({ name: r.name, kind: r.kind, bytes: r.size })), scenario.workload.processes, scenario.workload.nid).totalPages : (opts.footprintPages ?? null);
+  const fastBytes = resolveNodeMemory(scenario.memory.fast, footprint, "fast");
+  const slowBytes = resolveNodeMemory(scenario.memory.slow, footprint, "slow");
   const { container, kernel: k } = createSystem({
     topology: scenario.topology,
-    memory: [scenario.memory.fast, scenario.memory.slow],
+    memory: [fastBytes, slowBytes],
     seed: scenario.seed,
     backends: opts.backends,
     ...(opts.container ? { container: opts.container } : {}),
   });
+  const shares: string[] = [];
+  if (typeof scenario.memory.fast === "string") shares.push(`fast ${scenario.memory.fast} = ${fastBytes / 4096} pages`);
+  if (typeof scenario.memory.slow === "string") shares.push(`slow ${scenario.memory.slow} = ${slowBytes / 4096} pages`);
+  if (shares.length > 0) {
+    // a node sized to a footprint stands for a real machine scaled down: its watermarks keep the
+    // proportions the kernel gives a 16 GiB zone (√(16 × 16 GiB in KiB) = 16 MiB = 1/1024 of it),
+    // instead of calculate_min_free_kbytes()'s 128 KiB floor, which would swallow a small node
+    let lowmem = 0;
+    for (const z of k.topo.zones) if (z.type !== ZONE_MOVABLE) lowmem += z.managedPages;
+    k.alloc.setMinFreeKbytes(Math.floor((lowmem * 4) / 1024));
+  }
   const support = opts.support ?? backingSupport(k);
   const workload = createWorkload(scenario.workload, { seed: scenario.seed, epochs: scenario.epochs, support });
   if (!k.topo.nodes[scenario.workload.nid]) {
     throw new RangeError(`scenario "${scenario.name}": workload.nid is ${scenario.workload.nid}, but the system has nodes 0..${k.topo.nrNodes - 1}`);
   }
-  const mapWorkload = opts.workload ?? true;
   if (!mapWorkload && scenario.pressure === "full") {
     throw new RangeError(
       `scenario "${scenario.name}": pressure "full" faults the workload in before filling the nodes, and a trace's pages are only known while it replays; use a scenario with pressure "none" for a trace`,
@@ -102,6 +133,11 @@ export function prepareScenario(scenario: Scenario, opts: PrepareOptions): Prepa
     tasks.push(task);
   }
   const notes = mapWorkload ? [...workload.notes] : [];
+  if (shares.length > 0) {
+    notes.push(
+      `memory as a share of the footprint (${footprint} pages): ${shares.join(", ")}; watermarks scaled to it (vm.min_free_kbytes = ${k.alloc.minFreeKbytes}, 1/1024 of lowmem as the kernel gives a 16 GiB zone)`,
+    );
+  }
   const fillers: Task[] = [];
   const filled: number[] = [];
   if (scenario.pressure === "full") {
@@ -113,7 +149,7 @@ export function prepareScenario(scenario: Scenario, opts: PrepareOptions): Prepa
           const rc = accessVirtual(k, mm, r.start + i * 4096, true);
           if (rc !== ACCESS_OK) {
             throw new Error(
-              `scenario "${scenario.name}": the workload (${formatSize(footprint * 4096)}) does not fit in memory (${formatSize(scenario.memory.fast)} + ${formatSize(scenario.memory.slow)}): ` +
+              `scenario "${scenario.name}": the workload (${formatSize(footprint * 4096)}) does not fit in memory (${formatSize(fastBytes)} + ${formatSize(slowBytes)}): ` +
                 `faulting region "${r.name}" page ${i} gave access result ${rc}; give the nodes more memory or shrink workload.regions`,
             );
           }

@@ -1,38 +1,55 @@
 /**
  * The simulation engine: replays AccessBatches through the page tables (accessVirtual), so
  * first-touch faults, NUMA hint faults and migration-entry waits happen in the kernel model,
- * and charges every access, fault, scan and move to a simulated clock. Epochs (every
- * epochAccesses entries, or epochNs of simulated time) drive the kernel's background actors
- * (kswapd, task_numa_work) and the stack's parts, and close a metrics record.
+ * and charges what each costs (sim/costs.ts) to the application's clock — or, for work done by
+ * kernel threads, to that thread's background CPU time.
  *
- * Cost model, per access of weight w on node n:
- *   w × latency(n, read|write) × loadFactor(n) / concurrency
- * - latency from the topology (k.topo.nodes[n].spec.perf);
- * - loadFactor (optional, Colloid): 1 + κ·u/(1−u), an M/M/1-style queueing curve in the
- *   node's utilisation u = offered bandwidth ÷ node bandwidth in the previous epoch (offered =
- *   accesses × bytesPerAccess ÷ epoch time), u capped at maxUtil. It is the simplest curve with
- *   the shape Colloid measures (flat when idle, steep near saturation), not a fit;
- * - concurrency: memory-level parallelism (outstanding misses); only with it > 1 can a single
- *   access stream load a node's bandwidth;
- * - a page fault costs faultNs and a NUMA hint fault hintFaultNs (assumptions, see
- *   CostOptions), on top of whatever the fault did (a promotion is a move). A hint fault is a
- *   page fault too (handle_mm_fault counts PGFAULT for it): it is charged hintFaultNs only,
- *   not faultNs + hintFaultNs;
- * - moves cost what sim/move-cost.ts says (Nimble-cited fixed parts, bytes ÷ bandwidth, a TLB
- *   shootdown per mapping, the 1/2/4/8-worker speed-up), whoever does them: the fault path,
- *   kswapd or a stack's mover. The model has one clock, so background work is charged to it
- *   (chargeBackground: false keeps kswapd's and the stack's moves off the clock);
- * - the scanners' PTE visits cost scanNsPerPte each.
- * SimResult.time splits the runtime into these parts (they add up to runtimeNs). Each epoch's
- * accesses and charged latency per node are handed to the stack's parts as ctx.memory (the
- * uncore counters a latency-aware policy such as Colloid reads).
+ * Time is real kernel time: a simulated millisecond is a kernel millisecond, so the scan
+ * period, the hot threshold, the promotion rate-limit window and kswapd act as often per
+ * simulated second as on a machine. A run must therefore last seconds of simulated time for
+ * NUMA balancing to act at all; weighted samples make that cheap (access-batch.ts: an entry of
+ * weight w stands for w accesses, costed and counted w times, replayed once).
+ *
+ * Per entry of weight w (one page touch; an access crossing a page boundary touches two):
+ * 1. the LLC filter, when on (sim/llc.ts): a hit costs llcHitNs and reaches no tier;
+ * 2. accessVirtual(): the page walk, with its faults. A page fault costs faultNs and a hint
+ *    fault hintFaultNs (a hint fault is a page fault too: charged once). What a fault does in
+ *    the task's context is the application's time: a promotion in the hint fault
+ *    (promoteInFault), direct reclaim's demotions (directReclaim);
+ * 3. a read of the shared zero page is its own category: it stays cached (llcHitNs), reaches
+ *    no tier and is not a fast-tier hit;
+ * 4. otherwise the access reaches its node: w × latency(node, read|write) × loadFactor(node) ÷
+ *    concurrency, and counts for the hit ratio (fast-tier accesses ÷ memory accesses);
+ * 5. every `period` memory accesses (weights counted, phase drawn from the seed) the stack's
+ *    sampler sees the page, with the number of samples the entry stands for.
+ * Kernel actors:
+ * - kswapd (one per node, `kswapd<nid>`) runs what the allocator woke every 256 entries and at
+ *   epoch ends, on its own CPU: its demotions are background CPU, not application time;
+ * - the scheduler tick (every SCHED_TICK_NS) runs task_numa_work() for each replayed task when
+ *   its scan time has come; it runs in the task's context (task_work on return to user space),
+ *   so its PTE visits (scanNsPerPte) are application time;
+ * - the stack's parts run at epoch ends (every epochAccesses entries, or epochNs): sampler →
+ *   hotness → placement → rate limiter → mover. A mover in a kernel thread (the default)
+ *   charges background CPU (`mover`); one that runs in the task (moverContext "task": a
+ *   synchronous move_pages()) charges the application. Samplers' own work is background
+ *   (`sampler`). Each epoch's accesses and charged latency per node are handed to the parts
+ *   as ctx.memory (the uncore counters a latency-aware policy such as Colloid reads).
+ * Background work affects the application only through memory bandwidth: with the
+ * loaded-latency curve on (loadedLatencyKappa > 0), the bytes moves read and write count as
+ * offered load on their nodes, which raises the next epoch's latency there.
  *
  * Movers run to completion at epoch boundaries (or inside the faulting access for hint-fault
  * promotions), so a replayed access never meets a migration entry left behind by a mover; the
  * ACCESS_BLOCKED path is handled (counted, charged blockedWaitNs) for movers that interleave.
  *
- * Bounds: the same accesses costed as if every page were on the fast tier, and on the slow
- * tier (no faults, no moves; the loaded-latency curve applied to that placement).
+ * Bounds (each with its argument in docs/tiering.md, and a property test):
+ * - allFastRuntime: every access that the run charges, at the lowest idle latency of any
+ *   node for its kind (LLC hits and zero-page reads as the run charges them), nothing else. A
+ *   lower bound on `runtimeNs`: every part of the runtime is >= 0 and every access costs at
+ *   least this (load factors are >= 1).
+ * - allSlowRuntime: the same accesses at the highest idle latency, times the curve's largest
+ *   factor when it is on. An upper bound on the accesses' own time (time.access + time.cache),
+ *   not on the runtime: faults, scans and waits come on top of it.
  */
 import type { DependencyContainer } from "tsyringe";
 import { container as rootContainer } from "tsyringe";
@@ -42,70 +59,28 @@ import { Prng } from "@foliox/core";
 import { ACCESS_BLOCKED, ACCESS_OK, ACCESS_OOM, ACCESS_SEGV, accessVirtual } from "@foliox/core";
 import type { MmStruct } from "@foliox/core";
 import { doMmap } from "@foliox/core";
-import { ptePfn } from "@foliox/core";
+import { ptePfn, pteSpecial } from "@foliox/core";
 import { installVmscan, runPendingKswapd, wakeupProactiveDemotion } from "@foliox/core";
 import { FOLIOX_OWN_COUNTERS, PGFAULT } from "@foliox/core";
-import { buildOracle, oracleCapacity } from "../stack/oracle.js";
 import { disableNumaBalancing, enableNumaBalancing, taskNumaWork } from "@foliox/core";
+import { EpochOracleLookahead, oracleCapacity } from "../stack/oracle.js";
 import { createStack, TieringStack, type StackConfig } from "../stack/stack.js";
 import type { TieringContext } from "../stack/types.js";
 import type { AccessBatch, AccessSource } from "./access-batch.js";
-import { convergence, SimMetrics, type AnonFileRatio, type EpochRecord } from "./metrics.js";
-import { exchangeCostNs, migrationCostNs, NIMBLE_COST_MODEL, type MoveCostModel, type SwapWorkers } from "./move-cost.js";
+import { resolveCosts, type CostOverrides, type Costs } from "./costs.js";
+import { LlcFilter, type LlcGeometry } from "./llc.js";
+import { convergence, SimMetrics, type AnonFileRatio, type Churn, type EpochRecord } from "./metrics.js";
+import { exchangeCostNs, migrationCostNs } from "./move-cost.js";
 
-export interface LoadedLatencyOptions {
-  /** κ: the curve's steepness; default 0.5 */
-  kappa?: number;
-  /** utilisation cap; default 0.95 (latency at most 1 + κ·19) */
-  maxUtil?: number;
-}
-
-export interface CostOptions {
-  moves: MoveCostModel;
-  workers: SwapWorkers;
-  /**
-   * a page fault (first touch, COW), ns; default 1000. An assumption, of the order of one
-   * informal measurement: a minor anonymous fault took a median ~1.0 µs (3241 cycles at
-   * 3.2 GHz; Linux 6.6, Core i7-11th gen; https://ddumbying.vercel.app/experiments/pagefault-latency).
-   */
-  faultNs: number;
-  /**
-   * a NUMA hint fault, trap included (it is a page fault: not charged faultNs on top), ns;
-   * default 1000. An assumption: the same trap as a minor fault, with do_numa_page()'s
-   * bookkeeping instead of a page allocation; no measurement of it is cited.
-   */
-  hintFaultNs: number;
-  /** one PTE a scanner changes or tests (change_prot_numa, A-bit scan), ns; default 5 (assumption, not measured) */
-  scanNsPerPte: number;
-  /** memory-level parallelism; default 1 */
-  concurrency: number;
-  /** bytes one access moves to or from memory (a cache line); default 64 */
-  bytesPerAccess: number;
-  /** Colloid's loaded latency; null = idle latency always */
-  loadedLatency: LoadedLatencyOptions | null;
-  /** an access that met a migration entry waits this long, ns; default 5000 */
-  blockedWaitNs: number;
-  /** charge kswapd's and the stack's moves to the clock; default true */
-  chargeBackground: boolean;
-}
-
-export const DEFAULT_COSTS: CostOptions = {
-  moves: NIMBLE_COST_MODEL,
-  workers: 1,
-  faultNs: 1000,
-  hintFaultNs: 1000,
-  scanNsPerPte: 5,
-  concurrency: 1,
-  bytesPerAccess: 64,
-  loadedLatency: null,
-  blockedWaitNs: 5000,
-  chargeBackground: true,
-};
+/** The scheduler tick: CONFIG_HZ=250 (a common distribution default; an assumption). */
+export const SCHED_TICK_NS = 4_000_000;
+/** kswapd wake-ups are served this often (entries): it runs on its own CPU as soon as woken. */
+const KSWAPD_EVERY = 256;
 
 export interface RunOptions {
   /**
    * The accesses: an iterable (or async iterable) of batches, or a function returning a fresh
-   * one (needed by the oracle, which reads the trace twice).
+   * one (the epoch-oracle reads the stream a second time, one epoch ahead).
    */
   source: AccessSource | (() => AccessSource);
   /** a preset name, a config, or a stack built with createStack() */
@@ -116,34 +91,73 @@ export interface RunOptions {
   epochAccesses?: number;
   /** ... or every this much simulated time (ns), whichever comes first; default none */
   epochNs?: number;
-  /** the run's PRNG seed (the stack's sampling, DAMON's picks, demotion-target choice); default 1 */
+  /** the run's PRNG seed (the sampler's phase, DAMON's picks, demotion-target choice); default 1 */
   seed?: number;
-  cost?: Partial<CostOptions>;
+  /** cost overrides on top of the table's defaults (sim/costs.ts), applied in order */
+  cost?: CostOverrides | CostOverrides[];
   /** epoch indexes at which a new phase starts (for the convergence time) */
   phaseChanges?: readonly number[];
   /** give unknown pids a process and unmapped addresses an anon mapping (trace replay); default true */
   autoMap?: boolean;
-  /** ping-pong window, ns; default 10 epochs' worth: 10 × epochNs, or 1 ms */
-  pingPongWindowNs?: number;
-  /** override the stack's kernel-time compression */
-  nsPerKernelMs?: number;
+  /** ping-pong window, in epochs; default 4 */
+  pingPongEpochs?: number;
+  /** the last-level-cache filter; null or absent = none */
+  llc?: LlcGeometry | null;
   /** called after each epoch (a progress bar) */
   onEpoch?: (rec: EpochRecord, index: number) => void;
 }
 
+/** The application's time by cause, ns; the parts add up to runtimeNs. */
+export interface RuntimeBreakdown {
+  /** memory accesses: latency × load factor × weight ÷ concurrency */
+  access: number;
+  /** LLC hits and zero-page reads (llcHitNs) */
+  cache: number;
+  /** page faults other than hint faults (first touch, COW), faultNs each */
+  fault: number;
+  /** NUMA hint faults, hintFaultNs each */
+  hintFault: number;
+  /** promotions done inside a hint fault (migration cost) */
+  promoteInFault: number;
+  /** task_numa_work()'s PTE visits, in the task's context */
+  scan: number;
+  /** demotions by direct reclaim, in the allocating task's context */
+  directReclaim: number;
+  /** the stack's mover when it runs in the task (moverContext "task") */
+  mover: number;
+  /** accesses that met a migration entry */
+  blocked: number;
+}
+
 export interface SimResult {
   stack: string;
-  /** fast-tier accesses ÷ all accesses, weights counted */
+  /** fast-tier accesses ÷ memory accesses, weights counted */
   hitRatio: number;
+  /** every access replayed (weights): memory accesses + LLC hits + zero-page reads */
   accesses: number;
+  /** accesses that reached a tier (weights): what the hit ratio is over */
+  memoryAccesses: number;
+  /** reads of the shared zero page (weights): cached, no tier, not a hit */
+  zeroPageReads: number;
+  /** entries replayed (each stands for its weight in accesses) */
+  entries: number;
+  /** the LLC filter, when on: its geometry and its hits and misses (weights) */
+  llc: (LlcGeometry & { hits: number; misses: number }) | null;
   perEpoch: EpochRecord[];
+  /** the application's simulated time, ns */
   runtimeNs: number;
+  /** the same, in seconds: how long the run lasted on the simulated machine */
+  simulatedSeconds: number;
+  /** where runtimeNs went; the parts add up to it */
+  time: RuntimeBreakdown;
+  /** CPU time of kernel threads, by actor (kswapd<nid>, mover, sampler), ns: not in runtimeNs */
+  backgroundCpuNs: Record<string, number>;
   /** /proc/vmstat after the run, plus numa_hint_faults, numa_hint_faults_local, numa_pte_updates */
   vmstat: Record<string, number>;
   /** vmstat names that are foliox's own (Linux has no exchange) */
   folioxOwnCounters: string[];
   anonFileRatio: AnonFileRatio;
-  pingPong: number;
+  churn: Churn;
   migrationBytes: number;
   promotions: number;
   demotions: number;
@@ -151,31 +165,24 @@ export interface SimResult {
   failures: Record<string, number>;
   /** mean convergence time after a phase change, or null without phase changes */
   convergenceNs: number | null;
+  /** see the module comment: allFastRuntime <= runtimeNs; time.access + time.cache <= allSlowRuntime */
   bounds: { allFastRuntime: number; allSlowRuntime: number };
-  /** where the simulated runtime went, ns; the parts add up to runtimeNs */
-  time: RuntimeBreakdown;
+  /** the cost table the run used (defaults, topology latencies, overrides) */
+  costs: Costs;
   /** accesses that could not be replayed, and other engine counters */
   counters: { faults: number; hintFaults: number; blocked: number; oom: number; segv: number; skipped: number; kswapdRuns: number; tppFiltered: number };
 }
 
-/** The runtime by cause, ns. */
-export interface RuntimeBreakdown {
-  /** the accesses themselves (latency × load factor × weight ÷ concurrency) */
-  access: number;
-  /** page faults other than hint faults (first touch, COW), faultNs each */
-  fault: number;
-  /** NUMA hint faults, hintFaultNs each */
-  hintFault: number;
-  /** promotions done inside a hint fault (migration cost) */
-  promoteInFault: number;
-  /** scanners: change_prot_numa's PTE updates, the samplers' charges */
-  scan: number;
-  /** demotions by kswapd and direct reclaim (charged with chargeBackground) */
-  reclaim: number;
-  /** the stack's mover: migrations and exchanges (charged with chargeBackground, unless free) */
-  mover: number;
-  /** accesses that met a migration entry */
-  blocked: number;
+/** An entry that cannot be replayed (a weight that is not a positive finite number). */
+export class AccessWeightError extends RangeError {
+  readonly field = "weight";
+  constructor(
+    readonly entry: number,
+    readonly weight: number,
+  ) {
+    super(`entry ${entry} of the access stream: field weight is ${weight}, not a positive finite number; every entry must stand for a positive number of accesses`);
+    this.name = "AccessWeightError";
+  }
 }
 
 const TASK_SIZE = 2 ** 47 - 4096;
@@ -193,23 +200,32 @@ async function* batchesOf(src: AccessSource): AsyncGenerator<AccessBatch> {
   }
 }
 
-/** The curve: 1 + κ·u/(1−u). */
-export function loadFactor(util: number, o: LoadedLatencyOptions | null): number {
-  if (!o) return 1;
-  const u = Math.min(util, o.maxUtil ?? 0.95);
-  return 1 + (o.kappa ?? 0.5) * (u / (1 - u));
+/** The loaded-latency curve: 1 + κ·u/(1−u), u capped at maxUtil. */
+export function loadFactor(util: number, kappa: number, maxUtil: number): number {
+  if (kappa <= 0) return 1;
+  const u = Math.min(util, maxUtil);
+  return 1 + kappa * (u / (1 - u));
+}
+
+/** The cost table for a kernel: its top-tier and lower-tier node latencies, then the overrides. */
+export function costsFor(k: Kernel, overrides: CostOverrides | CostOverrides[] = []): Costs {
+  const fast = k.topo.nodes.find((n) => k.tiers.nodeIsToptier(n.nid))!;
+  const slow = k.topo.nodes.find((n) => !k.tiers.nodeIsToptier(n.nid)) ?? fast;
+  return resolveCosts(
+    { fastReadNs: fast.spec.perf.readLatencyNs, fastWriteNs: fast.spec.perf.writeLatencyNs, slowReadNs: slow.spec.perf.readLatencyNs, slowWriteNs: slow.spec.perf.writeLatencyNs },
+    ...(Array.isArray(overrides) ? overrides : [overrides]),
+  );
 }
 
 /** Run a workload through a stack. Deterministic: same kernel state, seed and input → same result. */
 export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimResult> {
-  const cost: CostOptions = { ...DEFAULT_COSTS, ...opts.cost };
+  const cost = costsFor(k, opts.cost);
   const stack = opts.stack instanceof TieringStack ? opts.stack : createStack(opts.container ?? rootContainer.createChildContainer(), opts.stack);
   const cfg = stack.config;
   const epochAccesses = opts.epochAccesses ?? 10000;
   const epochNsLimit = opts.epochNs ?? Infinity;
   const autoMap = opts.autoMap ?? true;
   const clock = k.clock;
-  clock.nsPerKernelMs = opts.nsPerKernelMs ?? cfg.nsPerKernelMs ?? 1e6;
   const rng = new Prng(opts.seed ?? 1);
   const topo = k.topo;
   const nrNodes = topo.nrNodes;
@@ -218,30 +234,57 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   const isFast = new Uint8Array(nrNodes);
   for (const n of fastNids) isFast[n] = 1;
   const fastNid = fastNids[0] ?? 0;
-  const slowNid = slowNids[0] ?? fastNid;
-  const rl = Float64Array.from(topo.nodes, (n) => n.spec.perf.readLatencyNs);
-  const wl = Float64Array.from(topo.nodes, (n) => n.spec.perf.writeLatencyNs);
+  // latency by node: the table's fast figures for top-tier nodes, its slow ones for the rest
+  const rl = Float64Array.from(topo.nodes, (n) => (isFast[n.nid] ? cost.fastReadNs : cost.slowReadNs));
+  const wl = Float64Array.from(topo.nodes, (n) => (isFast[n.nid] ? cost.fastWriteNs : cost.slowWriteNs));
+  const minRead = Math.min(...rl);
+  const minWrite = Math.min(...wl);
+  const maxRead = Math.max(...rl);
+  const maxWrite = Math.max(...wl);
   const bw = Float64Array.from(topo.nodes, (n) => (n.spec.perf.readBandwidthGBps + n.spec.perf.writeBandwidthGBps) / 2);
   const factor = new Float64Array(nrNodes).fill(1);
-  const nodeAcc = new Float64Array(nrNodes);
+  const nodeBytes = new Float64Array(nrNodes);
   // accesses and charged latency per node this epoch, published to the parts at its end
+  const nodeAcc = new Float64Array(nrNodes);
   const nodeNs = new Float64Array(nrNodes);
   const memory = { accesses: new Float64Array(nrNodes), latencyNs: new Float64Array(nrNodes) };
-  let fastBoundFactor = 1;
-  let slowBoundFactor = 1;
+  const kappa = cost.loadedLatencyKappa;
+  const maxUtil = cost.loadedLatencyMaxUtil;
+  const maxFactor = loadFactor(Infinity, kappa, maxUtil);
   const conc = cost.concurrency;
-  const ll = cost.loadedLatency;
-  const metrics = new SimMetrics(k, opts.pingPongWindowNs ?? (Number.isFinite(epochNsLimit) ? 10 * epochNsLimit : 1e6));
+  const llcNs = cost.llcHitNs;
+  const workers = cost.swapWorkers;
+  const llc = opts.llc ? new LlcFilter(opts.llc) : null;
+  const metrics = new SimMetrics(k, opts.pingPongEpochs ?? 4);
+  const promoEpoch = metrics.promoEpoch;
   const hot = stack.hotness;
-  const bg = cost.chargeBackground;
-  const time: RuntimeBreakdown = { access: 0, fault: 0, hintFault: 0, promoteInFault: 0, scan: 0, reclaim: 0, mover: 0, blocked: 0 };
+  const moverInTask = cfg.moverContext === "task";
+  const time: RuntimeBreakdown = { access: 0, cache: 0, fault: 0, hintFault: 0, promoteInFault: 0, scan: 0, directReclaim: 0, mover: 0, blocked: 0 };
+  const background: Record<string, number> = {};
+  const bgCharge = (actor: string, ns: number) => {
+    background[actor] = (background[actor] ?? 0) + ns;
+  };
   const t0 = clock.nowNs;
+  /** moves' bytes as offered load (they only matter with the loaded-latency curve on) */
+  const moveTraffic = (src: number, dst: number, bytes: number) => {
+    nodeBytes[k.folioNid(src)]! += bytes;
+    nodeBytes[k.folioNid(dst)]! += bytes;
+  };
 
   // kernel actors
   const vmscan = installVmscan(k, {
     demotionEnabled: cfg.demotion ?? true,
     headroomPages: Math.floor((cfg.headroomRatio ?? 0) * fastNids.reduce((s, n) => s + topo.nodes[n]!.nrPages, 0)),
   });
+  let inKswapd = false;
+  const kswapdRun = () => {
+    inKswapd = true;
+    try {
+      runPendingKswapd(k);
+    } finally {
+      inKswapd = false;
+    }
+  };
   const ctx: TieringContext = {
     k,
     rng,
@@ -250,57 +293,64 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
     slowNids,
     epoch: 0,
     epochNs: 0,
-    cost: cost.moves,
-    workers: cost.workers,
+    costs: cost,
     moved(src, dst, nr, batched, free) {
       const maps = Math.max(1, k.mem.folioMapcount(dst));
-      if (!free && bg) {
-        const ns = migrationCostNs(cost.moves, nr, maps, batched, cost.workers);
-        clock.advance(ns);
-        time.mover += ns;
+      if (!free) {
+        const ns = migrationCostNs(cost, nr, maps, batched, workers);
+        if (moverInTask) {
+          clock.advance(ns);
+          time.mover += ns;
+        } else bgCharge("mover", ns);
+        moveTraffic(src, dst, nr * 4096);
       }
       hot.onMove(src, dst, nr);
-      metrics.moved(src, dst, nr, clock.nowNs);
+      metrics.moved(src, dst, nr);
     },
     exchanged(a, b, nr, batched, free) {
       const maps = Math.max(1, k.mem.folioMapcount(a)) + Math.max(1, k.mem.folioMapcount(b));
-      if (!free && bg) {
-        const ns = exchangeCostNs(cost.moves, nr, maps, batched, cost.workers);
-        clock.advance(ns);
-        time.mover += ns;
+      if (!free) {
+        const ns = exchangeCostNs(cost, nr, maps, batched, workers);
+        if (moverInTask) {
+          clock.advance(ns);
+          time.mover += ns;
+        } else bgCharge("mover", ns);
+        moveTraffic(a, b, 2 * nr * 4096);
       }
       hot.onExchange(a, b, nr);
-      metrics.exchanged(a, b, nr, clock.nowNs);
+      metrics.exchanged(a, b, nr);
     },
     fail(reason, n = 1) {
       metrics.fail(reason, n);
     },
-    charge(ns) {
-      clock.advance(ns);
-      time.scan += ns;
+    background(actor, ns) {
+      bgCharge(actor, ns);
     },
     memory,
   };
-  // reclaim's demotions (kswapd, direct reclaim): batched migrations, background work
+  // reclaim's demotions: kswapd's on its own CPU, direct reclaim's in the allocating task
   vmscan.onDemoted = (src, dst, nr) => {
-    if (bg) {
-      const ns = migrationCostNs(cost.moves, nr, Math.max(1, k.mem.folioMapcount(dst)), true, cost.workers);
+    const ns = migrationCostNs(cost, nr, Math.max(1, k.mem.folioMapcount(dst)), true, workers);
+    if (inKswapd) bgCharge(`kswapd${k.folioNid(src)}`, ns);
+    else {
       clock.advance(ns);
-      time.reclaim += ns;
+      time.directReclaim += ns;
     }
+    moveTraffic(src, dst, nr * 4096);
     hot.onMove(src, dst, nr);
-    metrics.moved(src, dst, nr, clock.nowNs);
+    metrics.moved(src, dst, nr);
   };
   vmscan.onDemoteFailed = (reclaimer, reason, n) => metrics.fail(`${reclaimer}-demote:${reason}`, n);
   if (cfg.numa) {
     const nb = enableNumaBalancing(k, cfg.numa);
     // a promotion in the fault is the faulting task's own time
     nb.onPromoted = (src, dst, nr) => {
-      const ns = migrationCostNs(cost.moves, nr, Math.max(1, k.mem.folioMapcount(dst)), false, cost.workers);
+      const ns = migrationCostNs(cost, nr, Math.max(1, k.mem.folioMapcount(dst)), false, workers);
       clock.advance(ns);
       time.promoteInFault += ns;
+      moveTraffic(src, dst, nr * 4096);
       hot.onMove(src, dst, nr);
-      metrics.moved(src, dst, nr, clock.nowNs);
+      metrics.moved(src, dst, nr);
     };
     // a hint fault that did not promote: the refusal (threshold, rate limit, TPP) or the errno
     nb.onPromoteFail = (reason) => metrics.fail(reason, 1);
@@ -311,17 +361,18 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   stack.sampler.setup(ctx, hot);
   const period = stack.sampler.period;
 
-  // the oracle's first pass
+  // the epoch-oracle reads the stream a second time, one epoch ahead of the replay
+  let lookahead: EpochOracleLookahead | null = null;
   if (cfg.oracle) {
-    if (!isFn(opts.source) && !Array.isArray(opts.source)) throw new Error("the oracle reads the trace twice: give `source` as a function returning a fresh stream, or an array of batches");
-    const first = isFn(opts.source) ? opts.source() : opts.source;
-    if (Symbol.asyncIterator in (first as object)) throw new Error("the oracle needs a synchronous source for its first pass");
-    ctx.oracle = buildOracle(first as Iterable<AccessBatch>, epochAccesses, oracleCapacity(k, fastNids));
+    if (!isFn(opts.source)) throw new Error("the epoch-oracle reads the stream twice: give `source` as a function returning a fresh stream");
+    if (Number.isFinite(epochNsLimit)) throw new Error("the epoch-oracle needs epochs of a fixed number of entries (epochAccesses), not epochNs: it reads each epoch ahead");
+    lookahead = new EpochOracleLookahead(opts.source(), epochAccesses, oracleCapacity(k, fastNids));
   }
   ctx.pidOfMm = new Map();
 
-  // processes by pid
+  // processes by pid; the replayed tasks are the running ones (task_numa_work runs for them)
   const mmByPid = new Map<number, MmStruct>();
+  const running: MmStruct[] = [];
   ctx.mmOfPid = mmByPid;
   let lastPid = -1;
   let lastMm: MmStruct | null = null;
@@ -333,8 +384,9 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
       mm = t.mm!;
       ctx.pidOfMm!.set(mm.id, pid);
     }
-    if (mm) {
+    if (mm && !mmByPid.has(pid)) {
       mmByPid.set(pid, mm);
+      if (!running.includes(mm)) running.push(mm);
       if (!ctx.pidOfMm!.has(mm.id)) ctx.pidOfMm!.set(mm.id, pid);
     }
     lastPid = pid;
@@ -352,74 +404,77 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   const nb0 = () => (k.numab ? k.numab.numaHintFaults : 0);
   const counters = { faults: 0, hintFaults: 0, blocked: 0, oom: 0, segv: 0, skipped: 0, kswapdRuns: 0, tppFiltered: 0 };
   let totalAcc = 0;
-  let totalHits = 0;
+  let memAcc = 0;
+  let memHits = 0;
+  let zeroReads = 0;
+  let llcHits = 0;
+  let llcMisses = 0;
+  let entries = 0;
   let epAcc = 0;
   let epHits = 0;
   let epEntries = 0;
   let epStart = clock.nowNs;
   let fastBound = 0;
   let slowBound = 0;
-  let epFastBound = 0;
-  let epSlowBound = 0;
-  let countdown = period > 0 ? period : 0;
+  // the sampler's phase comes from the seed
+  let countdown = period > 0 ? 1 + rng.below(period) : 0;
   let sinceKswapd = 0;
+  let nextTick = clock.nowNs + SCHED_TICK_NS;
   const faultsStart = vm.event(PGFAULT);
   const hintStart = nb0();
 
-  const epochStartOracle = () => {
-    if (!cfg.oracle) return;
+  const epochStartOracle = async () => {
+    if (!lookahead) return;
+    ctx.oracle = { hotKeys: await lookahead.next() };
     const plan = stack.placement.plan(ctx, hot, Number.MAX_SAFE_INTEGER);
     stack.mover.run(ctx, plan);
   };
 
   const closeEpoch = () => {
-    runPendingKswapd(k);
+    kswapdRun();
     const dur = clock.nowNs - epStart;
     ctx.epochNs = dur;
     memory.accesses.set(nodeAcc);
     memory.latencyNs.set(nodeNs);
     stack.rateLimiter.refill(ctx);
     stack.sampler.epoch(ctx);
-    if (!cfg.oracle) {
+    if (!lookahead) {
       const budget = stack.rateLimiter.budgetPages();
       const plan = stack.placement.plan(ctx, hot, budget);
       const moved = stack.mover.run(ctx, plan);
       stack.rateLimiter.consume(moved + plan.demote.length);
     }
     hot.epoch(ctx);
-    runPendingKswapd(k);
-    // loaded latency for the next epoch, from this epoch's offered bandwidth
+    kswapdRun();
+    // loaded latency for the next epoch, from this epoch's offered bandwidth (accesses and moves)
     const span = Math.max(1, clock.nowNs - epStart);
     for (let n = 0; n < nrNodes; n++) {
-      factor[n] = loadFactor((nodeAcc[n]! * cost.bytesPerAccess) / span / bw[n]!, ll);
+      factor[n] = loadFactor(nodeBytes[n]! / span / bw[n]!, kappa, maxUtil);
+      nodeBytes[n] = 0;
       nodeAcc[n] = 0;
       nodeNs[n] = 0;
     }
-    if (ll) {
-      fastBoundFactor = loadFactor((epAcc * cost.bytesPerAccess) / Math.max(1, epFastBound) / bw[fastNid]!, ll);
-      slowBoundFactor = loadFactor((epAcc * cost.bytesPerAccess) / Math.max(1, epSlowBound) / bw[slowNid]!, ll);
-    }
-    const rec = metrics.endEpoch(clock.nowNs, epAcc, epHits);
+    const rec = metrics.endEpoch(clock.nowNs - t0, epAcc, epHits, epEntries);
     opts.onEpoch?.(rec, metrics.perEpoch.length - 1);
     ctx.epoch = metrics.perEpoch.length;
     epAcc = 0;
     epHits = 0;
     epEntries = 0;
-    epFastBound = 0;
-    epSlowBound = 0;
     epStart = clock.nowNs;
-    epochStartOracle();
   };
 
   const pt = k.pgtables;
+  const bpa = cost.bytesPerAccess;
   const source = isFn(opts.source) ? opts.source() : opts.source;
-  epochStartOracle();
+  await epochStartOracle();
   for await (const b of batchesOf(source)) {
     for (let i = 0; i < b.length; i++) {
       const pid = b.pid[i]!;
       const addr = b.addr[i]!;
       const write = b.write[i] === 1;
       const w = b.weight[i]!;
+      if (!(w > 0 && w < Infinity)) throw new AccessWeightError(entries, w);
+      entries++;
       const mm = mmFor(pid);
       if (!mm || !(addr >= 0x10000 && addr < TASK_SIZE)) {
         counters.skipped += w;
@@ -428,6 +483,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
         const pages = size > 0 && (addr % 4096) + size > 4096 ? 2 : 1;
         for (let p = 0; p < pages; p++) {
           const a = p === 0 ? addr : Math.floor(addr / 4096) * 4096 + 4096;
+          const cached = llc !== null && llc.access(pid, a);
           const f0 = vm.event(PGFAULT);
           const h0 = nb0();
           let r = accessVirtual(k, mm, a, write);
@@ -452,46 +508,72 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
             else counters.segv += w;
             continue;
           }
-          const pfn = ptePfn(pt.leaf[pt.off]!);
+          totalAcc += w;
+          const pte = pt.leaf[pt.off]!;
+          if (cached || pteSpecial(pte)) {
+            // an LLC hit, or a read of the zero page: cached, no tier
+            const c = (llcNs * w) / conc;
+            clock.advance(c);
+            time.cache += c;
+            fastBound += c;
+            slowBound += c;
+            if (cached) llcHits += w;
+            else zeroReads += w;
+            continue;
+          }
+          if (llc) llcMisses += w;
+          const pfn = ptePfn(pte);
           const nid = topo.pfnToNid(pfn);
-          const fl = write ? wl[fastNid]! : rl[fastNid]!;
-          const sl = write ? wl[slowNid]! : rl[slowNid]!;
           const an = ((write ? wl[nid]! : rl[nid]!) * factor[nid]! * w) / conc;
           clock.advance(an);
           time.access += an;
+          nodeBytes[nid]! += w * bpa;
           nodeAcc[nid]! += w;
           nodeNs[nid]! += an;
-          const fb = (fl * fastBoundFactor * w) / conc;
-          const sb = (sl * slowBoundFactor * w) / conc;
-          fastBound += fb;
-          slowBound += sb;
-          epFastBound += fb;
-          epSlowBound += sb;
-          totalAcc += w;
+          fastBound += ((write ? minWrite : minRead) * w) / conc;
+          slowBound += ((write ? maxWrite : maxRead) * maxFactor * w) / conc;
+          memAcc += w;
           epAcc += w;
           if (isFast[nid]) {
-            totalHits += w;
+            memHits += w;
             epHits += w;
           }
-          if (period > 0 && --countdown <= 0) {
-            countdown = period;
-            stack.sampler.sample(pfn, write, w);
+          if (promoEpoch[pfn] === metrics.epoch - 1 && metrics.epoch > 0) metrics.touch(pfn);
+          if (period > 0) {
+            countdown -= w;
+            if (countdown <= 0) {
+              const n = 1 + Math.floor(-countdown / period);
+              countdown += n * period;
+              stack.sampler.sample(pfn, write, n);
+            }
           }
         }
       }
-      if (++sinceKswapd >= 256) {
+      if (++sinceKswapd >= KSWAPD_EVERY) {
         sinceKswapd = 0;
         wakeupProactiveDemotion(k);
-        runPendingKswapd(k);
-        if (k.numab) for (const m of k.mms) {
-          const n = taskNumaWork(k, m);
-          if (n) {
-            clock.advance(n * cost.scanNsPerPte);
-            time.scan += n * cost.scanNsPerPte;
+        kswapdRun();
+      }
+      if (clock.nowNs >= nextTick) {
+        // task_tick_numa(): each running task queues task_numa_work() when its scan is due
+        nextTick = clock.nowNs + SCHED_TICK_NS;
+        const nb = k.numab;
+        if (nb) {
+          const v0 = nb.numaPteVisits;
+          for (const m of running) taskNumaWork(k, m);
+          const visits = nb.numaPteVisits - v0;
+          if (visits) {
+            // change_pte_range() examines every PTE of the chunks it walks
+            const s = visits * cost.scanNsPerPte;
+            clock.advance(s);
+            time.scan += s;
           }
         }
       }
-      if (++epEntries >= epochAccesses || clock.nowNs - epStart >= epochNsLimit) closeEpoch();
+      if (++epEntries >= epochAccesses || clock.nowNs - epStart >= epochNsLimit) {
+        closeEpoch();
+        await epochStartOracle();
+      }
     }
   }
   if (epEntries > 0) closeEpoch();
@@ -505,16 +587,26 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   vmstat["numa_hint_faults_local"] = k.numab?.numaHintFaultsLocal ?? 0;
   vmstat["numa_pte_updates"] = k.numab?.numaPteUpdates ?? 0;
   const conv = convergence(metrics.perEpoch, opts.phaseChanges ?? []);
+  const runtimeNs = clock.nowNs - t0;
+  const bgSorted: Record<string, number> = {};
+  for (const key of Object.keys(background).sort()) bgSorted[key] = background[key]!;
   return {
     stack: cfg.name,
-    hitRatio: totalAcc > 0 ? totalHits / totalAcc : 0,
+    hitRatio: memAcc > 0 ? memHits / memAcc : 0,
     accesses: totalAcc,
+    memoryAccesses: memAcc,
+    zeroPageReads: zeroReads,
+    entries,
+    llc: llc ? { ...llc.geometry, hits: llcHits, misses: llcMisses } : null,
     perEpoch: metrics.perEpoch,
-    runtimeNs: clock.nowNs - t0,
+    runtimeNs,
+    simulatedSeconds: runtimeNs / 1e9,
+    time,
+    backgroundCpuNs: bgSorted,
     vmstat,
     folioxOwnCounters: [...FOLIOX_OWN_COUNTERS],
     anonFileRatio: metrics.anonFileRatio(),
-    pingPong: metrics.pingPong,
+    churn: metrics.churn(),
     migrationBytes: metrics.migrationBytes,
     promotions: metrics.totalPromotions,
     demotions: metrics.totalDemotions,
@@ -522,37 +614,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
     failures: { ...metrics.totalFailures },
     convergenceNs: conv.meanNs,
     bounds: { allFastRuntime: fastBound, allSlowRuntime: slowBound },
-    time,
+    costs: cost,
     counters,
   };
-}
-
-/**
- * The bounds alone, without a kernel: the same accesses costed at the fast node's and the slow
- * node's idle latency (weights counted, divided by concurrency). No faults, no moves.
- */
-export function boundsRuntime(
-  k: Kernel,
-  batches: Iterable<AccessBatch>,
-  cost: Partial<Pick<CostOptions, "concurrency">> = {},
-): { allFastRuntime: number; allSlowRuntime: number } {
-  const fast = k.topo.nodes.find((n) => k.tiers.nodeIsToptier(n.nid))!;
-  const slow = k.topo.nodes.find((n) => !k.tiers.nodeIsToptier(n.nid)) ?? fast;
-  const conc = cost.concurrency ?? 1;
-  let f = 0;
-  let s = 0;
-  for (const b of batches) {
-    for (let i = 0; i < b.length; i++) {
-      const w = b.weight[i]!;
-      const pages = b.size[i]! > 0 && (b.addr[i]! % 4096) + b.size[i]! > 4096 ? 2 : 1;
-      if (b.write[i]) {
-        f += (pages * w * fast.spec.perf.writeLatencyNs) / conc;
-        s += (pages * w * slow.spec.perf.writeLatencyNs) / conc;
-      } else {
-        f += (pages * w * fast.spec.perf.readLatencyNs) / conc;
-        s += (pages * w * slow.spec.perf.readLatencyNs) / conc;
-      }
-    }
-  }
-  return { allFastRuntime: f, allSlowRuntime: s };
 }

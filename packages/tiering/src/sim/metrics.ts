@@ -1,12 +1,18 @@
 /**
- * Run metrics, recorded per move and per epoch — never per access beyond a few counters the
- * engine keeps in locals:
- * - hit ratio: fast-tier accesses ÷ all accesses (weights counted), per epoch and overall;
+ * Run metrics, recorded per move and per epoch — never per access beyond one typed-array read
+ * the engine does for promotedUntouchedNextEpoch:
+ * - hit ratio: fast-tier accesses ÷ memory accesses (weights counted), per epoch and overall;
  * - moves per epoch: promotions, demotions, exchanges, failures by reason;
- * - the anon : file ratio of the folios promoted or exchanged (the seed's TODO): pages of anon
- *   folios vs pages of file folios, shmem counted as file and also reported apart;
- * - ping-pong: a page (its data, followed across moves) moved up, then down, then up again,
- *   with the two up moves less than `pingPongWindowNs` apart;
+ * - the anon : file ratio of the folios promoted or exchanged (pages of anon folios vs pages of
+ *   file folios, shmem counted as file and also reported apart);
+ * - churn, per base page of data (followed across moves):
+ *   - movesPerPage: page moves ÷ pages that moved at least once; maxMovesPerPage;
+ *   - rePromotedAfterDemote: promotions of data that had been demoted before;
+ *   - pingPong: promotions of data that went up, then down, then up again within
+ *     `pingPongEpochs` epochs of the first up move;
+ *   - promotedUntouchedNextEpoch: of the pages promoted in an epoch (in a hint fault, or by the
+ *     mover at its end), the share that no access touched in the next epoch (the last epoch's
+ *     promotions have no next epoch and are not counted);
  * - migration traffic in bytes (an exchange moves 2 × its bytes);
  * - convergence after a phase change: see convergence().
  *
@@ -17,10 +23,12 @@ import type { Kernel } from "@foliox/core";
 import { PG_swapbacked } from "@foliox/core";
 
 export interface EpochRecord {
-  /** simulated time at the end of the epoch, ns */
+  /** simulated (application) time at the end of the epoch, ns */
   t: number;
-  /** accesses (weights) in the epoch */
+  /** memory accesses (weights) in the epoch: LLC misses, zero-page reads excluded */
   accesses: number;
+  /** entries replayed in the epoch (each stands for its weight) */
+  entries: number;
   hitRatio: number;
   promotions: number;
   demotions: number;
@@ -39,6 +47,24 @@ export interface AnonFileRatio {
   anonShare: number | null;
 }
 
+export interface Churn {
+  /** page moves (promotions, demotions, both sides of an exchange) ÷ pages moved at least once; 0 with none */
+  movesPerPage: number;
+  /** the most moves of one page of data */
+  maxMovesPerPage: number;
+  /** promotions (base pages) of data that had been demoted earlier in the run */
+  rePromotedAfterDemote: number;
+  /** promotions (base pages) of data that went up, down and up again within pingPongEpochs epochs */
+  pingPong: number;
+  /** the window of pingPong, in epochs */
+  pingPongEpochs: number;
+  /** share of the pages promoted in an epoch that the next epoch did not touch; null with none evaluated */
+  promotedUntouchedNextEpoch: number | null;
+}
+
+const NONE = -1;
+const TOUCHED = -2;
+
 export class SimMetrics {
   readonly perEpoch: EpochRecord[] = [];
   // current epoch
@@ -54,18 +80,48 @@ export class SimMetrics {
   anonPages = 0;
   filePages = 0;
   shmemPages = 0;
-  pingPong = 0;
   migrationBytes = 0;
-  /** per pfn: time of the data's last up move and last down move (-1 = none) */
-  private readonly lastUp: Float64Array;
-  private readonly lastDown: Float64Array;
+  pingPong = 0;
+  rePromoted = 0;
+  private pageMoves = 0;
+  private pagesMoved = 0;
+  private maxMoves = 0;
+  /** the epoch the engine is in (set by the engine as epochs close) */
+  epoch = 0;
+  /** per pfn, of the data in that frame: epoch of its last up move, of its last down move */
+  private readonly lastUp: Int32Array;
+  private readonly lastDown: Int32Array;
+  /** 1 when a down move followed the last up move */
+  private readonly downSinceUp: Uint8Array;
+  private readonly moves: Uint16Array;
+  /**
+   * The epoch in which the data was last promoted, TOUCHED once an access of the next epoch
+   * found it, NONE otherwise. The engine reads it per access (see touch()).
+   */
+  readonly promoEpoch: Int32Array;
+  /** pages promoted in the previous and in the current epoch; of the previous, touched now */
+  private promotedPrev = 0;
+  private promotedCur = 0;
+  private touchedPrev = 0;
+  private evaluated = 0;
+  private untouched = 0;
 
   constructor(
     private readonly k: Kernel,
-    readonly pingPongWindowNs: number,
+    readonly pingPongEpochs: number,
   ) {
-    this.lastUp = new Float64Array(k.mem.nrPages).fill(-1);
-    this.lastDown = new Float64Array(k.mem.nrPages).fill(-1);
+    const n = k.mem.nrPages;
+    this.lastUp = new Int32Array(n).fill(NONE);
+    this.lastDown = new Int32Array(n).fill(NONE);
+    this.downSinceUp = new Uint8Array(n);
+    this.moves = new Uint16Array(n);
+    this.promoEpoch = new Int32Array(n).fill(NONE);
+  }
+
+  /** An access of the current epoch to frame pfn whose data was promoted in the previous one. */
+  touch(pfn: number): void {
+    this.promoEpoch[pfn] = TOUCHED;
+    this.touchedPrev++;
   }
 
   private classify(head: number, nr: number): void {
@@ -77,36 +133,82 @@ export class SimMetrics {
     }
   }
 
-  /** Up (toward the top tier) or down, at time now, of the data now at `dst`. */
-  private direction(dst: number, nr: number, up: boolean, now: number): void {
+  /** Carry page i's history from frame s to frame d (d now holds the data). */
+  private carry(s: number, d: number): void {
+    this.lastUp[d] = this.lastUp[s]!;
+    this.lastDown[d] = this.lastDown[s]!;
+    this.downSinceUp[d] = this.downSinceUp[s]!;
+    this.moves[d] = this.moves[s]!;
+    this.promoEpoch[d] = this.promoEpoch[s]!;
+    this.lastUp[s] = NONE;
+    this.lastDown[s] = NONE;
+    this.downSinceUp[s] = 0;
+    this.moves[s] = 0;
+    this.promoEpoch[s] = NONE;
+  }
+
+  private swapFrames(a: number, b: number): void {
+    let t = this.lastUp[a]!;
+    this.lastUp[a] = this.lastUp[b]!;
+    this.lastUp[b] = t;
+    t = this.lastDown[a]!;
+    this.lastDown[a] = this.lastDown[b]!;
+    this.lastDown[b] = t;
+    t = this.downSinceUp[a]!;
+    this.downSinceUp[a] = this.downSinceUp[b]!;
+    this.downSinceUp[b] = t;
+    t = this.moves[a]!;
+    this.moves[a] = this.moves[b]!;
+    this.moves[b] = t;
+    t = this.promoEpoch[a]!;
+    this.promoEpoch[a] = this.promoEpoch[b]!;
+    this.promoEpoch[b] = t;
+  }
+
+  /** One more move of the data now in frame d. */
+  private counted(d: number): void {
+    const m = this.moves[d]!;
+    if (m === 0) this.pagesMoved++;
+    if (m < 65535) this.moves[d] = m + 1;
+    if (m + 1 > this.maxMoves) this.maxMoves = m + 1;
+    this.pageMoves++;
+  }
+
+  /** The data now in frame d went up (toward the top tier) or down, in the current epoch. */
+  private direction(d: number, up: boolean): void {
+    const e = this.epoch;
     if (up) {
-      const lu = this.lastUp[dst]!;
-      if (lu >= 0 && this.lastDown[dst]! > lu && now - lu <= this.pingPongWindowNs) this.pingPong += nr;
-      this.lastUp[dst] = now;
+      if (this.lastDown[d]! !== NONE) this.rePromoted++;
+      if (this.downSinceUp[d] === 1 && e - this.lastUp[d]! <= this.pingPongEpochs) this.pingPong++;
+      this.lastUp[d] = e;
+      this.downSinceUp[d] = 0;
+      this.promoEpoch[d] = e;
+      this.promotedCur++;
     } else {
-      this.lastDown[dst] = now;
+      this.lastDown[d] = e;
+      if (this.lastUp[d] !== NONE) this.downSinceUp[d] = 1;
     }
   }
 
   /** A folio moved from src to dst (after the move: dst holds the data). */
-  moved(src: number, dst: number, nr: number, now: number): void {
-    const tiers = this.k.tiers;
-    const up = !tiers.nodeIsToptier(this.k.folioNid(src)) && tiers.nodeIsToptier(this.k.folioNid(dst));
-    const down = tiers.nodeIsToptier(this.k.folioNid(src)) && !tiers.nodeIsToptier(this.k.folioNid(dst));
-    this.lastUp[dst] = this.lastUp[src]!;
-    this.lastDown[dst] = this.lastDown[src]!;
-    this.lastUp[src] = -1;
-    this.lastDown[src] = -1;
+  moved(src: number, dst: number, nr: number): void {
+    const k = this.k;
+    const tiers = k.tiers;
+    const srcTop = tiers.nodeIsToptier(k.folioNid(src));
+    const dstTop = tiers.nodeIsToptier(k.folioNid(dst));
+    for (let i = 0; i < nr; i++) {
+      this.carry(src + i, dst + i);
+      this.counted(dst + i);
+      if (srcTop !== dstTop) this.direction(dst + i, dstTop);
+    }
     this.migrationBytes += nr * 4096;
-    if (up) {
+    if (!srcTop && dstTop) {
       this.promotions += nr;
       this.totalPromotions += nr;
       this.classify(dst, nr);
-      this.direction(dst, nr, true, now);
-    } else if (down) {
+    } else if (srcTop && !dstTop) {
       this.demotions += nr;
       this.totalDemotions += nr;
-      this.direction(dst, nr, false, now);
     }
   }
 
@@ -114,27 +216,24 @@ export class SimMetrics {
    * Two folios exchanged data: `a` held the data now at `b` and vice versa. Called after the
    * exchange, so a and b name frames, and the data moved between them.
    */
-  exchanged(a: number, b: number, nr: number, now: number): void {
-    const tiers = this.k.tiers;
-    const swap = (arr: Float64Array) => {
-      const t = arr[a]!;
-      arr[a] = arr[b]!;
-      arr[b] = t;
-    };
-    swap(this.lastUp);
-    swap(this.lastDown);
+  exchanged(a: number, b: number, nr: number): void {
+    const k = this.k;
+    const tiers = k.tiers;
+    const aTop = tiers.nodeIsToptier(k.folioNid(a));
+    const bTop = tiers.nodeIsToptier(k.folioNid(b));
+    for (let i = 0; i < nr; i++) {
+      this.swapFrames(a + i, b + i);
+      this.counted(a + i);
+      this.counted(b + i);
+      if (aTop !== bTop) {
+        this.direction(aTop ? a + i : b + i, true);
+        this.direction(aTop ? b + i : a + i, false);
+      }
+    }
     this.exchanges += 1;
     this.totalExchanges += 1;
     this.migrationBytes += 2 * nr * 4096;
-    const aTop = tiers.nodeIsToptier(this.k.folioNid(a));
-    const bTop = tiers.nodeIsToptier(this.k.folioNid(b));
-    if (aTop === bTop) return;
-    // the data now on the top-tier frame went up; the other went down
-    const upFrame = aTop ? a : b;
-    const downFrame = aTop ? b : a;
-    this.classify(upFrame, nr);
-    this.direction(upFrame, nr, true, now);
-    this.direction(downFrame, nr, false, now);
+    if (aTop !== bTop) this.classify(aTop ? a : b, nr);
   }
 
   fail(reason: string, n = 1): void {
@@ -142,11 +241,12 @@ export class SimMetrics {
     this.totalFailures[reason] = (this.totalFailures[reason] ?? 0) + n;
   }
 
-  /** Close the epoch. */
-  endEpoch(t: number, accesses: number, hits: number): EpochRecord {
+  /** Close the current epoch (after its mover ran) and start the next. */
+  endEpoch(t: number, accesses: number, hits: number, entries: number): EpochRecord {
     const rec: EpochRecord = {
       t,
       accesses,
+      entries,
       hitRatio: accesses > 0 ? hits / accesses : 0,
       promotions: this.promotions,
       demotions: this.demotions,
@@ -158,12 +258,30 @@ export class SimMetrics {
     this.demotions = 0;
     this.exchanges = 0;
     this.failures = {};
+    // the previous epoch's promotions have had this whole epoch to be touched
+    this.evaluated += this.promotedPrev;
+    this.untouched += Math.max(0, this.promotedPrev - this.touchedPrev);
+    this.promotedPrev = this.promotedCur;
+    this.promotedCur = 0;
+    this.touchedPrev = 0;
+    this.epoch++;
     return rec;
   }
 
   anonFileRatio(): AnonFileRatio {
     const total = this.anonPages + this.filePages;
     return { anon: this.anonPages, file: this.filePages, shmem: this.shmemPages, anonShare: total > 0 ? this.anonPages / total : null };
+  }
+
+  churn(): Churn {
+    return {
+      movesPerPage: this.pagesMoved > 0 ? this.pageMoves / this.pagesMoved : 0,
+      maxMovesPerPage: this.maxMoves,
+      rePromotedAfterDemote: this.rePromoted,
+      pingPong: this.pingPong,
+      pingPongEpochs: this.pingPongEpochs,
+      promotedUntouchedNextEpoch: this.evaluated > 0 ? this.untouched / this.evaluated : null,
+    };
   }
 }
 

@@ -9,7 +9,12 @@
  *   batches of `batch` pairs (MIGRATE_ASYNC): no allocation at all. Unpaired promotions are
  *   left alone (failure "exchange:no-partner").
  * - `exchange-fallback`: exchange, then migrate whatever could not be exchanged.
- * With `free` (the oracle), moves are recorded but cost no simulated time.
+ * - `mm-manage`: what Nimble's mm_manage() does with MPOL_MF_EXCHANGE (mm/memory_manage.c):
+ *   only THP pairs (order 9 on both sides) are exchanged, in batches of `batch` (its
+ *   migration_batch_size, 16); base pages are migrated — the cold fast-tier ones down first,
+ *   then the hot slow-tier ones up ("base pages can include file-backed ones, we do not handle
+ *   them at the moment", says its source).
+ * With `free` (the epoch-oracle), moves are recorded but cost no simulated time.
  * Failures are recorded by path and reason, per folio (per pair for exchange):
  * "demote:-ENOMEM", "promote:-EAGAIN", "exchange:-EBUSY", "exchange:no-partner", ...
  */
@@ -168,6 +173,42 @@ export class ExchangeMover implements Mover {
     const unpaired = r.left.filter((i) => plan.demote[i] === undefined).length;
     if (unpaired) ctx.fail("exchange:no-partner", unpaired);
     return r.promoted;
+  }
+}
+
+/** The THP order mm_manage() exchanges (HPAGE_PMD_ORDER). */
+const HPAGE_PMD_ORDER = 9;
+
+export class MmManageMover implements Mover {
+  readonly name = "mm-manage";
+  readonly free: boolean;
+  readonly batch: number;
+  constructor(o: MoverOptions = {}) {
+    this.free = o.free ?? false;
+    this.batch = o.batch ?? 16;
+  }
+  run(ctx: TieringContext, plan: MovePlan): number {
+    if (plan.promote.length === 0) return 0;
+    const k = ctx.k;
+    const huge = (h: number) => k.mem.order[h]! >= HPAGE_PMD_ORDER;
+    const hugeFrom = plan.promote.filter(huge);
+    const hugeTo = plan.demote.filter(huge);
+    const n = Math.min(hugeFrom.length, hugeTo.length);
+    let promoted = 0;
+    let leftFrom: number[] = hugeFrom.slice(n);
+    let leftTo: number[] = hugeTo.slice(n);
+    if (n > 0) {
+      const r = exchangeMove(ctx, { promote: hugeFrom.slice(0, n), demote: hugeTo.slice(0, n) }, this.free, this.batch);
+      promoted += r.promoted;
+      leftFrom = leftFrom.concat(r.left.map((i) => hugeFrom[i]!));
+    }
+    const alive = (h: number) => k.mem.refcount[h]! > 0;
+    const rest: MovePlan = {
+      promote: plan.promote.filter((h) => !huge(h)).concat(leftFrom).filter((h) => alive(h) && !k.tiers.nodeIsToptier(k.folioNid(h))),
+      demote: plan.demote.filter((h) => !huge(h)).concat(leftTo).filter((h) => alive(h) && k.tiers.nodeIsToptier(k.folioNid(h))),
+    };
+    if (rest.promote.length > 0) promoted += migrateMove(ctx, rest, this.free);
+    return promoted;
   }
 }
 

@@ -1,27 +1,31 @@
 /**
- * The oracle: an offline bound from the whole trace. A first pass over the access stream counts,
- * per epoch (epochAccesses entries each), the accesses of every virtual page (pid, vpn); the
- * epoch's hot set is its most-accessed pages up to the fast tier's capacity (managed pages
- * minus the PROMO watermark). At the start of each epoch the oracle places that hot set in
- * the fast tier — exchanging with fast-tier folios outside it, or migrating into free room —
- * and these moves cost no simulated time. It is the best static placement per epoch, a bound
- * for stacks that react after the fact; a stack moving pages within an epoch could in
- * principle beat it on a workload that changes inside an epoch. First touches still follow
- * the kernel's allocation policy (the oracle cannot place a page before it exists).
+ * The epoch-oracle: a reference point, not a bound. It knows the future one epoch ahead: at
+ * the start of each epoch it reads that epoch's entries (epochAccesses of them) from a second
+ * stream of the same accesses, counts the accesses (weights) of every virtual page (pid, vpn),
+ * and takes the most-accessed pages up to the fast tier's capacity (managed pages minus the
+ * PROMO watermark) as the epoch's hot set. It places that set in the fast tier — exchanging
+ * with fast-tier folios outside it, or migrating into free room — and these moves cost no
+ * simulated time. That is clairvoyant placement per epoch: the best static placement for each
+ * epoch taken alone. It is not a bound on anything: a stack that moves pages within an epoch,
+ * or keeps a page that the next epoch needs, can beat it (numab2 did, on a real gzip trace and
+ * on `hotset`), and it still pays for first touches, which follow the kernel's allocation
+ * policy (the oracle cannot place a page before it exists). The bounds are allFast and
+ * allSlow (sim/engine.ts).
  *
  * A fast-tier folio is kept when any page of it is in the hot set at any address that maps it
  * (found through the rmap, so file and shmem folios are recognised as well as anon ones).
  *
- * Memory: one Map of the pages touched in an epoch (at most epochAccesses entries) at a time,
- * and one Float64Array of hot keys per epoch.
+ * Memory: bounded by one epoch, whatever the trace's length: the second stream is read as the
+ * replay goes, one epoch at a time (a Map of the pages that epoch touches, at most
+ * epochAccesses entries, and the hot set, at most the fast tier's capacity).
  */
 import type { Kernel } from "@foliox/core";
 import { WMARK_PROMO } from "@foliox/core";
 import { ptePfn, ptePresent, pteSpecial } from "@foliox/core";
 import { rmapWalk } from "@foliox/core";
-import type { AccessBatch } from "../sim/access-batch.js";
+import type { AccessBatch, AccessSource } from "../sim/access-batch.js";
 import { forEachLruFolio } from "./folios.js";
-import type { HotnessModel, MovePlan, OracleKnowledge, PlacementPolicy, TieringContext } from "./types.js";
+import type { HotnessModel, MovePlan, PlacementPolicy, TieringContext } from "./types.js";
 
 export const ORACLE_VPN_SPAN = 2 ** 36;
 
@@ -32,32 +36,56 @@ export function oracleCapacity(k: Kernel, fastNids: readonly number[]): number {
   return c;
 }
 
-/** The first pass: per-epoch hot keys (pid * 2^36 + vpn), hottest first, at most capacity. */
-export function buildOracle(batches: Iterable<AccessBatch>, epochAccesses: number, capacity: number): OracleKnowledge {
-  const hotKeys: Float64Array[] = [];
-  let counts = new Map<number, number>();
-  let n = 0;
-  const close = () => {
-    const entries = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    hotKeys.push(Float64Array.from(entries.slice(0, capacity), (e) => e[0]));
-    counts = new Map();
-  };
-  for (const b of batches) {
-    for (let i = 0; i < b.length; i++) {
+async function* asyncBatches(src: AccessSource): AsyncGenerator<AccessBatch> {
+  if (Symbol.asyncIterator in (src as object)) yield* src as AsyncIterable<AccessBatch>;
+  else yield* src as Iterable<AccessBatch>;
+}
+
+/** The second stream, read one epoch ahead of the replay. */
+export class EpochOracleLookahead {
+  private readonly it: AsyncIterator<AccessBatch>;
+  private batch: AccessBatch | null = null;
+  private pos = 0;
+  private done = false;
+
+  constructor(
+    source: AccessSource,
+    readonly epochAccesses: number,
+    readonly capacity: number,
+  ) {
+    this.it = asyncBatches(source)[Symbol.asyncIterator]();
+  }
+
+  /** The next epoch's hot keys (pid * 2^36 + vpn), hottest first, at most capacity. */
+  async next(): Promise<Float64Array> {
+    const counts = new Map<number, number>();
+    let n = 0;
+    while (n < this.epochAccesses && !this.done) {
+      const b = this.batch;
+      if (b === null || this.pos >= b.length) {
+        const r = await this.it.next();
+        if (r.done) this.done = true;
+        else {
+          this.batch = r.value;
+          this.pos = 0;
+        }
+        continue;
+      }
+      const i = this.pos++;
       const key = b.pid[i]! * ORACLE_VPN_SPAN + Math.floor(b.addr[i]! / 4096);
       counts.set(key, (counts.get(key) ?? 0) + b.weight[i]!);
-      if (++n % epochAccesses === 0) close();
+      n++;
     }
+    const entries = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+    return Float64Array.from(entries.slice(0, this.capacity), (e) => e[0]);
   }
-  if (counts.size) close();
-  return { hotKeys };
 }
 
 export class OraclePlacement implements PlacementPolicy {
-  readonly name = "oracle";
+  readonly name = "epoch-oracle";
   plan(ctx: TieringContext, _hot: HotnessModel): MovePlan {
     const k = ctx.k;
-    const keys = ctx.oracle?.hotKeys[ctx.epoch];
+    const keys = ctx.oracle?.hotKeys;
     if (!keys || keys.length === 0) return { promote: [], demote: [] };
     const hotSet = new Set<number>(keys);
     const promote: number[] = [];

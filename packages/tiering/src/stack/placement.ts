@@ -2,16 +2,33 @@
  * Placement policies: which folios to promote and which to demote.
  * - `none`: nothing (the kernel's own paths decide).
  * - `hot-cold`: promote the hottest slow-tier folios the model calls hot (hottest first, within
- *   the budget); pair each with the coldest fast-tier folio that is colder than it and not hot.
- * - `nimble-lru` (Nimble's mm_manage): every `periodEpochs`, the LRU lists are the hotness
- *   source: slow-tier folios whose PTEs were referenced since the last pass (folio_referenced
- *   clears the bits) are hot; fast-tier folios from the inactive tail that were not are cold.
- *   Up to `maxPages` pairs, exchanged as two lists.
- * - `oracle`: the pages the whole trace says are the epoch's hottest (see tiering/oracle.ts).
+ *   the budget); pair each with the coldest fast-tier folio of the same order that is colder
+ *   than it and not hot (fast-tier folios visited from the LRU tails, inactive lists first).
+ *   With `pairOnly` (an exchange mover, which needs a partner for every promotion), only the
+ *   promotions that found a partner are planned, so a candidate without one is not a failure
+ *   but simply not planned, and the next-hottest candidates of other orders still are.
+ * - `nimble-lru`: Nimble's mm_manage() (the ASPLOS '19 kernel's mm/memory_manage.c), run every
+ *   `periodMs` of simulated time as the launcher's SIGALRM does (its default period: 1 s):
+ *   1. MPOL_MF_SHRINK_LISTS: on the slow node and then the fast node, half of each evictable
+ *      LRU list is aged from its tail: on an inactive list a folio whose PTEs were referenced
+ *      is activated if it was referenced before (PG_referenced) or through more than one PTE
+ *      (else PG_referenced is set), a referenced executable one at once; on an active list
+ *      every folio is deactivated except referenced executable file folios. So a folio needs
+ *      references in two passes to become active;
+ *   2. candidates: folios from the tails of the slow node's *active* lists (ISOLATE_HOT_PAGES),
+ *      up to nr_pages — or from all its lists when the fast node has room for nr_pages
+ *      (ISOLATE_HOT_AND_COLD_PAGES);
+ *   3. when the fast node lacks room for them, cold partners from the tails of the fast
+ *      node's *inactive* lists (ISOLATE_COLD_PAGES), as many pages as are missing.
+ *   The fast node's free pages above its high watermark stand in for the memcg limit's
+ *   headroom (max_nr_base_pages − size); there is one set of lists per node, not per memcg.
+ * - `epoch-oracle`: the pages the next epoch touches most (see stack/oracle.ts).
  */
 import { folioReferenced } from "@foliox/core";
-import { PG_active } from "@foliox/core";
-import { forEachLruFolio } from "./folios.js";
+import { PG_active, PG_lru, PG_referenced } from "@foliox/core";
+import { LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE } from "@foliox/core";
+import type { Kernel } from "@foliox/core";
+import { forEachLruFolio, roomAboveHigh } from "./folios.js";
 import type { HotnessModel, MovePlan, PlacementPolicy, TieringContext } from "./types.js";
 
 export class NoPlacement implements PlacementPolicy {
@@ -22,81 +39,181 @@ export class NoPlacement implements PlacementPolicy {
 }
 
 export interface HotColdOptions {
-  /** cap on folios promoted per epoch; default no cap besides the rate limiter */
+  /** cap on base pages promoted per epoch; default no cap besides the rate limiter */
   maxPages?: number;
+  /** plan only promotions that have a partner (for exchange movers); default false */
+  pairOnly?: boolean;
 }
 
 export class HotColdPlacement implements PlacementPolicy {
   readonly name = "hot-cold";
   readonly maxPages: number;
+  readonly pairOnly: boolean;
   constructor(o: HotColdOptions = {}) {
     this.maxPages = o.maxPages ?? Number.MAX_SAFE_INTEGER;
+    this.pairOnly = o.pairOnly ?? false;
   }
   plan(ctx: TieringContext, hot: HotnessModel, budgetPages: number): MovePlan {
     const k = ctx.k;
     const cand: number[] = [];
     for (const nid of ctx.slowNids) forEachLruFolio(k, nid, (h) => void (hot.isHot(h) && cand.push(h)));
+    if (cand.length === 0) return { promote: [], demote: [] };
     cand.sort((a, b) => hot.hotness(b) - hot.hotness(a) || a - b);
-    const promote: number[] = [];
+    // cold partners by order, coldest first (LRU tail order among equals)
+    const coldByOrder = new Map<number, number[]>();
+    for (const nid of ctx.fastNids) {
+      forEachLruFolio(k, nid, (h) => {
+        if (hot.isHot(h)) return;
+        const o = k.mem.order[h]!;
+        let list = coldByOrder.get(o);
+        if (!list) coldByOrder.set(o, (list = []));
+        list.push(h);
+      });
+    }
+    for (const list of coldByOrder.values()) {
+      const rank = new Map(list.map((h, i) => [h, i]));
+      list.sort((a, b) => hot.hotness(a) - hot.hotness(b) || rank.get(a)! - rank.get(b)!);
+    }
+    const used = new Map<number, number>();
+    // plans are positional (demote[i] is promote[i]'s partner): paired promotions first
+    const paired: number[] = [];
+    const unpaired: number[] = [];
+    const demote: number[] = [];
     let pages = 0;
     const limit = Math.min(budgetPages, this.maxPages);
     for (const h of cand) {
       const nr = k.mem.folioNrPages(h);
       if (pages + nr > limit) break;
-      promote.push(h);
+      const o = k.mem.order[h]!;
+      const list = coldByOrder.get(o);
+      const at = used.get(o) ?? 0;
+      if (list !== undefined && at < list.length && hot.hotness(list[at]!) < hot.hotness(h)) {
+        paired.push(h);
+        demote.push(list[at]!);
+        used.set(o, at + 1);
+      } else if (this.pairOnly) {
+        continue;
+      } else {
+        unpaired.push(h);
+      }
       pages += nr;
     }
-    if (promote.length === 0) return { promote, demote: [] };
-    const cold: number[] = [];
-    for (const nid of ctx.fastNids) forEachLruFolio(k, nid, (h) => void (!hot.isHot(h) && cold.push(h)));
-    cold.sort((a, b) => hot.hotness(a) - hot.hotness(b) || a - b);
-    const demote: number[] = [];
-    for (let i = 0; i < promote.length && i < cold.length; i++) {
-      if (hot.hotness(cold[i]!) >= hot.hotness(promote[i]!)) break;
-      demote.push(cold[i]!);
-    }
-    return { promote, demote };
+    return { promote: paired.concat(unpaired), demote };
   }
 }
 
 export interface NimbleOptions {
-  /** run every this many epochs (the launcher's SIGALRM period); default 1 */
-  periodEpochs?: number;
-  /** mm_manage's nr_pages; default 1024 */
+  /** the launcher's SIGALRM period (dumpstats_period), ms of simulated time; default 1000 */
+  periodMs?: number;
+  /** mm_manage's nr_pages (the launcher's --managed_pages); default all */
   maxPages?: number;
+  /** MPOL_MF_SHRINK_LISTS (--shrink_page_lists); default true */
+  shrinkLists?: boolean;
+}
+
+const EVICTABLE = [LRU_INACTIVE_ANON, LRU_ACTIVE_ANON, LRU_INACTIVE_FILE, LRU_ACTIVE_FILE] as const;
+const isActive = (lru: number) => lru === LRU_ACTIVE_ANON || lru === LRU_ACTIVE_FILE;
+
+/** isolate_lru_pages()'s walk: folios from the list's tail until `nrPages` pages or folios. */
+function tailFolios(k: Kernel, nid: number, lru: number, nrPages: number): { heads: number[]; pages: number } {
+  const mem = k.mem;
+  const list = k.lru.lists[nid]![lru]!;
+  const heads: number[] = [];
+  let pages = 0;
+  for (let p = mem.lruPrev[list.head]!; p !== list.head && heads.length < nrPages && pages < nrPages; p = mem.lruPrev[p]!) {
+    heads.push(p);
+    pages += mem.folioNrPages(p);
+  }
+  return { heads, pages };
+}
+
+/** Move a folio to the head of its (new) list, active or not. */
+function relink(k: Kernel, head: number, active: boolean): void {
+  const mem = k.mem;
+  k.lru.lruvecDelFolio(head);
+  mem.clearFlag(head, PG_lru);
+  if (active) mem.setFlag(head, PG_active);
+  else mem.clearFlag(head, PG_active);
+  k.lru.folioAddLru(head);
+}
+
+/** Nimble's shrink_lists_node_memcg() for one node: half of each evictable list, from its tail. */
+export function nimbleShrinkLists(k: Kernel, nid: number): void {
+  const mem = k.mem;
+  for (const lru of EVICTABLE) {
+    const size = k.lru.lists[nid]![lru]!.count();
+    const { heads } = tailFolios(k, nid, lru, Math.floor(size / 2));
+    for (const h of heads) {
+      if (!mem.testFlag(h, PG_lru)) continue;
+      const r = folioReferenced(k, h);
+      if (isActive(lru)) {
+        // shrink_active_list: deactivate all but referenced executable file folios
+        relink(k, h, r.referenced > 0 && r.exec && k.lru.folioIsFileLru(h));
+      } else {
+        // shrink_inactive_page_list
+        const referencedPage = mem.testClearFlag(h, PG_referenced);
+        let activate = false;
+        if (r.referenced > 0) {
+          mem.setFlag(h, PG_referenced);
+          activate = referencedPage || r.referenced > 1 || r.exec;
+        }
+        relink(k, h, activate);
+      }
+    }
+  }
 }
 
 export class NimbleLruPlacement implements PlacementPolicy {
   readonly name = "nimble-lru";
-  readonly periodEpochs: number;
+  readonly periodMs: number;
   readonly maxPages: number;
+  readonly shrinkLists: boolean;
+  private lastNs = -Infinity;
   constructor(o: NimbleOptions = {}) {
-    this.periodEpochs = o.periodEpochs ?? 1;
-    this.maxPages = o.maxPages ?? 1024;
+    this.periodMs = o.periodMs ?? 1000;
+    this.maxPages = o.maxPages ?? Number.MAX_SAFE_INTEGER;
+    this.shrinkLists = o.shrinkLists ?? true;
   }
   plan(ctx: TieringContext, _hot: HotnessModel, budgetPages: number): MovePlan {
     const k = ctx.k;
-    if ((ctx.epoch + 1) % this.periodEpochs !== 0) return { promote: [], demote: [] };
-    const limit = Math.min(budgetPages, this.maxPages);
+    const now = k.clock.nowNs;
+    if (now - this.lastNs < this.periodMs * 1e6) return { promote: [], demote: [] };
+    this.lastNs = now;
+    if (this.shrinkLists) {
+      for (const nid of ctx.slowNids) nimbleShrinkLists(k, nid);
+      for (const nid of ctx.fastNids) nimbleShrinkLists(k, nid);
+    }
+    let free = 0;
+    let fastPages = 0;
+    for (const nid of ctx.fastNids) {
+      free += roomAboveHigh(k, nid);
+      fastPages += k.topo.nodes[nid]!.nrPages;
+    }
+    // do not migrate in more pages than the fast node can hold
+    const nr = Math.min(this.maxPages, budgetPages, fastPages);
+    const hotAndCold = nr < free;
     const promote: number[] = [];
-    let pages = 0;
+    let taken = 0;
     for (const nid of ctx.slowNids) {
-      forEachLruFolio(k, nid, (h) => {
-        if (folioReferenced(k, h).referenced > 0 || k.mem.testFlag(h, PG_active)) {
-          const nr = k.mem.folioNrPages(h);
-          if (pages + nr > limit) return false;
-          promote.push(h);
-          pages += nr;
-        }
-      });
+      for (const lru of EVICTABLE) {
+        if (!hotAndCold && !isActive(lru)) continue;
+        const r = tailFolios(k, nid, lru, nr - taken);
+        promote.push(...r.heads);
+        taken += r.pages;
+        if (taken >= nr) break;
+      }
     }
     const demote: number[] = [];
-    for (const nid of ctx.fastNids) {
-      forEachLruFolio(k, nid, (h) => {
-        if (demote.length >= promote.length) return false;
-        if (k.mem.testFlag(h, PG_active)) return;
-        if (folioReferenced(k, h).referenced === 0) demote.push(h);
-      });
+    if (free < taken) {
+      let want = taken - free;
+      for (const nid of ctx.fastNids) {
+        for (const lru of EVICTABLE) {
+          if (isActive(lru) || want <= 0) continue;
+          const r = tailFolios(k, nid, lru, want);
+          demote.push(...r.heads);
+          want -= r.pages;
+        }
+      }
     }
     return { promote, demote };
   }

@@ -3,13 +3,17 @@
  * - `none`: nothing (linux-default; numab2 and tpp promote in the kernel's own fault path).
  * - `hint-faults`: NUMA hint faults (task_numa_work + do_numa_page) feed the hotness model.
  * - `abit-scan`: every epoch, walk each process's page tables, test and clear the accessed bit
- *   (as kstaled / idle-page tracking / MGLRU walks do); charged scanNsPerPte per PTE.
- * - `pebs`: one access in `period` is sampled with its physical page (PEBS/IBS-like; the
- *   deterministic period stands in for the hardware counter overflow).
- * - `damon`: DAMON-like regions of each process's address space: every `period` accesses one
- *   random page per region has its accessed bit checked and cleared (nr_accesses); at each
- *   aggregation (epoch) the region's nr_accesses is given to every folio in it, then adjacent
- *   regions with close counts merge and regions split in two while under maxRegions.
+ *   (as kstaled / idle-page tracking / MGLRU walks do); a kernel thread's work: scanNsPerPte
+ *   per PTE, as background CPU (`sampler`).
+ * - `pebs`: one memory access (an LLC miss) in `period` is sampled with its physical page
+ *   (PEBS/IBS-like: the counter overflows every `period` events; its phase comes from the run's
+ *   seed). An entry of weight w stands for w accesses, so it may carry several samples; the
+ *   sampling thread spends pebsSampleNs on each (background CPU, `sampler`).
+ * - `damon`: DAMON-like regions of each process's address space: every `period` memory
+ *   accesses one random page per region has its accessed bit checked and cleared
+ *   (nr_accesses); at each aggregation (epoch) the region's nr_accesses is given to every folio
+ *   in it, then adjacent regions with close counts merge and regions split in two while under
+ *   maxRegions. kdamond's checks cost scanNsPerPte each (background CPU, `sampler`).
  */
 import type { Kernel } from "@foliox/core";
 import type { MmStruct } from "@foliox/core";
@@ -36,19 +40,10 @@ export class HintFaultSampler implements Sampler {
   epoch(): void {}
 }
 
-export interface AbitScanOptions {
-  /** CPU cost of one PTE visited (ns); default 5 (an assumption) */
-  scanNsPerPte?: number;
-}
-
 export class AbitScanSampler implements Sampler {
   readonly name = "abit-scan";
   readonly period = 0;
   private hot!: HotnessModel;
-  readonly scanNsPerPte: number;
-  constructor(o: AbitScanOptions = {}) {
-    this.scanNsPerPte = o.scanNsPerPte ?? 5;
-  }
   setup(_ctx: TieringContext, hot: HotnessModel): void {
     this.hot = hot;
   }
@@ -57,7 +52,7 @@ export class AbitScanSampler implements Sampler {
     const k = ctx.k;
     let visited = 0;
     for (const mm of k.mms) visited += scanYoung(k, mm, 0, Infinity, (head) => this.hot.record(head, 1));
-    ctx.charge(visited * this.scanNsPerPte);
+    ctx.background("sampler", visited * ctx.costs.scanNsPerPte);
   }
 }
 
@@ -95,16 +90,17 @@ export class PebsSampler implements Sampler {
   readonly name = "pebs";
   readonly period: number;
   private hot!: HotnessModel;
-  private k!: Kernel;
+  private ctx!: TieringContext;
   constructor(o: PebsOptions = {}) {
     this.period = o.period ?? 101;
   }
   setup(ctx: TieringContext, hot: HotnessModel): void {
     this.hot = hot;
-    this.k = ctx.k;
+    this.ctx = ctx;
   }
-  sample(pfn: number, _write: boolean, _weight: number): void {
-    this.hot.record(this.k.mem.pageFolio(pfn), 1);
+  sample(pfn: number, _write: boolean, samples: number): void {
+    this.hot.record(this.ctx.k.mem.pageFolio(pfn), samples);
+    this.ctx.background("sampler", samples * this.ctx.costs.pebsSampleNs);
   }
   epoch(): void {}
 }
@@ -170,7 +166,9 @@ export class DamonSampler implements Sampler {
     const pt = k.pgtables;
     const rng = this.ctx.rng;
     if (this.targets.length < k.mms.length) this.refreshTargets();
+    let checks = 0;
     for (const t of this.targets) {
+      checks += t.start.length;
       for (let r = 0; r < t.start.length; r++) {
         const vpn = t.sampleVpn[r]!;
         if (pt.walk(t.mm.pgd, vpn, false)) {
@@ -185,6 +183,8 @@ export class DamonSampler implements Sampler {
         }
       }
     }
+    // several samples at once (a heavy entry) are one check: the accessed bit cannot count
+    this.ctx.background("sampler", checks * this.ctx.costs.scanNsPerPte);
   }
 
   /** kdamond_merge_regions() + kdamond_split_regions() at each aggregation interval. */

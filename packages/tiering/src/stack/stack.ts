@@ -6,7 +6,7 @@
 import "reflect-metadata";
 import { inject, injectable, type DependencyContainer } from "tsyringe";
 import { DecayHotness, HistogramHotness, NoHotness, RangeHotness } from "./hotness.js";
-import { ExchangeFallbackMover, ExchangeMover, MigrateMover } from "./movers.js";
+import { ExchangeFallbackMover, ExchangeMover, MigrateMover, MmManageMover } from "./movers.js";
 import type { NumaBalancingOptions } from "@foliox/core";
 import { OraclePlacement } from "./oracle.js";
 import { HotColdPlacement, NimbleLruPlacement, NoPlacement } from "./placement.js";
@@ -36,14 +36,14 @@ export interface StackConfig {
   demotion?: boolean;
   /** TPP: free headroom kswapd keeps on top-tier nodes, as a share of the node; default 0 */
   headroomRatio?: number;
-  /** the oracle: needs the whole trace up front (a re-iterable source) */
+  /** the epoch-oracle: reads the stream a second time, one epoch ahead (a source function) */
   oracle?: boolean;
   /**
-   * Kernel-time compression for the run (SimClock.nsPerKernelMs); default 1e6 (real time).
-   * Presets that use NUMA balancing set it lower so second-scale kernel periods act within
-   * a short simulation.
+   * Where the mover runs: "kthread" (default; a kernel thread or a daemon on another CPU: its
+   * moves are background CPU) or "task" (synchronous move_pages() in the application: its
+   * moves are application time).
    */
-  nsPerKernelMs?: number;
+  moverContext?: "kthread" | "task";
   /** what the preset copies from the system it reproduces */
   copies?: string;
   /** what it leaves out */
@@ -73,7 +73,7 @@ export function defaultTieringRegistry(): TieringRegistry {
   const r = new TieringRegistry();
   r.samplers.set("none", () => new NoSampler());
   r.samplers.set("hint-faults", () => new HintFaultSampler());
-  r.samplers.set("abit-scan", (o) => new AbitScanSampler(o));
+  r.samplers.set("abit-scan", () => new AbitScanSampler());
   r.samplers.set("pebs", (o) => new PebsSampler(o));
   r.samplers.set("damon", (o) => new DamonSampler(o));
   r.hotness.set("none", () => new NoHotness());
@@ -83,10 +83,11 @@ export function defaultTieringRegistry(): TieringRegistry {
   r.placements.set("none", () => new NoPlacement());
   r.placements.set("hot-cold", (o) => new HotColdPlacement(o));
   r.placements.set("nimble-lru", (o) => new NimbleLruPlacement(o));
-  r.placements.set("oracle", () => new OraclePlacement());
+  r.placements.set("epoch-oracle", () => new OraclePlacement());
   r.movers.set("migrate", (o) => new MigrateMover(o));
   r.movers.set("exchange", (o) => new ExchangeMover(o));
   r.movers.set("exchange-fallback", (o) => new ExchangeFallbackMover(o));
+  r.movers.set("mm-manage", (o) => new MmManageMover(o));
   r.rateLimiters.set("none", () => new NoRateLimit());
   r.rateLimiters.set("token-bucket", (o) => new TokenBucket(o));
   for (const p of STACK_PRESETS) r.presets.set(p.name, p);

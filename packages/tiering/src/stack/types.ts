@@ -4,12 +4,12 @@
  *   sampler → hotness model → placement policy → rate limiter → mover
  *
  * plus the kernel actors the stack configures: NUMA balancing (task_numa_work + hint faults,
- * tiering/numa-balancing.ts) and kswapd demotion (mm/vmscan.ts). Parts are plain objects built
+ * core's numa/numa-balancing.ts) and kswapd demotion (core's reclaim/vmscan.ts). Parts are plain objects built
  * once per run; their hot paths allocate nothing.
  */
 import type { Kernel } from "@foliox/core";
 import type { Prng } from "@foliox/core";
-import type { MoveCostModel, SwapWorkers } from "../sim/move-cost.js";
+import type { Costs } from "../sim/costs.js";
 import type { SimMetrics } from "../sim/metrics.js";
 
 /** What the engine hands the parts. */
@@ -25,19 +25,19 @@ export interface TieringContext {
   epoch: number;
   /** simulated length of the epoch that just ended, ns */
   epochNs: number;
-  cost: MoveCostModel;
-  workers: SwapWorkers;
+  /** the run's cost table (sim/costs.ts) */
+  costs: Costs;
   /** the data of folio src is now in dst (a migration done by a part); charges its cost unless free */
   moved(src: number, dst: number, nrPages: number, batched: boolean, free?: boolean): void;
   /** folios a and b exchanged their data; charges its cost unless free */
   exchanged(a: number, b: number, nrPages: number, batched: boolean, free?: boolean): void;
   /** a failed move attempt, by reason (errno name or a policy's word) */
   fail(reason: string, n?: number): void;
-  /** charge CPU time (scans) to the simulated clock */
-  charge(ns: number): void;
+  /** CPU time of a kernel thread (a sampler's scans, say): reported apart, not on the application's clock */
+  background(actor: string, ns: number): void;
   /** what each node served in the epoch that just ended (the memory controller's counters) */
   memory: MemoryCounters;
-  /** whole-trace knowledge, for the oracle only */
+  /** the coming epoch's hot set, for the epoch-oracle only */
   oracle?: OracleKnowledge;
   /** the trace pid of each mm, and the mm of each trace pid (for the oracle's page keys) */
   pidOfMm?: Map<number, number>;
@@ -58,19 +58,19 @@ export interface MemoryCounters {
   readonly latencyNs: Float64Array;
 }
 
-/** The oracle's view of the future: per epoch, the pages it should hold in the fast tier. */
+/** The epoch-oracle's view of the future: the pages the coming epoch touches most. */
 export interface OracleKnowledge {
-  /** hot keys per epoch, hottest first: key = pid * 2^36 + vpn */
-  hotKeys: Float64Array[];
+  /** the epoch's hot keys, hottest first, at most the fast tier's capacity: key = pid * 2^36 + vpn */
+  hotKeys: Float64Array;
 }
 
 export interface Sampler {
   readonly name: string;
-  /** accesses between two sample() calls; 0 = none (the sampler works per epoch or per fault) */
+  /** memory accesses (weights counted) between two samples; 0 = none (the sampler works per epoch or per fault) */
   readonly period: number;
   setup(ctx: TieringContext, hot: HotnessModel): void;
-  /** an access to page `pfn` (every `period` accesses); must not allocate */
-  sample(pfn: number, write: boolean, weight: number): void;
+  /** `samples` samples (>= 1) fell on page `pfn` (one entry may stand for several); must not allocate */
+  sample(pfn: number, write: boolean, samples: number): void;
   /** at each epoch end, before the hotness model ages */
   epoch(ctx: TieringContext): void;
 }

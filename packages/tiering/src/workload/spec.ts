@@ -89,7 +89,13 @@ export const workloadSchema = z
     /** the node of the workload's tasks (their CPU) */
     nid: z.number().int().min(0).default(0),
     writeRatio: z.number().min(0).max(1).default(0.3),
+    /** entries (samples) generated per epoch */
     accessesPerEpoch: z.number().int().min(1).default(100_000),
+    /**
+     * how many accesses each generated entry stands for (a sampling period): 1 = every access;
+     * 100 = one sample per 100 accesses, so a run of N entries lasts as long as 100 N accesses
+     */
+    weight: z.number().positive().default(1),
     /** bytes per access */
     accessSize: z.number().int().min(1).max(4096).default(8),
   })

@@ -9,6 +9,8 @@
  * - accesses interleave round-robin over the processes (access i belongs to process i mod P),
  *   each process drawing from its own pattern and PRNG stream;
  * - t[i] = i × nsPerAccess (informational: the engine keeps its own clock);
+ * - weight[i] = spec.weight: each entry is a sample standing for that many accesses of the
+ *   same page (the engine costs and counts it that many times);
  * - the address is the page's address plus a cache-line offset that walks the page, so
  *   accesses of `accessSize` bytes never cross a page boundary.
  */
@@ -102,6 +104,7 @@ function* generate(
   const lineStep = Math.max(64, Math.ceil(size / 64) * 64);
   const linesPerPage = Math.max(1, Math.floor(PAGE_SIZE / lineStep));
   const perEpoch = spec.accessesPerEpoch;
+  const weight = spec.weight;
   const batch = createAccessBatch(Math.min(batchSize, perEpoch));
   let i = 0;
   for (let e = 0; e < epochs; e++) {
@@ -119,7 +122,7 @@ function* generate(
         batch.addr[j] = regionStart[p]![r]! + (page - first[r]!) * PAGE_SIZE + ((Math.floor(i / P) % linesPerPage) * lineStep);
         batch.write[j] = writeRng.float() < writeRatio ? 1 : 0;
         batch.size[j] = size;
-        batch.weight[j] = 1;
+        batch.weight[j] = weight;
       }
       batch.length = n;
       left -= n;
