@@ -6,6 +6,7 @@ import { registerTraceCommand } from "./commands/trace.js";
 import { registerBackendsCommand } from "./commands/backends.js";
 import { registerConformanceCommand } from "./commands/conformance.js";
 import { collect } from "./plugin.js";
+import { PLUGIN_OPTION_HELP } from "./commands/plugins-arg.js";
 import { registerCompareCommand } from "./commands/compare.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerRunCommand } from "./commands/run.js";
@@ -52,7 +53,7 @@ export function createProgram(io: ProgramIO = {}, ctx: CommandContext = createCo
   // Commands last: .command() copies the settings above (exitOverride, output, help after error).
   registerExchangeCommand(program, ctx);
   registerTraceCommand(program, ctx);
-  program.option("--plugin <package-or-path>", "load an out-of-tree backend for backends/conformance (repeatable)", collect, [] as string[]);
+  program.option("--plugin <package-or-path>", `${PLUGIN_OPTION_HELP}; for run, compare, backends and conformance`, collect, [] as string[]);
   registerBackendsCommand(program, ctx);
   registerConformanceCommand(program, ctx);
   registerRunCommand(program, ctx);

@@ -45,9 +45,9 @@ describe("foliox backends", () => {
     }
   });
 
-  it("a plugin that cannot load exits 1 with the reason", async () => {
+  it("a plugin that cannot load is a usage error: exit 2 with the reason", async () => {
     const r = await run("backends", "--plugin", "./nowhere");
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toMatch(/plugin "\.\/nowhere": no such file or directory/);
   });
 });

@@ -74,7 +74,7 @@ describe("foliox compare", () => {
   it("usage errors exit 2", async () => {
     const bad = await run("compare", "pressure", "--stacks", "numab2,exchnage");
     expect(bad.code).toBe(2);
-    expect(bad.err).toMatch(/unknown stack "exchnage"; pass a comma-separated list of: linux-default, /);
+    expect(bad.err).toMatch(/--stacks: "exchnage" is not a registered stack; did you mean "exchange"\? registered: linux-default, /);
     const both = await run("compare", "zipf", "--scenario", "pressure", "--stacks", "numab2");
     expect(both.code).toBe(2);
   });

@@ -97,7 +97,7 @@ describe("foliox run", () => {
     expect(unknown.err).toMatch(/unknown scenario "presure".*did you mean "pressure"\? pass one of: pressure, /);
     const stack = await run("run", "pressure", "--stack", "bogus");
     expect(stack.code).toBe(2);
-    expect(stack.err).toMatch(/--stack <name>' argument 'bogus' is invalid\. pass one of: linux-default, numab2/);
+    expect(stack.err).toMatch(/field stack: "bogus" is not a registered stack; registered: linux-default, numab2.* \(it came from --stack\)/);
     const bad = tmpFile("bad.yaml", "workload:\n  pattern: { type: zipf }\n  acessesPerEpoch: 3\n");
     const cfg = await run("run", bad);
     expect(cfg.code).toBe(2);

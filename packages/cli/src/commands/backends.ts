@@ -4,32 +4,22 @@
  */
 import type { Command } from "@commander-js/extra-typings";
 import { manifestOrders } from "@foliox/conformance";
-import { collect, resolveBackends } from "../plugin.js";
+import { collect } from "../plugin.js";
 import { formatJson } from "../render/json.js";
 import { renderTable } from "../render/table.js";
 import type { CommandContext } from "./context.js";
-
-/** --plugin given before the command (global) and after it (per command). */
-export function pluginsOf(cmd: { optsWithGlobals(): { plugin?: string[] } }): string[] {
-  return cmd.optsWithGlobals().plugin ?? [];
-}
+import { PLUGIN_OPTION_HELP, pluginsFromArgs } from "./plugins-arg.js";
 
 export function registerBackendsCommand(program: Command, ctx: CommandContext): void {
   program
     .command("backends")
     .description("list the registered backends (built-in and --plugin) and their capabilities")
-    .option("--plugin <package-or-path>", "load an out-of-tree backend (repeatable)", collect, [] as string[])
+    .option("--plugin <package-or-path>", PLUGIN_OPTION_HELP, collect, [] as string[])
     .option("--json", "print the manifests as JSON")
     .action(async (opts, cmd) => {
-      const plugins = [...new Set([...pluginsOf(cmd as never), ...opts.plugin])];
-      let backends;
-      try {
-        backends = await resolveBackends(plugins);
-      } catch (err) {
-        ctx.writeErr(`foliox backends: ${err instanceof Error ? err.message : String(err)}\n`);
-        ctx.exitCode = 1;
-        return;
-      }
+      const plugins = await pluginsFromArgs("backends", ctx, cmd);
+      if (!plugins) return;
+      const backends = plugins.backends;
       if (opts.json === true) {
         ctx.writeOut(formatJson({ backends: backends.map((b) => ({ ...b.manifest, orders: manifestOrders(b.manifest), source: b.source })) }));
         return;

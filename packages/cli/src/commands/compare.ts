@@ -1,22 +1,26 @@
 /**
  * `foliox compare [--stacks a,b,c] [scenario]`: one run per stack on the same scenario (same
  * system, workload and seed, each from a fresh system), then a side-by-side table with each
- * stack's improvement over the first. With no flags it compares DEFAULT_COMPARE_STACKS on
- * ./foliox.config.* or, without one, the built-in `pressure` scenario (the README's command).
+ * stack's improvement over the first. With no flags it compares DEFAULT_COMPARE_STACKS (or the
+ * config file's `stacks`) on ./foliox.config.* or, without one, the built-in `pressure`
+ * scenario (the README's command). Stacks are names: built in, a --plugin's, or the config
+ * file's `presets`; an unknown one is a usage error that lists the registered ones.
  * `--json` prints
  *   { "scenario": name, "bounds": { "allFastRuntime": ns, "allSlowRuntime": ns },
  *     "stacks": [ { "name", "hitRatio", "runtime", "vmstat": {...}, ... } ] }
  * Exit 0 on success, 2 for usage and config errors, 1 when a run fails.
  */
 import type { Command } from "@commander-js/extra-typings";
-import { describeScenario, STACK_NAMES, type RuntimeBreakdown, type SimResult } from "@foliox/tiering";
+import { describeScenario, registryForScenario, unknownNameMessage, type RuntimeBreakdown, type SimResult } from "@foliox/tiering";
+import { collect } from "../plugin.js";
 import { parseSeed } from "../options.js";
 import { formatJson } from "../render/json.js";
 import { renderTable, type Cell } from "../render/table.js";
 import { createProgress } from "../report/progress.js";
 import type { CommandContext } from "./context.js";
-import { fmtNs, parseEpochs, parseStacks, SHOWN_COUNTERS } from "./run.js";
-import { EXIT_RUNTIME, scenarioFromArgs } from "./scenario-arg.js";
+import { PLUGIN_OPTION_HELP, pluginsFromArgs } from "./plugins-arg.js";
+import { fmtNs, parseEpochs, parseStacks, SHOWN_COUNTERS, STACKS_HELP } from "./run.js";
+import { EXIT_RUNTIME, EXIT_USAGE, scenarioFromArgs } from "./scenario-arg.js";
 import { simulate } from "./simulate.js";
 
 /** The stacks `foliox compare` runs when --stacks is not given (issue 4's done-when set). */
@@ -125,31 +129,47 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
     .command("compare")
     .description("run one scenario once per stack (same workload, same seed) and compare them side by side")
     .argument("[scenario]", `a built-in scenario (pressure, zipf, ...) or a foliox.config.ts / .json / .yaml file; default ./foliox.config.*, else the built-in ${DEFAULT_COMPARE_SCENARIO}`)
-    .option("--stacks <list>", `comma-separated stacks, the first is the baseline: ${STACK_NAMES.join(", ")} (default: ${DEFAULT_COMPARE_STACKS.join(",")})`, parseStacks)
+    .option("--stacks <list>", `comma-separated stacks, the first is the baseline: ${STACKS_HELP} (default: the config file's stacks, else ${DEFAULT_COMPARE_STACKS.join(",")})`, parseStacks)
     .option("--scenario <name|file>", "the same as the positional argument")
     .option("--seed <n>", "PRNG seed (default: the scenario's)", parseSeed)
     .option("--epochs <n>", "epochs to run (default: the scenario's)", parseEpochs)
     .option("--json", 'print { "scenario", "bounds", "stacks": [ { "name", "hitRatio", "runtime", "vmstat", ... } ] }')
+    .option("--plugin <package-or-path>", PLUGIN_OPTION_HELP, collect, [] as string[])
     .showHelpAfterError("(run foliox compare --help for usage)")
-    .action(async (positional, opts) => {
-      const results: SimResult[] = [];
-      let notes: string[] = [];
-      let header = "";
-      let name = "";
-      const stacks: string[] = opts.stacks ?? [...DEFAULT_COMPARE_STACKS];
-      for (const stack of stacks) {
-        const resolved = await scenarioFromArgs("compare", ctx, positional, opts.scenario, {
-          stack,
+    .action(async (positional, opts, cmd) => {
+      const plugins = await pluginsFromArgs("compare", ctx, cmd);
+      if (!plugins) return;
+      const resolved = await scenarioFromArgs(
+        "compare",
+        ctx,
+        positional,
+        opts.scenario,
+        {
           ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
           ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
-        }, DEFAULT_COMPARE_SCENARIO);
-        if (!resolved) return;
-        const { scenario, source } = resolved;
-        name = scenario.name;
-        header = `scenario ${scenario.name} (${source}): ${describeScenario({ ...scenario, stack: stacks[0]! as typeof scenario.stack }).replace(/, stack [^,]+/, "")}`;
+        },
+        plugins.catalog,
+        DEFAULT_COMPARE_SCENARIO,
+      );
+      if (!resolved) return;
+      const { scenario: base, source } = resolved;
+      const stacks: string[] = opts.stacks ?? base.stacks ?? [...DEFAULT_COMPARE_STACKS];
+      const registered = [...registryForScenario(plugins.catalog.registry, base).presets.keys()];
+      const unknown = stacks.filter((s) => !registered.includes(s));
+      if (unknown.length > 0) {
+        ctx.writeErr(`foliox compare: ${opts.stacks ? "--stacks" : "stacks"}: ${unknown.map((u) => unknownNameMessage("stack", u, registered)).join("; ")}\n`);
+        ctx.exitCode = EXIT_USAGE;
+        return;
+      }
+      const results: SimResult[] = [];
+      let notes: string[] = [];
+      const name = base.name;
+      const header = `scenario ${base.name} (${source}): ${describeScenario({ ...base, stack: stacks[0]! }).replace(/, stack [^,]+/, "")}`;
+      for (const stack of stacks) {
+        const scenario = { ...base, stack };
         const progress = createProgress(`${scenario.name}/${stack}`, scenario.workload.accessesPerEpoch * scenario.epochs);
         try {
-          const outcome = await simulate(scenario, undefined, (rec) => progress.tick(rec.accesses));
+          const outcome = await simulate(scenario, undefined, plugins, (rec) => progress.tick(rec.accesses));
           results.push(outcome.result);
           notes = outcome.notes;
         } catch (err) {

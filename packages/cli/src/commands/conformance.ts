@@ -5,11 +5,11 @@
  */
 import { InvalidArgumentError, type Command } from "@commander-js/extra-typings";
 import { MOVER_NAMES, moverByName, runConformance, type ConformanceReport } from "@foliox/conformance";
-import { collect, resolveBackends } from "../plugin.js";
+import { collect } from "../plugin.js";
 import { formatJson } from "../render/json.js";
 import { renderTable } from "../render/table.js";
-import { pluginsOf } from "./backends.js";
 import type { CommandContext } from "./context.js";
+import { PLUGIN_OPTION_HELP, pluginsFromArgs } from "./plugins-arg.js";
 
 function parseMover(value: string): string {
   try {
@@ -41,15 +41,15 @@ export function registerConformanceCommand(program: Command, ctx: CommandContext
     .description("run the backend conformance cases on every ordered pair of backends (old × new) and print the matrix")
     .option("--backend <name>", "one: the pairs that involve this backend; repeated: the pairs among the named backends", collect, [] as string[])
     .option("--mover <name>", `the exchange under test: ${MOVER_NAMES.slice(0, 2).join(" or ")} (or seed-literal:9b.N for one defect)`, parseMover, "foliox")
-    .option("--plugin <package-or-path>", "load an out-of-tree backend (repeatable)", collect, [] as string[])
+    .option("--plugin <package-or-path>", PLUGIN_OPTION_HELP, collect, [] as string[])
     .option("--json", "print the report as JSON")
     .addHelpText("after", "\nExit status: 0 if every applicable case passes; 1 if any fails; 2 for a usage error.")
     .action(async (opts, cmd) => {
-      const plugins = [...new Set([...pluginsOf(cmd as never), ...opts.plugin])];
+      const plugins = await pluginsFromArgs("conformance", ctx, cmd);
+      if (!plugins) return;
       let report: ConformanceReport;
       try {
-        const backends = await resolveBackends(plugins);
-        report = runConformance({ backends, mover: opts.mover, only: opts.backend.length ? opts.backend : undefined });
+        report = runConformance({ backends: plugins.backends, mover: opts.mover, only: opts.backend.length ? opts.backend : undefined });
       } catch (err) {
         ctx.writeErr(`foliox conformance: ${err instanceof Error ? err.message : String(err)}\n`);
         ctx.exitCode = 1;

@@ -1,9 +1,10 @@
 /**
- * `foliox run [scenario] [--stack NAME] [--trace FILE --format F] [--json] [--out DIR]`: one
- * simulation of a scenario (built-in name or config file, positionally or with --scenario)
- * with one stack. A progress bar on stderr when it is a TTY; `--json` prints the SimResult
- * with the scenario and notes; `--out DIR` writes the same JSON to DIR/result.json (for
- * `foliox report`). Exit 0 on success, 2 for usage and config errors, 1 when the run fails.
+ * `foliox run [scenario] [--stack NAME] [--trace FILE --format F] [--json] [--out DIR]
+ * [--plugin P]`: one simulation of a scenario (a named scenario or a config file, positionally
+ * or with --scenario) with one stack; --plugin adds backends, stacks, workloads, trace formats.
+ * A progress bar on stderr when it is a TTY; `--json` prints the SimResult with the scenario and
+ * notes; `--out DIR` writes the same JSON to DIR/result.json (for `foliox report`). Exit 0 on
+ * success, 2 for usage and config errors, 1 when the run fails.
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,23 +15,31 @@ import { parseSeed } from "../options.js";
 import { formatJson } from "../render/json.js";
 import { renderTable } from "../render/table.js";
 import { createProgress } from "../report/progress.js";
+import { collect, type Plugins } from "../plugin.js";
 import type { CommandContext } from "./context.js";
+import { PLUGIN_OPTION_HELP, pluginsFromArgs } from "./plugins-arg.js";
 import { EXIT_RUNTIME, EXIT_USAGE, scenarioFromArgs } from "./scenario-arg.js";
 import { simulate, type TraceInput } from "./simulate.js";
 
+/**
+ * --stack NAME. Which names exist depends on the plugins and the config file, known only in the
+ * action: the scenario's validation checks it there (an override's message says "--stack").
+ */
 export function parseStack(value: string): string {
-  if (!(STACK_NAMES as readonly string[]).includes(value)) throw new InvalidArgumentError(`pass one of: ${STACK_NAMES.join(", ")}`);
-  return value;
+  const name = value.trim();
+  if (name === "") throw new InvalidArgumentError(`pass a stack name: ${STACK_NAMES.join(", ")}, or one a --plugin or the config file's presets add`);
+  return name;
 }
 
+/** --stacks a,b,c: the names, checked in the action against the registered stacks. */
 export function parseStacks(value: string): string[] {
   const names = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  const bad = names.filter((n) => !(STACK_NAMES as readonly string[]).includes(n));
-  if (names.length === 0 || bad.length > 0) {
-    throw new InvalidArgumentError(`${bad.length ? `unknown stack${bad.length > 1 ? "s" : ""} ${bad.map((b) => `"${b}"`).join(", ")}; ` : ""}pass a comma-separated list of: ${STACK_NAMES.join(", ")} (e.g. --stacks numab2,tpp,exchange,oracle)`);
-  }
+  if (names.length === 0) throw new InvalidArgumentError(`pass a comma-separated list of stacks, e.g. --stacks numab2,tpp,exchange,oracle`);
   return names;
 }
+
+/** The stacks the help texts list: the built-in ones, and where more come from. */
+export const STACKS_HELP = `${STACK_NAMES.join(", ")}, or one a --plugin or the config file's presets add`;
 
 export function parseEpochs(value: string): number {
   const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
@@ -38,9 +47,17 @@ export function parseEpochs(value: string): number {
   return n;
 }
 
-export function parseTraceFormat(value: string): TraceFormat | "auto" {
-  if (value !== "auto" && !(TRACE_FORMAT_NAMES as string[]).includes(value)) throw new InvalidArgumentError(`pass auto or one of: ${TRACE_FORMAT_NAMES.join(", ")}`);
-  return value as TraceFormat | "auto";
+/** --format F: auto, a built-in format, or (checked in the action, after --plugin) a plugin's. */
+export function parseTraceFormat(value: string): TraceFormat | "auto" | (string & {}) {
+  const v = value.trim();
+  if (v === "") throw new InvalidArgumentError(`pass auto or one of: ${TRACE_FORMAT_NAMES.join(", ")}`);
+  return v;
+}
+
+/** The error for a --format no built-in format nor plugin has, or undefined. */
+export function unknownTraceFormat(format: string, plugins: Plugins): string | undefined {
+  const names = ["auto", ...TRACE_FORMAT_NAMES, ...plugins.traceFormats.map((f) => f.name)];
+  return names.includes(format) ? undefined : `--format "${format}" is not a trace format; pass one of: ${names.join(", ")}`;
 }
 
 export function fmtNs(ns: number): string {
@@ -109,25 +126,41 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
     .description("simulate a scenario (built-in name or config file) with one tiering stack, and print its metrics")
     .argument("[scenario]", "a built-in scenario (pressure, zipf, ...) or a foliox.config.ts / .json / .yaml file; default ./foliox.config.*")
     .option("--scenario <name|file>", "the same as the positional argument")
-    .option("--stack <name>", `the tiering stack: ${STACK_NAMES.join(", ")} (default: the scenario's)`, parseStack)
+    .option("--stack <name>", `the tiering stack: ${STACKS_HELP} (default: the scenario's)`, parseStack)
     .option("--seed <n>", "PRNG seed (default: the scenario's); the same seed gives byte-identical --json", parseSeed)
     .option("--epochs <n>", "epochs to run (default: the scenario's)", parseEpochs)
     .option("--trace <file>", "replay this trace instead of the scenario's synthetic workload")
-    .option("--format <format>", `the trace's format: auto, ${TRACE_FORMAT_NAMES.join(", ")}`, parseTraceFormat)
+    .option("--format <format>", `the trace's format: auto, ${TRACE_FORMAT_NAMES.join(", ")}, or a --plugin's`, parseTraceFormat)
     .option("--json", "print the result as JSON (the SimResult, with the scenario and notes)")
     .option("--out <dir>", "also write the JSON result to DIR/result.json (for foliox report)")
+    .option("--plugin <package-or-path>", PLUGIN_OPTION_HELP, collect, [] as string[])
     .showHelpAfterError("(run foliox run --help for usage)")
-    .action(async (positional, opts) => {
+    .action(async (positional, opts, cmd) => {
       if (opts.format !== undefined && opts.trace === undefined) {
         ctx.writeErr("foliox run: --format applies to --trace; add --trace FILE, or drop --format\n");
         ctx.exitCode = EXIT_USAGE;
         return;
       }
-      const resolved = await scenarioFromArgs("run", ctx, positional, opts.scenario, {
-        ...(opts.stack !== undefined ? { stack: opts.stack } : {}),
-        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-        ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
-      });
+      const plugins = await pluginsFromArgs("run", ctx, cmd);
+      if (!plugins) return;
+      const badFormat = opts.format !== undefined ? unknownTraceFormat(opts.format, plugins) : undefined;
+      if (badFormat) {
+        ctx.writeErr(`foliox run: ${badFormat}\n`);
+        ctx.exitCode = EXIT_USAGE;
+        return;
+      }
+      const resolved = await scenarioFromArgs(
+        "run",
+        ctx,
+        positional,
+        opts.scenario,
+        {
+          ...(opts.stack !== undefined ? { stack: opts.stack } : {}),
+          ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+          ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
+        },
+        plugins.catalog,
+      );
       if (!resolved) return;
       const { scenario, source } = resolved;
       const trace: TraceInput | undefined = opts.trace !== undefined ? { file: opts.trace, format: opts.format ?? "auto" } : undefined;
@@ -144,7 +177,7 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
       const progress = createProgress(`${scenario.name}/${scenario.stack}`, trace ? 0 : scenario.workload.accessesPerEpoch * scenario.epochs);
       let outcome;
       try {
-        outcome = await simulate(scenario, trace, (rec) => progress.tick(rec.accesses));
+        outcome = await simulate(scenario, trace, plugins, (rec) => progress.tick(rec.accesses));
       } catch (err) {
         progress.stop();
         ctx.writeErr(`foliox run: ${err instanceof Error ? err.message : String(err)}\n`);

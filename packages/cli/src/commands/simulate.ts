@@ -1,16 +1,31 @@
 /**
  * One simulation run for `run` and `compare`: a fresh system built from the scenario
- * (prepareScenario), the accesses (the scenario's synthetic workload, or a trace file), the
- * stack, and runSimulation(). Every run of a compare starts from the same state and seed.
+ * (prepareScenario) with the built-in backends and the plugins', the accesses (the scenario's
+ * synthetic workload, or a trace file in a built-in or a plugin's format), the stack — resolved
+ * by name from the plugins' registry plus the scenario's own presets — and runSimulation().
+ * Every run of a compare starts from the same state and seed.
  */
 import { basename } from "node:path";
-import { createAccessBatch, prepareScenario, runSimulation, type AccessBatch, type AccessSource, type EpochRecord, type Scenario, type SimResult } from "@foliox/tiering";
-import { readTrace, type TraceFormat } from "@foliox/trace";
-import { BUILTIN_BACKENDS } from "../plugin.js";
+import {
+  createAccessBatch,
+  createStack,
+  prepareScenario,
+  registryForScenario,
+  runSimulation,
+  TIERING_REGISTRY,
+  type AccessBatch,
+  type AccessSource,
+  type EpochRecord,
+  type Scenario,
+  type SimResult,
+} from "@foliox/tiering";
+import { readTrace, type TraceFormat, type TraceFormatDefinition } from "@foliox/trace";
+import type { Plugins } from "../plugin.js";
 
 export interface TraceInput {
   file: string;
-  format: TraceFormat | "auto";
+  /** a built-in format, a plugin's, or "auto" */
+  format: TraceFormat | "auto" | (string & {});
 }
 
 export interface RunOutcome {
@@ -28,9 +43,9 @@ function phaseChanges(every: number, epochs: number): number[] {
 }
 
 /** Copy a trace into memory: the oracle reads its input twice, synchronously. */
-async function materialize(trace: TraceInput): Promise<AccessBatch[]> {
+async function materialize(trace: TraceInput, formats: readonly TraceFormatDefinition[]): Promise<AccessBatch[]> {
   const out: AccessBatch[] = [];
-  for await (const b of readTrace(trace.file, { format: trace.format })) {
+  for await (const b of readTrace(trace.file, { format: trace.format, formats })) {
     const c = createAccessBatch(b.length);
     c.t.set(b.t.subarray(0, b.length));
     c.pid.set(b.pid.subarray(0, b.length));
@@ -51,23 +66,26 @@ export function totalAccesses(scenario: Scenario, trace: TraceInput | undefined)
 export async function simulate(
   scenario: Scenario,
   trace: TraceInput | undefined,
+  plugins: Plugins,
   onEpoch?: (rec: EpochRecord) => void,
 ): Promise<RunOutcome> {
-  const prepared = prepareScenario(scenario, { backends: BUILTIN_BACKENDS.map((b) => b.register), workload: trace === undefined });
+  const prepared = prepareScenario(scenario, { backends: plugins.registrations, workload: trace === undefined });
+  prepared.container.register(TIERING_REGISTRY, { useValue: registryForScenario(plugins.catalog.registry, scenario) });
+  const stack = createStack(prepared.container, scenario.stack);
+  const formats = plugins.traceFormats;
   const notes = [...prepared.notes];
   let source: AccessSource | (() => AccessSource);
   if (trace) {
     notes.push(
       `accesses replayed from ${basename(trace.file)} (format ${trace.format}); the scenario's workload and epochs are not used, an epoch is ${scenario.workload.accessesPerEpoch} trace entries`,
     );
-    source = scenario.stack === "oracle" ? await materialize(trace) : () => readTrace(trace.file, { format: trace.format });
+    source = stack.config.oracle ? await materialize(trace, formats) : () => readTrace(trace.file, { format: trace.format, formats });
   } else {
     source = () => prepared.workload.batches(prepared.pids);
   }
   const result = await runSimulation(prepared.kernel, {
     source,
-    stack: scenario.stack,
-    container: prepared.container,
+    stack,
     epochAccesses: scenario.workload.accessesPerEpoch,
     seed: scenario.seed,
     ...(trace ? {} : { phaseChanges: phaseChanges(prepared.workload.phaseEpochs, scenario.epochs), autoMap: false }),
