@@ -2,22 +2,24 @@
 // filesystem that does buffered I/O through iomap (fs/iomap/buffered-io.c, v6.12) with 1 KiB
 // blocks. See docs/adding-a-filesystem.md for the step-by-step walk-through.
 //
-// Plain ESM, no build step and no import of foliox: everything comes from `api`, the
-// @foliox/core module namespace the host passes to register().
+// Plain ESM, no build step. It imports one small, versioned surface, @foliox/core/plugin (a
+// peer dependency: the foliox that loads it provides it), and its default export is
+// definePlugin({ name, apiVersion, backends }).
 //
 // What it models (xfs_address_space_operations, fs/xfs/xfs_aops.c, v6.12):
 //   .read_folio       = iomap_read_folio        → readFolio()
 //   .dirty_folio      = iomap_dirty_folio       → dirtyFolio()
 //   .release_folio    = iomap_release_folio     → releaseFolio()
 //   .invalidate_folio = iomap_invalidate_folio  → invalidateFolio()
-//   .migrate_folio    = filemap_migrate_folio   → migrateFolio() = api.filemapMigrateFolio
+//   .migrate_folio    = filemap_migrate_folio   → migrateFolio() = core's filemapMigrateFolio
 //   .writepages       = iomap_writepages        → writepage() (iomap_writepage_map, one folio)
 //
 // The fs-private data is struct iomap_folio_state ("ifs"): per-block uptodate and dirty bits in
 // one bitmap (ifs->state: bits [0, nr_blocks) uptodate, [nr_blocks, 2 * nr_blocks) dirty),
 // attached as folio->private with PG_private and its folio reference (folio_attach_private).
-// foliox's ->private is an Int32 word, so the ifs lives in a per-system table and ->private
-// holds its id (0 = none), the way @foliox/fs-ext4 keeps buffer heads. ifs_alloc() attaches no
+// foliox's ->private is an Int32 word, so the ifs lives in a per-system table (a field of the
+// backend: registerBackendFactory gives every system its own instance) and ->private holds its
+// id (0 = none), the way @foliox/fs-ext4 keeps buffer heads. ifs_alloc() attaches no
 // ifs when a folio holds a single block (block size == folio size), which is why this
 // filesystem uses 1 KiB blocks: every order-0 folio has four blocks and so an ifs.
 //
@@ -32,15 +34,39 @@
 // chain, large folios (core's page cache makes order-0 folios), and extent mapping (core's
 // backing store allocates one block per page).
 
-/** @typedef {typeof import("@foliox/core")} Api */
-/** @typedef {import("@foliox/core").Kernel} Kernel */
+import {
+  KernelBug,
+  PG_dirty,
+  PG_locked,
+  PG_private,
+  PG_uptodate,
+  PG_writeback,
+  blockWriteFullFolio,
+  definePlugin,
+  fileFixture,
+  filemapDirtyFolio,
+  filemapLookup,
+  filemapMigrateFolio,
+  fixtureFail,
+  fixtureMount,
+  folioAddressSpace,
+  folioAttachPrivate,
+  folioCancelDirty,
+  folioDetachPrivate,
+  folioPut,
+  makeFileFolio,
+  mpageReadFolio,
+  registerBackendFactory,
+} from "@foliox/core/plugin";
+
+/** @typedef {import("@foliox/core/plugin").Kernel} Kernel */
 
 const NAME = "iomap-xfs-like";
 const PAGE_SIZE = 4096;
 /** sb->s_blocksize_bits: 1 KiB blocks */
 const BLKBITS = 10;
 
-/** @type {import("@foliox/core").CapabilityManifest} */
+/** @type {import("@foliox/core/plugin").CapabilityManifest} */
 const MANIFEST = {
   name: NAME,
   kinds: ["file"],
@@ -109,27 +135,19 @@ class IfsTable {
   }
 }
 
+/** One instance per system (registerIomap): its fields are that system's state. */
 class IomapBackend {
-  /** @param {Api} api */
-  constructor(api) {
-    this.api = api;
+  constructor() {
     this.manifest = MANIFEST;
-    /** @type {WeakMap<Kernel, IfsTable>} */
-    this.tables = new WeakMap();
-    this.conformance = makeFixture(this, api);
-  }
-
-  /** @param {Kernel} k */
-  table(k) {
-    let t = this.tables.get(k);
-    if (!t) this.tables.set(k, (t = new IfsTable()));
-    return t;
+    /** this system's iomap_folio_states, by the id ->private holds */
+    this.ifsTable = new IfsTable();
+    this.conformance = makeFixture(this);
   }
 
   /** folio->private as an ifs, or null (no PG_private: none attached). */
   ifs(k, head) {
-    if (!k.mem.testFlag(head, this.api.PG_private)) return null;
-    return this.table(k).byId.get(k.mem.private[head]) ?? null;
+    if (!k.mem.testFlag(head, PG_private)) return null;
+    return this.ifsTable.byId.get(k.mem.private[head]) ?? null;
   }
 
   /** i_blocks_per_folio() */
@@ -139,12 +157,11 @@ class IomapBackend {
 
   /** ifs_alloc(inode, folio, flags) (v6.12): attach an ifs unless there is one or the folio holds one block. */
   ifsAlloc(k, head) {
-    const { PG_uptodate, PG_dirty, folioAttachPrivate } = this.api;
     const existing = this.ifs(k, head);
     const nr = this.blocksPerFolio(k, head);
     if (existing || nr <= 1) return existing;
-    const id = this.table(k).alloc(nr);
-    const ifs = this.table(k).byId.get(id);
+    const id = this.ifsTable.alloc(nr);
+    const ifs = this.ifsTable.byId.get(id);
     if (k.mem.testFlag(head, PG_uptodate)) ifs.setRange(0, nr);
     if (k.mem.testFlag(head, PG_dirty)) ifs.setRange(nr, nr);
     folioAttachPrivate(k, head, id);
@@ -153,10 +170,9 @@ class IomapBackend {
 
   /** ifs_free(folio): folio_detach_private(), the WARN_ON_ONCE()s, kfree(). */
   ifsFree(k, head) {
-    const { PG_uptodate, folioDetachPrivate } = this.api;
     const ifs = this.ifs(k, head);
     if (!ifs) return;
-    const t = this.table(k);
+    const t = this.ifsTable;
     const id = folioDetachPrivate(k, head);
     if (ifs.fullyUptodate() !== k.mem.testFlag(head, PG_uptodate)) t.warnings.push(`ifs_free: pfn ${head} ifs ${ifs} disagrees with PG_uptodate`);
     t.byId.delete(id);
@@ -166,7 +182,7 @@ class IomapBackend {
   setRangeUptodate(k, head, off, len) {
     const ifs = this.ifs(k, head);
     if (ifs) ifs.setRange(off >> BLKBITS, ((off + len - 1) >> BLKBITS) - (off >> BLKBITS) + 1);
-    if (!ifs || ifs.fullyUptodate()) k.mem.setFlag(head, this.api.PG_uptodate);
+    if (!ifs || ifs.fullyUptodate()) k.mem.setFlag(head, PG_uptodate);
   }
 
   /** iomap_set_range_dirty() */
@@ -177,7 +193,7 @@ class IomapBackend {
 
   /** folio_mapping(folio)->a_ops == &xfs_address_space_operations */
   owns(k, head) {
-    return this.api.folioAddressSpace(k, head)?.aOps === this;
+    return folioAddressSpace(k, head)?.aOps === this;
   }
 
   /** xfs_fs_fill_super(), reduced: the block size. */
@@ -187,7 +203,7 @@ class IomapBackend {
 
   /** .migrate_folio = filemap_migrate_folio: the ifs moves as a whole (mm/migrate.c). */
   migrateFolio(k, dst, src, mode) {
-    return this.api.filemapMigrateFolio(k, dst, src, mode);
+    return filemapMigrateFolio(k, dst, src, mode);
   }
 
   /**
@@ -198,7 +214,7 @@ class IomapBackend {
   exchangePrivate(k, _fromHead, toHead) {
     const ifs = this.ifs(k, toHead);
     if (ifs && ifs.nrBlocks !== this.blocksPerFolio(k, toHead)) {
-      throw new this.api.KernelBug(`${NAME}: an ifs of ${ifs.nrBlocks} blocks on pfn ${toHead}, a folio of ${this.blocksPerFolio(k, toHead)} blocks`);
+      throw new KernelBug(`${NAME}: an ifs of ${ifs.nrBlocks} blocks on pfn ${toHead}, a folio of ${this.blocksPerFolio(k, toHead)} blocks`);
     }
   }
 
@@ -208,7 +224,7 @@ class IomapBackend {
    */
   readFolio(k, head) {
     this.ifsAlloc(k, head);
-    const rc = this.api.mpageReadFolio(k, head); // reads every page, PG_uptodate, unlocks
+    const rc = mpageReadFolio(k, head); // reads every page, PG_uptodate, unlocks
     if (rc === 0) this.setRangeUptodate(k, head, 0, k.mem.folioNrPages(head) * PAGE_SIZE);
     return rc;
   }
@@ -219,10 +235,10 @@ class IomapBackend {
    * mapping, write(2)'s write_end in core); a partial write would dirty only its blocks.
    */
   dirtyFolio(k, head) {
-    const as = this.api.folioAddressSpace(k, head);
+    const as = folioAddressSpace(k, head);
     this.ifsAlloc(k, head);
     this.setRangeDirty(k, head, 0, k.mem.folioNrPages(head) * PAGE_SIZE);
-    return this.api.filemapDirtyFolio(k, as, head);
+    return filemapDirtyFolio(k, as, head);
   }
 
   /**
@@ -233,7 +249,7 @@ class IomapBackend {
   writepage(k, head) {
     const ifs = this.ifsAlloc(k, head);
     if (ifs) ifs.clearRange(ifs.nrBlocks, ifs.nrBlocks);
-    return this.api.blockWriteFullFolio(k, head);
+    return blockWriteFullFolio(k, head);
   }
 
   /**
@@ -241,7 +257,7 @@ class IomapBackend {
    * because it may be partially dirty." Otherwise ifs_free() and true.
    */
   releaseFolio(k, head, _gfp) {
-    if (k.mem.testFlag(head, this.api.PG_dirty)) return false;
+    if (k.mem.testFlag(head, PG_dirty)) return false;
     this.ifsFree(k, head);
     return true;
   }
@@ -251,16 +267,15 @@ class IomapBackend {
    * state and free the ifs (WARN_ON_ONCE(folio_test_writeback)); a partial one keeps it.
    */
   invalidateFolio(k, head, offset, length) {
-    const { PG_writeback, folioCancelDirty } = this.api;
     if (offset !== 0 || length !== k.mem.folioNrPages(head) * PAGE_SIZE) return;
-    if (k.mem.testFlag(head, PG_writeback)) this.table(k).warnings.push(`iomap_invalidate_folio: pfn ${head} under writeback`);
+    if (k.mem.testFlag(head, PG_writeback)) this.ifsTable.warnings.push(`iomap_invalidate_folio: pfn ${head} under writeback`);
     folioCancelDirty(k, head);
     this.ifsFree(k, head);
   }
 }
 
 /**
- * The conformance fixture: core's file fixture (api.makeFileFolio: a one-page file on the
+ * The conformance fixture: core's file fixture (makeFileFolio: a one-page file on the
  * filesystem, mounted once per system, written with write(2) and fsync'd — so its folio carries
  * a clean, fully uptodate ifs — mapped MAP_SHARED and faulted in; dirty and writeback states)
  * and what is iomap's own:
@@ -270,47 +285,53 @@ class IomapBackend {
  *   __iomap_write_end(): that block's uptodate and dirty bits, filemap_dirty_folio(), unlock, put.
  *
  * @param {IomapBackend} backend
- * @param {Api} api
- * @returns {import("@foliox/core").ConformanceFixture}
+ * @returns {import("@foliox/core/plugin").ConformanceFixture}
  */
-function makeFixture(backend, api) {
+function makeFixture(backend) {
   return {
-    ...api.fileFixture(backend), // endWriteback and truncate
+    ...fileFixture(backend), // endWriteback and truncate
     makeFolio(k, nid, order, opts = {}) {
-      const f = api.makeFileFolio(k, api.fixtureMount(k, backend), nid, order, opts);
-      if (!backend.ifs(k, f.head)) api.fixtureFail(NAME, `pfn ${f.head} carries no iomap_folio_state`);
+      const f = makeFileFolio(k, fixtureMount(k, backend), nid, order, opts);
+      if (!backend.ifs(k, f.head)) fixtureFail(NAME, `pfn ${f.head} carries no iomap_folio_state`);
       if (opts.state === "buffers-locked") {
         k.mem.refcount[f.head]++;
-        k.mem.setFlag(f.head, api.PG_locked);
+        k.mem.setFlag(f.head, PG_locked);
       }
       return f;
     },
     /** The ifs points at no frame; the folio it belongs to is the one the page cache maps at its index. */
     privateRefs(k, head) {
       const ifs = backend.ifs(k, head);
-      const as = api.folioAddressSpace(k, head);
+      const as = folioAddressSpace(k, head);
       if (!ifs || !as || ifs.nrBlocks !== backend.blocksPerFolio(k, head)) return [];
-      return [api.filemapLookup(as, k.mem.index[head])];
+      return [filemapLookup(as, k.mem.index[head])];
     },
     /** __iomap_write_end() of block 1, then the folio unlocked and put (iomap_write_iter). */
     unlockPrivate(k, head) {
       backend.setRangeUptodate(k, head, 1 << BLKBITS, 1 << BLKBITS);
       backend.setRangeDirty(k, head, 1 << BLKBITS, 1 << BLKBITS);
-      api.filemapDirtyFolio(k, api.folioAddressSpace(k, head), head);
-      k.mem.clearFlag(head, api.PG_locked);
-      api.folioPut(k, head);
+      filemapDirtyFolio(k, folioAddressSpace(k, head), head);
+      k.mem.clearFlag(head, PG_locked);
+      folioPut(k, head);
     },
   };
 }
 
 /**
- * The plugin contract: register(container, api), once per system (and once more by the CLI to
- * read the manifest). A fresh backend per call keeps every system's ifs table its own.
+ * The registration createSystem() calls with each system's container (and the CLI once more, to
+ * read the manifest): the container builds one IomapBackend per system, on first use, so every
+ * system's ifs table is its own.
  * @param {import("tsyringe").DependencyContainer} container
- * @param {Api} api
  */
-export default function register(container, api) {
-  container.register(api.BACKENDS, { useValue: new IomapBackend(api) });
+export function registerIomap(container) {
+  registerBackendFactory(container, () => new IomapBackend());
 }
+
+export default definePlugin({
+  name: "iomap-fs",
+  apiVersion: 1, // the plugin API this was written for (not API_VERSION: that is the host's)
+  description: "an XFS-like filesystem doing buffered I/O through iomap (1 KiB blocks)",
+  backends: [registerIomap],
+});
 
 export { IomapBackend, IomapFolioState, MANIFEST, BLKBITS };

@@ -69,13 +69,14 @@ describe("examples/iomap-fs (--plugin)", () => {
   });
 
   it("models iomap_folio_state: attached by iomap_dirty_folio, kept dirty by iomap_release_folio, moved whole by filemap_migrate_folio, freed by iomap_invalidate_folio", async () => {
-    const [b] = await loadPlugin(example);
-    const { kernel: k } = api.createSystem({ backends: [b!.register] });
+    const { plugin, backends } = await loadPlugin(example);
+    expect(plugin).toMatchObject({ name: "iomap-fs", apiVersion: 1 });
+    const { kernel: k } = api.createSystem({ backends: [backends[0]!.register] });
     const backend = k.backends.byName(NAME) as unknown as {
       ifs(k: api.Kernel, head: number): { nrBlocks: number; toString(): string } | null;
       releaseFolio(k: api.Kernel, head: number, gfp: number): boolean;
       migrateFolio(k: api.Kernel, dst: number, src: number, mode: api.MigrateMode): number;
-      table(k: api.Kernel): { byId: Map<number, unknown>; warnings: string[] };
+      ifsTable: { byId: Map<number, unknown>; warnings: string[] };
       conformance: api.ConformanceFixture;
     };
     const fx = backend.conformance;
@@ -108,7 +109,7 @@ describe("examples/iomap-fs (--plugin)", () => {
     expect(api.checkInvariants(k, { quiescent: true })).toEqual([]);
     // truncate: iomap_invalidate_folio cancels the dirty state and frees the ifs
     fx.truncate!(k, f);
-    expect(backend.table(k).byId.size).toBe(0);
-    expect(backend.table(k).warnings).toEqual([]);
+    expect(backend.ifsTable.byId.size).toBe(0);
+    expect(backend.ifsTable.warnings).toEqual([]);
   });
 });
