@@ -20,7 +20,7 @@ import { FsState } from "./fs/fs-state.js";
 import { SwapDevices } from "./swap/swapfile.js";
 import { swapon } from "./swap/swapon.js";
 import { NumaBalancing } from "./numa/numa-balancing.js";
-import { Vmscan } from "./mm/vmscan.js";
+import { Vmscan } from "./reclaim/vmscan.js";
 import { Content } from "./mm/content.js";
 import { ListHeads } from "./mm/list.js";
 import { Lru } from "./mm/lru.js";

@@ -31,8 +31,8 @@ export const FAULT_INJECTION = token<import("./kernel/fault-inject.js").FaultInj
 /** super_blocks, address_spaces and in-flight writeback: the page cache's per-system state */
 export const FS_STATE = token<import("./fs/fs-state.js").FsState>("FsState");
 export const NUMA_BALANCING = token<import("./numa/numa-balancing.js").NumaBalancing>("NumaBalancing");
-/** reclaim: kswapd's state and the direct reclaimer (mm/vmscan.ts) */
-export const VMSCAN = token<import("./mm/vmscan.js").Vmscan>("Vmscan");
+/** reclaim: kswapd's state and the direct reclaimer (reclaim/vmscan.ts) */
+export const VMSCAN = token<import("./reclaim/vmscan.js").Vmscan>("Vmscan");
 /** swap_info[]: the swap devices swapon() adds */
 export const SWAP_DEVICES = token<import("./swap/swapfile.js").SwapDevices>("SwapDevices");
 export const PRNG = token<import("./kernel/prng.js").Prng>("Prng");

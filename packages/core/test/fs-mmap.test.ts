@@ -10,7 +10,7 @@ import { PG_dirty, PG_locked } from "../src/mm/page-flags.js";
 import { pteWrite } from "../src/mm/pgtable.js";
 import { removeMigrationPtes, rmapWalk, tryToMigrate } from "../src/mm/rmap.js";
 import { NR_ANON_MAPPED, NR_FILE_DIRTY, NR_FILE_MAPPED } from "../src/mm/vmstat.js";
-import { checkInvariants } from "../src/mm/invariants.js";
+import { checkInvariants } from "../src/debug/invariants.js";
 import type { Task } from "../src/mm/mm-types.js";
 import { pteAt } from "./helpers.js";
 import { cachedAt, healthy, makeFsSystem, mappedPfn, writtenFile } from "./fs-helpers.js";

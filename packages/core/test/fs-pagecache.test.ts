@@ -9,8 +9,8 @@ import {
 import { createInode } from "../src/fs/super.js";
 import { dropPagecache, invalidateMappingPages, truncateSetsize } from "../src/fs/truncate.js";
 import { EAGAIN } from "../src/kernel/errno.js";
-import { checkIntegrity } from "../src/mm/integrity.js";
-import { checkInvariants } from "../src/mm/invariants.js";
+import { checkIntegrity } from "../src/debug/integrity.js";
+import { checkInvariants } from "../src/debug/invariants.js";
 import { PG_dirty, PG_locked, PG_readahead, PG_uptodate, PG_writeback } from "../src/mm/page-flags.js";
 import { NR_FILE_DIRTY, NR_FILE_PAGES, NR_INACTIVE_FILE, NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "../src/mm/vmstat.js";
 import { totalFreePages } from "./helpers.js";

@@ -14,7 +14,7 @@ import { folioExchange } from "../src/exchange/folio-exchange.js";
 import { copyProcess, createProcess } from "../src/kernel/fork.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE, __GFP_THISNODE } from "../src/mm/gfp.js";
-import { checkInvariants } from "../src/mm/invariants.js";
+import { checkInvariants } from "../src/debug/invariants.js";
 import { memCgroupMoveAccount } from "../src/mm/memcontrol.js";
 import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";
 import { doMmap, MAP_SHARED } from "../src/mm/mmap.js";

@@ -10,7 +10,7 @@ import {
   __GFP_RECLAIM,
   __GFP_THISNODE,
 } from "../src/mm/gfp.js";
-import { checkInvariants } from "../src/mm/invariants.js";
+import { checkInvariants } from "../src/debug/invariants.js";
 import { MAX_PAGE_ORDER, PGTY_buddy } from "../src/mm/mem-map.js";
 import { WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO } from "../src/mm/page-alloc.js";
 import { PG_head, PG_reserved } from "../src/mm/page-flags.js";

@@ -16,7 +16,7 @@ import { NR_SWAPCACHE } from "../src/mm/vmstat.js";
 import { completeWriteback } from "../src/fs/page-writeback.js";
 import { SWAPOUT_FREED, SWAPOUT_KEEP, reclaimFolio } from "../src/swap/swap-out.js";
 import { makeSystem, pteAt } from "./helpers.js";
-import { installVmscan } from "../src/mm/vmscan.js";
+import { installVmscan } from "../src/reclaim/vmscan.js";
 import { GFP_HIGHUSER_MOVABLE } from "../src/mm/gfp.js";
 import { headAt, healthy, mapWritten, swapOutPage } from "./swap-helpers.js";
 

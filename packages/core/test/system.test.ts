@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkInvariants } from "../src/mm/invariants.js";
+import { checkInvariants } from "../src/debug/invariants.js";
 import { NR_FREE_PAGES } from "../src/mm/vmstat.js";
 import { createSystem } from "../src/system.js";
 import { MiB, makeSystem } from "./helpers.js";

@@ -3,14 +3,14 @@ import { describe, expect, it } from "vitest";
 import { createProcess } from "../src/kernel/fork.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE, __GFP_THISNODE } from "../src/mm/gfp.js";
-import { checkIntegrity } from "../src/mm/integrity.js";
-import { checkInvariants } from "../src/mm/invariants.js";
+import { checkIntegrity } from "../src/debug/integrity.js";
+import { checkInvariants } from "../src/debug/invariants.js";
 import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";
 import { doMmap } from "../src/mm/mmap.js";
 import { WMARK_HIGH, WMARK_LOW, WMARK_PROMO } from "../src/mm/page-alloc.js";
 import { folioPut } from "../src/mm/swap.js";
 import type { TopologySpec } from "../src/mm/topology.js";
-import { installVmscan, kswapdMark, pgdatBalanced, runPendingKswapd } from "../src/mm/vmscan.js";
+import { installVmscan, kswapdMark, pgdatBalanced, runPendingKswapd } from "../src/reclaim/vmscan.js";
 import { PGDEMOTE_DIRECT, PGDEMOTE_KSWAPD } from "../src/mm/vmstat.js";
 import { MiB, PAGE, makeSystem } from "./helpers.js";
 import { fillNode } from "./migrate-helpers.js";
@@ -33,7 +33,7 @@ function fillFastWithProcess(k: Kernel, extra = 64): { pages: number } {
   return { pages: n };
 }
 
-describe("kswapd with demotion (mm/vmscan.ts)", () => {
+describe("kswapd with demotion (reclaim/vmscan.ts)", () => {
   for (const mode of [3, 1]) {
     it(`demotes when the fast node is below its watermark and stops once balanced (numa_balancing=${mode})`, () => {
       const k = makeSystem({ memory: [16 * MiB, 16 * MiB], numaBalancingMode: mode });

@@ -1,11 +1,11 @@
 import "reflect-metadata";
 import { describe, expect, it } from "vitest";
 import type { Kernel } from "../src/kernel/kernel.js";
-import { checkIntegrity } from "../src/mm/integrity.js";
-import { checkInvariants } from "../src/mm/invariants.js";
+import { checkIntegrity } from "../src/debug/integrity.js";
+import { checkInvariants } from "../src/debug/invariants.js";
 import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";
 import { pteProtnone, ptePresent } from "../src/mm/pgtable.js";
-import { installVmscan } from "../src/mm/vmscan.js";
+import { installVmscan } from "../src/reclaim/vmscan.js";
 import { NUMA_PAGE_MIGRATE, PGPROMOTE_CANDIDATE, PGPROMOTE_SUCCESS } from "../src/mm/vmstat.js";
 import { enableNumaBalancing, taskNumaWork } from "../src/numa/numa-balancing.js";
 import { PAGE, makeSystem, pteAt, shadowAt } from "./helpers.js";

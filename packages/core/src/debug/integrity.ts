@@ -6,11 +6,12 @@
  * the folio is cached, else from its slot on the swap device (a shmem value entry likewise).
  *
  * It holds whenever no mover is between its data step and its remap: then a migration entry
- * still names the frame that holds its data.
+ * still names the frame that holds its data. In debug/ with checkInvariants(), above the
+ * subsystems it reads.
  */
 import type { Kernel } from "../kernel/kernel.js";
-import { isMigrationEntry, isSwapPte, ptePfn, ptePresent, pteToSwpEntry, swpOffset } from "./pgtable.js";
-import { PG_dirty, PG_writeback } from "./page-flags.js";
+import { isMigrationEntry, isSwapPte, ptePfn, ptePresent, pteToSwpEntry, swpOffset } from "../mm/pgtable.js";
+import { PG_dirty, PG_writeback } from "../mm/page-flags.js";
 import { swapCacheLookup } from "../swap/swap-state.js";
 import { xaIsValue, xaToValue } from "../fs/xarray.js";
 

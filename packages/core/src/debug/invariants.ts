@@ -1,5 +1,7 @@
 /**
- * checkInvariants(): every violation of the model's invariants, as a list of sentences.
+ * checkInvariants(): every violation of the model's invariants, as a list of sentences. In
+ * debug/, above every subsystem it reads (the page cache, the swap device, the backends'
+ * own checks), in the spirit of CONFIG_DEBUG_VM; nothing in the kernel model calls it.
  *
  * - Refcount: for a user folio on an LRU, refcount = mapcount + pincount; off the LRU (isolated
  *   by a mover, or owned by whoever allocated it) refcount = 1 + mapcount + pincount. This
@@ -25,16 +27,16 @@
  *   each folio under its own folio->memcg_data.
  */
 import type { Kernel } from "../kernel/kernel.js";
-import { NR_PAGE_ORDERS, PAGE_MAPPING_ANON, PAGE_MAPPING_KSM, PGTY_buddy } from "./mem-map.js";
-import type { VmArea } from "./mm-types.js";
-import { rmapWalk } from "./rmap.js";
-import { NR_LRU_LISTS } from "./lru.js";
-import { PG_head, PG_lru, PG_reserved } from "./page-flags.js";
-import { isMigrationEntry, isSwapPte, ptePfn, ptePresent, pteSpecial, swpOffset } from "./pgtable.js";
-import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_ANON_MAPPED, NR_FREE_PAGES, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_UNEVICTABLE } from "./vmstat.js";
-import { NR_FILE_DIRTY, NR_FILE_MAPPED, NR_FILE_PAGES, NR_SHMEM, NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "./vmstat.js";
-import { PG_dirty, PG_locked, PG_private, PG_swapbacked, PG_writeback } from "./page-flags.js";
-import { NR_SWAPCACHE, MEMCG_STAT_ITEMS, NR_VM_NODE_STAT_ITEMS } from "./vmstat.js";
+import { NR_PAGE_ORDERS, PAGE_MAPPING_ANON, PAGE_MAPPING_KSM, PGTY_buddy } from "../mm/mem-map.js";
+import type { VmArea } from "../mm/mm-types.js";
+import { rmapWalk } from "../mm/rmap.js";
+import { NR_LRU_LISTS } from "../mm/lru.js";
+import { PG_head, PG_lru, PG_reserved } from "../mm/page-flags.js";
+import { isMigrationEntry, isSwapPte, ptePfn, ptePresent, pteSpecial, swpOffset } from "../mm/pgtable.js";
+import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_ANON_MAPPED, NR_FREE_PAGES, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_UNEVICTABLE } from "../mm/vmstat.js";
+import { NR_FILE_DIRTY, NR_FILE_MAPPED, NR_FILE_PAGES, NR_SHMEM, NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "../mm/vmstat.js";
+import { PG_dirty, PG_locked, PG_private, PG_swapbacked, PG_writeback } from "../mm/page-flags.js";
+import { NR_SWAPCACHE, MEMCG_STAT_ITEMS, NR_VM_NODE_STAT_ITEMS } from "../mm/vmstat.js";
 import { xaIsValue, xaToValue } from "../fs/xarray.js";
 
 /** Page-cache counters recomputed from mem_map (per node; write-pending per zone). */

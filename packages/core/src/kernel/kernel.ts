@@ -11,7 +11,7 @@ import type { ListHeads } from "../mm/list.js";
 import type { Lru } from "../mm/lru.js";
 import type { MemMap } from "../mm/mem-map.js";
 import type { MemoryTiers } from "../mm/memory-tiers.js";
-import { AnonVma, type MmStruct, type Task } from "../mm/mm-types.js";
+import type { AnonVma, MmStruct, Task } from "../mm/mm-types.js";
 import type { PageAlloc } from "../mm/page-alloc.js";
 import type { PgtableArena } from "../mm/pgtable.js";
 import type { Topology } from "../mm/topology.js";
@@ -46,7 +46,7 @@ import type { FsState } from "../fs/fs-state.js";
 import type { SimClock } from "./clock.js";
 import { FaultState, FileIoState, MigrateFolioExtracted } from "./out-params.js";
 import type { NumaBalancing } from "../numa/numa-balancing.js";
-import type { Vmscan } from "../mm/vmscan.js";
+import type { Vmscan } from "../reclaim/vmscan.js";
 import type { SwapDevices, SwapInfo } from "../swap/swapfile.js";
 
 /** The deferred TLB flush state of try_to_unmap with TTU_BATCH_FLUSH (tlbflush_unmap_batch). */
@@ -59,7 +59,7 @@ export class TlbFlushBatch {
 
 @injectable()
 export class Kernel {
-  /** anon_vmas by id; a freed id is left empty */
+  /** anon_vmas by id (anon_vma_alloc(), mm/rmap.ts); a freed id is left empty */
   readonly anonVmas: (AnonVma | undefined)[] = [undefined];
   readonly tasks = new Map<number, Task>();
   readonly mms: MmStruct[] = [];
@@ -97,7 +97,7 @@ export class Kernel {
     @inject(BACKEND_REGISTRY) readonly backends: BackendRegistry,
     /** NUMA balancing's state (numa/numa-balancing.ts); k.numab while it runs */
     @inject(NUMA_BALANCING) readonly numaBalancing: NumaBalancing,
-    /** reclaim's state (mm/vmscan.ts); k.vmscan once installed */
+    /** reclaim's state (reclaim/vmscan.ts); k.vmscan once installed */
     @inject(VMSCAN) readonly reclaim: Vmscan,
     /** swap_info[] (swap/swapfile.ts); k.swap once swapon() added a device */
     @inject(SWAP_DEVICES) readonly swapDevices: SwapDevices,
@@ -111,7 +111,7 @@ export class Kernel {
     return this.numaBalancing.enabled ? this.numaBalancing : null;
   }
 
-  /** reclaim: kswapd per node and the direct reclaimer (mm/vmscan.ts); null = none installed */
+  /** reclaim: kswapd per node and the direct reclaimer (reclaim/vmscan.ts); null = none installed */
   get vmscan(): Vmscan | null {
     return this.reclaim.installed ? this.reclaim : null;
   }
@@ -124,12 +124,5 @@ export class Kernel {
   /** folio_nid() */
   folioNid(head: number): number {
     return this.topo.pfnToNid(head);
-  }
-
-  newAnonVma(root: AnonVma | null, parent: AnonVma | null): AnonVma {
-    const av = new AnonVma(this.anonVmas.length, root, parent);
-    if (!root) av.root = av;
-    this.anonVmas.push(av);
-    return av;
   }
 }

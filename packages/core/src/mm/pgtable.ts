@@ -4,7 +4,7 @@
  * its slot in the arena (0 = none). Upper levels hold child table ids; leaves hold PTEs.
  *
  * Every leaf has a parallel shadow table in the same slot of a second arena: the integrity
- * shadow (integrity.ts) keeps, per virtual page, the token last written there.
+ * shadow (debug/integrity.ts) keeps, per virtual page, the token last written there.
  *
  * PTE encoding (include/linux/swapops.h and arch/x86 pgtable_types.h, packed into 31 bits):
  * - 0                                   pte_none

@@ -9,7 +9,7 @@
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { PAGE_MAPPING_ANON } from "./mem-map.js";
-import type { AnonVma, VmArea } from "./mm-types.js";
+import { AnonVma, type VmArea } from "./mm-types.js";
 import { PG_anon_exclusive, PG_dirty, PG_swapbacked } from "./page-flags.js";
 import {
   SWP_MIGRATION_READ,
@@ -42,10 +42,21 @@ export const RMAP_EXCLUSIVE = 1;
 /** ttu_flags */
 export const TTU_BATCH_FLUSH = 0x40;
 
+/**
+ * anon_vma_alloc(): a new anon_vma, registered by id in k.anonVmas; the root of a new hierarchy
+ * when `root` is null.
+ */
+export function anonVmaAlloc(k: Kernel, root: AnonVma | null, parent: AnonVma | null): AnonVma {
+  const av = new AnonVma(k.anonVmas.length, root, parent);
+  if (!root) av.root = av;
+  k.anonVmas.push(av);
+  return av;
+}
+
 /** anon_vma_prepare(): give the vma an anon_vma before its first anon folio. */
 export function anonVmaPrepare(k: Kernel, vma: VmArea): AnonVma {
   if (vma.anonVma) return vma.anonVma;
-  const av = k.newAnonVma(null, null);
+  const av = anonVmaAlloc(k, null, null);
   vma.anonVma = av;
   vma.anonVmaChain.push(av);
   av.vmas.push(vma);
@@ -59,7 +70,7 @@ export function anonVmaPrepare(k: Kernel, vma: VmArea): AnonVma {
 export function anonVmaFork(k: Kernel, vma: VmArea, pvma: VmArea): void {
   if (!pvma.anonVma) return;
   anonVmaClone(vma, pvma);
-  const av = k.newAnonVma(pvma.anonVma.root, pvma.anonVma);
+  const av = anonVmaAlloc(k, pvma.anonVma.root, pvma.anonVma);
   vma.anonVma = av;
   vma.anonVmaChain.unshift(av);
   av.vmas.push(vma);

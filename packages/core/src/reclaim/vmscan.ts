@@ -26,6 +26,11 @@
  * - A DirectReclaimer (try_to_free_pages → shrink_node per allowed node) is registered in
  *   RECLAIMERS so direct reclaim can demote too (pgdemote_direct).
  *
+ * Its own layer, reclaim/, above migrate and swap (docs/architecture.md#layers): demotion is
+ * migrate_pages() with alloc_demote_folio() as its new-folio callback, and swap-out is swap/'s.
+ * Nothing below calls reclaim except the allocator, and it does so through the DirectReclaimer
+ * table and the kswapd wake-up queue.
+ *
  * Left out: MGLRU, memcg lruvecs (one lruvec per node), writeback throttling, the anon/file
  * scan balance (get_scan_count: anon is scanned when it can be reclaimed, at the same rate as
  * file), shrinkers, compaction and kswapd's high-order handling.
@@ -35,23 +40,23 @@ import { inject, injectable } from "tsyringe";
 import { errnoName } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { TOPOLOGY } from "../tokens.js";
-import type { Topology } from "./topology.js";
+import type { Topology } from "../mm/topology.js";
 import { numaBalancingMode, NUMA_BALANCING_MEMORY_TIERING } from "../migrate/migrate-folio.js";
 import { MIGRATE_ASYNC, MR_DEMOTION } from "../migrate/migrate-mode.js";
 import { migratePages } from "../migrate/migrate-pages.js";
 import { allocMigrationTarget, type MigrationTargetControl } from "../migrate/migration-target.js";
-import { GFP_HIGHUSER_MOVABLE, GFP_NOWAIT, __GFP_NOMEMALLOC, __GFP_NOWARN, __GFP_RECLAIM, __GFP_THISNODE } from "./gfp.js";
-import type { FolioList } from "./list.js";
-import { LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE } from "./lru.js";
-import { VM_EXEC } from "./mm-types.js";
-import { MAX_RECLAIM_RETRIES, WMARK_HIGH, WMARK_PROMO, type DirectReclaimer } from "./page-alloc.js";
-import { PG_active, PG_locked, PG_referenced, PG_unevictable, PG_workingset } from "./page-flags.js";
-import { _PAGE_ACCESSED, ptePfn, ptePresent } from "./pgtable.js";
-import { rmapWalk } from "./rmap.js";
-import { folioPutbackLru } from "./swap.js";
-import { ZONE_MOVABLE } from "./topology.js";
+import { GFP_HIGHUSER_MOVABLE, GFP_NOWAIT, __GFP_NOMEMALLOC, __GFP_NOWARN, __GFP_RECLAIM, __GFP_THISNODE } from "../mm/gfp.js";
+import type { FolioList } from "../mm/list.js";
+import { LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE } from "../mm/lru.js";
+import { VM_EXEC } from "../mm/mm-types.js";
+import { MAX_RECLAIM_RETRIES, WMARK_HIGH, WMARK_PROMO, type DirectReclaimer } from "../mm/page-alloc.js";
+import { PG_active, PG_locked, PG_referenced, PG_unevictable, PG_workingset } from "../mm/page-flags.js";
+import { _PAGE_ACCESSED, ptePfn, ptePresent } from "../mm/pgtable.js";
+import { rmapWalk } from "../mm/rmap.js";
+import { folioPutbackLru } from "../mm/swap.js";
+import { ZONE_MOVABLE } from "../mm/topology.js";
 import { SWAPOUT_ACTIVATE, SWAPOUT_FREED, SWAPOUT_KEEP, swapOutFolio } from "../swap/swap-out.js";
-import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, PGDEMOTE_DIRECT, PGDEMOTE_KSWAPD, PGMIGRATE_FAIL } from "./vmstat.js";
+import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, PGDEMOTE_DIRECT, PGDEMOTE_KSWAPD, PGMIGRATE_FAIL } from "../mm/vmstat.js";
 
 export const SWAP_CLUSTER_MAX = 32;
 export const DEF_PRIORITY = 12;

@@ -30,6 +30,7 @@
  * So, by construction, a batched 4 KiB migration costs 4096 B ÷ 0.854 GB/s and a batched
  * 4 KiB exchange 4096 B ÷ 1.271 GB/s (tested).
  */
+import { didYouMean } from "../did-you-mean.js";
 
 /** The published figures the move costs are derived from (Nimble RFC table, GB/s). */
 export const NIMBLE_RFC_GBPS = {
@@ -136,21 +137,6 @@ export class CostError extends RangeError {
   }
 }
 
-/** Levenshtein-light: the known name closest to `word`, if close. */
-function closest(word: string): string | undefined {
-  const w = word.toLowerCase();
-  let best: string | undefined;
-  let bestScore = Infinity;
-  for (const n of COST_NAMES) {
-    const m = n.toLowerCase();
-    let d = Math.abs(m.length - w.length);
-    for (let i = 0; i < Math.min(m.length, w.length); i++) if (m[i] !== w[i]) d++;
-    if (m.includes(w) || w.includes(m)) d = Math.min(d, 2);
-    if (d < bestScore) [best, bestScore] = [n, d];
-  }
-  return bestScore <= Math.max(2, Math.floor(w.length / 3)) ? best : undefined;
-}
-
 /**
  * Check overrides: every name known, every value a finite number >= 0 (swapWorkers one of
  * 1, 2, 4, 8; concurrency > 0; the fractions within [0, 1)). `where(name)` names the field in
@@ -161,7 +147,7 @@ export function checkCostOverrides(o: Record<string, unknown>, where: (name: str
   for (const [name, v] of Object.entries(o)) {
     if (v === undefined) continue;
     if (!ENTRY.has(name as CostName)) {
-      const guess = closest(name);
+      const guess = didYouMean(name, COST_NAMES);
       throw new CostError(where(name), `unknown cost "${name}"; ${guess ? `did you mean "${guess}"? ` : ""}the costs are: ${COST_NAMES.join(", ")}`);
     }
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {

@@ -420,8 +420,6 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   let countdown = period > 0 ? 1 + rng.below(period) : 0;
   let sinceKswapd = 0;
   let nextTick = clock.nowNs + SCHED_TICK_NS;
-  const faultsStart = vm.event(PGFAULT);
-  const hintStart = nb0();
 
   const epochStartOracle = async () => {
     if (!lookahead) return;
@@ -484,12 +482,19 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
         for (let p = 0; p < pages; p++) {
           const a = p === 0 ? addr : Math.floor(addr / 4096) * 4096 + 4096;
           const cached = llc !== null && llc.access(pid, a);
-          const f0 = vm.event(PGFAULT);
-          const h0 = nb0();
+          let f0 = vm.event(PGFAULT);
+          let h0 = nb0();
           let r = accessVirtual(k, mm, a, write);
-          if (r === ACCESS_SEGV && autoMap && mapAround(mm, a)) r = accessVirtual(k, mm, a, write);
+          if (r === ACCESS_SEGV && autoMap && mapAround(mm, a)) {
+            // the trace's program had this mapping: the attempt before autoMap made it is not its fault
+            f0 = vm.event(PGFAULT);
+            h0 = nb0();
+            r = accessVirtual(k, mm, a, write);
+          }
           const df = vm.event(PGFAULT) - f0;
           const dh = nb0() - h0;
+          counters.faults += df;
+          counters.hintFaults += dh;
           // a hint fault is a page fault (PGFAULT counts it): charged as a hint fault only
           if (df > dh) {
             clock.advance((df - dh) * cost.faultNs);
@@ -578,8 +583,6 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   }
   if (epEntries > 0) closeEpoch();
 
-  counters.faults = vm.event(PGFAULT) - faultsStart;
-  counters.hintFaults = nb0() - hintStart;
   counters.kswapdRuns = Array.from(vmscan.kswapdRuns).reduce((a, b) => a + b, 0);
   counters.tppFiltered = k.numab?.tppFiltered ?? 0;
   const vmstat = vm.procVmstat();
