@@ -40,7 +40,9 @@ describe("foliox run", () => {
     expect(j.scenario).toMatchObject({ name: "pressure", stack: "exchange", epochs: 2, pressure: "full", source: "built-in" });
     expect(j.stack).toBe("exchange");
     expect(j.perEpoch).toHaveLength(2);
-    expect(j.accesses).toBe(200_000);
+    // 200,000 samples of weight 64
+    expect(j.entries).toBe(200_000);
+    expect(j.accesses).toBe(200_000 * 64);
     expect(j.hitRatio).toBeGreaterThan(0);
     expect(j.vmstat.pgexchange_success).toBeGreaterThan(0);
     expect(j.notes.join("\n")).toMatch(/pressure full \(docs\/decisions\.md#memory-pressure\)/);

@@ -5,13 +5,22 @@
  * config file's `stacks`) on ./foliox.config.* or, without one, the built-in `pressure`
  * scenario (the README's command). Stacks are names: built in, a --plugin's, or the config
  * file's `presets`; an unknown one is a usage error that lists the registered ones.
+ * `--trace FILE [--format F]` replays a trace with every stack instead (on the built-in `trace`
+ * machine, sized to the trace, unless a scenario is given); `--cost` and `--llc` override the
+ * cost table and the LLC filter; `--out DIR` writes each stack's result (DIR/<stack>.json, what
+ * `foliox run --out` writes) and DIR/compare.json, once every run has succeeded.
  * `--json` prints
- *   { "scenario": name, "bounds": { "allFastRuntime": ns, "allSlowRuntime": ns },
- *     "stacks": [ { "name", "hitRatio", "runtime", "vmstat": {...}, ... } ] }
- * Exit 0 on success, 2 for usage and config errors, 1 when a run fails.
+ *   { "scenario", "trace", "bounds": { "allFastRuntime": ns, "allSlowRuntime": ns }, "costs",
+ *     "stacks": [ { "name", "hitRatio", "runtime", "simulatedSeconds", "time",
+ *                   "backgroundCpuNs", "churn", "vmstat": {...}, ... } ] }
+ * Exit 0 on success, 2 for usage and config errors and bad input (a trace weight that is not a
+ * positive finite number), 1 when a run fails.
  */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
-import { describeScenario, registryForScenario, unknownNameMessage, type RuntimeBreakdown, type SimResult } from "@foliox/tiering";
+import { describeScenario, formatNodeMemory, registryForScenario, TRACE_SCENARIO_NAME, unknownNameMessage, type Churn, type Costs, type RuntimeBreakdown, type SimResult } from "@foliox/tiering";
+import { TRACE_FORMAT_NAMES } from "@foliox/trace";
 import { collect } from "../plugin.js";
 import { parseSeed } from "../options.js";
 import { formatJson } from "../render/json.js";
@@ -19,31 +28,43 @@ import { renderTable, type Cell } from "../render/table.js";
 import { createProgress } from "../report/progress.js";
 import type { CommandContext } from "./context.js";
 import { PLUGIN_OPTION_HELP, pluginsFromArgs } from "./plugins-arg.js";
-import { fmtNs, parseEpochs, parseStacks, SHOWN_COUNTERS, STACKS_HELP } from "./run.js";
+import { fmtNs, parseEpochs, parseStacks, parseTraceFormat, runJson, SHOWN_COUNTERS, STACKS_HELP, unknownTraceFormat } from "./run.js";
 import { EXIT_RUNTIME, EXIT_USAGE, scenarioFromArgs } from "./scenario-arg.js";
-import { simulate } from "./simulate.js";
+import { collectCost, COST_OPTION_HELP, LLC_OPTION_HELP, parseLlc, reportRunFailure, stackFileName } from "./tiering-args.js";
+import { simulate, type TraceInput } from "./simulate.js";
 
 /** The stacks `foliox compare` runs when --stacks is not given (issue 4's done-when set). */
-export const DEFAULT_COMPARE_STACKS = ["numab2", "tpp", "exchange", "oracle"] as const;
+export const DEFAULT_COMPARE_STACKS = ["numab2", "tpp", "exchange", "epoch-oracle"] as const;
 /** The scenario it runs when none is given and there is no ./foliox.config.* */
 export const DEFAULT_COMPARE_SCENARIO = "pressure";
 
 export interface CompareStack {
   name: string;
   hitRatio: number;
-  /** simulated runtime, ns */
+  /** the application's simulated time, ns */
   runtime: number;
-  /** where the runtime went, ns (the engine's SimResult.time) */
+  /** the same in seconds: how long the run lasted on the simulated machine */
+  simulatedSeconds: number;
+  /** where the application's time went, ns (the engine's SimResult.time) */
   time: RuntimeBreakdown;
+  /** kernel threads' CPU time by actor (kswapd<nid>, mover, sampler), ns: not in runtime */
+  backgroundCpuNs: Record<string, number>;
+  churn: Churn;
   vmstat: Record<string, number>;
   promotions: number;
   demotions: number;
   exchanges: number;
   failures: Record<string, number>;
   anonFileRatio: SimResult["anonFileRatio"];
-  pingPong: number;
   migrationBytes: number;
   convergenceNs: number | null;
+  /** accesses replayed, those that reached a tier, zero-page reads (weights) */
+  accesses: number;
+  memoryAccesses: number;
+  zeroPageReads: number;
+  llc: SimResult["llc"];
+  /** this run's bounds (the same accesses: equal for every stack unless one met migration entries) */
+  bounds: SimResult["bounds"];
   /** runtime ÷ the first stack's runtime */
   runtimeVsFirst: number;
   /** hit ratio − the first stack's */
@@ -52,30 +73,44 @@ export interface CompareStack {
 
 export interface CompareJson {
   scenario: string;
+  /** the replayed trace, when --trace was given */
+  trace: { file: string; format: string } | null;
+  /** the first stack's bounds: allFastRuntime <= every runtime; time.access + time.cache <= allSlowRuntime */
   bounds: { allFastRuntime: number; allSlowRuntime: number };
+  /** the cost table every run used */
+  costs: Costs;
   stacks: CompareStack[];
   notes: string[];
 }
 
-export function compareJson(name: string, results: SimResult[], notes: string[]): CompareJson {
+export function compareJson(name: string, results: SimResult[], notes: string[], trace: TraceInput | undefined = undefined): CompareJson {
   const first = results[0]!;
   return {
     scenario: name,
+    trace: trace ? { file: trace.file, format: trace.format } : null,
     bounds: { allFastRuntime: first.bounds.allFastRuntime, allSlowRuntime: first.bounds.allSlowRuntime },
+    costs: first.costs,
     stacks: results.map((r) => ({
       name: r.stack,
       hitRatio: r.hitRatio,
       runtime: r.runtimeNs,
+      simulatedSeconds: r.simulatedSeconds,
       time: r.time,
+      backgroundCpuNs: r.backgroundCpuNs,
+      churn: r.churn,
       vmstat: r.vmstat,
       promotions: r.promotions,
       demotions: r.demotions,
       exchanges: r.exchanges,
       failures: r.failures,
       anonFileRatio: r.anonFileRatio,
-      pingPong: r.pingPong,
       migrationBytes: r.migrationBytes,
       convergenceNs: r.convergenceNs,
+      accesses: r.accesses,
+      memoryAccesses: r.memoryAccesses,
+      zeroPageReads: r.zeroPageReads,
+      llc: r.llc,
+      bounds: r.bounds,
       runtimeVsFirst: r.runtimeNs / first.runtimeNs,
       hitRatioVsFirst: r.hitRatio - first.hitRatio,
     })),
@@ -89,35 +124,48 @@ function speed(baseline: number, runtime: number): string {
   return r >= 1 ? `${(100 * (r - 1)).toFixed(1)}% faster` : `${(100 * (1 / r - 1)).toFixed(1)}% slower`;
 }
 
-function renderCompareText(c: CompareJson, header: string): string {
+const share = (x: number | null) => (x === null ? "-" : `${(100 * x).toFixed(1)}%`);
+
+export function renderCompareText(c: CompareJson, header: string): string {
   const s = c.stacks;
   const first = s[0]!;
   const row = (label: string, f: (x: CompareStack, i: number) => string): Cell[] => [label, ...s.map((x, i) => f(x, i))];
+  const actors = [...new Set(s.flatMap((x) => Object.keys(x.backgroundCpuNs)))].sort();
   const rows: Cell[][] = [
     ["", ...s.map((x, i) => (i === 0 ? `${x.name} (baseline)` : x.name))],
     row("hit ratio", (x, i) => `${x.hitRatio.toFixed(4)}${i ? ` (${x.hitRatioVsFirst >= 0 ? "+" : ""}${x.hitRatioVsFirst.toFixed(4)})` : ""}`),
-    row("runtime", (x, i) => `${fmtNs(x.runtime)}${i ? ` (${speed(first.runtime, x.runtime)})` : ""}`),
-    row("× all-fast bound", (x) => (x.runtime / c.bounds.allFastRuntime).toFixed(2)),
-    row("× all-slow bound", (x) => (x.runtime / c.bounds.allSlowRuntime).toFixed(2)),
-    row("  of which accesses", (x) => fmtNs(x.time.access)),
+    row("application time", (x, i) => `${fmtNs(x.runtime)}${i ? ` (${speed(first.runtime, x.runtime)})` : ""}`),
+    row("× all-fast bound", (x) => (x.runtime / x.bounds.allFastRuntime).toFixed(2)),
+    row("  accesses", (x) => fmtNs(x.time.access)),
+    row("  LLC hits, zero page", (x) => fmtNs(x.time.cache)),
+    row("  page faults", (x) => fmtNs(x.time.fault)),
     row("  hint faults", (x) => fmtNs(x.time.hintFault)),
-    row("  other faults", (x) => fmtNs(x.time.fault)),
-    row("  scans", (x) => fmtNs(x.time.scan)),
-    row("  moves (fault, reclaim, mover)", (x) => fmtNs(x.time.promoteInFault + x.time.reclaim + x.time.mover)),
+    row("  task_numa_work", (x) => fmtNs(x.time.scan)),
+    row("  promotion in fault", (x) => fmtNs(x.time.promoteInFault)),
+    row("  direct reclaim", (x) => fmtNs(x.time.directReclaim)),
+    row("  moves in the task", (x) => fmtNs(x.time.mover)),
+    row("  migration-entry waits", (x) => fmtNs(x.time.blocked)),
+    row("accesses ÷ all-slow bound", (x) => ((x.time.access + x.time.cache) / x.bounds.allSlowRuntime).toFixed(2)),
+    row("background CPU", (x) => fmtNs(Object.values(x.backgroundCpuNs).reduce((a, n) => a + n, 0))),
+    ...actors.map((a) => row(`  ${a}`, (x) => fmtNs(x.backgroundCpuNs[a] ?? 0))),
     row("promotions (pages)", (x) => String(x.promotions)),
     row("demotions (pages)", (x) => String(x.demotions)),
     row("exchanges", (x) => String(x.exchanges)),
+    row("moves per page moved (max)", (x) => `${x.churn.movesPerPage.toFixed(2)} (${x.churn.maxMovesPerPage})`),
+    row("re-promoted after demotion", (x) => String(x.churn.rePromotedAfterDemote)),
+    row(`ping-pong (≤ ${first.churn.pingPongEpochs} epochs)`, (x) => String(x.churn.pingPong)),
+    row("promoted, untouched next epoch", (x) => share(x.churn.promotedUntouchedNextEpoch)),
     row("anon : file up", (x) => (x.anonFileRatio.anon + x.anonFileRatio.file === 0 ? "-" : `${x.anonFileRatio.anon} : ${x.anonFileRatio.file}`)),
-    row("ping-pong (pages)", (x) => String(x.pingPong)),
     row("migration traffic (MiB)", (x) => (x.migrationBytes / 2 ** 20).toFixed(1)),
     row("convergence", (x) => (x.convergenceNs === null ? "n/a" : fmtNs(x.convergenceNs))),
     row("failures", (x) => String(Object.values(x.failures).reduce((a, n) => a + n, 0))),
     ...[...new Set(s.flatMap((x) => Object.keys(x.failures)))].sort().map((reason) => row(`  ${reason}`, (x) => String(x.failures[reason] ?? 0))),
     ...SHOWN_COUNTERS.filter((k) => s.some((x) => k in x.vmstat)).map((k) => row(k, (x) => String(x.vmstat[k] ?? 0))),
   ];
+  const llc = first.llc;
   return [
     header,
-    `bounds: all-fast ${fmtNs(c.bounds.allFastRuntime)}, all-slow ${fmtNs(c.bounds.allSlowRuntime)}`,
+    `simulated ${first.simulatedSeconds.toFixed(2)} s (baseline); bounds: all-fast ${fmtNs(c.bounds.allFastRuntime)} (no run is faster), all-slow ${fmtNs(c.bounds.allSlowRuntime)} (no run's accesses take longer)${llc ? `; LLC ${llc.sizeBytes / 1024} KiB ${llc.ways}-way: ${share(llc.hits / Math.max(1, llc.hits + llc.misses))} of accesses hit` : ""}`,
     renderTable(rows),
     ...(c.notes.length ? ["notes:", ...c.notes.map((n) => `  - ${n}`)] : []),
     "",
@@ -133,12 +181,34 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
     .option("--scenario <name|file>", "the same as the positional argument")
     .option("--seed <n>", "PRNG seed (default: the scenario's)", parseSeed)
     .option("--epochs <n>", "epochs to run (default: the scenario's)", parseEpochs)
-    .option("--json", 'print { "scenario", "bounds", "stacks": [ { "name", "hitRatio", "runtime", "vmstat", ... } ] }')
+    .option("--trace <file>", `replay this trace with every stack instead of the scenario's workload (default scenario then: the built-in ${TRACE_SCENARIO_NAME}, DRAM 20% of the trace's footprint)`)
+    .option("--format <format>", `the trace's format: auto, ${TRACE_FORMAT_NAMES.join(", ")}, or a --plugin's`, parseTraceFormat)
+    .option("--cost <name=value>", COST_OPTION_HELP, collectCost)
+    .option("--llc <setting>", LLC_OPTION_HELP, parseLlc)
+    .option("--json", 'print { "scenario", "trace", "bounds", "costs", "stacks": [ { "name", "hitRatio", "runtime", "simulatedSeconds", "time", "backgroundCpuNs", "churn", "vmstat", ... } ] }')
+    .option("--out <dir>", "also write DIR/<stack>.json (each run's result, for foliox report) and DIR/compare.json")
     .option("--plugin <package-or-path>", PLUGIN_OPTION_HELP, collect, [] as string[])
     .showHelpAfterError("(run foliox compare --help for usage)")
     .action(async (positional, opts, cmd) => {
+      if (opts.format !== undefined && opts.trace === undefined) {
+        ctx.writeErr("foliox compare: --format applies to --trace; add --trace FILE, or drop --format\n");
+        ctx.exitCode = EXIT_USAGE;
+        return;
+      }
       const plugins = await pluginsFromArgs("compare", ctx, cmd);
       if (!plugins) return;
+      const badFormat = opts.format !== undefined ? unknownTraceFormat(opts.format, plugins) : undefined;
+      if (badFormat) {
+        ctx.writeErr(`foliox compare: ${badFormat}\n`);
+        ctx.exitCode = EXIT_USAGE;
+        return;
+      }
+      const trace: TraceInput | undefined = opts.trace !== undefined ? { file: opts.trace, format: opts.format ?? "auto" } : undefined;
+      if (trace && !existsSync(trace.file)) {
+        ctx.writeErr(`foliox compare: no such trace file: ${trace.file}; check the path given to --trace\n`);
+        ctx.exitCode = EXIT_USAGE;
+        return;
+      }
       const resolved = await scenarioFromArgs(
         "compare",
         ctx,
@@ -149,10 +219,15 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
           ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
         },
         plugins.catalog,
-        DEFAULT_COMPARE_SCENARIO,
+        trace ? TRACE_SCENARIO_NAME : DEFAULT_COMPARE_SCENARIO,
       );
       if (!resolved) return;
       const { scenario: base, source } = resolved;
+      if (trace && base.pressure === "full") {
+        ctx.writeErr(`foliox compare: scenario ${base.name} holds memory full (pressure "full"), which needs its synthetic workload faulted in first; with --trace use a scenario with pressure "none" (the built-in ${TRACE_SCENARIO_NAME}, say)\n`);
+        ctx.exitCode = EXIT_USAGE;
+        return;
+      }
       const stacks: string[] = opts.stacks ?? base.stacks ?? [...DEFAULT_COMPARE_STACKS];
       const registered = [...registryForScenario(plugins.catalog.registry, base).presets.keys()];
       const unknown = stacks.filter((s) => !registered.includes(s));
@@ -164,23 +239,42 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
       const results: SimResult[] = [];
       let notes: string[] = [];
       const name = base.name;
-      const header = `scenario ${base.name} (${source}): ${describeScenario({ ...base, stack: stacks[0]! }).replace(/, stack [^,]+/, "")}`;
+      const header = trace
+        ? `scenario ${base.name} (${source}) replaying ${trace.file} (format ${trace.format}): ${base.topology} ${formatNodeMemory(base.memory.fast)} + ${formatNodeMemory(base.memory.slow)}, an epoch every ${base.workload.accessesPerEpoch} entries, seed ${base.seed}`
+        : `scenario ${base.name} (${source}): ${describeScenario({ ...base, stack: stacks[0]! }).replace(/, stack [^,]+/, "")}`;
+      const runs: Record<string, unknown>[] = [];
       for (const stack of stacks) {
         const scenario = { ...base, stack };
-        const progress = createProgress(`${scenario.name}/${stack}`, scenario.workload.accessesPerEpoch * scenario.epochs);
+        const progress = createProgress(`${scenario.name}/${stack}`, trace ? 0 : scenario.workload.accessesPerEpoch * scenario.epochs);
         try {
-          const outcome = await simulate(scenario, undefined, plugins, (rec) => progress.tick(rec.accesses));
+          const outcome = await simulate(scenario, trace, plugins, (rec) => progress.tick(rec.entries), {
+            ...(opts.cost ? { costs: opts.cost } : {}),
+            ...(opts.llc ? { llc: opts.llc } : {}),
+          });
           results.push(outcome.result);
           notes = outcome.notes;
+          runs.push(runJson(scenario, source, outcome.notes, outcome.result, trace));
         } catch (err) {
           progress.stop();
-          ctx.writeErr(`foliox compare: the ${stack} run failed: ${err instanceof Error ? err.message : String(err)}\n`);
-          ctx.exitCode = EXIT_RUNTIME;
+          reportRunFailure("compare", ctx, err, `the ${stack} run failed: `);
           return;
         }
         progress.stop();
       }
-      const json = compareJson(name, results, notes);
+      const json = compareJson(name, results, notes, trace);
+      if (opts.out !== undefined) {
+        // written only once every run has succeeded: a failed compare leaves nothing behind
+        try {
+          mkdirSync(opts.out, { recursive: true });
+          runs.forEach((r, i) => writeFileSync(join(opts.out!, stackFileName(stacks[i]!)), formatJson(r)));
+          writeFileSync(join(opts.out, "compare.json"), formatJson(json));
+        } catch (err) {
+          ctx.writeErr(`foliox compare: cannot write into ${opts.out}: ${err instanceof Error ? err.message : String(err)}\n`);
+          ctx.exitCode = EXIT_RUNTIME;
+          return;
+        }
+        ctx.writeErr(`foliox compare: wrote ${stacks.map((st) => join(opts.out!, stackFileName(st))).join(", ")} and ${join(opts.out, "compare.json")}\n`);
+      }
       ctx.writeOut(opts.json === true ? formatJson(json) : renderCompareText(json, header));
     });
 }

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentError, type Command } from "@commander-js/extra-typings";
-import { describeScenario, formatSize, STACK_NAMES, type Scenario, type SimResult } from "@foliox/tiering";
+import { describeScenario, formatNodeMemory, STACK_NAMES, TRACE_SCENARIO_NAME, type Scenario, type SimResult } from "@foliox/tiering";
 import { TRACE_FORMAT_NAMES, type TraceFormat } from "@foliox/trace";
 import { parseSeed } from "../options.js";
 import { formatJson } from "../render/json.js";
@@ -19,6 +19,7 @@ import { collect, type Plugins } from "../plugin.js";
 import type { CommandContext } from "./context.js";
 import { PLUGIN_OPTION_HELP, pluginsFromArgs } from "./plugins-arg.js";
 import { EXIT_RUNTIME, EXIT_USAGE, scenarioFromArgs } from "./scenario-arg.js";
+import { collectCost, COST_OPTION_HELP, LLC_OPTION_HELP, parseLlc, reportRunFailure } from "./tiering-args.js";
 import { simulate, type TraceInput } from "./simulate.js";
 
 /**
@@ -34,7 +35,7 @@ export function parseStack(value: string): string {
 /** --stacks a,b,c: the names, checked in the action against the registered stacks. */
 export function parseStacks(value: string): string[] {
   const names = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
-  if (names.length === 0) throw new InvalidArgumentError(`pass a comma-separated list of stacks, e.g. --stacks numab2,tpp,exchange,oracle`);
+  if (names.length === 0) throw new InvalidArgumentError(`pass a comma-separated list of stacks, e.g. --stacks numab2,tpp,exchange,epoch-oracle`);
   return names;
 }
 
@@ -92,16 +93,27 @@ export const SHOWN_COUNTERS = [
 
 function renderRunText(scenario: Scenario, source: string, notes: string[], r: SimResult, trace: TraceInput | undefined): string {
   const af = r.anonFileRatio;
+  const t = r.time;
+  const bg = Object.entries(r.backgroundCpuNs);
+  const c = r.churn;
   const rows: string[][] = [
-    ["hit ratio", r.hitRatio.toFixed(4)],
-    ["simulated runtime", `${fmtNs(r.runtimeNs)} (all-fast bound ${fmtNs(r.bounds.allFastRuntime)}: ×${(r.runtimeNs / r.bounds.allFastRuntime).toFixed(2)}; all-slow bound ${fmtNs(r.bounds.allSlowRuntime)}: ×${(r.runtimeNs / r.bounds.allSlowRuntime).toFixed(2)})`],
-    ["  of which", `accesses ${fmtNs(r.time.access)}, hint faults ${fmtNs(r.time.hintFault)}, other faults ${fmtNs(r.time.fault)}, scans ${fmtNs(r.time.scan)}, promotions in faults ${fmtNs(r.time.promoteInFault)}, reclaim ${fmtNs(r.time.reclaim)}, mover ${fmtNs(r.time.mover)}, blocked ${fmtNs(r.time.blocked)}`],
-    ["accesses", String(r.accesses)],
+    ["hit ratio", `${r.hitRatio.toFixed(4)} (fast-tier accesses ÷ ${r.memoryAccesses} memory accesses)`],
+    ["application time", `${fmtNs(r.runtimeNs)} = ${r.simulatedSeconds.toFixed(3)} simulated s (all-fast bound ${fmtNs(r.bounds.allFastRuntime)}: ×${(r.runtimeNs / r.bounds.allFastRuntime).toFixed(2)})`],
+    [
+      "  of which",
+      `accesses ${fmtNs(t.access)}, LLC hits and zero page ${fmtNs(t.cache)}, page faults ${fmtNs(t.fault)}, hint faults ${fmtNs(t.hintFault)}, task_numa_work ${fmtNs(t.scan)}, promotions in faults ${fmtNs(t.promoteInFault)}, direct reclaim ${fmtNs(t.directReclaim)}, moves in the task ${fmtNs(t.mover)}, migration-entry waits ${fmtNs(t.blocked)}`,
+    ],
+    ["accesses' time", `${fmtNs(t.access + t.cache)} (all-slow bound ${fmtNs(r.bounds.allSlowRuntime)}: ×${((t.access + t.cache) / r.bounds.allSlowRuntime).toFixed(2)})`],
+    ["background CPU (not in the application's time)", bg.length ? bg.map(([a, ns]) => `${a} ${fmtNs(ns)}`).join(", ") : "none"],
+    ["accesses", `${r.accesses} in ${r.entries} entries${r.llc ? `; LLC ${r.llc.sizeBytes / 1024} KiB ${r.llc.ways}-way hits ${r.llc.hits}` : ""}; zero-page reads ${r.zeroPageReads}`],
     ["promotions (pages)", String(r.promotions)],
     ["demotions (pages)", String(r.demotions)],
     ["exchanges", String(r.exchanges)],
     ["anon : file promoted or exchanged up", af.anon + af.file === 0 ? "no moves" : `${af.anon} : ${af.file} (shmem ${af.shmem})`],
-    ["ping-pong (pages)", String(r.pingPong)],
+    [
+      "churn",
+      `${c.movesPerPage.toFixed(2)} moves per page moved (max ${c.maxMovesPerPage}), ${c.rePromotedAfterDemote} re-promoted after demotion, ping-pong ${c.pingPong} (≤ ${c.pingPongEpochs} epochs), promoted but untouched next epoch ${c.promotedUntouchedNextEpoch === null ? "-" : `${(100 * c.promotedUntouchedNextEpoch).toFixed(1)}%`}`,
+    ],
     ["migration traffic", `${r.migrationBytes} bytes`],
     ["convergence after a phase change", r.convergenceNs === null ? "n/a" : fmtNs(r.convergenceNs)],
     ["failures", Object.keys(r.failures).length ? Object.entries(r.failures).map(([k, n]) => `${k} ${n}`).join(", ") : "none"],
@@ -109,7 +121,7 @@ function renderRunText(scenario: Scenario, source: string, notes: string[], r: S
   const counters = SHOWN_COUNTERS.filter((c) => c in r.vmstat).map((c) => [`${c}${r.folioxOwnCounters.includes(c) ? " (foliox)" : ""}`, r.vmstat[c]!]);
   return [
     trace
-      ? `scenario ${scenario.name} (${source}) replaying ${trace.file} (format ${trace.format}): ${scenario.topology} ${formatSize(scenario.memory.fast)} + ${formatSize(scenario.memory.slow)}, pressure ${scenario.pressure}, an epoch every ${scenario.workload.accessesPerEpoch} entries, seed ${scenario.seed}`
+      ? `scenario ${scenario.name} (${source}) replaying ${trace.file} (format ${trace.format}): ${scenario.topology} ${formatNodeMemory(scenario.memory.fast)} + ${formatNodeMemory(scenario.memory.slow)}, pressure ${scenario.pressure}, an epoch every ${scenario.workload.accessesPerEpoch} entries, seed ${scenario.seed}`
       : `scenario ${scenario.name} (${source}): ${describeScenario(scenario)}`,
     `stack ${r.stack}`,
     renderTable(rows),
@@ -131,6 +143,8 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
     .option("--epochs <n>", "epochs to run (default: the scenario's)", parseEpochs)
     .option("--trace <file>", "replay this trace instead of the scenario's synthetic workload")
     .option("--format <format>", `the trace's format: auto, ${TRACE_FORMAT_NAMES.join(", ")}, or a --plugin's`, parseTraceFormat)
+    .option("--cost <name=value>", COST_OPTION_HELP, collectCost)
+    .option("--llc <setting>", LLC_OPTION_HELP, parseLlc)
     .option("--json", "print the result as JSON (the SimResult, with the scenario and notes)")
     .option("--out <dir>", "also write the JSON result to DIR/result.json (for foliox report)")
     .option("--plugin <package-or-path>", PLUGIN_OPTION_HELP, collect, [] as string[])
@@ -160,6 +174,7 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
           ...(opts.epochs !== undefined ? { epochs: opts.epochs } : {}),
         },
         plugins.catalog,
+        opts.trace !== undefined ? TRACE_SCENARIO_NAME : undefined,
       );
       if (!resolved) return;
       const { scenario, source } = resolved;
@@ -177,11 +192,13 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
       const progress = createProgress(`${scenario.name}/${scenario.stack}`, trace ? 0 : scenario.workload.accessesPerEpoch * scenario.epochs);
       let outcome;
       try {
-        outcome = await simulate(scenario, trace, plugins, (rec) => progress.tick(rec.accesses));
+        outcome = await simulate(scenario, trace, plugins, (rec) => progress.tick(rec.entries), {
+          ...(opts.cost ? { costs: opts.cost } : {}),
+          ...(opts.llc ? { llc: opts.llc } : {}),
+        });
       } catch (err) {
         progress.stop();
-        ctx.writeErr(`foliox run: ${err instanceof Error ? err.message : String(err)}\n`);
-        ctx.exitCode = EXIT_RUNTIME;
+        reportRunFailure("run", ctx, err);
         return;
       }
       progress.stop();

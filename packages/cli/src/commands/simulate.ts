@@ -7,19 +7,21 @@
  */
 import { basename } from "node:path";
 import {
-  createAccessBatch,
   createStack,
   prepareScenario,
   registryForScenario,
   runSimulation,
+  scaledLlc,
   TIERING_REGISTRY,
-  type AccessBatch,
   type AccessSource,
+  type CostOverrides,
+  type LlcGeometry,
+  type LlcSetting,
   type EpochRecord,
   type Scenario,
   type SimResult,
 } from "@foliox/tiering";
-import { readTrace, type TraceFormat, type TraceFormatDefinition } from "@foliox/trace";
+import { readTrace, summarizeTrace, type TraceFormat } from "@foliox/trace";
 import type { Plugins } from "../plugin.js";
 
 export interface TraceInput {
@@ -42,25 +44,26 @@ function phaseChanges(every: number, epochs: number): number[] {
   return out;
 }
 
-/** Copy a trace into memory: the oracle reads its input twice, synchronously. */
-async function materialize(trace: TraceInput, formats: readonly TraceFormatDefinition[]): Promise<AccessBatch[]> {
-  const out: AccessBatch[] = [];
-  for await (const b of readTrace(trace.file, { format: trace.format, formats })) {
-    const c = createAccessBatch(b.length);
-    c.t.set(b.t.subarray(0, b.length));
-    c.pid.set(b.pid.subarray(0, b.length));
-    c.addr.set(b.addr.subarray(0, b.length));
-    c.write.set(b.write.subarray(0, b.length));
-    c.size.set(b.size.subarray(0, b.length));
-    c.weight.set(b.weight.subarray(0, b.length));
-    c.length = b.length;
-    out.push(c);
-  }
-  return out;
-}
-
 export function totalAccesses(scenario: Scenario, trace: TraceInput | undefined): number | null {
   return trace ? null : scenario.workload.accessesPerEpoch * scenario.epochs;
+}
+
+/** What the command line adds on top of the scenario: --cost and --llc. */
+export interface SimulateOverrides {
+  costs?: CostOverrides;
+  llc?: LlcSetting;
+}
+
+/**
+ * The LLC a run uses: "auto" is on for instruction-level traces (lackey, pin: every load and
+ * store, which a real machine's caches would mostly absorb) and off otherwise; "on" is the
+ * default LLC scaled to the footprint (sim/llc.ts); an object is an exact geometry.
+ */
+export function llcFor(setting: LlcSetting, format: string | undefined, footprintPages: number): LlcGeometry | null {
+  if (setting === "none") return null;
+  if (setting === "auto") return format === "lackey" || format === "pin" ? scaledLlc(footprintPages * 4096) : null;
+  if (setting === "on") return scaledLlc(footprintPages * 4096);
+  return { sizeBytes: setting.size, ways: setting.ways, lineBytes: setting.lineBytes };
 }
 
 export async function simulate(
@@ -68,8 +71,17 @@ export async function simulate(
   trace: TraceInput | undefined,
   plugins: Plugins,
   onEpoch?: (rec: EpochRecord) => void,
+  overrides: SimulateOverrides = {},
 ): Promise<RunOutcome> {
-  const prepared = prepareScenario(scenario, { backends: plugins.registrations, workload: trace === undefined });
+  // a trace's footprint (for nodes given as a share of it, and the LLC's scaling) and format
+  const summary = trace ? await summarizeTrace(trace.file, { format: trace.format, formats: plugins.traceFormats }) : null;
+  const prepared = prepareScenario(scenario, {
+    backends: plugins.registrations,
+    workload: trace === undefined,
+    ...(summary ? { footprintPages: Math.max(1, summary.distinctPages) } : {}),
+  });
+  const footprint = summary ? summary.distinctPages : prepared.workload.layout.totalPages;
+  const llc = llcFor(overrides.llc ?? scenario.llc, summary?.format, footprint);
   prepared.container.register(TIERING_REGISTRY, { useValue: registryForScenario(plugins.catalog.registry, scenario) });
   const stack = createStack(prepared.container, scenario.stack);
   const formats = plugins.traceFormats;
@@ -79,15 +91,18 @@ export async function simulate(
     notes.push(
       `accesses replayed from ${basename(trace.file)} (format ${trace.format}); the scenario's workload and epochs are not used, an epoch is ${scenario.workload.accessesPerEpoch} trace entries`,
     );
-    source = stack.config.oracle ? await materialize(trace, formats) : () => readTrace(trace.file, { format: trace.format, formats });
+    source = () => readTrace(trace.file, { format: trace.format, formats });
   } else {
     source = () => prepared.workload.batches(prepared.pids);
   }
+  if (llc) notes.push(`LLC filter: ${llc.sizeBytes / 1024} KiB, ${llc.ways}-way, ${llc.lineBytes} B lines${scenario.llc === "auto" && !overrides.llc ? ` (on for ${summary?.format} traces, scaled to the footprint of ${footprint} pages)` : ""}; its hits reach no tier`);
   const result = await runSimulation(prepared.kernel, {
     source,
     stack,
     epochAccesses: scenario.workload.accessesPerEpoch,
     seed: scenario.seed,
+    cost: [scenario.costs as CostOverrides, overrides.costs ?? {}],
+    llc,
     ...(trace ? {} : { phaseChanges: phaseChanges(prepared.workload.phaseEpochs, scenario.epochs), autoMap: false }),
     ...(onEpoch ? { onEpoch: (rec: EpochRecord) => onEpoch(rec) } : {}),
   });
