@@ -182,8 +182,8 @@ describe("scenarios checked against the catalog", () => {
     );
     const names = (await loadScenarioFile(bad, {}, catalog).catch((x: unknown) => x)) as ScenarioConfigError;
     expect(names.problems.map((p) => [p.field, p.line, p.column])).toEqual([
-      ["presets[0].mover", 7, 12],
       ["stacks[1]", 4, 5],
+      ["presets[0].mover", 7, 12],
     ]);
     expect(names.message).toMatch(/field presets\[0\]\.mover: "exchnage" is not a registered mover; did you mean "exchange"\? registered: migrate, exchange/);
     expect(names.message).toMatch(/field stacks\[1\]: "qiuet" is not a registered stack; did you mean "quiet"\?/);

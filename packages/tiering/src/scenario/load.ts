@@ -121,7 +121,10 @@ export function parseScenario(raw: unknown, source: string, overrides: ScenarioO
   }
   const overridden = new Set(Object.keys(overrides).filter((k) => overrides[k as keyof ScenarioOverrides] !== undefined));
   const { presets, problems } = checkScenarioNames(r.data, catalog, locate, overridden);
-  if (problems.length > 0) throw new ScenarioConfigError(source, problems);
+  if (problems.length > 0) {
+    problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+    throw new ScenarioConfigError(source, problems);
+  }
   const { extends: _ignored, ...scenario } = r.data;
   return { ...scenario, presets };
 }
