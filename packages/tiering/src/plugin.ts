@@ -14,14 +14,14 @@
 import { definePlugin as defineAnyPlugin, type FolioxPlugin, type PluginDefinition } from "@foliox/core/plugin";
 import type { TraceFormatDefinition } from "@foliox/trace";
 import type { StackDefinition, TieringStackParts } from "./stack/extend.js";
-import type { ScenarioInput } from "./scenario/schema.js";
+import type { NamedScenarioInput } from "./scenario/catalog.js";
 
 export { API_VERSION, PluginError, isFolioxPlugin, checkPluginApiVersion, type PartFactory, type Kernel } from "@foliox/core/plugin";
 export { PG_active, PG_referenced, PG_swapbacked } from "@foliox/core/plugin";
 
 /** A plugin's definition with its tiering parts typed. */
-export type TieringPluginDefinition = PluginDefinition<TieringStackParts, StackDefinition, ScenarioInput, TraceFormatDefinition>;
-export type TieringPlugin = FolioxPlugin<TieringStackParts, StackDefinition, ScenarioInput, TraceFormatDefinition>;
+export type TieringPluginDefinition = PluginDefinition<TieringStackParts, StackDefinition, NamedScenarioInput, TraceFormatDefinition>;
+export type TieringPlugin = FolioxPlugin<TieringStackParts, StackDefinition, NamedScenarioInput, TraceFormatDefinition>;
 
 /** core's definePlugin, typed for stack parts, presets, workloads and trace formats. */
 export function definePlugin(def: TieringPluginDefinition): TieringPlugin {
@@ -33,6 +33,7 @@ export type { Sampler, HotnessModel, PlacementPolicy, Mover, RateLimiter, MovePl
 export type { StackConfig, PartRef } from "./stack/stack.js";
 export type { StackDefinition, TieringStackParts } from "./stack/extend.js";
 export type { ScenarioInput } from "./scenario/schema.js";
+export type { NamedScenarioInput } from "./scenario/catalog.js";
 export type { TraceFormatDefinition } from "@foliox/trace";
 export { STACK_NAMES } from "./scenario/stacks.js";
 

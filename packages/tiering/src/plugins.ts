@@ -9,14 +9,13 @@ import { PluginError, type FolioxPlugin } from "@foliox/core/plugin";
 import { addPresets, addStackParts, type StackDefinition, type TieringStackParts } from "./stack/extend.js";
 import { defaultTieringRegistry } from "./stack/stack.js";
 import { BUILTIN_SCENARIOS } from "./scenario/builtin.js";
-import type { ScenarioCatalog } from "./scenario/catalog.js";
+import type { NamedScenarioInput, ScenarioCatalog } from "./scenario/catalog.js";
 import { ScenarioConfigError } from "./scenario/config-error.js";
 import { parseScenario } from "./scenario/load.js";
-import type { ScenarioInput } from "./scenario/schema.js";
 
 /** A loaded plugin and how messages name it, e.g. 'plugin "colloid-stack" (./examples/colloid-stack)'. */
 export interface PluginRef {
-  plugin: FolioxPlugin<TieringStackParts, StackDefinition, ScenarioInput, unknown>;
+  plugin: FolioxPlugin<TieringStackParts, StackDefinition, NamedScenarioInput, unknown>;
   where: string;
 }
 
@@ -25,7 +24,7 @@ export function tieringCatalog(plugins: readonly PluginRef[]): ScenarioCatalog {
   const registry = defaultTieringRegistry();
   for (const { plugin, where } of plugins) if (plugin.stackParts) addStackParts(registry, plugin.stackParts, where);
   for (const { plugin, where } of plugins) if (plugin.presets) addPresets(registry, plugin.presets, where);
-  const scenarios: Record<string, ScenarioInput> = { ...BUILTIN_SCENARIOS };
+  const scenarios: Record<string, NamedScenarioInput> = { ...BUILTIN_SCENARIOS };
   const sources: Record<string, string> = {};
   const catalog: ScenarioCatalog = { registry, scenarios, sources };
   for (const { plugin, where } of plugins) {

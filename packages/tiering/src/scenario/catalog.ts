@@ -14,11 +14,18 @@ import { BUILTIN_SCENARIOS } from "./builtin.js";
 import { formatPath, type ConfigProblem } from "./config-error.js";
 import type { Scenario, ScenarioInput } from "./schema.js";
 
+/**
+ * A named scenario as it is written: every field (a built-in), or `extends` another named
+ * scenario and only what differs (a plugin's workload may be either). parseScenario() merges
+ * and validates it.
+ */
+export type NamedScenarioInput = ScenarioInput | (Partial<ScenarioInput> & { extends: string });
+
 export interface ScenarioCatalog {
   /** the stacks and parts names may refer to */
   registry: TieringRegistry;
   /** the named scenarios (`foliox run NAME`, `extends: NAME`) */
-  scenarios: Readonly<Record<string, ScenarioInput>>;
+  scenarios: Readonly<Record<string, NamedScenarioInput>>;
   /** where a named scenario comes from, e.g. 'plugin "x" (./x)'; absent: built in */
   sources?: Readonly<Record<string, string>>;
 }
