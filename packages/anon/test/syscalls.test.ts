@@ -325,7 +325,7 @@ describe("sys.movePages", () => {
     // (v6.9–v6.14) answers "not shared"; folio_maybe_mapped_shared() (v6.15+) answers "shared".
     const results: number[] = [];
     for (const kernelVersion of ["6.12", "6.16"] as const) {
-      const k = createSystem({ memory: [8 * MiB, 8 * MiB], backends: [registerAnon], kernelVersion }).kernel;
+      const k = createSystem({ memory: [8 * MiB, 8 * MiB], backends: [registerAnon], kernel: kernelVersion }).kernel;
       const { task: parent, addr } = populate(k, 0, 16, 4);
       const child = copyProcess(k, parent);
       if (typeof child === "number") throw new Error(`fork failed: ${child}`);

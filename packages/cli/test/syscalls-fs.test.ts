@@ -22,7 +22,7 @@ const UNTOUCHED = 12345;
 const ADMIN = { uid: 0, capSysNice: true, capSysPtrace: true };
 
 function system(kernelVersion: "6.12" | "6.16" = "6.12"): Kernel {
-  return createSystem({ memory: [16 * MiB, 16 * MiB], swapPages: 256, kernelVersion, backends: BUILTIN_BACKENDS.map((b) => b.register) }).kernel;
+  return createSystem({ memory: [16 * MiB, 16 * MiB], swapPages: 256, kernel: kernelVersion, backends: BUILTIN_BACKENDS.map((b) => b.register) }).kernel;
 }
 
 function healthy(k: Kernel, when = ""): void {

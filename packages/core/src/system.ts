@@ -56,7 +56,14 @@ import {
   VMSTAT,
 } from "./tokens.js";
 
-export type KernelVersion = "6.12" | "6.16";
+/**
+ * The kernel whose behaviour the model follows where versions differ (docs/decisions.md#kernel-baseline,
+ * docs/kernel-facts.md#differences-6-1-6-12): "6.12" (the default), "6.1" or "6.16".
+ */
+export type KernelVersion = "6.1" | "6.12" | "6.16";
+
+/** The accepted values of SystemOptions.kernel, for messages and option parsers. */
+export const KERNEL_VERSIONS: readonly KernelVersion[] = ["6.1", "6.12", "6.16"];
 
 export interface SystemOptions {
   /** a preset name ("dram-cxl") or a full spec; default "dram-cxl" */
@@ -68,6 +75,8 @@ export interface SystemOptions {
   /** keep real 4 KiB pages (small systems) */
   bytes?: boolean;
   /** kernel behaviour to model where versions differ (docs/decisions.md#kernel-baseline); default "6.12" */
+  kernel?: KernelVersion;
+  /** @deprecated the former name of `kernel`; still accepted */
   kernelVersion?: KernelVersion;
   /** backend registration functions, e.g. [registerAnon] (backend/contract.ts) */
   backends?: readonly BackendRegistration[];
@@ -91,7 +100,7 @@ export interface ResolvedSystemOptions {
   topology: TopologySpec;
   seed: number;
   bytes: boolean;
-  kernelVersion: KernelVersion;
+  kernel: KernelVersion;
   nrListHeads: number;
   /** sysctl_numa_balancing_mode; undefined means 3 (NORMAL | MEMORY_TIERING) */
   numaBalancingMode?: number;
@@ -158,13 +167,24 @@ function registerSubsystems(c: DependencyContainer, o: ResolvedSystemOptions): v
   perSystem(c, KERNEL, Kernel);
 }
 
+/** SystemOptions.kernel (or its former name kernelVersion), checked; default "6.12". */
+function resolveKernel(options: SystemOptions): KernelVersion {
+  const { kernel, kernelVersion } = options;
+  if (kernel !== undefined && kernelVersion !== undefined && kernel !== kernelVersion) {
+    throw new Error(`kernel "${kernel}" and kernelVersion "${kernelVersion}" disagree; pass only kernel`);
+  }
+  const v = kernel ?? kernelVersion ?? "6.12";
+  if (!KERNEL_VERSIONS.includes(v)) throw new Error(`unknown kernel "${String(v)}"; choose one of: ${KERNEL_VERSIONS.join(", ")}`);
+  return v;
+}
+
 /** Build a ready system in a child container of its own. */
 export function createSystem(options: SystemOptions = {}): { container: DependencyContainer; kernel: Kernel } {
   const resolved: ResolvedSystemOptions = {
     topology: resolveTopology(options.topology, options.memory),
     seed: options.seed ?? 1,
     bytes: options.bytes ?? false,
-    kernelVersion: options.kernelVersion ?? "6.12",
+    kernel: resolveKernel(options),
     nrListHeads: options.nrListHeads ?? 4096,
     numaBalancingMode: options.numaBalancingMode ?? 3,
   };

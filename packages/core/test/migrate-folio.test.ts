@@ -246,7 +246,7 @@ describe("move_to_new_folio dispatch", () => {
     // Without ->writepage: -EINVAL.
     k.mem.setFlag(src, PG_dirty);
     expect(fallbackMigrateFolio(k, fileBackend([]), dst, src, MIGRATE_SYNC)).toBe(-EINVAL);
-    const k16 = makeSystem({ kernelVersion: "6.16" });
+    const k16 = makeSystem({ kernel: "6.16" });
     const s16 = fileFolio(k16);
     const d16 = page(k16, 1);
     k16.mem.setFlag(s16, PG_dirty);

@@ -5,7 +5,7 @@
  * fs_prepare (docs/kernel-facts.md#seed-fs-prepare). Core owns both algorithms (unmap-and-move.ts:
  * fallbackMigrateFolio, writeout, filemapReleaseFolio); this backend supplies the a_ops they call.
  *
- * Kernel version (createSystem's kernelVersion; docs/kernel-facts.md#fallback-migrate-folio and
+ * Kernel version (createSystem's kernel option; docs/kernel-facts.md#fallback-migrate-folio and
  * docs/decisions.md#kernel-baseline):
  * - "6.12" (the baseline): a dirty folio is written out in MIGRATE_SYNC (writeout(): never a
  *   direct success, -EAGAIN) and refused with -EBUSY otherwise;
@@ -70,7 +70,7 @@ export class FallbackBackend implements Backend {
    */
   prepare(k: Kernel, head: number, mode: MigrateMode, _state: ExchangePrepareState): number {
     if (k.mem.testFlag(head, PG_dirty)) {
-      if (k.options.kernelVersion !== "6.12" || mode !== MIGRATE_SYNC) return -EBUSY;
+      if (k.options.kernel === "6.16" || mode !== MIGRATE_SYNC) return -EBUSY;
       return writeout(k, this, head);
     }
     if (!filemapReleaseFolio(k, this, head, GFP_KERNEL)) return mode === MIGRATE_SYNC ? -EAGAIN : -EBUSY;

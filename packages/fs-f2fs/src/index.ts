@@ -1,7 +1,7 @@
 /**
  * @foliox/fs-f2fs: f2fs data pages as a foliox backend (filemap_migrate_folio, the page-private
  * flag word moved as a whole), and the fallback path as a second backend (no ->migrate_folio:
- * fallback_migrate_folio, v6.12 or ≥6.16 behaviour by the system's kernelVersion).
+ * fallback_migrate_folio, v6.12 or ≥6.16 behaviour by the system's kernel option).
  * `registerF2fs(container)` / `registerFallback(container)` add them to one system's container.
  */
 import "reflect-metadata";

@@ -8,7 +8,7 @@ import { registerF2fs, registerFallback } from "../src/index.js";
 const MiB = 1024 * 1024;
 
 export function makeK(kernelVersion: KernelVersion = "6.12"): Kernel {
-  return createSystem({ memory: [8 * MiB, 8 * MiB], kernelVersion, backends: [registerAnon, registerF2fs, registerFallback] }).kernel;
+  return createSystem({ memory: [8 * MiB, 8 * MiB], kernel: kernelVersion, backends: [registerAnon, registerF2fs, registerFallback] }).kernel;
 }
 
 /** An order-0 folio made by the conformance fixture of backend `kind` of system k. */

@@ -17,7 +17,7 @@ import { expect, it } from "vitest";
 import { f2fsWritePage, pagePrivate, pagePrivateNames, registerF2fs, registerFallback } from "../src/index.js";
 
 it("the README's example moves a dirty f2fs page with its page-private word", () => {
-  const { kernel: k } = createSystem({ kernelVersion: "6.12", backends: [registerAnon, registerF2fs, registerFallback] });
+  const { kernel: k } = createSystem({ kernel: "6.12", backends: [registerAnon, registerF2fs, registerFallback] });
   const inode = createInode(k, mountFs(k, "f2fs"));
   expect(f2fsWritePage(k, inode, 0, 1)).toBe(4096);
   const task = createProcess(k, { nid: 1 });

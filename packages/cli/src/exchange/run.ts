@@ -216,7 +216,7 @@ export function runExchangeDemo(opts: ExchangeDemoOptions): ExchangeDemoReport {
 
   return {
     command: "exchange",
-    kernel: k.options.kernelVersion,
+    kernel: k.options.kernel,
     seed: opts.seed,
     order: opts.order,
     bytes: opts.bytes,

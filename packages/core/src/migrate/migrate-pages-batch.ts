@@ -149,10 +149,10 @@ export class MigrateBatch {
         const isLarge = mem.order[folio]! > 0;
         const isThp = folioTestPmdMappable(mem, folio);
         const nrPages = mem.folioNrPages(folio);
-        // The rare folio on the deferred split list (v6.12: partially mapped) is split now. It
+        // The rare folio on the deferred split list (v6.12, not v6.1: partially mapped) is split now. It
         // is not a failure, but counts as one so that migrate_pages() cannot report success
         // with split, unmigrated pages still on its list.
-        if (nrPages > 2 && this.splitFolios && folioTestPartiallyMapped(mem, folio)) {
+        if (nrPages > 2 && this.splitFolios && k.options.kernel !== "6.1" && folioTestPartiallyMapped(mem, folio)) {
           if (!trySplitFolio(k, folio, this.splitFolios, this.mode)) {
             this.nrFailed++;
             stats.nrThpFailed += isThp;

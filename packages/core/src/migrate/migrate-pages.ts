@@ -1,5 +1,6 @@
 /**
- * The list mover: migrate_pages() and migrate_pages_sync() of mm/migrate.c (v6.12).
+ * The list mover: migrate_pages() and migrate_pages_sync() of mm/migrate.c (v6.12), and v6.1's
+ * single loop on kernel "6.1" (docs/kernel-facts.md#differences-6-1-6-12).
  * migrate_pages_batch() and its phases are in migrate-pages-batch.ts.
  * Facts: docs/kernel-facts.md#migrate-pages.
  *
@@ -73,6 +74,49 @@ export function migratePagesSync(
 }
 
 /**
+ * v6.1's migrate_pages() (mm/migrate.c before v6.3's batching and migrate_pages_sync()): every
+ * folio in the caller's mode from the first pass, with NR_MAX_MIGRATE_PAGES_RETRY passes and no
+ * MIGRATE_ASYNC round first; then the pieces of large folios split for want of memory, in the
+ * same mode, their failures not counted again (no_subpage_counting) — a split folio stays one
+ * failure in the result even when every piece moves. -ENOMEM ends the call, for a piece too.
+ * v6.1 ran each pass over the whole list (unmap_and_move()); here each folio takes its passes in
+ * turn: the same outcome and counters, another order of events.
+ */
+function migratePagesV61(
+  k: Kernel,
+  from: FolioList,
+  getNewFolio: NewFolioFn,
+  putNewFolio: FreeFolioFn | null,
+  priv: unknown,
+  mode: MigrateMode,
+  reason: number,
+  retFolios: FolioList,
+  splitFolios: FolioList,
+  stats: MigratePagesStats,
+): number {
+  const one = k.lists.alloc();
+  let nrFailed = 0;
+  let rc = 0;
+  for (const list of [from, splitFolios]) {
+    const pieces = list === splitFolios;
+    while (!list.isEmpty()) {
+      one.moveTail(list.first());
+      rc = migratePagesBatch(k, one, getNewFolio, putNewFolio, priv, mode, reason, retFolios, pieces ? null : splitFolios, stats, NR_MAX_MIGRATE_PAGES_RETRY);
+      retFolios.spliceTail(one);
+      if (rc < 0) break;
+      if (!pieces) nrFailed += rc;
+    }
+    if (rc < 0) break;
+  }
+  one.release();
+  if (rc < 0) {
+    retFolios.spliceTail(splitFolios);
+    return rc;
+  }
+  return nrFailed;
+}
+
+/**
  * migrate_pages(): migrate the folios on `from` to folios from getNewFolio. Returns the number
  * of folios that were not migrated (a split large folio counts as one), or a negative errno;
  * 0 when the list ends up empty. Folios that were not migrated are left on `from`: the caller
@@ -99,7 +143,9 @@ export function migratePages(
   const splitFolios = k.lists.alloc();
   // migrate_hugetlbs(): no hugetlb folios in this model.
   let rcGather = 0;
-  for (;;) {
+  if (k.options.kernel === "6.1") rcGather = migratePagesV61(k, from, getNewFolio, putNewFolio, priv, mode, reason, retFolios, splitFolios, stats);
+  // v6.3+: batches of at most NR_MAX_BATCHED_MIGRATION pages (none on "6.1", done above).
+  while (k.options.kernel !== "6.1") {
     // Cut a batch of up to NR_MAX_BATCHED_MIGRATION base pages.
     let nrPages = 0;
     let last = -1;
@@ -140,8 +186,8 @@ export function migratePages(
   }
   // Put the permanent failures back on `from` (list_splice: at its head), for the caller.
   spliceHead(mem, from, retFolios);
-  // 0 when every split piece of a failed large folio was migrated after all.
-  if (from.isEmpty()) rcGather = 0;
+  // 0 when every split piece of a failed large folio was migrated after all (v6.3+).
+  if (from.isEmpty() && k.options.kernel !== "6.1") rcGather = 0;
 
   const vm = k.vmstat;
   vm.countEvents(PGMIGRATE_SUCCESS, stats.nrSucceeded);

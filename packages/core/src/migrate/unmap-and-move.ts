@@ -322,13 +322,13 @@ export function writeout(k: Kernel, backend: Backend, src: number): number {
 
 /**
  * fallback_migrate_folio(): for a mapping without ->migrate_folio. A dirty folio is written out
- * in SYNC (≤6.15) and refused with -EBUSY otherwise (and in every mode from 6.16, commit
+ * in SYNC (v6.1 to v6.15) and refused with -EBUSY otherwise (and in every mode from 6.16, commit
  * 7ee3647243e5); fs-private data must be released; then migrate_folio(mapping, …).
  */
 export function fallbackMigrateFolio(k: Kernel, backend: Backend, dst: number, src: number, mode: MigrateMode): number {
   const mem = k.mem;
   if (mem.testFlag(src, PG_dirty)) {
-    if (k.options.kernelVersion !== "6.12" || mode !== MIGRATE_SYNC) return -EBUSY;
+    if (k.options.kernel === "6.16" || mode !== MIGRATE_SYNC) return -EBUSY;
     return writeout(k, backend, src);
   }
   if (!filemapReleaseFolio(k, backend, src, GFP_KERNEL)) return mode === MIGRATE_SYNC ? -EAGAIN : -EBUSY;

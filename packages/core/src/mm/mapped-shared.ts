@@ -1,8 +1,10 @@
 /**
  * Is a folio mapped by more than one process? folio_likely_mapped_shared() (include/linux/mm.h,
  * v6.9–v6.14) and its v6.15+ successor folio_maybe_mapped_shared(), chosen by the system's
- * kernelVersion (docs/decisions.md#eacces-rule: the -EACCES rule means "maybe mapped by more
- * than one mm", not "mapcount > 1"). mm primitives: the migration syscalls, NUMA balancing's
+ * kernel option (docs/decisions.md#eacces-rule: the -EACCES rule means "maybe mapped by more
+ * than one mm", not "mapcount > 1"). v6.1 had neither: its migration syscalls ask
+ * page_mapcount() of one page (docs/kernel-facts.md#differences-6-1-6-12), and so does this
+ * test on "6.1", for the head page. mm primitives: the migration syscalls, NUMA balancing's
  * scanner and migrate_misplaced_folio_prepare() all ask.
  */
 import type { Kernel } from "../kernel/kernel.js";
@@ -48,7 +50,26 @@ export function folioMaybeMappedShared(k: Kernel, head: number): boolean {
   return shared;
 }
 
-/** The "maybe mapped by more than one mm" test of the system's kernel version (docs/decisions.md#eacces-rule). */
+/**
+ * page_mapcount() (include/linux/mm.h, v6.1): the page tables that map this base page. The
+ * model maps large folios with PTEs only, so the entire (PMD) mapcount adds nothing.
+ */
+export function pageMapcount(k: Kernel, page: number): number {
+  return k.mem.mapcount[page]!;
+}
+
+/**
+ * The "maybe mapped by more than one mm" test of the system's kernel version
+ * (docs/decisions.md#eacces-rule); on "6.1" page_mapcount(head) > 1, the nearest v6.1 form
+ * (the syscalls use their own v6.1 tests: move-pages.ts, migrate-pages.ts).
+ */
 export function folioMappedSharedTest(k: Kernel, head: number): boolean {
-  return k.options.kernelVersion === "6.12" ? folioLikelyMappedShared(k, head) : folioMaybeMappedShared(k, head);
+  switch (k.options.kernel) {
+    case "6.1":
+      return pageMapcount(k, head) > 1;
+    case "6.12":
+      return folioLikelyMappedShared(k, head);
+    case "6.16":
+      return folioMaybeMappedShared(k, head);
+  }
 }

@@ -10,6 +10,7 @@
  *
  * The model holds no mmap_lock or PTL: nothing else runs while a syscall runs.
  */
+import { EFAULT, ENOENT } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { MmStruct, VmArea } from "../mm/mm-types.js";
 import { VM_HUGETLB, VM_IO, VM_PFNMAP } from "../mm/mm-types.js";
@@ -43,6 +44,20 @@ export function folioWalkStartVma(k: Kernel, vma: VmArea, addr: number, flags: n
     return { folio: page, page };
   }
   return { folio: k.mem.pageFolio(page), page };
+}
+
+/**
+ * v6.1's follow_page(vma, addr, FOLL_GET | FOLL_DUMP) where it finds no page (mm/gup.c): a
+ * non-present entry (swap or migration) is NULL, so -ENOENT to the syscalls; pte_none or a
+ * missing page table goes through no_page_table(), which with FOLL_DUMP is -EFAULT for an
+ * anonymous vma or one without ->fault (a hole a core dump may skip), and NULL otherwise.
+ */
+export function followPageDumpNoPage(k: Kernel, vma: VmArea, addr: number): number {
+  const pt = k.pgtables;
+  const noTable = !pt.walk(vma.mm.pgd, Math.floor(addr / 4096), false);
+  if (!noTable && pt.leaf[pt.off]! !== 0) return -ENOENT;
+  // vma_is_anonymous(vma) || !vma->vm_ops->fault: the model's vm_ops always have ->fault.
+  return vma.vmOps === null ? -EFAULT : -ENOENT;
 }
 
 /** is_zero_folio() / is_huge_zero_folio() */

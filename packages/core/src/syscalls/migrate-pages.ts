@@ -25,6 +25,11 @@
  * failure), and migrate_pages(MIGRATE_SYNC, MR_SYSCALL) moves them to `dest` with
  * alloc_migration_target() and GFP_HIGHUSER_MOVABLE | __GFP_THISNODE. Folios that could not be
  * isolated, and migration entries met on the walk, count as failures.
+ *
+ * On kernel "6.1" (docs/kernel-facts.md#differences-6-1-6-12): migrate_page_add() isolates a
+ * folio without MPOL_MF_MOVE_ALL only when page_mapcount(head) == 1, and migrate_to_node()
+ * returns migrate_pages()'s result alone, so folios that could not be isolated and migration
+ * entries are not counted.
  */
 import { EFAULT, EINVAL, EPERM, ESRCH } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -37,7 +42,7 @@ import type { FolioList } from "../mm/list.js";
 import type { MmStruct, Task } from "../mm/mm-types.js";
 import { isMigrationEntry, ptePfn, ptePresent, pteSpecial } from "../mm/pgtable.js";
 import { PG_reserved } from "../mm/page-flags.js";
-import { folioMappedSharedTest } from "../mm/mapped-shared.js";
+import { folioMappedSharedTest, pageMapcount } from "../mm/mapped-shared.js";
 import { isZeroFolio, vmaMigratable } from "./folio-walk.js";
 import {
   BITS_PER_LONG,
@@ -124,7 +129,9 @@ interface QueuePages {
  * failed.
  */
 export function migrateFolioAdd(k: Kernel, folio: number, foliolist: FolioList, flags: number): boolean {
-  if (flags & MPOL_MF_MOVE_ALL || !folioMappedSharedTest(k, folio)) {
+  // v6.1's migrate_page_add(): only a head page mapped exactly once moves without MOVE_ALL.
+  const moves = k.options.kernel === "6.1" ? pageMapcount(k, folio) === 1 : !folioMappedSharedTest(k, folio);
+  if (flags & MPOL_MF_MOVE_ALL || moves) {
     if (!isolateFolioForMigration(k, folio, foliolist)) return false;
   }
   return true;
@@ -187,7 +194,7 @@ export function queuePagesRange(k: Kernel, mm: MmStruct, start: number, end: num
 
 /**
  * migrate_to_node(): move the folios of mm on `source` to `dest`. Returns the number not
- * moved (isolation failures included), or a negative errno.
+ * moved (isolation failures included, except on "6.1"), or a negative errno.
  */
 export function migrateToNode(k: Kernel, mm: MmStruct, source: number, dest: number, flags: number): number {
   const nmask = nodemaskEmpty();
@@ -205,7 +212,9 @@ export function migrateToNode(k: Kernel, mm: MmStruct, source: number, dest: num
     if (err) putbackMovablePages(k, pagelist);
   }
   pagelist.release();
-  if (err >= 0) err += nrFailed;
+  // v6.1's migrate_to_node() returns migrate_pages()'s result alone: folios the walk could not
+  // queue were not counted before v6.7.
+  if (err >= 0 && k.options.kernel !== "6.1") err += nrFailed;
   return err;
 }
 

@@ -30,6 +30,11 @@
  * -ENOENT (not present); pages are read and status written in chunks of 16, and a fault ends
  * the call with -EFAULT.
  *
+ * On kernel "6.1" (docs/kernel-facts.md#differences-6-1-6-12) the lookup is v6.1's
+ * follow_page(vma, addr, FOLL_GET | FOLL_DUMP): a page never touched (pte_none, or no page
+ * table) in an anonymous vma, or in a vma without ->fault, gives -EFAULT instead of -ENOENT
+ * (no_page_table()), in both modes; and -EACCES tests page_mapcount() of the named page > 1.
+ *
  * lru_cache_disable()/enable() are no-ops: the model has no per-cpu LRU batches. There is no
  * mmap_lock or PTL: nothing else runs while the syscall runs.
  */
@@ -44,8 +49,8 @@ import { GFP_HIGHUSER_MOVABLE, __GFP_THISNODE } from "../mm/gfp.js";
 import type { FolioList } from "../mm/list.js";
 import type { MmStruct, Task } from "../mm/mm-types.js";
 import { findMmStruct } from "./find-mm-struct.js";
-import { folioMappedSharedTest } from "../mm/mapped-shared.js";
-import { FW_ZEROPAGE, folioWalkStartVma, isZeroFolio, vmaLookupUser, vmaMigratable } from "./folio-walk.js";
+import { folioMappedSharedTest, pageMapcount } from "../mm/mapped-shared.js";
+import { FW_ZEROPAGE, folioWalkStartVma, followPageDumpNoPage, isZeroFolio, vmaLookupUser, vmaMigratable } from "./folio-walk.js";
 import { MAX_NUMNODES, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, nodeIsset, nodeStateMemory, type Nodemask } from "./mempolicy-uapi.js";
 import { capable } from "./ptrace.js";
 import {
@@ -88,11 +93,13 @@ export function doMovePagesToNode(k: Kernel, pagelist: FolioList, node: number):
  * __add_folio_for_migration(): 1 when queued on pagelist (isolated, NR_ISOLATED_* counted),
  * 0 when already on `node`, or the errno for status[].
  */
-function __addFolioForMigration(k: Kernel, folio: number, node: number, pagelist: FolioList, migrateAll: boolean): number {
+function __addFolioForMigration(k: Kernel, folio: number, page: number, node: number, pagelist: FolioList, migrateAll: boolean): number {
   if (isZeroFolio(k, folio)) return -EFAULT;
   // folio_is_zone_device() → -ENOENT: no device memory in the model.
   if (k.folioNid(folio) === node) return 0;
-  if (folioMappedSharedTest(k, folio) && !migrateAll) return -EACCES;
+  // v6.1's add_page_for_migration(): page_mapcount(page) > 1 of the page named.
+  const shared = k.options.kernel === "6.1" ? pageMapcount(k, page) > 1 : folioMappedSharedTest(k, folio);
+  if (shared && !migrateAll) return -EACCES;
   // folio_test_hugetlb() → isolate_hugetlb(): no hugetlb in the model.
   if (isolateFolioForMigration(k, folio, pagelist)) return 1;
   return -EBUSY;
@@ -106,8 +113,8 @@ export function addFolioForMigration(k: Kernel, mm: MmStruct, addr: number, node
   const vma = vmaLookupUser(mm, addr);
   if (!vma || !vmaMigratable(vma)) return -EFAULT;
   const fw = folioWalkStartVma(k, vma, addr, FW_ZEROPAGE);
-  if (!fw) return -ENOENT;
-  return __addFolioForMigration(k, fw.folio, node, pagelist, migrateAll);
+  if (!fw) return k.options.kernel === "6.1" ? followPageDumpNoPage(k, vma, addr) : -ENOENT;
+  return __addFolioForMigration(k, fw.folio, fw.page, node, pagelist, migrateAll);
 }
 
 /**
@@ -218,7 +225,7 @@ export function doPagesStatArray(k: Kernel, mm: MmStruct, pages: readonly number
         // folio_is_zone_device() would give -ENOENT: no device memory in the model.
         err = isZeroFolio(k, fw.folio) ? -EFAULT : k.folioNid(fw.folio);
       } else {
-        err = -ENOENT;
+        err = k.options.kernel === "6.1" ? followPageDumpNoPage(k, vma, addr) : -ENOENT;
       }
     }
     status[i] = err;
