@@ -10,6 +10,7 @@ import { PLUGIN_OPTION_HELP } from "./commands/plugins-arg.js";
 import { registerCompareCommand } from "./commands/compare.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerRunCommand } from "./commands/run.js";
+import { registerNewCommand } from "./commands/new.js";
 
 /** Exit code for usage errors (unknown option, missing argument, ...). */
 export const EXIT_USAGE = 2;
@@ -59,6 +60,7 @@ export function createProgram(io: ProgramIO = {}, ctx: CommandContext = createCo
   registerRunCommand(program, ctx);
   registerCompareCommand(program, ctx);
   registerReportCommand(program, ctx);
+  registerNewCommand(program, ctx);
   return program;
 }
 
