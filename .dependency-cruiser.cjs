@@ -15,13 +15,14 @@ const TYPE_ONLY = ["type-only", "type-import"];
 
 /** @foliox/core's layers, bottom first: [name, the src paths in it]. Keep in step with the docs. */
 const CORE_LAYERS = [
-  ["kernel", ["kernel/(?!fork\\.ts$)", "tokens\\.ts$"]],
+  ["kernel", ["kernel/", "tokens\\.ts$"]],
   ["mm", ["mm/"]],
-  ["fs-swap", ["fs/", "swap/"]],
+  ["fs", ["fs/"]],
+  ["swap", ["swap/"]],
   ["migrate", ["migrate/"]],
   ["exchange", ["exchange/"]],
   ["numa-reclaim", ["numa/", "reclaim/"]],
-  ["syscalls", ["syscalls/", "kernel/fork\\.ts$"]],
+  ["syscalls", ["syscalls/"]],
   ["debug", ["debug/"]],
   ["root", ["backend/", "fixture/", "plugin/", "system\\.ts$", "index\\.ts$"]],
 ];

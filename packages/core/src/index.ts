@@ -11,7 +11,7 @@ export * from "./kernel/trace.js";
 export * from "./kernel/prng.js";
 export * from "./kernel/kernel.js";
 export * from "./kernel/out-params.js";
-export * from "./kernel/fork.js";
+export * from "./syscalls/fork.js";
 export * from "./mm/page-flags.js";
 export * from "./mm/mem-map.js";
 export * from "./mm/list.js";

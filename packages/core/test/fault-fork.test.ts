@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { describe, expect, it } from "vitest";
-import { copyProcess, createProcess, exitMmap } from "../src/kernel/fork.js";
+import { copyProcess, createProcess, exitMmap } from "../src/syscalls/fork.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { checkIntegrity } from "../src/debug/integrity.js";
 import { checkInvariants } from "../src/debug/invariants.js";

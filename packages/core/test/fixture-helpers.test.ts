@@ -9,7 +9,7 @@ import { fileFixture, fixtureInode, fixtureMount, makeFileFolio } from "../src/f
 import { fixtureCheckRequest, fixtureFaultIn, fixtureFolioAt } from "../src/fixture/fault-in.js";
 import { doMmap } from "../src/mm/mmap.js";
 import { folioWalkStart } from "../src/mm/pagewalk.js";
-import { createProcess } from "../src/kernel/fork.js";
+import { createProcess } from "../src/syscalls/fork.js";
 import { PG_dirty, PG_private, PG_writeback } from "../src/mm/page-flags.js";
 import { BACKENDS } from "../src/tokens.js";
 import type { Backend } from "../src/backend/contract.js";

@@ -3,7 +3,7 @@ import { doMmapFile } from "../src/fs/file-fault.js";
 import { filemapRead, filemapWrite } from "../src/fs/filemap.js";
 import { filemapWriteAndWait } from "../src/fs/page-writeback.js";
 import { truncateSetsize } from "../src/fs/truncate.js";
-import { copyProcess, createProcess } from "../src/kernel/fork.js";
+import { copyProcess, createProcess } from "../src/syscalls/fork.js";
 import { ACCESS_BLOCKED, ACCESS_OK, ACCESS_SEGV, accessVirtual } from "../src/mm/memory.js";
 import { MAP_PRIVATE, MAP_SHARED, doMunmap } from "../src/mm/mmap.js";
 import { PG_dirty, PG_locked } from "../src/mm/page-flags.js";

@@ -5,7 +5,7 @@ import { filemapWriteAndWait } from "../src/fs/page-writeback.js";
 import type { Inode, SuperBlock } from "../src/fs/inode.js";
 import { folioExchange } from "../src/exchange/folio-exchange.js";
 import { EXCHANGE_FAILURE_POINTS } from "../src/exchange/exchange-op.js";
-import { createProcess } from "../src/kernel/fork.js";
+import { createProcess } from "../src/syscalls/fork.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE, __GFP_THISNODE } from "../src/mm/gfp.js";
 import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";

@@ -11,7 +11,7 @@ import type { Inode, SuperBlock } from "../src/fs/inode.js";
 import { createInode } from "../src/fs/super.js";
 import { filemapWrite } from "../src/fs/filemap.js";
 import { folioExchange } from "../src/exchange/folio-exchange.js";
-import { copyProcess, createProcess } from "../src/kernel/fork.js";
+import { copyProcess, createProcess } from "../src/syscalls/fork.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE, __GFP_THISNODE } from "../src/mm/gfp.js";
 import { checkInvariants } from "../src/debug/invariants.js";

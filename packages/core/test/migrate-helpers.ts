@@ -3,7 +3,7 @@
  * memory, folio lookup by address, isolation into a migration list, and filling a node.
  */
 import { expect } from "vitest";
-import { createProcess } from "../src/kernel/fork.js";
+import { createProcess } from "../src/syscalls/fork.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE, __GFP_DIRECT_RECLAIM, __GFP_HIGH, __GFP_THISNODE } from "../src/mm/gfp.js";
 import type { FolioList } from "../src/mm/list.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { copyProcess } from "../src/kernel/fork.js";
+import { copyProcess } from "../src/syscalls/fork.js";
 import { EAGAIN, EBUSY, ENOMEM } from "../src/kernel/errno.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE, __GFP_THISNODE } from "../src/mm/gfp.js";
@@ -11,7 +11,7 @@ import { doMmap, doMunmap } from "../src/mm/mmap.js";
 import { PG_anon_exclusive } from "../src/mm/page-flags.js";
 import { pteSpecial, pteWrite } from "../src/mm/pgtable.js";
 import { PGMIGRATE_SUCCESS, THP_SPLIT_PAGE } from "../src/mm/vmstat.js";
-import { createProcess } from "../src/kernel/fork.js";
+import { createProcess } from "../src/syscalls/fork.js";
 import { folioBimigrate } from "../src/migrate/bimigrate.js";
 import { MIGRATE_ASYNC, MIGRATE_SYNC, MR_SYSCALL } from "../src/migrate/migrate-mode.js";
 import { migratePages } from "../src/migrate/migrate-pages.js";

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Kernel } from "../src/kernel/kernel.js";
-import { createProcess } from "../src/kernel/fork.js";
+import { createProcess } from "../src/syscalls/fork.js";
 import type { Task } from "../src/mm/mm-types.js";
 import { doMmap } from "../src/mm/mmap.js";
 import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";

@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { describe, expect, it } from "vitest";
-import { createProcess } from "../src/kernel/fork.js";
+import { createProcess } from "../src/syscalls/fork.js";
 import type { Kernel } from "../src/kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE, __GFP_THISNODE } from "../src/mm/gfp.js";
 import { checkIntegrity } from "../src/debug/integrity.js";

@@ -23,7 +23,7 @@ import { NR_FILE_PAGES, NR_SHMEM } from "../mm/vmstat.js";
 import type { AddressSpace } from "./address-space.js";
 import type { Inode } from "./inode.js";
 import { folioMarkDirty } from "../mm/folio-dirty.js";
-import { shmemSwapinFolio } from "../swap/shmem-swap.js";
+import { swapOps } from "../mm/hooks.js";
 import { xaIsValue } from "./xarray.js";
 
 /**
@@ -132,8 +132,8 @@ export function pageCacheAsyncRa(k: Kernel, as: AddressSpace, head: number, nid:
  */
 export function filemapGetFolio(k: Kernel, as: AddressSpace, index: number, nid: number): number {
   const mem = k.mem;
-  // shmem: a swapped-out page's value entry (swap/shmem-swap.ts) swaps in
-  if (xaIsValue(as.iPages.load(index))) return shmemSwapinFolio(k, as, index, nid);
+  // shmem: a swapped-out page's value entry swaps in (shmem_swapin_folio, through the swap device)
+  if (xaIsValue(as.iPages.load(index))) return swapOps(k).shmemSwapinFolio(k, as, index, nid);
   let head = as.iPages.load(index) - 1;
   if (head < 0 && as.aOps.allocFolioOnMiss) head = as.aOps.allocFolioOnMiss(k, as, index, nid);
   if (head < 0) {
@@ -170,7 +170,7 @@ export function filemapWrite(k: Kernel, inode: Inode, index: number, nid = 0, to
   const mem = k.mem;
   const as = inode.mapping;
   if (xaIsValue(as.iPages.load(index))) {
-    const rc = shmemSwapinFolio(k, as, index, nid);
+    const rc = swapOps(k).shmemSwapinFolio(k, as, index, nid);
     if (rc < 0) return rc;
   }
   let head = as.iPages.load(index) - 1;

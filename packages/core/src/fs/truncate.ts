@@ -18,11 +18,11 @@ import { isMigrationEntry, ptePfn, ptePresent, pteSpecial, swpOffset } from "../
 import { VM_SHARED } from "../mm/mm-types.js";
 import { folioRemoveRmapPte } from "../mm/rmap.js";
 import { folioPut } from "../mm/swap.js";
+import { swapOps } from "../mm/hooks.js";
 import type { AddressSpace } from "./address-space.js";
 import { filemapReleaseFolio, filemapRemoveFolio } from "./filemap.js";
 import type { Inode } from "./inode.js";
 import { folioCancelDirty, folioWaitWriteback } from "./page-writeback.js";
-import { shmemFreeSwap } from "../swap/shmem-swap.js";
 import { xaIsValue } from "./xarray.js";
 
 /**
@@ -91,7 +91,7 @@ export function truncateInodePagesRange(k: Kernel, as: AddressSpace, lstart: num
   for (let index = as.iPages.findNext(start, end); index >= 0; index = as.iPages.findNext(index + 1, end)) {
     // shmem_undo_range(): a swapped-out page's value entry frees its swap
     if (xaIsValue(as.iPages.load(index))) {
-      shmemFreeSwap(k, as, index);
+      swapOps(k).shmemFreeSwap(k, as, index);
       continue;
     }
     const head = as.iPages.load(index) - 1;

@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import { folioExchange } from "../../src/exchange/folio-exchange.js";
 import { EACCES, EAGAIN, EBUSY, EFAULT, EINVAL, ENOENT, ENOMEM } from "../../src/kernel/errno.js";
-import { copyProcess, createProcess, exitMmap } from "../../src/kernel/fork.js";
+import { copyProcess, createProcess, exitMmap } from "../../src/syscalls/fork.js";
 import type { Kernel } from "../../src/kernel/kernel.js";
 import { MIGRATE_ASYNC, MIGRATE_SYNC, MIGRATE_SYNC_LIGHT, MR_SYSCALL, type MigrateMode } from "../../src/migrate/migrate-mode.js";
 import { migratePages } from "../../src/migrate/migrate-pages.js";

@@ -5,6 +5,9 @@
  * exclusive page is copied for the child at once instead (copy_present_page). A writable or
  * exclusive migration entry becomes a readable one in both; a swap entry gains a swap_map
  * reference (swap_duplicate) and loses _PAGE_SWP_EXCLUSIVE in both.
+ *
+ * With the syscalls (docs/architecture.md#layers): fork and exit are a process's entry points,
+ * above mm and swap, whose address spaces they copy and tear down.
  */
 import { GFP_HIGHUSER_MOVABLE } from "../mm/gfp.js";
 import { doMunmap, insertVma } from "../mm/mmap.js";
@@ -30,10 +33,10 @@ import {
   _PAGE_DIRTY,
 } from "../mm/pgtable.js";
 import { RMAP_EXCLUSIVE, anonVmaFork, folioAddAnonRmapPte, folioAddFileRmapPte, folioAddNewAnonRmap } from "../mm/rmap.js";
-import { ENOMEM } from "./errno.js";
+import { ENOMEM } from "../kernel/errno.js";
 import { MAX_MEMCGS } from "../mm/vmstat.js";
 import { swapDuplicate } from "../swap/swapfile.js";
-import type { Kernel } from "./kernel.js";
+import type { Kernel } from "../kernel/kernel.js";
 
 export interface TaskOptions {
   /** the node the task's CPU is on (MPOL_DEFAULT allocates there) */
