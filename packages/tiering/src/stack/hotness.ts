@@ -1,7 +1,9 @@
 /**
  * Hotness models.
  * - `decay`: a decayed access counter per frame (Float32Array by pfn), carried with the data
- *   when it moves; hot when >= threshold.
+ *   when it moves; hot when >= threshold. The frames with a counter are kept in a list, so an
+ *   epoch's decay costs the frames sampled, not the machine's size; a counter that decays below
+ *   1/1024 is dropped (it is 0 from then on: colder than anything sampled since).
  * - `histogram` (Memtis): counters by pfn, binned by log2; each epoch the hot threshold is the
  *   lowest bin such that the folios at or above it fit in `capacityShare` of the fast tier's
  *   capacity; counters halve every `coolEpochs` epochs (Memtis' cooling).
@@ -19,9 +21,16 @@ export interface DecayOptions {
   threshold?: number;
 }
 
+/** Below this a decayed counter is dropped to 0. */
+const HEAT_FLOOR = 1 / 1024;
+
 export class DecayHotness implements HotnessModel {
   readonly name: string = "decay";
   protected heat = new Float32Array(0);
+  /** frames whose counter may be non-zero (each at most once: `listed`) */
+  protected active = new Int32Array(1024);
+  protected nrActive = 0;
+  protected listed = new Uint8Array(0);
   readonly decay: number;
   threshold: number;
   constructor(o: DecayOptions = {}) {
@@ -30,14 +39,44 @@ export class DecayHotness implements HotnessModel {
   }
   setup(ctx: TieringContext): void {
     this.heat = new Float32Array(ctx.k.mem.nrPages);
+    this.listed = new Uint8Array(ctx.k.mem.nrPages);
+    this.nrActive = 0;
+  }
+  protected list(frame: number): void {
+    if (this.listed[frame]) return;
+    this.listed[frame] = 1;
+    if (this.nrActive === this.active.length) {
+      const a = new Int32Array(this.active.length * 2);
+      a.set(this.active);
+      this.active = a;
+    }
+    this.active[this.nrActive++] = frame;
+  }
+  /** Apply f to every listed frame's counter; drop the frames whose counter ends below the floor. */
+  protected forEachActive(f: (heat: number) => number): void {
+    const h = this.heat;
+    const a = this.active;
+    let n = 0;
+    for (let i = 0; i < this.nrActive; i++) {
+      const frame = a[i]!;
+      const v = f(h[frame]!);
+      if (v >= HEAT_FLOOR) {
+        h[frame] = v;
+        a[n++] = frame;
+      } else {
+        h[frame] = 0;
+        this.listed[frame] = 0;
+      }
+    }
+    this.nrActive = n;
   }
   record(head: number, weight: number): void {
     this.heat[head]! += weight;
+    this.list(head);
   }
   epoch(_ctx: TieringContext): void {
-    const h = this.heat;
     const d = this.decay;
-    for (let i = 0; i < h.length; i++) if (h[i] !== 0) h[i]! *= d;
+    this.forEachActive((v) => v * d);
   }
   hotness(head: number): number {
     return this.heat[head]!;
@@ -45,14 +84,24 @@ export class DecayHotness implements HotnessModel {
   isHot(head: number): boolean {
     return this.heat[head]! >= this.threshold;
   }
+  forEachHot(visit: (frame: number) => void): void {
+    const h = this.heat;
+    for (let i = 0; i < this.nrActive; i++) {
+      const f = this.active[i]!;
+      if (h[f]! >= this.threshold) visit(f);
+    }
+  }
   onMove(src: number, dst: number): void {
     this.heat[dst] = this.heat[src]!;
     this.heat[src] = 0;
+    if (this.heat[dst] !== 0) this.list(dst);
   }
   onExchange(a: number, b: number): void {
     const t = this.heat[a]!;
     this.heat[a] = this.heat[b]!;
     this.heat[b] = t;
+    if (this.heat[a] !== 0) this.list(a);
+    if (this.heat[b] !== 0) this.list(b);
   }
 }
 
@@ -77,7 +126,9 @@ export class HistogramHotness extends DecayHotness {
     const h = this.heat;
     const k = ctx.k;
     const bins = this.bins.fill(0);
-    for (let i = 0; i < h.length; i++) {
+    // the sampled frames only: the histogram costs what was sampled, not the machine's size
+    for (let j = 0; j < this.nrActive; j++) {
+      const i = this.active[j]!;
       const v = h[i]!;
       if (v >= 1) bins[Math.min(31, Math.floor(Math.log2(v)) + 1)]! += k.mem.folioNrPages(i);
     }
@@ -92,7 +143,7 @@ export class HistogramHotness extends DecayHotness {
     }
     // hot = bins above `bin`: hotness >= 2^bin
     this.threshold = 2 ** bin;
-    if (this.coolEpochs > 0 && (ctx.epoch + 1) % this.coolEpochs === 0) for (let i = 0; i < h.length; i++) if (h[i] !== 0) h[i]! *= 0.5;
+    if (this.coolEpochs > 0 && (ctx.epoch + 1) % this.coolEpochs === 0) this.forEachActive((v) => v * 0.5);
   }
 }
 

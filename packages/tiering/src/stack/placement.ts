@@ -56,7 +56,14 @@ export class HotColdPlacement implements PlacementPolicy {
   plan(ctx: TieringContext, hot: HotnessModel, budgetPages: number): MovePlan {
     const k = ctx.k;
     const cand: number[] = [];
-    for (const nid of ctx.slowNids) forEachLruFolio(k, nid, (h) => void (hot.isHot(h) && cand.push(h)));
+    if (hot.forEachHot) {
+      // the model's own list of hot frames: slow-tier folio heads on an LRU
+      hot.forEachHot((h) => {
+        if (k.mem.testFlag(h, PG_lru) && k.mem.pageFolio(h) === h && !k.tiers.nodeIsToptier(k.folioNid(h))) cand.push(h);
+      });
+    } else {
+      for (const nid of ctx.slowNids) forEachLruFolio(k, nid, (h) => void (hot.isHot(h) && cand.push(h)));
+    }
     if (cand.length === 0) return { promote: [], demote: [] };
     cand.sort((a, b) => hot.hotness(b) - hot.hotness(a) || a - b);
     // cold partners by order, coldest first (LRU tail order among equals)

@@ -86,6 +86,11 @@ export interface HotnessModel {
   hotness(head: number): number;
   /** is the folio hot enough to deserve the fast tier? */
   isHot(head: number): boolean;
+  /**
+   * Optional: visit the frames the model holds a counter for that it calls hot (any order), so
+   * a placement policy need not walk every LRU folio to find them.
+   */
+  forEachHot?(visit: (frame: number) => void): void;
   /** data moved src → dst: carry its history */
   onMove(src: number, dst: number, nrPages: number): void;
   /** data of a and b swapped */
