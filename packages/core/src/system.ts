@@ -14,6 +14,8 @@ import { BackendRegistry } from "./backend/registry.js";
 import { SimClock } from "./kernel/clock.js";
 import { FaultInjection } from "./kernel/fault-inject.js";
 import { Kernel, TlbFlushBatch } from "./kernel/kernel.js";
+import { Lockdep } from "./kernel/lockdep.js";
+import { WaitState } from "./kernel/wait.js";
 import { Prng } from "./kernel/prng.js";
 import { Tracepoints } from "./kernel/trace.js";
 import { FsState } from "./fs/fs-state.js";
@@ -39,6 +41,7 @@ import {
   FS_STATE,
   KERNEL,
   LIST_HEADS,
+  LOCKDEP,
   LRU,
   MEM_MAP,
   MEMORY_TIERS,
@@ -54,6 +57,7 @@ import {
   TRACEPOINTS,
   VMSCAN,
   VMSTAT,
+  WAITS,
 } from "./tokens.js";
 
 /**
@@ -94,6 +98,11 @@ export interface SystemOptions {
    * shmem folios out to it when demotion is impossible (swap/).
    */
   swapPages?: number;
+  /**
+   * lockdep over the model (kernel/lockdep.ts): every lock order is recorded and an inversion
+   * is a KernelBug. Default on; pass false for long production runs.
+   */
+  lockdep?: boolean;
 }
 
 export interface ResolvedSystemOptions {
@@ -104,6 +113,8 @@ export interface ResolvedSystemOptions {
   nrListHeads: number;
   /** sysctl_numa_balancing_mode; undefined means 3 (NORMAL | MEMORY_TIERING) */
   numaBalancingMode?: number;
+  /** lockdep on (the default) or off */
+  lockdep: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -163,6 +174,8 @@ function registerSubsystems(c: DependencyContainer, o: ResolvedSystemOptions): v
   perSystem(c, SWAP_DEVICES, SwapDevices);
   perSystemFactory(c, PRNG, () => new Prng(o.seed));
   perSystem(c, CLOCK, SimClock);
+  perSystemFactory(c, LOCKDEP, () => new Lockdep(o.lockdep));
+  perSystem(c, WAITS, WaitState);
   perSystem(c, BACKEND_REGISTRY, BackendRegistry);
   perSystem(c, KERNEL, Kernel);
 }
@@ -187,6 +200,7 @@ export function createSystem(options: SystemOptions = {}): { container: Dependen
     kernel: resolveKernel(options),
     nrListHeads: options.nrListHeads ?? 4096,
     numaBalancingMode: options.numaBalancingMode ?? 3,
+    lockdep: options.lockdep ?? true,
   };
   if (!Number.isInteger(resolved.seed)) throw new Error(`seed must be an integer, got ${resolved.seed}`);
   const c = (options.container ?? rootContainer).createChildContainer();

@@ -37,6 +37,10 @@ export const VMSCAN = token<import("./reclaim/vmscan.js").Vmscan>("Vmscan");
 export const SWAP_DEVICES = token<import("./swap/swapfile.js").SwapDevices>("SwapDevices");
 export const PRNG = token<import("./kernel/prng.js").Prng>("Prng");
 export const CLOCK = token<import("./kernel/clock.js").SimClock>("Clock");
+/** lockdep's order graph and switch (kernel/lockdep.ts) */
+export const LOCKDEP = token<import("./kernel/lockdep.js").Lockdep>("Lockdep");
+/** the wait model: lock holders, wait cost, deadlocks (kernel/wait.ts) */
+export const WAITS = token<import("./kernel/wait.js").WaitState>("WaitState");
 /**
  * Multi-registration: filesystem / memory-type backends. Register with registerBackend() or
  * registerBackendFactory() (backend/contract.ts), which give each system its own instance.

@@ -24,6 +24,7 @@ import {
   FAULT_INJECTION,
   FS_STATE,
   LIST_HEADS,
+  LOCKDEP,
   LRU,
   MEM_MAP,
   MEMORY_TIERS,
@@ -38,12 +39,15 @@ import {
   TRACEPOINTS,
   VMSCAN,
   VMSTAT,
+  WAITS,
 } from "../tokens.js";
 import type { Tracepoints } from "./trace.js";
 import type { Prng } from "./prng.js";
 import type { FaultInjection } from "./fault-inject.js";
 import type { FsState } from "../fs/fs-state.js";
 import type { SimClock } from "./clock.js";
+import type { Lockdep } from "./lockdep.js";
+import type { WaitState } from "./wait.js";
 import { FaultState, FileIoState, MigrateFolioExtracted } from "./out-params.js";
 import type { NumaBalancing } from "../numa/numa-balancing.js";
 import type { Vmscan } from "../reclaim/vmscan.js";
@@ -104,6 +108,10 @@ export class Kernel {
     @inject(PRNG) readonly rng: Prng,
     /** the simulated clock (kernel/clock.ts): "now" for kernel code that needs time */
     @inject(CLOCK) readonly clock: SimClock,
+    /** lockdep over the model (kernel/lockdep.ts); createSystem({ lockdep: false }) turns it off */
+    @inject(LOCKDEP) readonly lockdep: Lockdep,
+    /** the wait model: who holds what, what waiting cost (kernel/wait.ts) */
+    @inject(WAITS) readonly waits: WaitState,
   ) {}
 
   /** NUMA balancing in tiering mode (task_numa_work + do_numa_page); null = not running */
