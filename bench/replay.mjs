@@ -1,33 +1,33 @@
-// Replay throughput: simulated accesses per second of wall time, per stack, with the child
-// process's peak RSS, on
-// - a synthetic zipf(0.99) workload (scrambled) over 1 M pages (4 GiB) and 16 M pages
-//   (64 GiB), on dram-cxl machines that hold the footprint with an eighth of it in DRAM
-//   (0.5 + 4 GiB, 8 + 64 GiB);
+// Replay throughput: entries replayed per second of wall time, per stack, with the child
+// process's peak RSS, parsing and generating included (the figure is entries ÷ the wall time of
+// runSimulation(), which pulls the stream as it replays), on
+// - a synthetic zipf(0.99) workload (scrambled) over 1 M pages (a 4 GiB footprint) and 16 M
+//   pages (64 GiB), each entry a sample of weight 128, on dram-cxl machines whose DRAM holds
+//   1/32 of the footprint (so every stack has work to do);
 // - the real valgrind lackey trace packages/trace/test/fixtures/lackey-true.txt.gz (`true`
-//   under valgrind --tool=lackey --trace-mem=yes), on the built-in `zipf` scenario's machine,
-//   with its page count.
+//   under valgrind --tool=lackey --trace-mem=yes), gunzipped and parsed as it replays, with the
+//   LLC filter on (as for every lackey trace), on the built-in `trace` machine (DRAM 20% of its
+//   footprint);
+// - a longer lackey trace when FOLIOX_BENCH_LACKEY names one (e.g. gzip under lackey; see
+//   BENCHMARKS.md §4).
 // Each (workload, stack) runs in a child process of its own (`node --expose-gc
 // bench/replay.mjs --child ...`), so that its peak RSS (process.resourceUsage().maxRSS) is its
-// own. Setup (building the machine, mapping the regions) is timed apart; the figure is
-// accesses replayed ÷ the wall time of runSimulation(). Each child replays `rounds` times on a
-// fresh machine and reports median (min, max). The ratio to linux-default is the stacks' cost
-// relative to the engine's bare replay (the same accesses, no tiering work).
+// own. Setup (building the machine, mapping the regions, the trace's footprint pass) is timed
+// apart. Each child replays `rounds` times on a fresh machine and reports median (min, max).
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const LACKEY = join(here, "..", "packages/trace/test/fixtures/lackey-true.txt.gz");
-const GiB = 2 ** 30;
 
-export const REPLAY_STACKS = ["linux-default", "numab2", "exchange"];
+export const REPLAY_STACKS = ["linux-default", "numab2", "tpp", "memtis", "nimble", "exchange", "epoch-oracle"];
 
-/** The synthetic workloads: footprint in pages, machine, accesses. */
+/** The synthetic workloads: footprint in pages, entries. */
 const SYNTHETIC = {
-  "zipf-1M": { pages: 2 ** 20, fast: GiB / 2, slow: 4 * GiB, epochs: 20, perEpoch: 100_000 },
-  "zipf-16M": { pages: 2 ** 24, fast: 8 * GiB, slow: 64 * GiB, epochs: 20, perEpoch: 100_000 },
+  "zipf-1M": { pages: 2 ** 20, epochs: 20, perEpoch: 100_000 },
+  "zipf-16M": { pages: 2 ** 24, epochs: 10, perEpoch: 100_000 },
 };
 
 function stats(xs) {
@@ -35,48 +35,49 @@ function stats(xs) {
   return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1], n: s.length };
 }
 
+const MiB4 = 4 * 2 ** 20;
+const roundUp4MiB = (bytes) => Math.ceil(bytes / MiB4) * MiB4;
+
 async function child(workload, stack, rounds) {
-  const core = await import("@foliox/core");
   const { registerAnon } = await import("@foliox/anon");
-  const { prepareScenario, resolveScenario, runSimulation, readTrace } = core;
-  const dir = mkdtempSync(join(tmpdir(), "foliox-replay-"));
+  const { parseScenario, builtinScenario, prepareScenario, runSimulation, scaledLlc } = await import("@foliox/tiering");
+  const { readTrace, summarizeTrace } = await import("@foliox/trace");
   const rates = [];
   const setups = [];
-  let accesses = 0;
+  let entries = 0;
   let pages = 0;
   let hitRatio = 0;
+  let simulatedSeconds = 0;
   for (let r = 0; r < rounds; r++) {
     globalThis.gc?.();
     let t = performance.now();
     let prepared;
     let source;
     let epochAccesses;
-    if (workload === "lackey") {
-      const { scenario } = await resolveScenario("zipf", { overrides: { stack } });
-      prepared = prepareScenario(scenario, { backends: [registerAnon], workload: false });
-      source = () => readTrace(LACKEY, { format: "lackey" });
+    let llc = null;
+    if (workload === "lackey" || workload === "lackey-env") {
+      const file = workload === "lackey" ? LACKEY : process.env.FOLIOX_BENCH_LACKEY;
+      const scenario = builtinScenario("trace", { stack });
+      const shape = await summarizeTrace(file, { format: "lackey", top: 0 });
+      pages = shape.distinctPages;
+      prepared = prepareScenario(scenario, { backends: [registerAnon], workload: false, footprintPages: pages });
+      source = () => readTrace(file, { format: "lackey" });
       epochAccesses = scenario.workload.accessesPerEpoch;
-      if (r === 0) {
-        const seen = new Set();
-        for await (const b of readTrace(LACKEY, { format: "lackey" })) for (let i = 0; i < b.length; i++) seen.add(b.pid[i] * 2 ** 36 + Math.floor(b.addr[i] / 4096));
-        pages = seen.size;
-      }
+      llc = scaledLlc(pages * 4096);
     } else {
       const w = SYNTHETIC[workload];
-      const file = join(dir, `${workload}.json`);
-      writeFileSync(
-        file,
-        JSON.stringify({
+      const scenario = parseScenario(
+        {
           name: workload,
           topology: "dram-cxl",
-          memory: { fast: w.fast, slow: w.slow },
-          workload: { pattern: { type: "zipf", s: 0.99, scatter: true }, regions: [{ name: "heap", kind: "anon", size: w.pages * 4096 }], accessesPerEpoch: w.perEpoch },
+          memory: { fast: roundUp4MiB((w.pages * 4096) / 32), slow: roundUp4MiB(w.pages * 4096 * 1.25) },
+          workload: { pattern: { type: "zipf", s: 0.99, scatter: true }, regions: [{ name: "heap", kind: "anon", size: w.pages * 4096 }], accessesPerEpoch: w.perEpoch, weight: 128 },
           stack,
           epochs: w.epochs,
           seed: 1,
-        }),
+        },
+        "bench",
       );
-      const { scenario } = await resolveScenario(file);
       prepared = prepareScenario(scenario, { backends: [registerAnon] });
       source = () => prepared.workload.batches(prepared.pids);
       epochAccesses = w.perEpoch;
@@ -84,37 +85,41 @@ async function child(workload, stack, rounds) {
     }
     setups.push((performance.now() - t) / 1000);
     t = performance.now();
-    const res = await runSimulation(prepared.kernel, { source, stack, container: prepared.container, epochAccesses, seed: 1, autoMap: workload === "lackey" });
+    const res = await runSimulation(prepared.kernel, { source, stack, container: prepared.container, epochAccesses, seed: 1, autoMap: workload.startsWith("lackey"), llc });
     const secs = (performance.now() - t) / 1000;
-    accesses = res.accesses;
+    entries = res.entries;
     hitRatio = res.hitRatio;
-    rates.push(res.accesses / secs);
+    simulatedSeconds = res.simulatedSeconds;
+    rates.push(res.entries / secs);
     prepared = null;
   }
   const ru = process.resourceUsage();
-  process.stdout.write(JSON.stringify({ workload, stack, pages, accesses, hitRatio, accessesPerSec: stats(rates), setupSec: stats(setups), peakRssBytes: ru.maxRSS * 1024 }) + "\n");
+  process.stdout.write(`${JSON.stringify({ workload, stack, pages, entries, hitRatio, simulatedSeconds, entriesPerSec: stats(rates), setupSec: stats(setups), peakRssBytes: ru.maxRSS * 1024 })}\n`);
 }
 
 function spawnChild(workload, stack, rounds) {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ["--expose-gc", "--max-old-space-size=4096", fileURLToPath(import.meta.url), "--child", workload, stack, String(rounds)], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
-    p.stdout.on("data", (d) => (out += d));
+    p.stdout.on("data", (d) => {
+      out += d;
+    });
     p.on("close", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop())) : reject(new Error(`replay child ${workload}/${stack} exited ${code}`))));
   });
 }
 
-/** Run every (workload, stack) in its own child; rounds per child (16 M pages: fewer). */
-export async function runReplay({ log = console.log, rounds = 3, workloads = ["zipf-1M", "zipf-16M", "lackey"], stacks = REPLAY_STACKS } = {}) {
+/** Run every (workload, stack) in its own child; rounds per child (16 M pages and long traces: one). */
+export async function runReplay({ log = console.log, rounds = 3, workloads, stacks = REPLAY_STACKS } = {}) {
+  const ws = workloads ?? ["zipf-1M", "zipf-16M", "lackey", ...(process.env.FOLIOX_BENCH_LACKEY && existsSync(process.env.FOLIOX_BENCH_LACKEY) ? ["lackey-env"] : [])];
   const out = [];
-  for (const w of workloads) {
+  for (const w of ws) {
     for (const s of stacks) {
-      const r = await spawnChild(w, s, w === "zipf-16M" ? Math.max(1, Math.min(rounds, 2)) : rounds);
-      log(`  ${w} ${s}: ${Math.round(r.accessesPerSec.median).toLocaleString("en-US")} accesses/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+      const r = await spawnChild(w, s, w === "zipf-16M" || w === "lackey-env" ? 1 : rounds);
+      log(`  ${w} ${s}: ${Math.round(r.entriesPerSec.median).toLocaleString("en-US")} entries/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
       out.push(r);
     }
     const base = out.find((r) => r.workload === w && r.stack === "linux-default");
-    if (base) for (const r of out.filter((x) => x.workload === w)) r.vsLinuxDefault = r.accessesPerSec.median / base.accessesPerSec.median;
+    if (base) for (const r of out.filter((x) => x.workload === w)) r.vsLinuxDefault = r.entriesPerSec.median / base.entriesPerSec.median;
   }
   return out;
 }

@@ -78,13 +78,14 @@ if (results.suites.replay) {
     r.workload,
     r.pages.toLocaleString("en-US"),
     r.stack,
-    r.accesses.toLocaleString("en-US"),
-    `${Math.round(r.accessesPerSec.median).toLocaleString("en-US")} (${Math.round(r.accessesPerSec.min).toLocaleString("en-US")}, ${Math.round(r.accessesPerSec.max).toLocaleString("en-US")})`,
+    r.entries.toLocaleString("en-US"),
+    `${r.simulatedSeconds.toFixed(1)} s`,
+    `${Math.round(r.entriesPerSec.median).toLocaleString("en-US")} (${Math.round(r.entriesPerSec.min).toLocaleString("en-US")}, ${Math.round(r.entriesPerSec.max).toLocaleString("en-US")})`,
     r.vsLinuxDefault === undefined ? "-" : r.vsLinuxDefault.toFixed(2),
     `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
   ]);
-  console.log("Replay: simulated accesses per second of wall time (median (min, max) over rounds), peak RSS of the child process.");
-  console.log(table(["workload", "pages", "stack", "accesses", "accesses/s", "÷ linux-default", "peak RSS"], rows));
+  console.log("Replay: entries (accesses, or weighted samples) replayed per second of wall time, parsing included (median (min, max) over rounds), peak RSS of the child process.");
+  console.log(table(["workload", "pages", "stack", "entries", "simulated", "entries/s", "÷ linux-default", "peak RSS"], rows));
   console.log("");
 }
 if (results.suites.memory) {

@@ -124,6 +124,12 @@ describe("foliox compare", () => {
     expect(one.stack).toBe("exchange");
     expect(one.runtimeNs).toBe(c.stacks[1]!.runtime);
     expect((await run("report", join(dir, "exchange.json"), "-o", join(dir, "r.html"))).code).toBe(0);
+    // and the compare itself: the stacks side by side, application time apart from background CPU
+    expect((await run("report", join(dir, "compare.json"), "-o", join(dir, "c.html"))).code).toBe(0);
+    const page = readFileSync(join(dir, "c.html"), "utf8");
+    expect(page).toMatch(/<th>linux-default \(baseline\)<\/th><th>exchange<\/th>/);
+    expect(page).toMatch(/background CPU/);
+    expect(page).toMatch(/promoted pages untouched the next epoch/);
   }, 120_000);
 
   it("--cost and --llc reach the runs", async () => {

@@ -31,7 +31,7 @@ import { PLUGIN_OPTION_HELP, pluginsFromArgs } from "./plugins-arg.js";
 import { fmtNs, parseEpochs, parseStacks, parseTraceFormat, runJson, SHOWN_COUNTERS, STACKS_HELP, unknownTraceFormat } from "./run.js";
 import { EXIT_RUNTIME, EXIT_USAGE, scenarioFromArgs } from "./scenario-arg.js";
 import { collectCost, COST_OPTION_HELP, LLC_OPTION_HELP, parseLlc, reportRunFailure, stackFileName } from "./tiering-args.js";
-import { simulate, type TraceInput } from "./simulate.js";
+import { simulate, traceShape, type TraceInput, type TraceShape } from "./simulate.js";
 
 /** The stacks `foliox compare` runs when --stacks is not given (issue 4's done-when set). */
 export const DEFAULT_COMPARE_STACKS = ["numab2", "tpp", "exchange", "epoch-oracle"] as const;
@@ -243,13 +243,17 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
         ? `scenario ${base.name} (${source}) replaying ${trace.file} (format ${trace.format}): ${base.topology} ${formatNodeMemory(base.memory.fast)} + ${formatNodeMemory(base.memory.slow)}, an epoch every ${base.workload.accessesPerEpoch} entries, seed ${base.seed}`
         : `scenario ${base.name} (${source}): ${describeScenario({ ...base, stack: stacks[0]! }).replace(/, stack [^,]+/, "")}`;
       const runs: Record<string, unknown>[] = [];
+      let shape: TraceShape | undefined;
       for (const stack of stacks) {
         const scenario = { ...base, stack };
         const progress = createProgress(`${scenario.name}/${stack}`, trace ? 0 : scenario.workload.accessesPerEpoch * scenario.epochs);
         try {
+          // the trace's footprint and format, read once for every stack
+          if (trace && !shape) shape = await traceShape(trace, plugins);
           const outcome = await simulate(scenario, trace, plugins, (rec) => progress.tick(rec.entries), {
             ...(opts.cost ? { costs: opts.cost } : {}),
             ...(opts.llc ? { llc: opts.llc } : {}),
+            ...(shape ? { traceSummary: shape } : {}),
           });
           results.push(outcome.result);
           notes = outcome.notes;

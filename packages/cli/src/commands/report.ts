@@ -1,13 +1,13 @@
 /**
  * `foliox report RESULT.json -o report.html`: a self-contained HTML page of one run (uPlot and
- * the data inlined; no network). Exit 0 when written; 2 when the input is not a run result or
+ * the data inlined; no network), or of a compare (a compare.json: the stacks side by side). Exit 0 when written; 2 when the input is not a run result or
  * an option is missing; 1 when the page cannot be written.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "@commander-js/extra-typings";
 import { loadReportAssets } from "../report/assets.js";
-import { ReportInputError, reportDataFrom } from "../report/data.js";
-import { renderReportHtml } from "../report/html.js";
+import { compareReportDataFrom, isCompareJson, ReportInputError, reportDataFrom } from "../report/data.js";
+import { renderCompareHtml, renderReportHtml } from "../report/html.js";
 import type { CommandContext } from "./context.js";
 
 export const EXIT_RUNTIME = 1;
@@ -17,7 +17,7 @@ export function registerReportCommand(program: Command, ctx: CommandContext): vo
   program
     .command("report")
     .description("write a self-contained HTML report of a run: hit ratio over time, moves per epoch, failures by reason, the anon:file ratio")
-    .argument("<result>", "a run's result.json (from `foliox run --out DIR` or `foliox run --json`)")
+    .argument("<result>", "a run's result.json (from `foliox run --out DIR` or `foliox run --json`), or a compare.json (from `foliox compare --out DIR`)")
     .requiredOption("-o, --output <file>", "the HTML file to write, e.g. report.html")
     .showHelpAfterError("(run foliox report --help for usage)")
     .action((resultFile, opts) => {
@@ -29,7 +29,7 @@ export function registerReportCommand(program: Command, ctx: CommandContext): vo
         ctx.exitCode = EXIT_BAD_INPUT;
         return;
       }
-      let data;
+      let html: () => string;
       try {
         let json: unknown;
         try {
@@ -37,7 +37,13 @@ export function registerReportCommand(program: Command, ctx: CommandContext): vo
         } catch (err) {
           throw new ReportInputError(`${resultFile}: not JSON (${err instanceof Error ? err.message : String(err)}); pass a result.json written by \`foliox run --out DIR\``);
         }
-        data = reportDataFrom(json, resultFile);
+        if (isCompareJson(json)) {
+          const data = compareReportDataFrom(json, resultFile);
+          html = () => renderCompareHtml(data);
+        } else {
+          const data = reportDataFrom(json, resultFile);
+          html = () => renderReportHtml(data, loadReportAssets());
+        }
       } catch (err) {
         if (!(err instanceof ReportInputError)) throw err;
         ctx.writeErr(`foliox report: ${err.message}\n`);
@@ -45,7 +51,7 @@ export function registerReportCommand(program: Command, ctx: CommandContext): vo
         return;
       }
       try {
-        writeFileSync(opts.output, renderReportHtml(data, loadReportAssets()));
+        writeFileSync(opts.output, html());
       } catch (err) {
         ctx.writeErr(`foliox report: cannot write ${opts.output}: ${err instanceof Error ? err.message : String(err)}\n`);
         ctx.exitCode = EXIT_RUNTIME;

@@ -21,13 +21,16 @@ import {
   type Scenario,
   type SimResult,
 } from "@foliox/tiering";
-import { readTrace, summarizeTrace, type TraceFormat } from "@foliox/trace";
+import { readTrace, summarizeTrace, type TraceFormat, type TraceSource } from "@foliox/trace";
 import type { Plugins } from "../plugin.js";
+import { yieldingToSignals } from "../signals.js";
 
 export interface TraceInput {
   file: string;
   /** a built-in format, a plugin's, or "auto" */
   format: TraceFormat | "auto" | (string & {});
+  /** how to open the file for each pass over it (a progress bar counts the bytes); default: the file itself */
+  open?: (pass: "summary" | "replay") => TraceSource;
 }
 
 export interface RunOutcome {
@@ -52,6 +55,20 @@ export function totalAccesses(scenario: Scenario, trace: TraceInput | undefined)
 export interface SimulateOverrides {
   costs?: CostOverrides;
   llc?: LlcSetting;
+  /** the trace's summary, when the caller has it already (compare reads it once for all stacks) */
+  traceSummary?: TraceShape;
+}
+
+/** What a run needs to know of a trace before replaying it: its footprint and its format. */
+export interface TraceShape {
+  distinctPages: number;
+  format: string | undefined;
+}
+
+/** One pass over a trace for its footprint (distinct pages) and format. */
+export async function traceShape(trace: TraceInput, plugins: Plugins): Promise<TraceShape> {
+  const s = await summarizeTrace(trace.open?.("summary") ?? trace.file, { format: trace.format, formats: plugins.traceFormats, top: 0 });
+  return { distinctPages: s.distinctPages, format: s.format };
 }
 
 /**
@@ -74,7 +91,7 @@ export async function simulate(
   overrides: SimulateOverrides = {},
 ): Promise<RunOutcome> {
   // a trace's footprint (for nodes given as a share of it, and the LLC's scaling) and format
-  const summary = trace ? await summarizeTrace(trace.file, { format: trace.format, formats: plugins.traceFormats }) : null;
+  const summary = trace ? (overrides.traceSummary ?? (await traceShape(trace, plugins))) : null;
   const prepared = prepareScenario(scenario, {
     backends: plugins.registrations,
     workload: trace === undefined,
@@ -89,11 +106,12 @@ export async function simulate(
   let source: AccessSource | (() => AccessSource);
   if (trace) {
     notes.push(
-      `accesses replayed from ${basename(trace.file)} (format ${trace.format}); the scenario's workload and epochs are not used, an epoch is ${scenario.workload.accessesPerEpoch} trace entries`,
+      `accesses replayed from ${basename(trace.file)} (format ${summary?.format ?? trace.format}); the scenario's workload and epochs are not used, an epoch is ${scenario.workload.accessesPerEpoch} trace entries`,
     );
-    source = () => readTrace(trace.file, { format: trace.format, formats });
+    source = () => yieldingToSignals(readTrace(trace.open?.("replay") ?? trace.file, { format: trace.format, formats }));
   } else {
-    source = () => prepared.workload.batches(prepared.pids);
+    // the synthetic batches come synchronously: let the event loop turn, for Ctrl-C
+    source = () => yieldingToSignals(prepared.workload.batches(prepared.pids));
   }
   if (llc) notes.push(`LLC filter: ${llc.sizeBytes / 1024} KiB, ${llc.ways}-way, ${llc.lineBytes} B lines${scenario.llc === "auto" && !overrides.llc ? ` (on for ${summary?.format} traces, scaled to the footprint of ${footprint} pages)` : ""}; its hits reach no tier`);
   const result = await runSimulation(prepared.kernel, {

@@ -1,7 +1,8 @@
 /**
  * What the HTML report draws, read from a run's result.json (the engine's SimResult, as
- * `foliox run --json` prints it and `--out DIR` writes it). Only the fields drawn are read,
- * so the report does not break when the result gains fields.
+ * `foliox run --json` prints it and `--out DIR` writes it) or from a compare.json (`foliox
+ * compare --out DIR`). Only the fields drawn are read, so the report does not break when the
+ * result gains fields.
  */
 
 export interface ReportEpoch {
@@ -27,6 +28,36 @@ export interface ReportData {
   /** base pages of the folios promoted or exchanged upward, by kind (shmem also counted in file) */
   anonFile: { anon: number; file: number; shmem: number };
   vmstat: Record<string, number>;
+  notes: string[];
+  /** the application's time by cause, ns (absent in older results) */
+  time: Record<string, number>;
+  /** kernel threads' CPU time by actor, ns */
+  backgroundCpuNs: Record<string, number>;
+  /** churn figures by name (movesPerPage, pingPong, …) */
+  churn: Record<string, number | null>;
+  simulatedSeconds: number | null;
+}
+
+/** One stack of a compare.json, as the compare page shows it. */
+export interface CompareReportStack {
+  name: string;
+  hitRatio: number;
+  runtimeNs: number;
+  simulatedSeconds: number | null;
+  time: Record<string, number>;
+  backgroundCpuNs: Record<string, number>;
+  churn: Record<string, number | null>;
+  promotions: number;
+  demotions: number;
+  exchanges: number;
+  failures: Record<string, number>;
+  allFastRuntime: number | null;
+}
+
+export interface CompareReportData {
+  scenario: string;
+  trace: string | null;
+  stacks: CompareReportStack[];
   notes: string[];
 }
 
@@ -93,11 +124,63 @@ export function reportDataFrom(json: unknown, file: string): ReportData {
       anonFile: { anon: num(af, "anon", `${where}.anonFileRatio`, 0), file: num(af, "file", `${where}.anonFileRatio`, 0), shmem: num(af, "shmem", `${where}.anonFileRatio`, 0) },
       vmstat: counts(json.vmstat, `${where}.vmstat`),
       notes: Array.isArray(json.notes) ? json.notes.map(String) : [],
+      time: counts(json.time, `${where}.time`),
+      backgroundCpuNs: counts(json.backgroundCpuNs, `${where}.backgroundCpuNs`),
+      churn: churnOf(json.churn, `${where}.churn`),
+      simulatedSeconds: typeof json.simulatedSeconds === "number" ? json.simulatedSeconds : null,
     };
   } catch (err) {
     if (err instanceof ReportInputError) {
       throw new ReportInputError(`${file}: ${err.message}; pass a result.json written by \`foliox run --out DIR\` (or \`foliox run --json > result.json\`)`);
     }
+    throw err;
+  }
+}
+
+function churnOf(v: unknown, where: string): Record<string, number | null> {
+  if (v === undefined) return {};
+  if (!isObj(v)) throw new ReportInputError(`${where} should be an object of figures by name`);
+  const out: Record<string, number | null> = {};
+  for (const [k, n] of Object.entries(v)) {
+    if (typeof n !== "number" && n !== null) throw new ReportInputError(`${where}.${k} should be a number or null, got ${JSON.stringify(n)}`);
+    out[k] = n;
+  }
+  return out;
+}
+
+/** Is this parsed JSON a compare.json (`foliox compare --json` or `--out DIR`)? */
+export function isCompareJson(json: unknown): boolean {
+  return isObj(json) && Array.isArray(json.stacks) && !Array.isArray(json.perEpoch);
+}
+
+/** Pick what the compare page shows out of a parsed compare.json; `file` names it in errors. */
+export function compareReportDataFrom(json: unknown, file: string): CompareReportData {
+  try {
+    if (!isObj(json) || !Array.isArray(json.stacks)) throw new ReportInputError("the file should hold a compare result: an object with a stacks array");
+    const stacks = json.stacks.map((st, i): CompareReportStack => {
+      const w = `compare.stacks[${i}]`;
+      if (!isObj(st)) throw new ReportInputError(`${w} should be an object`);
+      const bounds = isObj(st.bounds) ? st.bounds : isObj(json.bounds) ? json.bounds : {};
+      return {
+        name: String(st.name ?? `stack ${i + 1}`),
+        hitRatio: num(st, "hitRatio", w),
+        runtimeNs: num(st, "runtime", w),
+        simulatedSeconds: typeof st.simulatedSeconds === "number" ? st.simulatedSeconds : null,
+        time: counts(st.time, `${w}.time`),
+        backgroundCpuNs: counts(st.backgroundCpuNs, `${w}.backgroundCpuNs`),
+        churn: churnOf(st.churn, `${w}.churn`),
+        promotions: num(st, "promotions", w, 0),
+        demotions: num(st, "demotions", w, 0),
+        exchanges: num(st, "exchanges", w, 0),
+        failures: counts(st.failures, `${w}.failures`),
+        allFastRuntime: typeof bounds.allFastRuntime === "number" ? bounds.allFastRuntime : null,
+      };
+    });
+    if (stacks.length === 0) throw new ReportInputError("compare.stacks is empty");
+    const trace = isObj(json.trace) && typeof json.trace.file === "string" ? json.trace.file : null;
+    return { scenario: String(json.scenario ?? ""), trace, stacks, notes: Array.isArray(json.notes) ? json.notes.map(String) : [] };
+  } catch (err) {
+    if (err instanceof ReportInputError) throw new ReportInputError(`${file}: ${err.message}; pass a compare.json written by \`foliox compare --out DIR\` (or \`foliox compare --json > compare.json\`)`);
     throw err;
   }
 }

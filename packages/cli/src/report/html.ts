@@ -9,7 +9,7 @@
  * headless browser test can tell a drawn page from a blank one.
  */
 import type { ReportAssets } from "./assets.js";
-import type { ReportData } from "./data.js";
+import type { CompareReportData, ReportData } from "./data.js";
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -28,6 +28,91 @@ function table(rows: [string, string][], cls = ""): string {
   return `<table class="${cls}">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("")}</table>`;
 }
 
+/** The application-time parts the engine reports, in the order shown. */
+const TIME_LABELS: Record<string, string> = {
+  access: "memory accesses",
+  cache: "LLC hits and zero-page reads",
+  fault: "page faults",
+  hintFault: "NUMA hint faults",
+  promoteInFault: "promotions in the hint fault",
+  scan: "task_numa_work (PTE scans)",
+  directReclaim: "direct reclaim",
+  mover: "moves in the task",
+  blocked: "migration-entry waits",
+};
+
+const CHURN_LABELS: Record<string, string> = {
+  movesPerPage: "moves per page moved",
+  maxMovesPerPage: "most moves of one page",
+  rePromotedAfterDemote: "pages re-promoted after a demotion",
+  pingPong: "ping-pong (up, down, up within the window)",
+  pingPongEpochs: "ping-pong window (epochs)",
+  promotedUntouchedNextEpoch: "promoted pages untouched the next epoch",
+};
+
+function fmtChurn(key: string, v: number | null): string {
+  if (v === null) return "-";
+  if (key === "promotedUntouchedNextEpoch") return `${(100 * v).toFixed(1)}%`;
+  return Number.isInteger(v) ? String(v) : v.toFixed(2);
+}
+
+function timeTable(time: Record<string, number>, background: Record<string, number>): [string, string][] {
+  const rows: [string, string][] = [];
+  for (const [k, v] of Object.entries(time)) rows.push([`application: ${TIME_LABELS[k] ?? k}`, fmtNs(v)]);
+  for (const [k, v] of Object.entries(background)) rows.push([`background CPU: ${k}`, fmtNs(v)]);
+  return rows;
+}
+
+/**
+ * A compare.json as one page: the stacks side by side — hit ratio, the application's time and
+ * its parts, kernel threads' CPU beside it, moves and churn. Tables only, so nothing has to draw
+ * (the page still sets data-rendered once its script ran).
+ */
+export function renderCompareHtml(data: CompareReportData): string {
+  const s = data.stacks;
+  const parts = [...new Set(s.flatMap((x) => Object.keys(x.time)))];
+  const actors = [...new Set(s.flatMap((x) => Object.keys(x.backgroundCpuNs)))].sort();
+  const churn = [...new Set(s.flatMap((x) => Object.keys(x.churn)))];
+  const reasons = [...new Set(s.flatMap((x) => Object.keys(x.failures)))].sort();
+  const row = (label: string, f: (x: (typeof s)[number]) => string) => `<tr><th>${esc(label)}</th>${s.map((x) => `<td>${esc(f(x))}</td>`).join("")}</tr>`;
+  const rows = [
+    `<tr><th></th>${s.map((x, i) => `<th>${esc(x.name)}${i === 0 ? " (baseline)" : ""}</th>`).join("")}</tr>`,
+    row("hit ratio", (x) => x.hitRatio.toFixed(4)),
+    row("application time", (x) => fmtNs(x.runtimeNs)),
+    row("× all-fast bound", (x) => (x.allFastRuntime ? (x.runtimeNs / x.allFastRuntime).toFixed(2) : "n/a")),
+    ...parts.map((p) => row(`  ${TIME_LABELS[p] ?? p}`, (x) => fmtNs(x.time[p] ?? 0))),
+    row("background CPU", (x) => fmtNs(Object.values(x.backgroundCpuNs).reduce((a, n) => a + n, 0))),
+    ...actors.map((a) => row(`  ${a}`, (x) => fmtNs(x.backgroundCpuNs[a] ?? 0))),
+    row("promotions (pages)", (x) => String(x.promotions)),
+    row("demotions (pages)", (x) => String(x.demotions)),
+    row("exchanges", (x) => String(x.exchanges)),
+    ...churn.map((c) => row(CHURN_LABELS[c] ?? c, (x) => fmtChurn(c, x.churn[c] ?? null))),
+    ...reasons.map((r) => row(`failures: ${r}`, (x) => String(x.failures[r] ?? 0))),
+  ];
+  const title = `foliox compare: ${data.scenario || "scenario"}${data.trace ? ` (trace ${data.trace})` : ""}`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">
+<title>${esc(title)}</title>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
+h1 { font-size: 20px; } table { border-collapse: collapse; margin: 8px 0; }
+th, td { padding: 2px 10px; border-bottom: 1px solid #ddd; text-align: left; } td { font-variant-numeric: tabular-nums; } .notes li { color: #555; }
+</style>
+</head>
+<body>
+<h1>${esc(title)}</h1>
+<p>Figures of the model: simulated time on a simulated machine. The application's time holds what runs in its context; kernel threads' CPU is shown beside it, not added to it.</p>
+<table class="compare">${rows.join("\n")}</table>
+${data.notes.length ? `<ul class="notes">${data.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>` : ""}
+<script>document.body.dataset.rendered = "1";</script>
+</body>
+</html>
+`;
+}
+
 export function renderReportHtml(data: ReportData, assets: ReportAssets): string {
   const af = data.anonFile;
   const moved = af.anon + af.file;
@@ -37,9 +122,11 @@ export function renderReportHtml(data: ReportData, assets: ReportAssets): string
     ["seed", data.seed === null ? "n/a" : String(data.seed)],
     ["epochs", String(data.epochs.length)],
     ["hit ratio (overall)", data.hitRatio.toFixed(4)],
-    ["simulated runtime", fmtNs(data.runtimeNs)],
+    ["application time (simulated)", fmtNs(data.runtimeNs)],
     ["anon : file (pages promoted or exchanged up)", moved === 0 ? "no moves" : `${af.anon} : ${af.file} (anon ${((100 * af.anon) / moved).toFixed(1)}%; shmem ${af.shmem} of the file pages)`],
   ];
+  const timeRows = timeTable(data.time, data.backgroundCpuNs);
+  const churnRows = Object.entries(data.churn).map(([k, v]): [string, string] => [CHURN_LABELS[k] ?? k, fmtChurn(k, v)]);
   const failRows = Object.entries(data.failures).sort((a, b) => b[1] - a[1]).map(([k, n]): [string, string] => [k, String(n)]);
   const vmRows = Object.entries(data.vmstat).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, n]): [string, string] => [k, String(n)]);
   const title = `foliox report: ${data.scenario || "run"} / ${data.stack || "stack"}`;
@@ -61,6 +148,8 @@ td { font-variant-numeric: tabular-nums; } .chart { margin: 8px 0 16px; } .notes
 <h1>${esc(title)}</h1>
 ${table(summary, "summary")}
 ${data.notes.length ? `<ul class="notes">${data.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>` : ""}
+${timeRows.length ? `<h2>Where the time went: the application's time, and kernel threads' CPU beside it</h2>${table(timeRows, "time")}` : ""}
+${churnRows.length ? `<h2>Churn</h2>${table(churnRows, "churn")}` : ""}
 <h2>Fast-tier hit ratio per epoch</h2><div class="chart" id="chart-hit"></div>
 <h2>Moves per epoch (base pages promoted and demoted; exchanges)</h2><div class="chart" id="chart-moves"></div>
 <h2>Failed moves per epoch, by reason</h2><div class="chart" id="chart-fail"></div>
