@@ -5,7 +5,7 @@ import { defineConfig, type Options } from "tsup";
 // first), not through the @foliox/source condition: that condition would make every package's
 // d.ts step type-check all its siblings' sources again. The output is the same; clean builds
 // take a third less CPU.
-const dts: Options["dts"] = { compilerOptions: { customConditions: [] } };
+export const dts: Exclude<Options["dts"], boolean | string | undefined> = { compilerOptions: { customConditions: [] } };
 
 export function packageConfig(entry: Options["entry"], overrides: Options = {}) {
   return defineConfig({ entry, format: ["esm"], dts, sourcemap: true, clean: true, target: "node20", ...overrides });
