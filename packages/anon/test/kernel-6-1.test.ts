@@ -90,7 +90,7 @@ describe('kernel: "6.1"', () => {
     expect(got).toEqual({ "6.1": 0, "6.12": 1 });
   });
 
-  it("a large folio split for want of memory stays one failure on 6.1, and -ENOMEM of a piece ends the call", () => {
+  it("-ENOMEM for a piece of a large folio split for want of memory ends the call on 6.1; 6.12 counts the folio as one failure", () => {
     const got: Record<string, { rc: number; split: number; fail: number }> = {};
     for (const kernel of ["6.1", "6.12"] as const) {
       // Node 1 has room for some base pages but no order-9 block: fill it with small pages.

@@ -77,8 +77,8 @@ export function migratePagesSync(
  * v6.1's migrate_pages() (mm/migrate.c before v6.3's batching and migrate_pages_sync()): every
  * folio in the caller's mode from the first pass, with NR_MAX_MIGRATE_PAGES_RETRY passes and no
  * MIGRATE_ASYNC round first; then the pieces of large folios split for want of memory, in the
- * same mode, their failures not counted again (no_subpage_counting) — a split folio stays one
- * failure in the result even when every piece moves. -ENOMEM ends the call, for a piece too.
+ * same mode, their failures not counted again (no_subpage_counting); -ENOMEM ends the call,
+ * for a piece too.
  * v6.1 ran each pass over the whole list (unmap_and_move()); here each folio takes its passes in
  * turn: the same outcome and counters, another order of events.
  */
@@ -186,8 +186,8 @@ export function migratePages(
   }
   // Put the permanent failures back on `from` (list_splice: at its head), for the caller.
   spliceHead(mem, from, retFolios);
-  // 0 when every split piece of a failed large folio was migrated after all (v6.3+).
-  if (from.isEmpty() && k.options.kernel !== "6.1") rcGather = 0;
+  // 0 when every split piece of a failed large folio was migrated after all.
+  if (from.isEmpty()) rcGather = 0;
 
   const vm = k.vmstat;
   vm.countEvents(PGMIGRATE_SUCCESS, stats.nrSucceeded);

@@ -12,7 +12,7 @@
  *   scenario/setup.ts).
  */
 import { z } from "zod";
-import { TOPOLOGY_PRESETS } from "@foliox/core";
+import { KERNEL_VERSIONS, TOPOLOGY_PRESETS, type KernelVersion } from "@foliox/core";
 import { sizeSchema, workloadSchema } from "../workload/spec.js";
 import { formatSize, parseSize } from "../workload/size.js";
 import { checkCostOverrides, CostError } from "../sim/costs.js";
@@ -114,6 +114,8 @@ export const scenarioSchema = z.strictObject({
   /** stacks this file composes from parts by name, usable in stack, stacks and --stack(s) */
   presets: z.array(stackDefinitionSchema).default([]),
   seed: z.number().int().min(0).max(0xffffffff).default(1),
+  /** the kernel whose behaviour the model follows where versions differ (createSystem's `kernel`) */
+  kernel: z.enum(KERNEL_VERSIONS as [KernelVersion, ...KernelVersion[]]).default("6.12"),
   epochs: z.number().int().min(1).max(100_000).default(10),
   /** cost-table overrides by name (sim/costs.ts), e.g. { hintFaultNs: 2000 } */
   costs: costsSchema.default({}),

@@ -97,6 +97,7 @@ export function prepareScenario(scenario: Scenario, opts: PrepareOptions): Prepa
     topology: scenario.topology,
     memory: [fastBytes, slowBytes],
     seed: scenario.seed,
+    kernel: scenario.kernel,
     backends: opts.backends,
     ...(opts.container ? { container: opts.container } : {}),
   });
