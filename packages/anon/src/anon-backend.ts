@@ -8,10 +8,10 @@
  * stable tree lives in ksm/, and the Backend seams give core rmap_walk_ksm(),
  * folio_migrate_ksm() and the KSM folio exchange (see README.md) without core knowing KSM.
  */
-import { PAGE_MAPPING_ANON, PAGE_MAPPING_FLAGS, PAGE_MAPPING_KSM, migrateFolio, type Backend, type CapabilityManifest, type Kernel, type MigrateMode, type VmArea } from "@foliox/core";
+import { PAGE_MAPPING_ANON, PAGE_MAPPING_FLAGS, PAGE_MAPPING_KSM, migrateFolio, type Backend, type CapabilityManifest, type Kernel, type MigrateMode, type VmArea, type WaitOwner } from "@foliox/core";
 import { anonFixture } from "./fixture.js";
 import { withSwapcacheFixture } from "./swapcache-fixture.js";
-import { Ksm, folioMigrateKsm, ksmCheckInvariants, ksmExchangeBegin, ksmExchangeEnd, ksmExchangeMapping, ksmExchangeMayFreeze, rmapWalkKsm, withKsmFixture } from "./ksm/index.js";
+import { Ksm, folioMigrateKsm, ksmCheckInvariants, ksmExchangeBegin, ksmExchangeBlockingLock, ksmExchangeEnd, ksmExchangeMapping, ksmExchangeMayFreeze, rmapWalkKsm, withKsmFixture } from "./ksm/index.js";
 
 export const ANON_MANIFEST: CapabilityManifest = {
   name: "anon",
@@ -59,12 +59,16 @@ export class AnonBackend implements Backend {
   }
 
   /** KSM folio exchange (ksm/exchange.ts): order-0 partner, ksm_thread_mutex for KSM↔KSM */
-  exchangeBegin(k: Kernel, oldHead: number, newHead: number, mayBlock: boolean): number {
-    return ksmExchangeBegin(k, oldHead, newHead, mayBlock);
+  exchangeBegin(k: Kernel, oldHead: number, newHead: number, mayBlock: boolean, owner: WaitOwner): number {
+    return ksmExchangeBegin(k, oldHead, newHead, mayBlock, owner);
   }
 
-  exchangeEnd(k: Kernel, oldHead: number, newHead: number): void {
-    ksmExchangeEnd(k, oldHead, newHead);
+  exchangeBlockingLock(): number {
+    return ksmExchangeBlockingLock();
+  }
+
+  exchangeEnd(k: Kernel, oldHead: number, newHead: number, owner: WaitOwner): void {
+    ksmExchangeEnd(k, oldHead, newHead, owner);
   }
 
   /** the stable node follows the data: mapping, then kpfn, then the other mapping */

@@ -6,6 +6,7 @@
  * partner, the zero page -EFAULT — and seed-defect-8 (seed-literal) caught. Integrity and
  * checkInvariants() after every step.
  */
+import { LOCK_FOLIO, LOCK_KSM_THREAD_MUTEX, LockdepBug, NR_LOCK_CLASSES, PG_locked, TaskOwner, lockAcquire, lockRelease } from "@foliox/core";
 import { ACCESS_OK, COW_KSM, EAGAIN, EBUSY, EFAULT, EINVAL, EXCHANGE_FAILURE_POINTS, EXCHANGE_WOULD_BLOCK, ExchangeOp, MIGRATE_ASYNC, MIGRATE_SYNC, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, NR_ANON_MAPPED, PG_anon_exclusive, accessVirtual, checkIntegrity, checkInvariants, copyProcess, createProcess, doMmap, folioExchange, pteWrite, ptePfn, syscalls, type Kernel, type Task } from "@foliox/core";
 import { SeedLiteralExchange } from "@foliox/conformance";
 import { CONFORMANCE_CASES, runConformance, probeBackends } from "@foliox/conformance";
@@ -185,6 +186,27 @@ function ksmAndAnon() {
 
 describe("KSM folio exchange (docs/decisions.md#ksm-exchange)", () => {
   for (const ksmSide of ["old", "new"] as const) {
+    it(`KSM as the ${ksmSide} folio: ksm_get_folio() inside the move (every exchange step) never sees a frozen frame carrying the stable node`, () => {
+      const { k, a, ksm, anon } = ksmAndAnon();
+      const node = nodeOf(k, a.task, a.addr);
+      const [oldHead, newHead] = ksmSide === "old" ? [ksm, anon] : [anon, ksm];
+      const seen: string[] = [];
+      k.trace.on("mm_folio_exchange_step", ({ step }) => {
+        // another CPU's ksm_get_folio(NOLOCK) at this moment: kpfn's frame carries N, so it must not be frozen
+        const frame = node.kpfn;
+        if (k.mem.mapping[frame] === ((node.id << 2) | 3)) expect(k.mem.refcount[frame], `refcount of kpfn ${frame} at ${step}`).toBeGreaterThan(0);
+        expect(ksmGetFolioProbe(k, node), `ksm_get_folio at ${step}`).toBeGreaterThanOrEqual(0);
+        seen.push(step);
+      });
+      expect(folioExchange(k, oldHead, newHead, MIGRATE_SYNC)).toBe(0);
+      expect(seen).toContain("folio_exchange_mapping");
+      expect(seen).toContain("folio_exchange_data");
+      k.trace.removeAllListeners("mm_folio_exchange_step");
+      expect(node.kpfn).toBe(anon);
+      expect(ksmGetFolioProbe(k, node)).toBe(anon);
+      healthy(k, "after the exchange");
+    });
+
     it(`KSM as the ${ksmSide} folio: ksm_get_folio() succeeds at every phase point, and the stable node follows the data`, () => {
       const { k, a, b, p, ksm, anon } = ksmAndAnon();
       const node = nodeOf(k, a.task, a.addr);
@@ -355,19 +377,93 @@ describe("KSM folio exchange (docs/decisions.md#ksm-exchange)", () => {
       expect(ksmdScan(k)).toBe(true);
     });
 
-    it("SYNC waits while ksmd holds ksm_thread_mutex, then completes", () => {
+    it("SYNC waits while ksmd holds ksm_thread_mutex, then completes; the mutex is taken before the folio locks", () => {
       const { k, k0, k1, n0 } = twoKsm();
       expect(ksmThreadMutexTrylock(k, "ksmd")).toBe(true);
       const op = new ExchangeOp(k, k0, k1, MIGRATE_SYNC);
       expect(op.step()).toBe(0); // isolate
-      expect(op.step()).toBe(0); // lock
       for (let i = 0; i < 3; i++) expect(op.step()).toBe(EXCHANGE_WOULD_BLOCK);
-      expect(op.phase).toBe("supported");
+      expect(op.phase).toBe("lock");
+      // ksmd's order: ksm_thread_mutex, then folio locks; the exchange holds no folio lock while it waits.
+      expect([k.mem.testFlag(k0, PG_locked), k.mem.testFlag(k1, PG_locked)]).toEqual([false, false]);
       ksmThreadMutexUnlock(k, "ksmd");
       while (!op.done) expect(op.step()).toBe(0);
       expect(op.rc).toBe(0);
       expect(n0.kpfn).toBe(k1);
       healthy(k, "after the wait");
+    });
+
+    it("SYNC with the mutex held by someone who cannot move: -EAGAIN after the wait, nothing left locked or isolated", () => {
+      const { k, k0, k1 } = twoKsm();
+      expect(ksmThreadMutexTrylock(k, "a test")).toBe(true);
+      const before = snapshot(k) as { events: number[] };
+      expect(folioExchange(k, k0, k1, MIGRATE_SYNC)).toBe(-EAGAIN);
+      expect(snapshot(k)).toEqual({ ...before, events: (snapshot(k) as { events: number[] }).events });
+      expect(k.waits.waitsFailed).toBe(1);
+      ksmThreadMutexUnlock(k, "a test");
+      healthy(k, "after the failed wait");
+    });
+
+    it("lockdep: KSM↔KSM and ksmd's remove_rmap_item_from_tree() take ksm_thread_mutex before folio locks (no ABBA), in either order", () => {
+      for (const exchangeFirst of [true, false]) {
+        const { k, a, k0, k1 } = twoKsm();
+        const exchange = () => expect(folioExchange(k, k0, k1, MIGRATE_SYNC)).toBe(0);
+        // A COW of A's first KSM page: ksmd's next scan finds the stable item's page gone and
+        // removes it from the tree: ksm_get_folio(KSM_GET_FOLIO_LOCK) under ksm_thread_mutex.
+        const ksmdRemoves = () => {
+          expect(accessVirtual(k, a.task.mm!, a.addr + 4096, true)).toBe(ACCESS_OK);
+          expect(ksmdScan(k)).toBe(true);
+        };
+        if (exchangeFirst) {
+          exchange();
+          ksmdRemoves();
+        } else {
+          ksmdRemoves();
+          exchange();
+        }
+        const n = NR_LOCK_CLASSES;
+        expect(k.lockdep.dep[LOCK_KSM_THREAD_MUTEX * n + LOCK_FOLIO]).toBe(1);
+        expect(k.lockdep.dep[LOCK_FOLIO * n + LOCK_KSM_THREAD_MUTEX]).toBe(0);
+        healthy(k, "after the exchange and the scan");
+      }
+    });
+
+    it("lockdep reports the ABBA of folio locks then ksm_thread_mutex with both acquisition chains", () => {
+      const { k, k0 } = twoKsm();
+      const ksmd = ksmOf(k).ksmd;
+      const task = new TaskOwner("test task");
+      lockAcquire(k.lockdep, LOCK_KSM_THREAD_MUTEX, -1, ksmd);
+      lockAcquire(k.lockdep, LOCK_FOLIO, k0, ksmd);
+      lockRelease(k.lockdep, LOCK_FOLIO, k0, ksmd);
+      lockRelease(k.lockdep, LOCK_KSM_THREAD_MUTEX, -1, ksmd);
+      lockAcquire(k.lockdep, LOCK_FOLIO, k0, task);
+      let report: LockdepBug | null = null;
+      try {
+        lockAcquire(k.lockdep, LOCK_KSM_THREAD_MUTEX, -1, task);
+      } catch (e) {
+        report = e as LockdepBug;
+      }
+      expect(report?.report.kind).toBe("circular locking dependency");
+      expect(report?.report.chain).toBe(`test task: folio_lock#${k0} -> ksm_thread_mutex`);
+      expect(report?.report.otherChain).toBe(`ksmd: ksm_thread_mutex -> folio_lock#${k0}`);
+    });
+
+    it("ksmd's ksm_get_folio(LOCK) on a folio an exchange holds between phases runs the exchange forward, then goes on (the reference it sleeps with fails the freeze: -EAGAIN)", () => {
+      const { k, a, ksm, anon } = ksmAndAnon();
+      const op = new ExchangeOp(k, ksm, anon, MIGRATE_SYNC);
+      while (op.phase !== "unmap") expect(op.step()).toBe(0);
+      // ksmd removes A's stable item for the KSM page the exchange holds locked
+      expect(accessVirtual(k, a.task.mm!, a.addr, true)).toBe(ACCESS_OK);
+      expect(k.mem.testFlag(ksm, PG_locked)).toBe(true);
+      expect(ksmdScan(k)).toBe(true);
+      // run forward until it unlocked: only the putback is left. ksm_get_folio() took its
+      // reference before it slept, so the exchange's freeze failed, as a migration's would.
+      expect(op.phase).toBe("putback");
+      expect(op.step()).toBe(0);
+      expect(op.rc).toBe(-EAGAIN);
+      expect(k.waits.waits).toBeGreaterThan(0);
+      expect(k.waits.waitNs).toBeGreaterThan(0);
+      healthy(k, "after ksmd waited on the exchange");
     });
 
     it("ASYNC: a failed trylock of ksm_thread_mutex is -EAGAIN and nothing changes", () => {

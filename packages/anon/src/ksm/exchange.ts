@@ -7,6 +7,8 @@
  *   whose mapping is N" for both nodes at once, so it holds ksm_thread_mutex — a trylock: in
  *   ASYNC (or a batch) a held mutex is -EAGAIN, in SYNC the phase waits — or, when the system
  *   refuses KSM↔KSM (Ksm.ksmKsmExchange = "refuse"), it is -EBUSY. exchangeEnd drops the mutex.
+ *   exchangeBegin runs before the folio locks, so the mutex is taken in ksmd's order (mutex,
+ *   then folio locks): the other order is an ABBA that lockdep reports.
  * - exchangeMayFreeze: never freeze a KSM folio that is not in the swap cache (ksm_get_folio()
  *   would take refcount 0 for a freed folio and prune the node); core checks its count instead.
  * - exchangeMapping: the stable node follows the data. KSM A (node N) ↔ non-KSM B, both locked
@@ -17,15 +19,17 @@
  * - The KSM zero page (use_zero_pages) is not a folio: exchange_folios(2) resolves it to -EFAULT
  *   before any of this runs.
  */
-import { EAGAIN, EBUSY, EINVAL, EXCHANGE_WOULD_BLOCK, type Kernel } from "@foliox/core";
-import { ksmOf } from "./ksm-state.js";
+import { EAGAIN, EBUSY, EINVAL, EXCHANGE_WOULD_BLOCK, LOCK_KSM_THREAD_MUTEX, type Kernel, type WaitOwner } from "@foliox/core";
+import { ksmOf, ksmThreadMutexTrylock, ksmThreadMutexUnlock } from "./ksm-state.js";
 import { folioStableNode } from "./stable-tree.js";
 
-function mutexHolder(oldHead: number, newHead: number): string {
-  return `folio_exchange(${oldHead}, ${newHead})`;
-}
-
-export function ksmExchangeBegin(k: Kernel, oldHead: number, newHead: number, mayBlock: boolean): number {
+/**
+ * Called before the exchange takes the folio locks: ksm_thread_mutex orders before folio locks
+ * (ksmd takes the mutex, then folio locks in remove_rmap_item_from_tree() → ksm_get_folio(LOCK)),
+ * so the exchange takes it first too. In SYNC the acquisition is a sleeping mutex_lock() (the
+ * exchange waits on ksmd or another holder through the wait model); in ASYNC or a batch a trylock.
+ */
+export function ksmExchangeBegin(k: Kernel, oldHead: number, newHead: number, mayBlock: boolean, owner: WaitOwner): number {
   const mem = k.mem;
   const ksmOld = mem.folioTestKsm(oldHead);
   const ksmNew = mem.folioTestKsm(newHead);
@@ -34,14 +38,17 @@ export function ksmExchangeBegin(k: Kernel, oldHead: number, newHead: number, ma
   if (!ksmOld || !ksmNew) return 0;
   const ksm = ksmOf(k);
   if (ksm.ksmKsmExchange === "refuse") return -EBUSY;
-  if (ksm.threadMutex !== null) return mayBlock ? EXCHANGE_WOULD_BLOCK : -EAGAIN;
-  ksm.threadMutex = mutexHolder(oldHead, newHead);
+  if (!ksmThreadMutexTrylock(k, owner, mayBlock)) return mayBlock ? EXCHANGE_WOULD_BLOCK : -EAGAIN;
   return 0;
 }
 
-export function ksmExchangeEnd(k: Kernel, oldHead: number, newHead: number): void {
-  const ksm = ksmOf(k);
-  if (ksm.threadMutex === mutexHolder(oldHead, newHead)) ksm.threadMutex = null;
+/** What an EXCHANGE_WOULD_BLOCK of ksmExchangeBegin() waits on. */
+export function ksmExchangeBlockingLock(): number {
+  return LOCK_KSM_THREAD_MUTEX;
+}
+
+export function ksmExchangeEnd(k: Kernel, _oldHead: number, _newHead: number, owner: WaitOwner): void {
+  if (ksmOf(k).threadMutexOwner === owner) ksmThreadMutexUnlock(k, owner);
 }
 
 export function ksmExchangeMayFreeze(k: Kernel, head: number): boolean {

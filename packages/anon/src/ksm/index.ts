@@ -6,6 +6,6 @@ export { breakCow, replacePage, tryToMergeOnePage, writeProtectPage } from "./me
 export { cmpAndMergePage, ksmEnter, ksmMadviseMergeable, ksmMergingPages, ksmRmapItem, ksmStats, ksmdRun, ksmdScan, type KsmStats } from "./ksmd.js";
 export { rmapWalkKsm } from "./rmap-walk.js";
 export { folioMigrateKsm } from "./migrate.js";
-export { ksmExchangeBegin, ksmExchangeEnd, ksmExchangeMapping, ksmExchangeMayFreeze } from "./exchange.js";
+export { ksmExchangeBegin, ksmExchangeBlockingLock, ksmExchangeEnd, ksmExchangeMapping, ksmExchangeMayFreeze } from "./exchange.js";
 export { ksmCheckInvariants } from "./invariants.js";
 export { fixtureKsmGetFolio, makeKsmFolio, withKsmFixture } from "./fixture.js";

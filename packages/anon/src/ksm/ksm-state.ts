@@ -16,7 +16,7 @@
  * changed node stays where it is), the smart-scan/advisor, and KSM of large folios (the kernel
  * splits a THP first; foliox skips large folios).
  */
-import type { AnonVma, Kernel, MmStruct } from "@foliox/core";
+import { LOCK_KSM_THREAD_MUTEX, TaskOwner, lockAcquire, lockRelease, type AnonVma, type Kernel, type MmStruct, type WaitOwner } from "@foliox/core";
 
 /** VM_MERGEABLE (include/linux/mm.h): the vma was madvise(MADV_MERGEABLE)d. */
 export const VM_MERGEABLE = 0x80000000 | 0;
@@ -99,8 +99,12 @@ export class Ksm {
   seqnr = 0;
   /** /sys/kernel/mm/ksm/use_zero_pages */
   useZeroPages = false;
-  /** ksm_thread_mutex: its holder, or null */
+  /** ksm_thread_mutex: its holder's name, or null */
   threadMutex: string | null = null;
+  /** ksm_thread_mutex's holder in the wait model and lockdep (kernel/wait.ts), or null */
+  threadMutexOwner: WaitOwner | null = null;
+  /** ksmd, the kernel thread: the holder of what ksm_do_scan() takes */
+  readonly ksmd = new TaskOwner("ksmd");
   /** KSM↔KSM exchange: hold ksm_thread_mutex ("lock", the default) or refuse with -EBUSY */
   ksmKsmExchange: KsmKsmExchange = "lock";
 }
@@ -131,17 +135,37 @@ export function ksmActive(k: Kernel): boolean {
   return ksm !== null && (ksm.nodes.length > 1 || ksm.slots.length > 0);
 }
 
-/** ksm_thread_mutex: mutex_trylock(); true if taken. */
-export function ksmThreadMutexTrylock(k: Kernel, holder: string): boolean {
+/** The wait-model owner a holder name stands for: ksmd's, or a task of that name. */
+function mutexOwner(ksm: Ksm, holder: string | WaitOwner): WaitOwner {
+  if (typeof holder !== "string") return holder;
+  return holder === "ksmd" ? ksm.ksmd : new TaskOwner(holder);
+}
+
+/**
+ * ksm_thread_mutex: mutex_trylock() by `holder` (a name, "ksmd", or a WaitOwner); true if taken.
+ * `sleeping`: the caller models mutex_lock() — it retries after waiting (kernel/wait.ts) — so
+ * lockdep records the acquisition as ordered after the locks the holder already holds; a real
+ * trylock records no order.
+ */
+export function ksmThreadMutexTrylock(k: Kernel, holder: string | WaitOwner, sleeping = false): boolean {
   const ksm = ksmOf(k);
   if (ksm.threadMutex !== null) return false;
-  ksm.threadMutex = holder;
+  const owner = mutexOwner(ksm, holder);
+  lockAcquire(k.lockdep, LOCK_KSM_THREAD_MUTEX, -1, owner, !sleeping);
+  ksm.threadMutex = owner.holderName;
+  ksm.threadMutexOwner = owner;
+  k.waits.classOwner[LOCK_KSM_THREAD_MUTEX] = owner;
   return true;
 }
 
-/** mutex_unlock(&ksm_thread_mutex) by its holder. */
-export function ksmThreadMutexUnlock(k: Kernel, holder: string): void {
+/** mutex_unlock(&ksm_thread_mutex) by its holder (its name or its WaitOwner). */
+export function ksmThreadMutexUnlock(k: Kernel, holder: string | WaitOwner): void {
   const ksm = ksmOf(k);
-  if (ksm.threadMutex !== holder) throw new Error(`ksm_thread_mutex: held by ${String(ksm.threadMutex)}, not ${holder}`);
+  const name = typeof holder === "string" ? holder : holder.holderName;
+  const owner = ksm.threadMutexOwner;
+  if (ksm.threadMutex !== name || owner === null) throw new Error(`ksm_thread_mutex: held by ${String(ksm.threadMutex)}, not ${name}`);
   ksm.threadMutex = null;
+  ksm.threadMutexOwner = null;
+  k.waits.classOwner[LOCK_KSM_THREAD_MUTEX] = null;
+  lockRelease(k.lockdep, LOCK_KSM_THREAD_MUTEX, -1, owner);
 }

@@ -134,14 +134,15 @@ export function cmpAndMergePage(k: Kernel, page: number, item: RmapItem): void {
  * someone else holds it.
  */
 export function ksmdScan(k: Kernel): boolean {
-  if (!ksmThreadMutexTrylock(k, "ksmd")) return false;
+  const ksm = ksmOf(k);
+  // mutex_lock(): lockdep sees a sleeping acquisition; the model does not wait for a holder.
+  if (!ksmThreadMutexTrylock(k, ksm.ksmd, true)) return false;
   try {
-    const ksm = ksmOf(k);
     ksm.unstableTree.clear();
     for (const slot of [...ksm.slots]) scanMm(k, slot);
     ksm.seqnr++;
   } finally {
-    ksmThreadMutexUnlock(k, "ksmd");
+    ksmThreadMutexUnlock(k, ksm.ksmd);
   }
   return true;
 }

@@ -1,9 +1,9 @@
 /**
  * The stable tree (mm/ksm.c, v6.12): folio_stable_node(), folio_set_stable_node(),
- * ksm_get_folio(), remove_node_from_stable_tree(), stable_tree_insert(), stable_tree_search(),
+ * ksm_get_folio() (and its KSM_GET_FOLIO_LOCK variant), remove_node_from_stable_tree(), stable_tree_insert(), stable_tree_search(),
  * stable_tree_append() and remove_rmap_item_from_tree().
  */
-import { KernelBug, PAGE_MAPPING_KSM, folioPut, putAnonVma, type Kernel } from "@foliox/core";
+import { FOLIO_LOCK_DEADLOCK, KernelBug, PAGE_MAPPING_KSM, folioLock, folioPut, folioUnlock, putAnonVma, type Kernel, type WaitOwner } from "@foliox/core";
 import { RmapItem, STABLE_FLAG, SEQNR_MASK, StableNode, UNSTABLE_FLAG, ksmOf } from "./ksm-state.js";
 import { calcChecksum, pagesIdentical } from "./checksum.js";
 
@@ -50,6 +50,29 @@ export function ksmGetFolio(k: Kernel, node: StableNode): number {
     if (node.kpfn !== kpfn) continue;
     removeNodeFromStableTree(k, node);
     return -1;
+  }
+}
+
+/**
+ * ksm_get_folio(stable_node, KSM_GET_FOLIO_LOCK) by `owner` (ksmd): the folio as above, then
+ * folio_lock() — a sleep, in which the wait model runs the lock's holder forward (an exchange
+ * between two phases) — then the mapping is checked again: a node that lost its folio meanwhile
+ * is looked up afresh. Returns the locked folio with a reference, or -1 (pruned). A holder that
+ * can never release the lock is a hung task: a KernelBug naming the wait.
+ */
+export function ksmGetFolioLocked(k: Kernel, node: StableNode, owner: WaitOwner): number {
+  const expected = stableNodeMapping(node);
+  for (;;) {
+    const folio = ksmGetFolio(k, node);
+    if (folio < 0) return -1;
+    const rc = folioLock(k, folio, owner);
+    if (rc) {
+      folioPut(k, folio);
+      throw new KernelBug(`ksm_get_folio(LOCK): ${owner.holderName} sleeps on folio_lock#${folio} forever (${rc === FOLIO_LOCK_DEADLOCK ? k.waits.lastDeadlock : "its holder cannot release it"})`);
+    }
+    if (k.mem.mapping[folio] === expected) return folio;
+    folioUnlock(k, folio);
+    folioPut(k, folio);
   }
 }
 
@@ -141,11 +164,12 @@ export function removeRmapItemFromTree(k: Kernel, item: RmapItem): void {
   const ksm = ksmOf(k);
   if (item.flags & STABLE_FLAG) {
     const node = item.head!;
-    const folio = ksmGetFolio(k, node);
+    const folio = ksmGetFolioLocked(k, node, ksm.ksmd);
     if (folio < 0) return;
     const i = node.hlist.indexOf(item);
     if (i < 0) throw new KernelBug(`remove_rmap_item_from_tree: item not on stable node ${node.id}`);
     node.hlist.splice(i, 1);
+    folioUnlock(k, folio);
     folioPut(k, folio);
     if (node.hlist.length > 0) ksm.pagesSharing--;
     else ksm.pagesShared--;

@@ -29,6 +29,7 @@
 import { instanceCachingFactory, Lifecycle, type DependencyContainer, type InjectionToken } from "tsyringe";
 import { BACKENDS } from "../tokens.js";
 import type { Kernel } from "../kernel/kernel.js";
+import type { WaitOwner } from "../kernel/wait.js";
 import type { MigrateMode } from "../migrate/migrate-mode.js";
 import type { VmArea } from "../mm/mm-types.js";
 import type { SuperBlock } from "../fs/inode.js";
@@ -169,11 +170,18 @@ export interface Backend {
    * Exchange, after both folios passed folio_exchange_supported() and before the unmap, once per
    * distinct backend of the pair that defines it: take what the exchange needs to hold (KSM↔KSM:
    * ksm_thread_mutex) and refuse pairs the backend cannot exchange. 0; EXCHANGE_WOULD_BLOCK
-   * (`mayBlock`: SYNC, not batched) to be retried; or a negative errno (nothing held).
+   * (`mayBlock`: SYNC, not batched) to be retried; or a negative errno (nothing held). Called
+   * before the folio locks are taken (a backend lock orders before folio locks, as ksmd takes
+   * ksm_thread_mutex before them); `owner` is the exchange, the holder for lockdep and waits.
    */
-  exchangeBegin?(k: Kernel, oldHead: number, newHead: number, mayBlock: boolean): number;
+  exchangeBegin?(k: Kernel, oldHead: number, newHead: number, mayBlock: boolean, owner: WaitOwner): number;
+  /**
+   * The lock class (kernel/lockdep.ts LOCK_*) an EXCHANGE_WOULD_BLOCK from exchangeBegin() waits
+   * on; its holder is k.waits.classOwner[class], which the wait model runs forward.
+   */
+  exchangeBlockingLock?(k: Kernel): number;
   /** Exchange, at unlock: release what exchangeBegin() took (called only after it returned 0). */
-  exchangeEnd?(k: Kernel, oldHead: number, newHead: number): void;
+  exchangeEnd?(k: Kernel, oldHead: number, newHead: number, owner: WaitOwner): void;
   /**
    * folio_exchange_mapping(), the mapping half, for a pair in which this backend owns a folio
    * whose mapping is pointed back at (KSM: stable_node->kpfn): swap folio->mapping between the

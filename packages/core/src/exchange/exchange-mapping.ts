@@ -10,6 +10,7 @@
 import { EAGAIN } from "../kernel/errno.js";
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
+import type { WaitOwner } from "../kernel/wait.js";
 import { xaLock, xaUnlock, type XaLockable } from "../fs/address-space.js";
 import { folioAddressSpace } from "../mm/folio-mapping.js";
 import { folioRefFreeze, folioRefUnfreeze } from "../mm/page-ref.js";
@@ -64,15 +65,17 @@ export function swapBits(k: Kernel, a: number, b: number, mask: number): void {
  * whose negative ids order first) — either may be null, taken in mapping-id order, and a
  * mapping both folios share (one file, or one swap space) only once (docs/decisions.md#seed-defect-4).
  */
-export function folioExchangeXaLock(oldAs: XaLockable | null, newAs: XaLockable | null): void {
-  const [a, b] = oldAs && newAs && newAs.id < oldAs.id ? [newAs, oldAs] : [oldAs, newAs];
-  if (a) xaLock(a);
-  if (b && b !== a) xaLock(b);
+export function folioExchangeXaLock(k: Kernel, oldAs: XaLockable | null, newAs: XaLockable | null, owner: WaitOwner): void {
+  const swap = oldAs !== null && newAs !== null && newAs.id < oldAs.id;
+  const a = swap ? newAs : oldAs;
+  const b = swap ? oldAs : newAs;
+  if (a) xaLock(k, a, owner);
+  if (b && b !== a) xaLock(k, b, owner);
 }
 
-export function folioExchangeXaUnlock(oldAs: XaLockable | null, newAs: XaLockable | null): void {
-  if (oldAs) xaUnlock(oldAs);
-  if (newAs && newAs !== oldAs) xaUnlock(newAs);
+export function folioExchangeXaUnlock(k: Kernel, oldAs: XaLockable | null, newAs: XaLockable | null, owner: WaitOwner): void {
+  if (oldAs) xaUnlock(k, oldAs, owner);
+  if (newAs && newAs !== oldAs) xaUnlock(k, newAs, owner);
 }
 
 /**

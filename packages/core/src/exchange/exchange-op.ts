@@ -11,10 +11,13 @@
  * undone. The op allocates nothing after its constructor.
  */
 import type { Backend, ExchangePrepareState } from "../backend/contract.js";
-import { KernelBug } from "../kernel/bug.js";
-import { errnoKey } from "../kernel/errno.js";
+import { EAGAIN, errnoKey } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
+import type { HeldLocks } from "../kernel/lockdep.js";
+import { WAIT_DONE, waitRunHolder, type WaitOwner } from "../kernel/wait.js";
+import { folioWaitWritebackSleep } from "../fs/page-writeback.js";
 import { MIGRATE_SYNC, type MigrateMode } from "../migrate/migrate-mode.js";
+import { folioWaitLocked } from "../mm/folio-lock.js";
 import type { AnonVma } from "../mm/mm-types.js";
 import { tryToUnmapFlush } from "../mm/rmap.js";
 import {
@@ -29,7 +32,7 @@ import {
   PGEXCHANGE_FAIL_OTHER,
   PGEXCHANGE_SUCCESS,
 } from "../mm/vmstat.js";
-import { EXCHANGE_WOULD_BLOCK } from "./exchange-supported.js";
+import { EXCHANGE_WAIT_FOLIO_LOCK, EXCHANGE_WAIT_LOCK_CLASS, EXCHANGE_WAIT_NONE, EXCHANGE_WAIT_WRITEBACK, EXCHANGE_WOULD_BLOCK } from "./exchange-supported.js";
 import { FOLIO_EXCHANGE, type FolioExchange } from "./exchange-template.js";
 
 /** The phases an ExchangeOp runs, in order. */
@@ -107,8 +110,24 @@ export class ExchangeSide {
   }
 }
 
-export class ExchangeOp {
+/**
+ * One exchange in flight, and a holder in the wait model (kernel/wait.ts): the folio locks it
+ * takes are recorded as its own, so that a SYNC path that sleeps on one of them runs this op
+ * forward (runForward) until it unlocks, and lockdep checks its lock order as one holder's.
+ */
+export class ExchangeOp implements WaitOwner {
   phase: ExchangePhase = "isolate";
+  /** lockdep's held-lock stack of this op (made on its first lock while lockdep is on) */
+  heldLocks: HeldLocks | null = null;
+  /** the holder this op is waiting for inside wait(), or null */
+  waitingOn: WaitOwner | null = null;
+  /** what the last EXCHANGE_WOULD_BLOCK waits for (EXCHANGE_WAIT_*), and on which pfn or lock class */
+  blockedOn = EXCHANGE_WAIT_NONE;
+  blockedPfn = -1;
+  /** waits this op slept through (each set PG_waiters and charged k.waits.waitNs) */
+  waits = 0;
+  /** inside step(): a wait that reaches this op from its own call stack cannot run it */
+  private running = false;
   /** 0 once exchanged; the first errno otherwise */
   rc = 0;
   /** the step that failed, or "" */
@@ -144,8 +163,26 @@ export class ExchangeOp {
     return this.phase === "done";
   }
 
-  /** Run one phase. Returns EXCHANGE_WOULD_BLOCK when the phase must wait and be retried. */
+  /** "folio_exchange(old, new)": the holder in lockdep and wait reports. */
+  get holderName(): string {
+    return `folio_exchange(${this.old.head}, ${this.new.head})`;
+  }
+
+  /**
+   * Run one phase. Returns EXCHANGE_WOULD_BLOCK when the phase must wait and be retried
+   * (blockedOn says for what; wait() sleeps on it).
+   */
   step(): number {
+    this.running = true;
+    try {
+      return this.stepPhase();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private stepPhase(): number {
+    this.blockedOn = EXCHANGE_WAIT_NONE;
     switch (this.phase) {
       case "isolate":
         return this.advance(this.isolate(), "lock");
@@ -162,6 +199,9 @@ export class ExchangeOp {
       case "move":
         return this.advance(this.ex.folioExchangeMove(this), "remap");
       case "remap":
+        // A failure after the unmap began skips the flush phase: the PTEs cleared under
+        // TTU_BATCH_FLUSH still need their shootdown before they are restored.
+        if (this.rc !== 0) tryToUnmapFlush(this.k);
         this.ex.folioExchangeRemap(this);
         this.trace("folio_exchange_remap", 0);
         return this.advance(0, "unlock");
@@ -180,14 +220,74 @@ export class ExchangeOp {
     }
   }
 
-  /** Run every remaining phase; SYNC waits that cannot be satisfied here are a bug. */
+  /**
+   * Run every remaining phase. A phase that would sleep waits (wait()): the I/O completes or
+   * the holder runs forward, and the phase is retried; a wait that cannot be satisfied backs
+   * the op out with -EAGAIN, every acquired step undone.
+   */
   run(): number {
     while (!this.done) {
-      if (this.step() === EXCHANGE_WOULD_BLOCK) {
-        throw new KernelBug(`folio_exchange: phase ${this.phase} would sleep, and nothing else runs to wake it; drive the op with step()`);
-      }
+      if (this.step() === EXCHANGE_WOULD_BLOCK && !this.wait()) this.abort(-EAGAIN);
     }
     return this.rc;
+  }
+
+  /**
+   * Sleep on what the last EXCHANGE_WOULD_BLOCK named (kernel/wait.ts): PG_waiters is set, a
+   * writeback I/O in flight completes, a folio lock's or a backend lock's holder is run forward
+   * until it releases it. True when the phase may be retried; false when the holder cannot
+   * move (no owner, this op's own stack, finished without releasing, or waiting on this op).
+   */
+  wait(): boolean {
+    const k = this.k;
+    const w = k.waits;
+    const pfn = this.blockedPfn;
+    switch (this.blockedOn) {
+      case EXCHANGE_WAIT_FOLIO_LOCK:
+        this.waits++;
+        return folioWaitLocked(k, pfn, this) === 0;
+      case EXCHANGE_WAIT_WRITEBACK:
+        this.waits++;
+        return folioWaitWritebackSleep(k, pfn);
+      case EXCHANGE_WAIT_LOCK_CLASS: {
+        this.waits++;
+        w.waits++;
+        for (let i = 0; w.classOwner[pfn] !== null; i++) {
+          if (i >= 64 || waitRunHolder(k, this, w.classOwner[pfn]!, "a backend lock") !== WAIT_DONE) {
+            w.waitsFailed++;
+            return false;
+          }
+        }
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * Run forward by one step on behalf of a sleeper (WaitOwner). A phase of its own that would
+   * sleep waits in turn; if that wait cannot be satisfied, the op backs out with -EAGAIN —
+   * which releases its locks, so the sleeper moves either way.
+   */
+  runForward(): boolean {
+    if (this.done || this.running) return false;
+    if (this.step() === EXCHANGE_WOULD_BLOCK && !this.wait()) this.abort(-EAGAIN);
+    return true;
+  }
+
+  /** Give up a phase that cannot complete: rc, then the undo phases (remap to self, unlock, putback). */
+  abort(rc: number): void {
+    if (this.done || this.phase === "remap" || this.phase === "unlock" || this.phase === "putback") return;
+    this.fail(`${this.phase} (wait)`, rc);
+    this.advance(rc, "remap");
+  }
+
+  /** A phase returns EXCHANGE_WOULD_BLOCK for `what` on `pfn` (a pfn, or a lock class). */
+  blockOn(what: number, pfn: number): number {
+    this.blockedOn = what;
+    this.blockedPfn = pfn;
+    return EXCHANGE_WOULD_BLOCK;
   }
 
   /** Record the failure of `step` (the failure point or step name) and trace it; returns rc. */
@@ -224,7 +324,9 @@ export class ExchangeOp {
   }
 
   private lock(): number {
-    const rc = this.ex.folioExchangeLock(this);
+    let rc = this.exchangeBegin();
+    if (rc) return rc;
+    rc = this.ex.folioExchangeLock(this);
     if (rc) return rc;
     this.trace("folio_exchange_lock", 0);
     return 0;
@@ -236,20 +338,29 @@ export class ExchangeOp {
       const injected = k.faultInject.check(side.points.supported);
       if (injected) return this.fail(side.points.supported, injected);
       const rc = this.ex.folioExchangeSupported(k, side.head, this.mode);
-      if (rc === EXCHANGE_WOULD_BLOCK) return rc;
+      if (rc === EXCHANGE_WOULD_BLOCK) return this.blockOn(EXCHANGE_WAIT_WRITEBACK, side.head);
       if (rc < 0) return this.fail(side.points.supported, rc);
     }
-    // What a backend must hold across the exchange, or refuse (KSM↔KSM: ksm_thread_mutex or -EBUSY).
+    this.trace("folio_exchange_supported", 0);
+    return 0;
+  }
+
+  /**
+   * What a backend must hold across the exchange, or refuse (KSM↔KSM: ksm_thread_mutex or
+   * -EBUSY). Taken before the folio locks, in the order ksmd takes them (the mutex, then folio
+   * locks): the other order is an ABBA against ksmd's remove_rmap_item_from_tree().
+   */
+  exchangeBegin(): number {
+    const k = this.k;
     const mayBlock = this.mode === MIGRATE_SYNC && !this.batched;
     for (const side of this.sides) {
       const b = k.backends.forFolio(k, side.head);
       if (!b?.exchangeBegin || this.begun.includes(b)) continue;
-      const rc = b.exchangeBegin(k, this.old.head, this.new.head, mayBlock);
-      if (rc === EXCHANGE_WOULD_BLOCK) return rc;
+      const rc = b.exchangeBegin(k, this.old.head, this.new.head, mayBlock, this);
+      if (rc === EXCHANGE_WOULD_BLOCK) return this.blockOn(EXCHANGE_WAIT_LOCK_CLASS, b.exchangeBlockingLock?.(k) ?? -1);
       if (rc < 0) return this.fail(`exchange_begin(${b.manifest.name})`, rc);
       this.begun.push(b);
     }
-    this.trace("folio_exchange_supported", 0);
     return 0;
   }
 

@@ -16,6 +16,16 @@ import { folioAddressSpace } from "../mm/folio-mapping.js";
 /** Returned by a phase that would sleep (folio lock, writeback): retry it later. */
 export const EXCHANGE_WOULD_BLOCK = 1;
 
+/** What a phase that returned EXCHANGE_WOULD_BLOCK waits for (ExchangeOp.blockedOn). */
+export const EXCHANGE_WAIT_NONE = 0;
+/** folio_lock() on `blockedPfn`, held by someone else */
+export const EXCHANGE_WAIT_FOLIO_LOCK = 1;
+/** folio_wait_writeback() on `blockedPfn` */
+export const EXCHANGE_WAIT_WRITEBACK = 2;
+/** a backend's sleeping lock (ksm_thread_mutex): the lock class in `blockedPfn` */
+export const EXCHANGE_WAIT_LOCK_CLASS = 3;
+
+
 /**
  * folio_exchange_supported(): 0, EXCHANGE_WOULD_BLOCK (SYNC waits for writeback), or an errno.
  * The refcount test compares against expected + mapcount, so any extra reference or pin is

@@ -21,6 +21,8 @@
  */
 import type { ExchangePrepareState } from "../backend/contract.js";
 import { folioAddressSpace } from "../mm/folio-mapping.js";
+import type { XaLockable } from "../fs/address-space.js";
+import { folioLockAcquired, folioUnlock } from "../mm/folio-lock.js";
 import { EAGAIN, EBUSY, EINVAL } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { folioExpectedRefs } from "../migrate/migrate-folio.js";
@@ -28,6 +30,8 @@ import { MIGRATE_ASYNC, MIGRATE_SYNC, type MigrateMode } from "../migrate/migrat
 import { PG_dirty, PG_locked, PG_private, PG_swapbacked } from "../mm/page-flags.js";
 import { TTU_BATCH_FLUSH, folioGetAnonVma, putAnonVma, removeMigrationPtes, tryToMigrate } from "../mm/rmap.js";
 import { folioPut } from "../mm/swap.js";
+import { folioRefFreeze, folioRefUnfreeze } from "../mm/page-ref.js";
+import { KernelBug } from "../kernel/bug.js";
 import { NR_ISOLATED_ANON, NR_ISOLATED_FILE } from "../mm/vmstat.js";
 import { folioSwapSpace } from "../swap/swap-state.js";
 import { folioExchangeData } from "./exchange-data.js";
@@ -43,7 +47,7 @@ import {
   swapBits,
 } from "./exchange-mapping.js";
 import type { ExchangeOp, ExchangeSide } from "./exchange-op.js";
-import { EXCHANGE_WOULD_BLOCK, folioExchangeSupported } from "./exchange-supported.js";
+import { EXCHANGE_WAIT_FOLIO_LOCK, folioExchangeSupported } from "./exchange-supported.js";
 
 /** Bits folio_exchange_mapping() swaps with the mapping: PG_swapbacked and PG_dirty. */
 const MAPPING_BITS = (1 << PG_swapbacked) | (1 << PG_dirty);
@@ -94,17 +98,25 @@ export class FolioExchange {
     return rc;
   }
 
-  /** One folio lock: trylock; contended, ASYNC never sleeps, a batch holding other locks only trylocks, SYNC sleeps. */
+  /**
+   * One folio lock: trylock; contended, ASYNC never sleeps, a batch holding other locks only
+   * trylocks, SYNC sleeps (EXCHANGE_WOULD_BLOCK on the folio lock: ExchangeOp.wait() runs its
+   * holder forward). The op is the lock's holder; in SYNC lockdep records it as folio_lock(), a
+   * sleeping acquisition ordered after what the op holds, in ASYNC or a batch as a trylock.
+   */
   folioExchangeLockFolio(op: ExchangeOp, side: ExchangeSide): number {
     if (side.locked) return 0;
-    const injected = op.k.faultInject.check(side.points.lock);
+    const k = op.k;
+    const injected = k.faultInject.check(side.points.lock);
     if (injected) return op.fail(side.points.lock, injected);
-    if (!op.k.mem.testSetFlag(side.head, PG_locked)) {
+    const sleeps = op.mode === MIGRATE_SYNC && !op.batched;
+    if (!k.mem.testSetFlag(side.head, PG_locked)) {
+      folioLockAcquired(k, side.head, op, !sleeps);
       side.locked = true;
       return 0;
     }
-    if (op.mode === MIGRATE_ASYNC || op.batched) return op.fail(side.points.lock, -EAGAIN);
-    return EXCHANGE_WOULD_BLOCK;
+    if (!sleeps) return op.fail(side.points.lock, -EAGAIN);
+    return op.blockOn(EXCHANGE_WAIT_FOLIO_LOCK, side.head);
   }
 
   /** folio_exchange_supported() (exchange-supported.ts): 0, EXCHANGE_WOULD_BLOCK or an errno. */
@@ -153,15 +165,16 @@ export class FolioExchange {
     // locks, taken in mapping order and once for a mapping both folios share.
     const oldAs = folioAddressSpace(k, old.head) ?? folioSwapSpace(k, old.head);
     const newAs = folioAddressSpace(k, nw.head) ?? folioSwapSpace(k, nw.head);
-    folioExchangeXaLock(oldAs, newAs);
+    this.folioExchangeXaLock(op, oldAs, newAs);
     rc = this.folioExchangeFreeze(op);
     if (rc) {
-      folioExchangeXaUnlock(oldAs, newAs);
+      folioExchangeXaUnlock(k, oldAs, newAs, op);
       return this.folioExchangeMoveFailed(op, "folio_exchange_mapping", rc);
     }
     // From here on nothing can fail.
     this.folioExchangeMapping(k, old.head, nw.head);
-    folioExchangeXaUnlock(oldAs, newAs);
+    this.folioExchangeRefreeze(op);
+    folioExchangeXaUnlock(k, oldAs, newAs, op);
     op.exchanged = true;
     op.trace("folio_exchange_mapping", 0);
     this.folioExchangeFsPrivate(k, old.head, nw.head);
@@ -189,6 +202,14 @@ export class FolioExchange {
     return op.fail(step, rc);
   }
 
+  /**
+   * The i_pages locks of both mappings (page cache or swap cache), in mapping-id order and a
+   * shared mapping once (exchange-mapping.ts), held by the op.
+   */
+  folioExchangeXaLock(op: ExchangeOp, oldAs: XaLockable | null, newAs: XaLockable | null): void {
+    folioExchangeXaLock(op.k, oldAs, newAs, op);
+  }
+
   /** folio_exchange_fs_prepare() (exchange-fs.ts): the backend's prepare hook, 0 or an errno. */
   folioExchangeFsPrepare(k: Kernel, head: number, mode: MigrateMode, state: ExchangePrepareState, point: string): number {
     return folioExchangeFsPrepare(k, head, mode, state, point);
@@ -213,6 +234,29 @@ export class FolioExchange {
   folioExchangeMayFreeze(k: Kernel, head: number): boolean {
     const b = k.backends.forFolio(k, head);
     return b?.exchangeMayFreeze ? b.exchangeMayFreeze(k, head) : true;
+  }
+
+  /**
+   * After the mapping swap, a frame is frozen only if it may be with the mapping it now carries
+   * (Backend.exchangeMayFreeze): a frame that received a KSM stable node is unfrozen at once —
+   * ksm_get_folio() takes a frozen folio outside the swap cache for freed and would prune the
+   * node — and its partner, which gave the node up and now carries the other mapping (a page
+   * cache's, an anon_vma), is frozen in its place, so that a page-cache lookup retries rather
+   * than reach the data before it arrives. The counts cannot have moved within the step: the
+   * frozen side is unfrozen at its own expected count, the other frozen at its own, and the
+   * final unfreeze settles each frame at the count of the data it holds.
+   */
+  folioExchangeRefreeze(op: ExchangeOp): void {
+    const k = op.k;
+    for (const side of op.sides) {
+      const may = this.folioExchangeMayFreeze(k, side.head);
+      if (side.freeze === may) continue;
+      if (side.freeze) folioRefUnfreeze(k, side.head, side.expected);
+      else if (!folioRefFreeze(k, side.head, side.expected)) {
+        throw new KernelBug(`folio_exchange_mapping: pfn ${side.head} refcount ${k.mem.refcount[side.head]} moved from ${side.expected} under the i_pages lock`);
+      }
+      side.freeze = may;
+    }
   }
 
   /** folio_ref_unfreeze(): each frame gets the references of the data it now holds. */
@@ -318,10 +362,10 @@ export class FolioExchange {
   /** What exchangeBegin() took is released (Backend.exchangeEnd), then both folio locks. */
   folioExchangeUnlock(op: ExchangeOp): void {
     const begun = op.begun;
-    for (let i = 0; i < begun.length; i++) begun[i]!.exchangeEnd?.(op.k, op.old.head, op.new.head);
+    for (let i = 0; i < begun.length; i++) begun[i]!.exchangeEnd?.(op.k, op.old.head, op.new.head, op);
     begun.length = 0;
     for (const side of op.sides) {
-      if (side.locked) op.k.mem.clearFlag(side.head, PG_locked);
+      if (side.locked) folioUnlock(op.k, side.head);
       side.locked = false;
     }
   }

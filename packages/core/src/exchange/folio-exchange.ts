@@ -25,8 +25,7 @@
  * optional last argument: callers use foliox's own, FOLIO_EXCHANGE; the conformance suite passes
  * a subclass (its seed-literal mover) to show that its cases catch each of the seed's defects.
  */
-import { KernelBug } from "../kernel/bug.js";
-import { EINVAL } from "../kernel/errno.js";
+import { EAGAIN, EINVAL } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { MigrateMode } from "../migrate/migrate-mode.js";
 import { tryToUnmapFlush } from "../mm/rmap.js";
@@ -83,11 +82,14 @@ export function folioExchangeBatch(k: Kernel, pairs: readonly (readonly [number,
     }
   });
   const live = ops.filter((op): op is ExchangeOp => op !== null);
+  // A phase that would sleep waits (ExchangeOp.wait(): a writeback completes; folio locks and
+  // backend locks are only trylocked in a batch); one that cannot wait backs its pair out with
+  // -EAGAIN, and the other pairs go on.
   const runUntil = (phase: ExchangePhase) => {
     const target = EXCHANGE_PHASE_INDEX[phase];
     for (const op of live) {
       while (!op.done && EXCHANGE_PHASE_INDEX[op.phase] < target) {
-        if (op.step() === EXCHANGE_WOULD_BLOCK) throw new KernelBug(`folio_exchange_batch: phase ${op.phase} would sleep`);
+        if (op.step() === EXCHANGE_WOULD_BLOCK && !op.wait()) op.abort(-EAGAIN);
       }
     }
   };

@@ -8,6 +8,9 @@
 import type { Backend } from "../backend/contract.js";
 import type { VmArea } from "../mm/mm-types.js";
 import { KernelBug } from "../kernel/bug.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { LOCK_I_PAGES, LOCK_SWAP_CACHE, lockAcquire, lockRelease } from "../kernel/lockdep.js";
+import type { WaitOwner } from "../kernel/wait.js";
 import type { Inode } from "./inode.js";
 import { XArray } from "./xarray.js";
 
@@ -60,15 +63,26 @@ export interface XaLockable {
   xaLocked: boolean;
 }
 
-/** xa_lock(): a second acquisition is the self-deadlock of docs/decisions.md#seed-defect-4. */
-export function xaLock(as: XaLockable): void {
+/** The lockdep class of a mapping's i_pages lock: the swap cache's (negative ids) or a page cache's. */
+function xaLockClass(as: XaLockable): number {
+  return as.id < 0 ? LOCK_SWAP_CACHE : LOCK_I_PAGES;
+}
+
+/**
+ * xa_lock_irq(&mapping->i_pages) by `owner` (the current context by default). lockdep sees it
+ * first (a second acquisition of one mapping is "possible recursive locking": the self-deadlock
+ * of docs/decisions.md#seed-defect-4); with lockdep off, the flag still catches it.
+ */
+export function xaLock(k: Kernel, as: XaLockable, owner: WaitOwner = k.waits.current): void {
+  lockAcquire(k.lockdep, xaLockClass(as), as.id, owner);
   if (as.xaLocked) throw new KernelBug(`xa_lock: mapping ${as.id} i_pages lock taken twice (self-deadlock)`);
   as.xaLocked = true;
 }
 
-export function xaUnlock(as: XaLockable): void {
+export function xaUnlock(k: Kernel, as: XaLockable, owner: WaitOwner = k.waits.current): void {
   if (!as.xaLocked) throw new KernelBug(`xa_unlock: mapping ${as.id} i_pages lock is not held`);
   as.xaLocked = false;
+  lockRelease(k.lockdep, xaLockClass(as), as.id, owner);
 }
 
 /** filemap_get_folio() without a reference: the head pfn cached at index, or -1. */

@@ -21,7 +21,8 @@ import { EAGAIN } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { folioAccountCleaned, folioMarkDirty } from "../mm/folio-dirty.js";
 import { folioAddressSpace } from "../mm/folio-mapping.js";
-import { PG_dirty, PG_locked, PG_reclaim, PG_writeback } from "../mm/page-flags.js";
+import { PG_dirty, PG_locked, PG_reclaim, PG_waiters, PG_writeback } from "../mm/page-flags.js";
+import { WAIT_IO_NS } from "../kernel/wait.js";
 import { _PAGE_DIRTY, _PAGE_RW, ptePfn, ptePresent } from "../mm/pgtable.js";
 import { rmapWalkFile } from "../mm/rmap.js";
 import { NR_WRITEBACK, NR_ZONE_WRITE_PENDING, lruvecStatModFolio } from "../mm/vmstat.js";
@@ -145,6 +146,28 @@ export function folioWaitWriteback(k: Kernel, head: number): void {
   if (at < 0) throw new KernelBug(`folio_wait_writeback: pfn ${head} is under writeback with no I/O in flight`);
   q.splice(at, 1);
   folioEndWriteback(k, head);
+}
+
+/**
+ * folio_wait_writeback() for a SYNC path that sleeps on it (the wait model, kernel/wait.ts):
+ * PG_waiters is set, the I/O in flight completes now, and the sleep costs WAIT_IO_NS. False if
+ * PG_writeback is set with no I/O in flight (set by hand: nothing can end it), so the caller
+ * backs out; the waiter bit stays for whoever ends it.
+ */
+export function folioWaitWritebackSleep(k: Kernel, head: number): boolean {
+  const mem = k.mem;
+  if (!mem.testFlag(head, PG_writeback)) return true;
+  const w = k.waits;
+  mem.setFlag(head, PG_waiters);
+  w.waits++;
+  if (!k.fs.writebackQueue.includes(head)) {
+    w.waitsFailed++;
+    return false;
+  }
+  folioWaitWriteback(k, head);
+  mem.clearFlag(head, PG_waiters);
+  w.charge(WAIT_IO_NS);
+  return true;
 }
 
 /** WB_SYNC_NONE / WB_SYNC_ALL (include/linux/writeback.h) */

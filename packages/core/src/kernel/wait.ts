@@ -22,7 +22,7 @@
  * charges a cost the tiering engine can read: `waitNs`, the simulated nanoseconds spent asleep
  * (WAIT_IO_NS per I/O completed, WAIT_STEP_NS per step a holder was run), and `waits`.
  */
-import type { HeldLocks, LockHolder } from "./lockdep.js";
+import { NR_LOCK_CLASSES, type HeldLocks, type LockHolder } from "./lockdep.js";
 import type { Kernel } from "./kernel.js";
 
 /** Simulated cost of sleeping until one writeback I/O completes (a device write). */
@@ -68,8 +68,8 @@ export const WAIT_DEADLOCK = 2;
 export class WaitState {
   /** folio lock holders by head pfn, for folios locked through mm/folio-lock.ts */
   readonly folioOwner = new Map<number, WaitOwner>();
-  /** folios whose refcount an owner froze (folio_ref_freeze) and has not unfrozen yet */
-  readonly frozenBy = new Map<number, WaitOwner>();
+  /** the holder of each single-instance sleeping lock, by lock class (ksm_thread_mutex) */
+  readonly classOwner: (WaitOwner | null)[] = new Array<WaitOwner | null>(NR_LOCK_CLASSES).fill(null);
   /** the context of synchronous calls (a syscall, a test's direct call): it never moves on request */
   readonly current = new TaskOwner("current");
   /** simulated ns spent asleep, and the number of waits */

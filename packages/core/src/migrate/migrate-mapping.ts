@@ -77,9 +77,9 @@ export function folioMigrateMappingPagecache(k: Kernel, as: AddressSpace, dst: n
   const oldZone = mem.zone[src]!;
   const newZone = mem.zone[dst]!;
   const memcg = mem.memcg[src]!; // folio_memcg(folio), read before folio_migrate_flags moves it
-  xaLock(as);
+  xaLock(k, as);
   if (!folioRefFreeze(k, src, expectedCount)) {
-    xaUnlock(as);
+    xaUnlock(k, as);
     return -EAGAIN;
   }
   // Now we know that no one else is looking at the folio: copy index and mapping, +nr refs.
@@ -94,7 +94,7 @@ export function folioMigrateMappingPagecache(k: Kernel, as: AddressSpace, dst: n
   as.iPages.storeRange(mem.index[dst]!, nr, dst + 1);
   // Drop the cache's references on the old folio; the caller's isolation ref stays.
   folioRefUnfreeze(k, src, expectedCount - nr);
-  xaUnlock(as);
+  xaUnlock(k, as);
   // If moved to a different zone then also account the folio to that zone (flags read off dst).
   moveMappingStats(k, as, dst, oldZone, newZone, false, memcg);
   return MIGRATEPAGE_SUCCESS;
@@ -114,9 +114,9 @@ export function folioMigrateMappingSwapcache(k: Kernel, space: SwapAddressSpace,
   const oldZone = mem.zone[src]!;
   const newZone = mem.zone[dst]!;
   const memcg = mem.memcg[src]!;
-  xaLock(space);
+  xaLock(k, space);
   if (!folioRefFreeze(k, src, expectedCount)) {
-    xaUnlock(space);
+    xaUnlock(k, space);
     return -EAGAIN;
   }
   mem.index[dst] = mem.index[src]!;
@@ -131,7 +131,7 @@ export function folioMigrateMappingSwapcache(k: Kernel, space: SwapAddressSpace,
   const off = swpOffset(entry);
   for (let i = 0; i < nr; i++) space.iPages.store(off + i, dst + 1);
   folioRefUnfreeze(k, src, expectedCount - nr);
-  xaUnlock(space);
+  xaUnlock(k, space);
   moveMappingStats(k, space, dst, oldZone, newZone, true, memcg);
   return MIGRATEPAGE_SUCCESS;
 }

@@ -38,7 +38,8 @@ import { _PAGE_SPECIAL, isMigrationEntry, pfnPte, swpOffset } from "../mm/pgtabl
 import { TTU_BATCH_FLUSH, folioGetAnonVma, putAnonVma, removeMigrationPtes, rmapWalk, tryToMigrate, tryToUnmapFlush } from "../mm/rmap.js";
 import { folioPut } from "../mm/swap.js";
 import { THP_SPLIT_PAGE } from "../mm/vmstat.js";
-import type { MigrateMode } from "./migrate-mode.js";
+import { MIGRATE_ASYNC, type MigrateMode } from "./migrate-mode.js";
+import { folioLock, folioTrylock, folioUnlock } from "../mm/folio-lock.js";
 
 /** TTU_SPLIT_HUGE_PMD | TTU_SYNC: no PMD mappings in this model, so only the flush batching counts. */
 const TTU_SPLIT = TTU_BATCH_FLUSH;
@@ -57,18 +58,16 @@ const SPLIT_TAIL_FLAGS =
   (1 << PG_dirty);
 
 /**
- * try_split_folio() (v6.12): lock (ASYNC only tries; a sleeping lock would wait for the holder,
- * which in this synchronous model gives -EAGAIN), split onto `splitFolios`, unlock, and move the
- * head piece to the end of `splitFolios` too.
+ * try_split_folio() (v6.12): lock (ASYNC only tries; other modes sleep in folio_lock(), which
+ * runs the holder forward — kernel/wait.ts — and gives -EAGAIN only if it cannot move), split
+ * onto `splitFolios`, unlock, and move the head piece to the end of `splitFolios` too.
  */
 export function trySplitFolio(k: Kernel, folio: number, splitFolios: FolioList, mode: MigrateMode): number {
-  const mem = k.mem;
-  if (mem.testSetFlag(folio, PG_locked)) {
-    void mode; // MIGRATE_ASYNC: folio_trylock() failed; other modes: folio_lock() would sleep.
-    return -EAGAIN;
+  if (!folioTrylock(k, folio)) {
+    if (mode === MIGRATE_ASYNC || folioLock(k, folio) !== 0) return -EAGAIN;
   }
   const rc = splitFolioToList(k, folio, splitFolios);
-  mem.clearFlag(folio, PG_locked);
+  folioUnlock(k, folio);
   if (!rc) splitFolios.moveTail(folio);
   return rc;
 }

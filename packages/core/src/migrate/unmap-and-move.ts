@@ -5,14 +5,14 @@
  * plus putback_movable_pages() and the LRU isolation that callers do first.
  * Facts: docs/kernel-facts.md#migration-path and #filesystem-callbacks.
  *
- * Sleeping: the model is synchronous, so nothing else can run while a mover waits. Wherever
- * the kernel would sleep — folio_lock() on a folio someone else has locked (SYNC, or SYNC_LIGHT
- * on an uptodate folio), folio_wait_writeback() in SYNC on a PG_writeback with no I/O in
- * flight — the attempt returns -EAGAIN and the
- * folio stays on `from`, so the next pass of migrate_pages_batch() retries it. Once the
- * passes run out it counts as a failure, which is what the kernel reports when the holder
- * outlasts its retries. folio_wait_writeback() on an I/O that is in flight (k.fs.writebackQueue)
- * completes it (folioWaitWriteback), as every other wait on writeback in the model does: so a
+ * Sleeping follows the wait model (kernel/wait.ts): folio_lock() on a folio someone else has
+ * locked (SYNC, or SYNC_LIGHT on an uptodate folio) runs the lock's holder forward until it
+ * unlocks — an exchange parked between two phases finishes — and then takes the lock; only a
+ * holder that cannot move (a lock set by hand, no owner) makes the attempt return -EAGAIN, the
+ * folio staying on `from` for the next pass of migrate_pages_batch(), a failure once the passes
+ * run out, as when the kernel's holder outlasts its retries. folio_wait_writeback() on an I/O
+ * that is in flight (k.fs.writebackQueue) completes it; PG_writeback with no I/O in flight is
+ * -EAGAIN the same way. So a
  * fallback folio that writeout() sent to disk in one SYNC attempt moves in the next, after
  * migrate_folio_unmap() waited for it (the move-phase retries in between find it clean and under
  * writeback: filemap_release_folio() refuses, -EAGAIN).
@@ -28,7 +28,7 @@ import type { Kernel } from "../kernel/kernel.js";
 import type { MigrateFolioExtracted } from "../kernel/out-params.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
 import { listDel, type FolioList } from "../mm/list.js";
-import { PAGE_MAPPING_FLAGS, type MemMap } from "../mm/mem-map.js";
+import { PAGE_MAPPING_FLAGS } from "../mm/mem-map.js";
 import type { AnonVma } from "../mm/mm-types.js";
 import { PG_active, PG_dirty, PG_locked, PG_mlocked, PG_private, PG_unevictable, PG_uptodate, PG_writeback } from "../mm/page-flags.js";
 import { TTU_BATCH_FLUSH, folioGetAnonVma, putAnonVma, removeMigrationPtes, tryToMigrate } from "../mm/rmap.js";
@@ -38,7 +38,8 @@ import { migrateFolio } from "./migrate-folio.js";
 import { AS_UNMOVABLE } from "../fs/address-space.js";
 import { folioAddressSpace } from "../mm/folio-mapping.js";
 import { filemapReleaseFolio } from "../fs/filemap.js";
-import { folioClearDirtyForIo, folioWaitWriteback } from "../fs/page-writeback.js";
+import { folioClearDirtyForIo, folioWaitWritebackSleep } from "../fs/page-writeback.js";
+import { folioLock, folioTrylock, folioUnlock } from "../mm/folio-lock.js";
 import {
   MIGRATE_ASYNC,
   MIGRATE_SYNC,
@@ -58,16 +59,6 @@ export type FreeFolioFn = (k: Kernel, dst: number, priv: unknown) => void;
 /** old_page_state bits recorded in dst->private between unmap and move (v6.12) */
 export const PAGE_WAS_MAPPED = 1 << 0;
 export const PAGE_WAS_MLOCKED = 1 << 1;
-
-/** folio_trylock() */
-function folioTrylock(mem: MemMap, head: number): boolean {
-  return !mem.testSetFlag(head, PG_locked);
-}
-
-/** folio_unlock(): waiters (blocked faults) see the bit gone and retry. */
-function folioUnlock(mem: MemMap, head: number): void {
-  mem.clearFlag(head, PG_locked);
-}
 
 /**
  * __migrate_folio_record(): stash the anon_vma in dst->mapping (the raw pointer, no tag bits)
@@ -105,13 +96,13 @@ export function migrateFolioUndoSrc(
 ): void {
   if (pageWasMapped) removeMigrationPtes(k, src, src);
   if (anonVma) putAnonVma(k, anonVma);
-  if (locked) folioUnlock(k.mem, src);
+  if (locked) folioUnlock(k, src);
   if (ret) ret.moveTail(src);
 }
 
 /** migrate_folio_undo_dst(): give the destination back. */
 export function migrateFolioUndoDst(k: Kernel, dst: number, locked: boolean, putNewFolio: FreeFolioFn | null, priv: unknown): void {
-  if (locked) folioUnlock(k.mem, dst);
+  if (locked) folioUnlock(k, dst);
   if (putNewFolio) putNewFolio(k, dst, priv);
   else folioPut(k, dst);
 }
@@ -168,11 +159,12 @@ export function migrateFolioUnmap(
   mem.private[dst] = 0;
 
   out: {
-    if (!folioTrylock(mem, src)) {
+    if (!folioTrylock(k, src)) {
       if (mode === MIGRATE_ASYNC) break out;
       if (mode === MIGRATE_SYNC_LIGHT && !mem.testFlag(src, PG_uptodate)) break out;
-      // folio_lock() would sleep until the holder unlocks; see the header: -EAGAIN.
-      break out;
+      // folio_lock(): sleep until the holder unlocks (the wait model runs it forward); a holder
+      // that cannot move leaves the folio for the next pass: -EAGAIN.
+      if (folioLock(k, src) !== 0) break out;
     }
     locked = true;
     if (mem.testFlag(src, PG_mlocked)) oldPageState |= PAGE_WAS_MLOCKED;
@@ -183,16 +175,15 @@ export function migrateFolioUnmap(
         rc = -EBUSY;
         break out;
       }
-      // folio_wait_writeback(): an I/O in flight completes now (the model's wait, as in
-      // page-writeback.ts); PG_writeback with no I/O the model drives would sleep: -EAGAIN.
-      if (!k.fs.writebackQueue.includes(src)) break out;
-      folioWaitWriteback(k, src);
+      // folio_wait_writeback(): an I/O in flight completes now (the wait model); PG_writeback
+      // with no I/O the model drives cannot end: -EAGAIN.
+      if (!folioWaitWritebackSleep(k, src)) break out;
     }
 
     // Keep the anon_vma alive while src's mapcount is 0 (try_to_migrate() takes it there).
     if (mem.folioTestAnon(src) && !mem.folioTestKsm(src)) anonVma = folioGetAnonVma(k, src);
 
-    if (!folioTrylock(mem, dst)) break out;
+    if (!folioTrylock(k, dst)) break out;
     dstLocked = true;
 
     if (mem.mapping[src] === 0) {
@@ -259,13 +250,13 @@ export function migrateFolioMove(
   k.lru.folioAddLru(dst);
   if (oldPageState & PAGE_WAS_MAPPED) removeMigrationPtes(k, src, dst);
 
-  folioUnlock(mem, dst);
+  folioUnlock(k, dst);
   // Drop the allocation reference; the restored PTEs hold dst now.
   folioPut(k, dst);
 
   listDel(mem, src);
   if (anonVma) putAnonVma(k, anonVma);
-  folioUnlock(mem, src);
+  folioUnlock(k, src);
   migrateFolioDone(k, src, reason);
   return rc;
 }
