@@ -4,9 +4,9 @@
 // 1. Peer ranges first. A plugin's peer range on @foliox/core is not moved by changesets, and a
 //    minor of core that leaves it would make changesets give every plugin a MAJOR (0.1.0 →
 //    1.0.0). So, before versioning, each internal peer range that the planned version leaves is
-//    moved to `^<planned version>`, and a changeset `release-peer-ranges.md` gives each package
-//    whose peer range moved a minor (0.x) or major (≥ 1.0) of its own, with one line saying what
-//    it now requires (.changeset/config.json sets onlyUpdatePeerDependentsWhenOutOfRange, so a
+//    moved to `^<planned version>`, and a changeset `release-peer-ranges-<package>.md` gives each
+//    package whose peer range moved a minor (0.x) or major (≥ 1.0) of its own, saying what it
+//    now needs (.changeset/config.json sets onlyUpdatePeerDependentsWhenOutOfRange, so a
 //    peer range that still holds the new version changes nothing).
 // 2. `changeset version`, then `npm install --package-lock-only` so that package-lock.json
 //    records the new versions (npm ci refuses a lockfile out of step with package.json).
@@ -30,7 +30,6 @@ const semver = fromChangesets("semver");
 const getReleasePlan = fromChangesets("@changesets/get-release-plan").default;
 
 const DEP_FIELDS = ["dependencies", "peerDependencies", "devDependencies"];
-const PEER_CHANGESET = join(root, ".changeset", "release-peer-ranges.md");
 
 function fail(message) {
   console.error(`release: ${message}`);
@@ -95,17 +94,20 @@ function explainMoved(moved) {
   console.log("release: (changesets reports each moved peer range as not holding the current version: it holds the new one, as intended)");
 }
 
-function writePeerChangeset(moved) {
+/** One changeset per package whose peer range moved: a minor (0.x) or major (≥ 1.0) saying what it now needs. */
+function writePeerChangesets(moved) {
   const byPkg = new Map();
   for (const [name, peer, range, version] of moved) {
     const entry = byPkg.get(name) ?? { version, needs: [] };
     entry.needs.push(`\`${peer}\` ${range}`);
     byPkg.set(name, entry);
   }
-  const header = [...byPkg].map(([name, { version }]) => `"${name}": ${semver.major(version) === 0 ? "minor" : "major"}`);
-  const lines = [...byPkg].map(([name, { needs }]) => `- ${name} needs ${needs.join(", ")} as a peer dependency.`);
-  writeFileSync(PEER_CHANGESET, `---\n${header.join("\n")}\n---\n\nPeer dependency ranges follow the new versions:\n\n${lines.join("\n")}\n`);
-  console.log(`release: wrote .changeset/release-peer-ranges.md for ${[...byPkg.keys()].join(", ")}`);
+  for (const [name, { version, needs }] of byPkg) {
+    const file = `release-peer-ranges-${name.replace(/^@/, "").replace(/\//g, "-")}.md`;
+    const bump = semver.major(version) === 0 ? "minor" : "major";
+    writeFileSync(join(root, ".changeset", file), `---\n"${name}": ${bump}\n---\n\nNeeds ${needs.join(", ")} as a peer dependency.\n`);
+    console.log(`release: wrote .changeset/${file}`);
+  }
 }
 
 /** Every internal range must hold the version of the package it names. */
@@ -142,7 +144,7 @@ if ((await getReleasePlan(root)).changesets.length === 0) {
   process.exit(0);
 } else {
   const moved = await movePeerRanges();
-  if (moved.length > 0) writePeerChangeset(moved);
+  writePeerChangesets(moved);
   explainMoved(moved);
   run("npx", ["changeset", "version"]);
   run("npm", ["install", "--package-lock-only", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund"]);
