@@ -14,11 +14,11 @@
 //    and `npm publish --dry-run --workspaces` packs what would be published.
 //
 // Then commit, and `npx changeset publish` (logged in to npm) publishes the new versions.
-// `--dry-run` prints the plan (with the peer ranges moved) and changes nothing.
+// `--dry-run` prints the plan (peer ranges moved, their changesets included) and changes nothing.
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -94,7 +94,7 @@ function explainMoved(moved) {
   console.log("release: (changesets reports each moved peer range as not holding the current version: it holds the new one, as intended)");
 }
 
-/** One changeset per package whose peer range moved: a minor (0.x) or major (≥ 1.0) saying what it now needs. */
+/** One changeset per package whose peer range moved, a minor (0.x) or major (≥ 1.0) saying what it now needs; returns their paths. */
 function writePeerChangesets(moved) {
   const byPkg = new Map();
   for (const [name, peer, range, version] of moved) {
@@ -102,12 +102,15 @@ function writePeerChangesets(moved) {
     entry.needs.push(`\`${peer}\` ${range}`);
     byPkg.set(name, entry);
   }
+  const files = [];
   for (const [name, { version, needs }] of byPkg) {
-    const file = `release-peer-ranges-${name.replace(/^@/, "").replace(/\//g, "-")}.md`;
+    const file = join(root, ".changeset", `release-peer-ranges-${name.replace(/^@/, "").replace(/\//g, "-")}.md`);
     const bump = semver.major(version) === 0 ? "minor" : "major";
-    writeFileSync(join(root, ".changeset", file), `---\n"${name}": ${bump}\n---\n\nNeeds ${needs.join(", ")} as a peer dependency.\n`);
-    console.log(`release: wrote .changeset/${file}`);
+    writeFileSync(file, `---\n"${name}": ${bump}\n---\n\nNeeds ${needs.join(", ")} as a peer dependency.\n`);
+    console.log(`release: wrote ${relative(root, file)}`);
+    files.push(file);
   }
+  return files;
 }
 
 /** Every internal range must hold the version of the package it names. */
@@ -131,15 +134,20 @@ function checkInternalRanges() {
 if ((await getReleasePlan(root)).changesets.length === 0) {
   console.log("release: no pending changesets, so nothing to version; checking what would be published");
 } else if (dryRun) {
-  // Move the peer ranges only to compute the plan, then put every package.json back as it was.
+  // Move the peer ranges and write their changesets only to compute the plan, then put every
+  // package.json back as it was and remove those changesets.
   const saved = [...workspacePackages().values()].map((p) => [p.file, readFileSync(p.file, "utf8")]);
+  let written = [];
   try {
-    explainMoved(await movePeerRanges());
+    const moved = await movePeerRanges();
+    written = writePeerChangesets(moved);
+    explainMoved(moved);
     for (const r of (await getReleasePlan(root)).releases) {
       if (r.type !== "none") console.log(`release: ${r.name} ${r.oldVersion} → ${r.newVersion} (${r.type})`);
     }
   } finally {
     for (const [file, text] of saved) writeFileSync(file, text);
+    for (const file of written) rmSync(file, { force: true });
   }
   process.exit(0);
 } else {
