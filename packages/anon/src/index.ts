@@ -11,6 +11,7 @@ export { AnonBackend, ANON_MANIFEST } from "./anon-backend.js";
 export { anonFixture, folioMarkLazyfree } from "./fixture.js";
 export { makeSwapcacheFolio, withSwapcacheFixture } from "./swapcache-fixture.js";
 export * from "./ksm/index.js";
+export { KsmdScanStep } from "./ksm/ksmd-explore.js";
 
 export function registerAnon(container: DependencyContainer): void {
   registerBackend(container, AnonBackend);

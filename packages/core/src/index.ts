@@ -38,6 +38,8 @@ export * from "./mm/memory.js";
 export * from "./mm/mmap.js";
 export * from "./debug/integrity.js";
 export * from "./debug/invariants.js";
+export * from "./debug/explore.js";
+export * from "./debug/explore-ops.js";
 export * from "./migrate/migrate-mode.js";
 export * from "./backend/contract.js";
 export * from "./backend/registry.js";

@@ -50,8 +50,11 @@ export function unmapMappingRange(k: Kernel, as: AddressSpace, start: number, ev
         continue;
       }
       const head = mem.pageFolio(page);
-      const anon = mem.folioTestAnon(head);
-      if (anon && (!evenCows || vma.vmFlags & VM_SHARED)) continue;
+      // A shared mapping holds no anonymous pages. A migration entry in one whose frame holds
+      // anon data now belongs to an exchange between its data swap and its remap: it stands
+      // for the file page, whose data has moved on, and is zapped as the file's.
+      const anon = mem.folioTestAnon(head) && (vma.vmFlags & VM_SHARED) === 0;
+      if (anon && !evenCows) continue;
       pt.leaf[pt.off] = 0;
       pt.shadow[pt.off] = 0;
       if (anon) mm.rssAnon--;
