@@ -21,11 +21,13 @@ import {
   PG_swapbacked,
   PG_swapcache,
   folioExpectedRefs,
+  xaLock,
   type ExchangeOp,
   type ExchangeSide,
   type Kernel,
   type MigrateMode,
   type UserIntOut,
+  type XaLockable,
 } from "@foliox/core";
 import { SEED_DEFECTS } from "./seed-literal.js";
 
@@ -89,6 +91,17 @@ export class SeedLiteralExchange extends FolioExchange {
   /** seed-defect-4: the folio locks are taken in argument order, so (A,B) against a (B,A) locker is ABBA. */
   override folioExchangeLock(op: ExchangeOp): number {
     return this.has("9b.4") ? this.folioExchangeLockFolios(op, op.old, op.new) : super.folioExchangeLock(op);
+  }
+
+  /**
+   * seed-defect-4: the two i_pages locks are taken in argument order, and a mapping both folios
+   * share (one file, one swap space) is locked twice: the self-deadlock lockdep reports as
+   * recursive locking (and (A,B) against (B,A) on two mappings is ABBA).
+   */
+  override folioExchangeXaLock(op: ExchangeOp, oldAs: XaLockable | null, newAs: XaLockable | null): void {
+    if (!this.has("9b.4")) return super.folioExchangeXaLock(op, oldAs, newAs);
+    if (oldAs) xaLock(op.k, oldAs, op);
+    if (newAs) xaLock(op.k, newAs, op);
   }
 
   /**

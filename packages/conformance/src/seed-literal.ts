@@ -51,8 +51,8 @@ export const SEED_DEFECTS: readonly SeedDefect[] = [
   },
   {
     id: "9b.4",
-    title: "no lock ordering: ABBA against a (B,A) locker",
-    steps: ["folioExchangeLock"],
+    title: "no lock ordering: ABBA against a (B,A) locker; a mapping both folios share (one file, one swap space) has its i_pages lock taken twice",
+    steps: ["folioExchangeLock", "folioExchangeXaLock"],
     manifests: () => true,
     needs: "any backend",
   },

@@ -17,6 +17,18 @@ import {
   checkInvariants,
   folioExchange,
   swapCacheLookup,
+  LockdepBug,
+  TaskOwner,
+  createInode,
+  doMmapFile,
+  filemapWrite,
+  folioLock,
+  folioUnlock,
+  MAP_SHARED,
+  ACCESS_OK,
+  accessVirtual,
+  createProcess,
+  folioWalkStart,
   type Kernel,
   type SuperBlock,
 } from "@foliox/core";
@@ -24,6 +36,19 @@ import { SEED_DEFECTS, SeedLiteralExchange, SeedLiteralExchangeFolios, moverByNa
 import { anonPage, filePage, healthy, makeSystem, reads, swapcachePage, type Mapped } from "./helpers.js";
 
 const seed = (...ids: string[]) => new SeedLiteralExchange(ids.length ? ids : undefined);
+
+/** Two pages of one two-page file, written on nodes 1 and 0 and mapped shared by one process. */
+function twoPagesOfOneFile(k: Kernel, sb: SuperBlock): [Mapped, Mapped] {
+  const inode = createInode(k, sb);
+  expect(filemapWrite(k, inode, 0, 1)).toBe(4096);
+  expect(filemapWrite(k, inode, 1, 0)).toBe(4096);
+  const task = createProcess(k, { nid: 0 });
+  const addr = doMmapFile(k, task.mm!, inode, 8192, { flags: MAP_SHARED });
+  expect(accessVirtual(k, task.mm!, addr, false)).toBe(ACCESS_OK);
+  expect(accessVirtual(k, task.mm!, addr + 4096, false)).toBe(ACCESS_OK);
+  const page = (i: number): Mapped => ({ task, addr: addr + i * 4096, head: folioWalkStart(k, task.mm!, addr + i * 4096) });
+  return [page(0), page(1)];
+}
 
 describe("SeedLiteralExchange, the seed-literal mover's template", () => {
   it("overrides exactly the steps SEED_DEFECTS names, each a step of foliox's template", () => {
@@ -93,6 +118,56 @@ describe("each defect shows", () => {
         expect(checkInvariants(k, { quiescent: true }).some((m) => /PTE names pfn \d+, which is free/.test(m))).toBe(true);
       }
     }
+  });
+
+  it("seed-defect-4: two folios of one swap space (or one file) self-deadlock on its i_pages lock; lockdep reports it as recursive locking", () => {
+    for (const sameFile of [false, true]) {
+      const { k, sb } = makeSystem({ swapPages: 16 });
+      // in pfn order, so that the folio locks (argument order under 9b.4) are taken rightly
+      const [a, b] = (sameFile ? twoPagesOfOneFile(k, sb) : [swapcachePage(k, 1), swapcachePage(k, 0)]).sort((x, y) => x.head - y.head) as [Mapped, Mapped];
+      const before = snapshot(k);
+      expect(folioExchange(k, a.head, b.head, MIGRATE_SYNC)).toBe(0);
+      expect(folioExchange(k, a.head, b.head, MIGRATE_SYNC)).toBe(0);
+      expect(snapshot(k, { ignoreLastCpupid: true })).toEqual({ ...before, lastCpupid: null, events: (snapshot(k) as { events: number[] }).events });
+      let err: unknown = null;
+      try {
+        folioExchange(k, a.head, b.head, MIGRATE_SYNC, seed("9b.4"));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(LockdepBug);
+      expect((err as LockdepBug).report.kind).toBe("possible recursive locking");
+      expect((err as LockdepBug).report.chain).toMatch(sameFile ? /i_pages#\d+ -> &mapping->i_pages#\d+ \(already held\)/ : /&swapper_space->i_pages -> &swapper_space->i_pages \(already held\)/);
+    }
+  });
+
+  it("seed-defect-4: the folio locks in argument order against a path that takes them in pfn order: lockdep reports the ABBA with both chains", () => {
+    const { k } = makeSystem();
+    const [lo, hi] = [anonPage(k, 0), anonPage(k, 1)].sort((x, y) => x.head - y.head);
+    const other = new TaskOwner("lock_two_folios");
+    folioLock(k, lo!.head, other);
+    folioLock(k, hi!.head, other);
+    folioUnlock(k, hi!.head);
+    folioUnlock(k, lo!.head);
+    let err: unknown = null;
+    try {
+      folioExchange(k, hi!.head, lo!.head, MIGRATE_SYNC, seed("9b.4"));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LockdepBug);
+    const r = (err as LockdepBug).report;
+    expect(r.kind).toBe("circular locking dependency");
+    expect(r.chain).toBe(`folio_exchange(${hi!.head}, ${lo!.head}): folio_lock#${hi!.head} -> folio_lock#${lo!.head}`);
+    expect(r.otherChain).toBe(`lock_two_folios: folio_lock#${lo!.head} -> folio_lock#${hi!.head}`);
+    // foliox's own exchange takes them in pfn order: no report
+    const { k: k2 } = makeSystem();
+    const [a, b] = [anonPage(k2, 0), anonPage(k2, 1)].sort((x, y) => x.head - y.head);
+    folioLock(k2, a!.head, other);
+    folioLock(k2, b!.head, other);
+    folioUnlock(k2, b!.head);
+    folioUnlock(k2, a!.head);
+    expect(folioExchange(k2, b!.head, a!.head, MIGRATE_SYNC)).toBe(0);
   });
 
   it("seed-defect-6: folio->swap stays with the frame and breaks the swap cache", () => {

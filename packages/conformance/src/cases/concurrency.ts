@@ -3,7 +3,7 @@ import { EXCHANGE_WOULD_BLOCK, type ExchangeOp } from "@foliox/core";
 import type { Kernel } from "@foliox/core";
 import { MIGRATE_SYNC } from "@foliox/core";
 import { doMunmap } from "@foliox/core";
-import { PG_locked } from "@foliox/core";
+import { PG_locked, TaskOwner, folioLockAcquired, folioUnlock } from "@foliox/core";
 import { check, checkRc } from "../check.js";
 import { checkHealthy } from "../state.js";
 import type { ConformanceCase } from "../types.js";
@@ -39,16 +39,19 @@ function pfnOrderedLocker(k: Kernel, a: number, b: number): Actor {
   const order = a < b ? [a, b] : [b, a];
   let held = 0;
   let finished = false;
+  // a holder for lockdep: its folio_lock() calls sleep, so each records the order it is taken in
+  const owner = new TaskOwner(`lock_two_folios(${b}, ${a})`);
   return {
-    name: `lock_two_folios(${b}, ${a})`,
+    name: owner.holderName,
     done: () => finished,
     step() {
       if (held === 2) {
-        for (const h of order) k.mem.clearFlag(h, PG_locked);
+        for (const h of order) folioUnlock(k, h);
         finished = true;
         return 0;
       }
       if (k.mem.testSetFlag(order[held]!, PG_locked)) return EXCHANGE_WOULD_BLOCK;
+      folioLockAcquired(k, order[held]!, owner);
       held++;
       return 0;
     },

@@ -6,6 +6,7 @@ import { dirty, lockedBuffers, privateFollowsData, truncateBetweenPhases, writeb
 import { asyncNoWait, extraPin, isolationFailure, rollback, syncWaits } from "./rollback.js";
 import { ksmGetFolio, swapEntryFollows } from "./swap-ksm.js";
 import { syscallErr } from "./syscall.js";
+import { batchWaitsForWriteback, sameSwapSpace, syncWaitsForHolder, syncWaitsForOp, tlbFlushOnFailure, waitersOnMigrationEntry } from "./waits.js";
 
 export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   dataAndMetadata,
@@ -14,6 +15,11 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   isolationFailure,
   asyncNoWait,
   syncWaits,
+  syncWaitsForHolder,
+  syncWaitsForOp,
+  batchWaitsForWriteback,
+  tlbFlushOnFailure,
+  waitersOnMigrationEntry,
   extraPin,
   counters,
   memcgCounters,
@@ -29,5 +35,6 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   privateFollowsData,
   truncateBetweenPhases,
   swapEntryFollows,
+  sameSwapSpace,
   ksmGetFolio,
 ];

@@ -158,10 +158,12 @@ export function folioWaitWritebackSleep(k: Kernel, head: number): boolean {
   const mem = k.mem;
   if (!mem.testFlag(head, PG_writeback)) return true;
   const w = k.waits;
+  const others = mem.testFlag(head, PG_waiters);
   mem.setFlag(head, PG_waiters);
   w.waits++;
   if (!k.fs.writebackQueue.includes(head)) {
     w.waitsFailed++;
+    if (!others) mem.clearFlag(head, PG_waiters);
     return false;
   }
   folioWaitWriteback(k, head);

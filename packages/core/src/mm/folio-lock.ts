@@ -18,7 +18,7 @@
  */
 import { LOCK_FOLIO, lockAcquire, lockRelease } from "../kernel/lockdep.js";
 import type { Kernel } from "../kernel/kernel.js";
-import { WAIT_DEADLOCK, WAIT_DONE, WAIT_MAX_STEPS, waitRunHolder, type WaitOwner } from "../kernel/wait.js";
+import { WAIT_DEADLOCK, WAIT_DONE, WAIT_MAX_STEPS, WAIT_STUCK, waitRunHolder, type WaitOwner } from "../kernel/wait.js";
 import { PG_locked, PG_waiters } from "./page-flags.js";
 
 /** folio_lock() could not take the lock: the holder cannot move (WAIT_STUCK) or waits on us. */
@@ -34,12 +34,12 @@ export function folioTrylock(k: Kernel, head: number, owner: WaitOwner = k.waits
 }
 
 /**
- * The lock taken after a sleep (or with no contention) by `owner`: recorded as a blocking
- * acquisition, so lockdep records what `owner` held at that moment as ordered before it.
+ * PG_locked was just set by `owner`: record the holder, and tell lockdep — as a blocking
+ * acquisition (folio_lock(), ordered after what `owner` holds) unless `trylock`.
  */
-export function folioLockAcquired(k: Kernel, head: number, owner: WaitOwner): void {
+export function folioLockAcquired(k: Kernel, head: number, owner: WaitOwner, trylock = false): void {
   k.waits.folioOwner.set(head, owner);
-  lockAcquire(k.lockdep, LOCK_FOLIO, head, owner, false);
+  lockAcquire(k.lockdep, LOCK_FOLIO, head, owner, trylock);
 }
 
 /**
@@ -68,12 +68,15 @@ export function folioWaitLocked(k: Kernel, head: number, sleeper: WaitOwner): nu
   const mem = k.mem;
   const w = k.waits;
   if (!mem.testFlag(head, PG_locked)) return 0;
+  // A sleeper that gives up leaves the wait queue; the bit goes if it was the only waiter.
+  const others = mem.testFlag(head, PG_waiters);
   mem.setFlag(head, PG_waiters);
   w.waits++;
   for (let i = 0; mem.testFlag(head, PG_locked); i++) {
-    const rc = i < WAIT_MAX_STEPS ? waitRunHolder(k, sleeper, w.folioOwner.get(head), `folio_lock#${head}`) : FOLIO_LOCK_STUCK;
+    const rc = i < WAIT_MAX_STEPS ? waitRunHolder(k, sleeper, w.folioOwner.get(head), "folio_lock") : WAIT_STUCK;
     if (rc === WAIT_DONE) continue;
     w.waitsFailed++;
+    if (!others) mem.clearFlag(head, PG_waiters);
     return rc === WAIT_DEADLOCK ? FOLIO_LOCK_DEADLOCK : FOLIO_LOCK_STUCK;
   }
   return 0;

@@ -23,7 +23,7 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE_LIGHT, __GFP_ZERO } from "./gfp.js";
 import { VM_MAYSHARE, VM_SHARED, VM_WRITE, type MmStruct, type VmArea } from "./mm-types.js";
-import { PG_anon_exclusive, PG_locked, PG_lru, PG_uptodate } from "./page-flags.js";
+import { PG_anon_exclusive, PG_locked, PG_lru, PG_uptodate, PG_waiters } from "./page-flags.js";
 import {
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
@@ -121,11 +121,19 @@ export function handleMmFault(k: Kernel, mm: MmStruct, addr: number, flags: numb
 }
 
 /**
- * migration_entry_wait(): the folio the entry names is locked by its mover; sleep on the folio
- * lock. In this model the access returns blocked and is retried once the lock is released.
+ * migration_entry_wait() → migration_entry_wait_on_locked(): the folio the entry names is
+ * locked by its mover; the task sets PG_waiters and sleeps on the folio lock, and the mover's
+ * folio_unlock() wakes it (clearing the bit). In this model the access returns blocked — the
+ * task is a step the caller retries once the lock is released (migrationWaitDone) — and the
+ * wait is counted in k.waits.
  */
 export function migrationEntryWait(k: Kernel, pfn: number): number {
-  k.faultState.waitPfn = k.mem.pageFolio(pfn);
+  const head = k.mem.pageFolio(pfn);
+  k.faultState.waitPfn = head;
+  if (k.mem.testFlag(head, PG_locked)) {
+    k.mem.setFlag(head, PG_waiters);
+    k.waits.waits++;
+  }
   return VM_FAULT_RETRY;
 }
 
