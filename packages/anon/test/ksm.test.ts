@@ -7,7 +7,7 @@
  * checkInvariants() after every step.
  */
 import { LOCK_FOLIO, LOCK_KSM_THREAD_MUTEX, LockdepBug, NR_LOCK_CLASSES, PG_locked, TaskOwner, lockAcquire, lockRelease } from "@foliox/core";
-import { ACCESS_OK, COW_KSM, EAGAIN, EBUSY, EFAULT, EINVAL, EXCHANGE_FAILURE_POINTS, EXCHANGE_WOULD_BLOCK, ExchangeOp, MIGRATE_ASYNC, MIGRATE_SYNC, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, NR_ANON_MAPPED, PG_anon_exclusive, accessVirtual, checkIntegrity, checkInvariants, copyProcess, createProcess, doMmap, folioExchange, pteWrite, ptePfn, syscalls, type Kernel, type Task } from "@foliox/core";
+import { ACCESS_OK, COW_KSM, EAGAIN, EBUSY, EFAULT, EINVAL, EXCHANGE_FAILURE_POINTS, EXCHANGE_WOULD_BLOCK, ExchangeOp, MIGRATE_ASYNC, MIGRATE_SYNC, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, NR_ANON_MAPPED, PG_anon_exclusive, accessVirtual, checkIntegrity, checkInvariants, copyProcess, createProcess, doMmap, folioExchange, pteWrite, syscalls, type Kernel, type Task } from "@foliox/core";
 import { SeedLiteralExchange } from "@foliox/conformance";
 import { CONFORMANCE_CASES, runConformance, probeBackends } from "@foliox/conformance";
 import { describe, expect, it } from "vitest";
@@ -38,6 +38,12 @@ function healthy(k: Kernel, when: string): void {
 function pteOf(k: Kernel, task: Task, addr: number): number {
   expect(k.pgtables.walk(task.mm!.pgd, addr / 4096, false)).toBe(true);
   return k.pgtables.leaf[k.pgtables.off]!;
+}
+
+/** The pfn the PTE of addr in task maps (its frame). */
+function pfnOf(k: Kernel, task: Task, addr: number): number {
+  pteOf(k, task, addr);
+  return k.pgtables.frame[k.pgtables.off]!;
 }
 
 /** Make page `i` of `to` hold what page `j` of `from` holds (the process writes the same bytes). */
@@ -98,7 +104,7 @@ describe("KSM merging (ksmd)", () => {
         expect(k.mem.testFlag(ka, PG_anon_exclusive)).toBe(false);
         for (const [t, addr] of [[a.task, a.addr], [b.task, b.addr]] as const) {
           const pte = pteOf(k, t, addr + i * 4096);
-          expect(ptePfn(pte)).toBe(ka);
+          expect(pfnOf(k, t, addr + i * 4096)).toBe(ka);
           expect(pteWrite(pte)).toBe(false);
         }
       }
@@ -166,7 +172,7 @@ describe("KSM merging (ksmd)", () => {
     ksmMadviseMergeable(k, a.task.mm!, a.addr, 2 * 4096);
     ksmdRun(k, 1);
     expect(ksmStats(k).zeroPages).toBe(1);
-    expect(ptePfn(pteOf(k, a.task, a.addr))).toBe(k.alloc.zeroPfn);
+    expect(pfnOf(k, a.task, a.addr)).toBe(k.alloc.zeroPfn);
     healthy(k, "after the zero-page merge");
     const err = [0x5eed];
     expect(syscalls(k, a.task).exchangeFolios(0, 1, [a.addr], [a.addr + 4096], err)).toBe(1);
@@ -246,12 +252,12 @@ describe("KSM folio exchange (docs/decisions.md#ksm-exchange)", () => {
       expect(k.anonVmas.map((av) => av?.refcount ?? -1)).toEqual(avRefs);
       // remapped through rmap_walk_ksm: both KSM PTEs read-only and not exclusive
       for (const [t, addr] of [[a.task, a.addr], [b.task, b.addr]] as const) {
-        expect(ptePfn(pteOf(k, t, addr))).toBe(anon);
+        expect(pfnOf(k, t, addr)).toBe(anon);
         expect(pteWrite(pteOf(k, t, addr))).toBe(false);
       }
       expect(k.mem.testFlag(anon, PG_anon_exclusive)).toBe(false);
       // the private side comes back writable and exclusive on the old KSM frame
-      expect(ptePfn(pteOf(k, p.task, p.addr))).toBe(ksm);
+      expect(pfnOf(k, p.task, p.addr)).toBe(ksm);
       expect(pteWrite(pteOf(k, p.task, p.addr))).toBe(true);
       expect(k.mem.testFlag(ksm, PG_anon_exclusive)).toBe(true);
       healthy(k, "after the exchange");

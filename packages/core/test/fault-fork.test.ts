@@ -14,17 +14,15 @@ import {
   isMigrationEntry,
   isReadableMigrationEntry,
   isWritableMigrationEntry,
-  ptePfn,
   ptePresent,
   pteDirty,
   pteSpecial,
   pteWrite,
   pteYoung,
-  swpOffset,
 } from "../src/mm/pgtable.js";
 import { removeMigrationPtes, tryToMigrate } from "../src/mm/rmap.js";
 import { folioPutbackLru } from "../src/mm/swap.js";
-import { MiB, PAGE, countRss, makeSystem, pteAt, shadowAt, totalFreePages } from "./helpers.js";
+import { MiB, PAGE, countRss, frameAt, makeSystem, pteAt, shadowAt, totalFreePages } from "./helpers.js";
 
 function ok(k: Kernel): void {
   expect(checkInvariants(k, { quiescent: true })).toEqual([]);
@@ -44,14 +42,14 @@ function write(k: Kernel, mm: MmStruct, addr: number): number {
   expect(accessVirtual(k, mm, addr, true)).toBe(ACCESS_OK);
   const token = shadowAt(k, mm, addr);
   expect(token).not.toBe(0);
-  expect(k.mem.content[ptePfn(pteAt(k, mm, addr))]).toBe(token);
+  expect(k.mem.content[frameAt(k, mm, addr)]).toBe(token);
   return token;
 }
 
 function pfnAt(k: Kernel, mm: MmStruct, addr: number): number {
   const pte = pteAt(k, mm, addr);
   expect(ptePresent(pte)).toBe(true);
-  return ptePfn(pte);
+  return frameAt(k, mm, addr);
 }
 
 function setup(bytes = false) {
@@ -75,7 +73,7 @@ describe("anonymous faults", () => {
       expect(read(k, mm, addr)).toBe(0);
       const zpte = pteAt(k, mm, addr);
       expect(ptePresent(zpte) && pteSpecial(zpte)).toBe(true);
-      expect(ptePfn(zpte)).toBe(k.alloc.zeroPfn);
+      expect(frameAt(k, mm, addr)).toBe(k.alloc.zeroPfn);
       expect(pteWrite(zpte)).toBe(false);
       expect(k.alloc.nrAllocCalls).toBe(calls);
       expect(totalFreePages(k)).toBe(free0);
@@ -202,8 +200,8 @@ describe("fork and copy-on-write", () => {
     ] as const) {
       const ppte = pteAt(k, mm, a);
       const cpte = pteAt(k, cmm, a);
-      expect(ptePfn(ppte)).toBe(p);
-      expect(ptePfn(cpte)).toBe(p);
+      expect(frameAt(k, mm, a)).toBe(p);
+      expect(frameAt(k, cmm, a)).toBe(p);
       expect(pteWrite(ppte)).toBe(false);
       expect(pteWrite(cpte)).toBe(false);
       // copy_present_pte(): the child's PTE is old; a private mapping keeps it dirty
@@ -338,7 +336,7 @@ describe("fork and copy-on-write", () => {
     const e = pteAt(k, mm, addr);
     expect(isMigrationEntry(e)).toBe(true);
     expect(isWritableMigrationEntry(e)).toBe(true);
-    expect(swpOffset(e)).toBe(p);
+    expect(frameAt(k, mm, addr)).toBe(p);
     expect(k.mem.testFlag(p, PG_dirty)).toBe(true);
     expect(k.mem.mapcount[p]).toBe(0);
     expect(k.mem.refcount[p]).toBe(1); // the isolation reference only

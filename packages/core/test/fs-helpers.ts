@@ -16,10 +16,10 @@ import type { Kernel } from "../src/kernel/kernel.js";
 import { filemapMigrateFolio } from "../src/migrate/migrate-folio.js";
 import { checkIntegrity } from "../src/debug/integrity.js";
 import { checkInvariants } from "../src/debug/invariants.js";
-import { ptePfn, ptePresent } from "../src/mm/pgtable.js";
+import { ptePresent } from "../src/mm/pgtable.js";
 import type { SystemOptions } from "../src/system.js";
 import { BACKENDS } from "../src/tokens.js";
-import { makeSystem, pteAt } from "./helpers.js";
+import { makeSystem, pteAt, frameAt } from "./helpers.js";
 import type { MmStruct } from "../src/mm/mm-types.js";
 
 export function makeTestFsBackend(name = "testfs", extra: Partial<Backend> = {}): Backend {
@@ -73,5 +73,5 @@ export function cachedAt(inode: Inode, index: number): number {
 
 export function mappedPfn(k: Kernel, mm: MmStruct, addr: number): number {
   const pte = pteAt(k, mm, addr);
-  return ptePresent(pte) ? ptePfn(pte) : -1;
+  return ptePresent(pte) ? frameAt(k, mm, addr) : -1;
 }

@@ -75,6 +75,13 @@ export function pteAt(k: Kernel, mm: MmStruct, addr: number): number {
   return pt.leaf[pt.off]!;
 }
 
+/** The frame of the PTE at addr in mm: the pfn it maps, or its entry's swap offset or pfn (-1 when no table). */
+export function frameAt(k: Kernel, mm: MmStruct, addr: number): number {
+  const pt = k.pgtables;
+  if (!pt.walk(mm.pgd, Math.floor(addr / PAGE), false)) return -1;
+  return pt.frame[pt.off]!;
+}
+
 /** The integrity shadow (last token written) at addr in mm. */
 export function shadowAt(k: Kernel, mm: MmStruct, addr: number): number {
   const pt = k.pgtables;

@@ -10,10 +10,10 @@ import type { FolioList } from "../src/mm/list.js";
 import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";
 import type { MmStruct, Task } from "../src/mm/mm-types.js";
 import { doMmap } from "../src/mm/mmap.js";
-import { ptePfn, ptePresent } from "../src/mm/pgtable.js";
+import { ptePresent } from "../src/mm/pgtable.js";
 import { folioPut } from "../src/mm/swap.js";
 import { isolateFolioForMigration } from "../src/migrate/unmap-and-move.js";
-import { PAGE, pteAt, shadowAt } from "./helpers.js";
+import { PAGE, pteAt, shadowAt, frameAt } from "./helpers.js";
 
 export interface Region {
   task: Task;
@@ -35,7 +35,7 @@ export function populatedRegion(k: Kernel, nid: number, nrPages: number, thpOrde
 /** The pfn the PTE at addr maps (-1 if not present). */
 export function pfnAt(k: Kernel, mm: MmStruct, addr: number): number {
   const pte = pteAt(k, mm, addr);
-  return ptePresent(pte) ? ptePfn(pte) : -1;
+  return ptePresent(pte) ? frameAt(k, mm, addr) : -1;
 }
 
 /** The folio heads mapped by a region, in address order, each once. */

@@ -9,7 +9,7 @@ import type { FolioList } from "../src/mm/list.js";
 import { ACCESS_BLOCKED, ACCESS_OK, accessVirtual, migrationWaitDone } from "../src/mm/memory.js";
 import { doMunmap } from "../src/mm/mmap.js";
 import { PG_anon_exclusive, PG_locked, PG_swapbacked, PG_uptodate, PG_writeback } from "../src/mm/page-flags.js";
-import { isMigrationEntry, pteWrite, swpOffset } from "../src/mm/pgtable.js";
+import { isMigrationEntry, pteWrite } from "../src/mm/pgtable.js";
 import {
   NR_ISOLATED_ANON,
   PGMIGRATE_FAIL,
@@ -31,7 +31,7 @@ import {
 import { migratePages } from "../src/migrate/migrate-pages.js";
 import { allocMigrationTarget, allocMigrationTargetCb, allocMisplacedDstFolio, type MigrationTargetControl } from "../src/migrate/migration-target.js";
 import { putbackMovablePages } from "../src/migrate/unmap-and-move.js";
-import { PAGE, makeSystem, pteAt } from "./helpers.js";
+import { PAGE, frameAt, makeSystem, pteAt } from "./helpers.js";
 import { expectRegionData, fillNode, isolateRegion, pfnAt, populatedRegion, regionFolios, releasePages, type Region } from "./migrate-helpers.js";
 
 const toNode = (nid: number): MigrationTargetControl => ({ nid, nmask: null, gfpMask: GFP_HIGHUSER_MOVABLE | __GFP_THISNODE });
@@ -163,6 +163,7 @@ describe("migratePages: transient and permanent failures", () => {
       const k = makeSystem();
       const { r, head, list } = oneFolio(k);
       const pteBefore = pteAt(k, r.mm, r.addr);
+      const frameBefore = frameAt(k, r.mm, r.addr);
       k.mem.refcount[head]!++;
       k.mem.pincount[head]!++;
       const free1 = k.alloc.nodeFreePages(1);
@@ -172,6 +173,7 @@ describe("migratePages: transient and permanent failures", () => {
       expect(target.calls).toBe(unmapCalls);
       expect(list.toArray()).toEqual([head]);
       expect(pteAt(k, r.mm, r.addr)).toBe(pteBefore);
+      expect(frameAt(k, r.mm, r.addr)).toBe(frameBefore);
       expect(k.alloc.nodeFreePages(1)).toBe(free1);
       expect(ev(k, PGMIGRATE_FAIL)).toBe(1);
       expect(ev(k, PGMIGRATE_SUCCESS)).toBe(0);
@@ -410,7 +412,7 @@ describe("MigrateBatch phases", () => {
     expect(batch.unmapFolios.count()).toBe(4);
     const pte = pteAt(k, r.mm, r.addr);
     expect(isMigrationEntry(pte)).toBe(true);
-    expect(swpOffset(pte)).toBe(src);
+    expect(frameAt(k, r.mm, r.addr)).toBe(src);
     expect(accessVirtual(k, r.mm, r.addr, false)).toBe(ACCESS_BLOCKED);
     expect(k.faultState.waitPfn).toBe(src);
     expect(migrationWaitDone(k, src)).toBe(false);

@@ -6,10 +6,10 @@ import { doMmap } from "../src/mm/mmap.js";
 import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";
 import { checkInvariants } from "../src/debug/invariants.js";
 import { checkIntegrity } from "../src/debug/integrity.js";
-import { ptePfn, ptePresent } from "../src/mm/pgtable.js";
+import { ptePresent } from "../src/mm/pgtable.js";
 import { completeWriteback } from "../src/fs/page-writeback.js";
 import { SWAPOUT_FREED, SWAPOUT_KEEP, reclaimFolio } from "../src/swap/swap-out.js";
-import { pteAt } from "./helpers.js";
+import { frameAt, pteAt } from "./helpers.js";
 
 export function healthy(k: Kernel, when = ""): void {
   expect(checkInvariants(k, { quiescent: true }), when).toEqual([]);
@@ -26,7 +26,7 @@ export function mapWritten(k: Kernel, task: Task, pages: number): number {
 export function headAt(k: Kernel, task: Task, addr: number): number {
   const pte = pteAt(k, task.mm!, addr);
   expect(ptePresent(pte)).toBe(true);
-  return k.mem.pageFolio(ptePfn(pte));
+  return k.mem.pageFolio(frameAt(k, task.mm!, addr));
 }
 
 /** swap a mapped page all the way out: writeback, completion, then the freeing pass */

@@ -10,20 +10,20 @@ import { createProcess } from "../src/syscalls/fork.js";
 import type { Task } from "../src/mm/mm-types.js";
 import { doMmap } from "../src/mm/mmap.js";
 import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";
-import { ptePfn, ptePresent } from "../src/mm/pgtable.js";
+import { ptePresent } from "../src/mm/pgtable.js";
 import { NR_FILE_PAGES, NR_SWAPCACHE } from "../src/mm/vmstat.js";
 import { folioExchange } from "../src/exchange/folio-exchange.js";
 import { MIGRATE_SYNC } from "../src/migrate/migrate-mode.js";
 import { doMovePagesToNode } from "../src/syscalls/move-pages.js";
 import { isolateFolioForMigration } from "../src/migrate/unmap-and-move.js";
 import { swapCacheLookup } from "../src/swap/swap-state.js";
-import { makeSystem, pteAt } from "./helpers.js";
+import { frameAt, makeSystem, pteAt } from "./helpers.js";
 import { healthy, swapOutPage } from "./swap-helpers.js";
 
 function mapped(k: Kernel, task: Task, addr: number): number {
   const pte = pteAt(k, task.mm!, addr);
   expect(ptePresent(pte)).toBe(true);
-  return k.mem.pageFolio(ptePfn(pte));
+  return k.mem.pageFolio(frameAt(k, task.mm!, addr));
 }
 
 /** An anon page on `nid`, swapped out and read back in: mapped, and still in the swap cache. */

@@ -8,7 +8,7 @@
  * A node whose KSM page was freed (every mapping COWed) may stay until ksm_get_folio() prunes it,
  * as in the kernel.
  */
-import { PAGE_MAPPING_KSM, ptePfn, ptePresent, pteWrite, rmapWalk, type Kernel } from "@foliox/core";
+import { PAGE_MAPPING_KSM, ptePresent, pteWrite, rmapWalk, type Kernel } from "@foliox/core";
 import { STABLE_FLAG, ksmActive, ksmOf } from "./ksm-state.js";
 import { stableNodeMapping } from "./stable-tree.js";
 
@@ -41,7 +41,7 @@ export function ksmCheckInvariants(k: Kernel, quiescent: boolean, out: string[])
     if (quiescent && mapping[node.kpfn] === stableNodeMapping(node)) {
       rmapWalk(k, node.kpfn, (vma, _i, addr) => {
         const pte = k.pgtables.leaf[k.pgtables.off]!;
-        if (ptePresent(pte) && ptePfn(pte) === node.kpfn && pteWrite(pte)) out.push(`mm ${vma.mm.id} 0x${addr.toString(16)}: KSM page pfn ${node.kpfn} is mapped writable`);
+        if (ptePresent(pte) && k.pgtables.frame[k.pgtables.off] === node.kpfn && pteWrite(pte)) out.push(`mm ${vma.mm.id} 0x${addr.toString(16)}: KSM page pfn ${node.kpfn} is mapped writable`);
         return true;
       });
     }

@@ -4,7 +4,7 @@
  * unstable_tree_search_insert() and get_mergeable_page(). The model runs whole scans
  * synchronously, holding ksm_thread_mutex as ksm_scan_thread() does around each batch.
  */
-import { EINVAL, ptePfn, ptePresent, pteSpecial, folioPut, type Kernel, type MmStruct } from "@foliox/core";
+import { EINVAL, ptePresent, pteSpecial, folioPut, type Kernel, type MmStruct } from "@foliox/core";
 import { MmSlot, RmapItem, SEQNR_MASK, UNSTABLE_FLAG, VM_MERGEABLE, ksmOf, ksmThreadMutexTrylock, ksmThreadMutexUnlock } from "./ksm-state.js";
 import { calcChecksum, pagesIdentical } from "./checksum.js";
 import { findMergeableVma, tryToMergeTwoPages, tryToMergeWithKsmPage, tryToMergeWithZeroPage } from "./merge.js";
@@ -52,7 +52,7 @@ function mergeablePageAt(k: Kernel, mm: MmStruct, addr: number): number {
   if (!pt.walk(mm.pgd, addr / 4096, false)) return -1;
   const pte = pt.leaf[pt.off]!;
   if (!ptePresent(pte) || pteSpecial(pte)) return -1;
-  const head = k.mem.pageFolio(ptePfn(pte));
+  const head = k.mem.pageFolio(pt.frame[pt.off]!);
   if (!k.mem.folioTestAnon(head) || k.mem.order[head] !== 0) return -1;
   k.mem.refcount[head]!++;
   return head;

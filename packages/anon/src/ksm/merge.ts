@@ -3,7 +3,7 @@
  * try_to_merge_one_page(), try_to_merge_with_ksm_page(), try_to_merge_two_pages(),
  * try_to_merge_with_zero_page() and break_cow().
  */
-import { EFAULT, FAULT_FLAG_WRITE, PG_anon_exclusive, PG_dirty, PG_locked, PG_referenced, RMAP_NONE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, _PAGE_SPECIAL, folioAddAnonRmapPte, folioGet, folioPut, folioRemoveRmapPte, handleMmFault, pfnPte, ptePfn, ptePresent, pteDirty, pteSpecial, pteWrite, putAnonVma, type Kernel, type MmStruct, type VmArea } from "@foliox/core";
+import { EFAULT, FAULT_FLAG_WRITE, PG_anon_exclusive, PG_dirty, PG_locked, PG_referenced, RMAP_NONE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, _PAGE_SPECIAL, folioAddAnonRmapPte, folioGet, folioPut, folioRemoveRmapPte, handleMmFault, ptePresent, pteDirty, pteSpecial, pteWrite, putAnonVma, type Kernel, type MmStruct, type VmArea } from "@foliox/core";
 import { VM_MERGEABLE, ksmOf, type RmapItem } from "./ksm-state.js";
 import { pagesIdentical } from "./checksum.js";
 import { folioSetStableNode, removeRmapItemFromTree } from "./stable-tree.js";
@@ -36,7 +36,7 @@ export function writeProtectPage(k: Kernel, vma: VmArea, page: number, addr: num
   const pt = k.pgtables;
   if (!walkPte(k, vma.mm, addr)) return -1;
   const pte = pt.leaf[pt.off]!;
-  if (!ptePresent(pte) || pteSpecial(pte) || ptePfn(pte) !== page) return -1;
+  if (!ptePresent(pte) || pteSpecial(pte) || pt.frame[pt.off]! !== page) return -1;
   const anonExclusive = mem.testFlag(page, PG_anon_exclusive);
   if (!pteWrite(pte) && !pteDirty(pte) && !anonExclusive) return pte;
   const swapped = mem.folioTestSwapcache(page) ? 1 : 0;
@@ -61,10 +61,11 @@ export function writeProtectPage(k: Kernel, vma: VmArea, page: number, addr: num
  */
 export function replacePage(k: Kernel, vma: VmArea, page: number, kpage: number, addr: number, origPte: number): number {
   const pt = k.pgtables;
-  if (!walkPte(k, vma.mm, addr) || pt.leaf[pt.off] !== origPte) return -EFAULT;
+  // pte_same(): the bits and the frame
+  if (!walkPte(k, vma.mm, addr) || pt.leaf[pt.off] !== origPte || pt.frame[pt.off] !== page) return -EFAULT;
   let newpte: number;
   if (kpage === k.alloc.zeroPfn) {
-    newpte = pfnPte(kpage, _PAGE_SPECIAL | _PAGE_DIRTY | _PAGE_ACCESSED);
+    newpte = _PAGE_SPECIAL | _PAGE_DIRTY | _PAGE_ACCESSED;
     const ksm = ksmOf(k);
     ksm.zeroPages++;
     ksm.slotOf.get(vma.mm)!.ksmZeroPages++;
@@ -72,11 +73,11 @@ export function replacePage(k: Kernel, vma: VmArea, page: number, kpage: number,
   } else {
     folioGet(k, kpage);
     folioAddAnonRmapPte(k, kpage, RMAP_NONE);
-    newpte = pfnPte(kpage, _PAGE_ACCESSED);
+    newpte = _PAGE_ACCESSED;
   }
-  // ptep_clear_flush() + set_pte_at_notify()
+  // ptep_clear_flush() + set_pte_at_notify(): mk_pte(kpage, newpte)
   k.tlb.shootdowns++;
-  pt.leaf[pt.off] = newpte;
+  pt.setPfnPte(kpage, newpte);
   folioRemoveRmapPte(k, page);
   folioPut(k, page);
   return 0;
@@ -161,7 +162,7 @@ export function breakCow(k: Kernel, item: RmapItem): void {
   // break_ksm(): a write fault on a KSM page copies it (do_wp_page counts cow_ksm)
   if (walkPte(k, item.mm, item.address)) {
     const pte = k.pgtables.leaf[k.pgtables.off]!;
-    if (ptePresent(pte) && !pteSpecial(pte) && k.mem.folioTestKsm(k.mem.pageFolio(ptePfn(pte)))) {
+    if (ptePresent(pte) && !pteSpecial(pte) && k.mem.folioTestKsm(k.mem.pageFolio(k.pgtables.frame[k.pgtables.off]!))) {
       handleMmFault(k, item.mm, item.address, FAULT_FLAG_WRITE);
     }
   }

@@ -2,7 +2,7 @@
  * What a user sees of one folio at one instant: its struct page fields and every PTE or
  * migration entry, in any process, that names one of its pages.
  */
-import { PAGE_MAPPING_ANON, PAGE_MAPPING_KSM, PAGE_MAPPING_MOVABLE, isMigrationEntry, pageFlagNames, pteKind, ptePfn, ptePresent, pteSpecial, pteYoung, isMigrationEntryYoung, swpOffset, type Kernel } from "@foliox/core";
+import { PAGE_MAPPING_ANON, PAGE_MAPPING_KSM, PAGE_MAPPING_MOVABLE, isMigrationEntry, pageFlagNames, pteKind, ptePresent, pteSpecial, pteYoung, isMigrationEntryYoung, type Kernel } from "@foliox/core";
 
 export interface PteRef {
   pid: number;
@@ -67,9 +67,9 @@ export function findPtes(k: Kernel, heads: readonly number[]): Map<number, PteRe
         let pfn: number;
         if (ptePresent(pte)) {
           if (pteSpecial(pte)) continue;
-          pfn = ptePfn(pte);
+          pfn = pt.frame[pt.off]!;
         } else if (isMigrationEntry(pte)) {
-          pfn = swpOffset(pte);
+          pfn = pt.frame[pt.off]!;
         } else {
           continue;
         }

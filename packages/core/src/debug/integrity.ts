@@ -10,7 +10,7 @@
  * subsystems it reads.
  */
 import type { Kernel } from "../kernel/kernel.js";
-import { isMigrationEntry, isSwapPte, ptePfn, ptePresent, pteToSwpEntry, swpOffset } from "../mm/pgtable.js";
+import { isMigrationEntry, isSwapPte, ptePresent, swpOffset } from "../mm/pgtable.js";
 import { PG_dirty, PG_writeback } from "../mm/page-flags.js";
 import { swapCacheLookup } from "../swap/swap-state.js";
 import { xaIsValue, xaToValue } from "../fs/xarray.js";
@@ -53,16 +53,16 @@ export function checkIntegrity(k: Kernel): IntegrityReport {
           if (expected === 0) continue;
           pfn = -1;
         } else if (ptePresent(pte)) {
-          pfn = ptePfn(pte);
+          pfn = pt.frame[pt.off]!;
         } else if (isMigrationEntry(pte)) {
-          pfn = swpOffset(pte);
+          pfn = pt.frame[pt.off]!;
         } else if (isSwapPte(pte) && k.swap) {
           // swapped out: the swap cache's frame if the folio is still cached, else the slot
-          pfn = swapCacheLookup(k, pteToSwpEntry(pte));
-          if (pfn >= 0) pfn += swpOffset(pte) - swpOffset(k.mem.private[pfn]!);
+          pfn = swapCacheLookup(k, pt.frame[pt.off]!);
+          if (pfn >= 0) pfn += pt.frame[pt.off]! - swpOffset(k.mem.private[pfn]!);
           else {
             pagesChecked++;
-            if (!k.swap.slotHolds(swpOffset(pte), expected)) violations.push({ pid: task.pid, addr: `0x${(vpn * 4096).toString(16)}`, pfn: -1, expected, found: -1, where: "swap" });
+            if (!k.swap.slotHolds(pt.frame[pt.off]!, expected)) violations.push({ pid: task.pid, addr: `0x${(vpn * 4096).toString(16)}`, pfn: -1, expected, found: -1, where: "swap" });
             continue;
           }
         } else {

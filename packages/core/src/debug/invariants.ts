@@ -32,7 +32,7 @@ import type { VmArea } from "../mm/mm-types.js";
 import { rmapWalk } from "../mm/rmap.js";
 import { NR_LRU_LISTS } from "../mm/lru.js";
 import { PG_head, PG_lru, PG_reserved } from "../mm/page-flags.js";
-import { isMigrationEntry, isSwapPte, ptePfn, ptePresent, pteSpecial, swpOffset } from "../mm/pgtable.js";
+import { isMigrationEntry, isSwapPte, ptePresent, pteSpecial, swpOffset } from "../mm/pgtable.js";
 import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_ANON_MAPPED, NR_FREE_PAGES, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_UNEVICTABLE } from "../mm/vmstat.js";
 import { NR_FILE_DIRTY, NR_FILE_MAPPED, NR_FILE_PAGES, NR_SHMEM, NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "../mm/vmstat.js";
 import { PG_dirty, PG_locked, PG_private, PG_swapbacked, PG_writeback } from "../mm/page-flags.js";
@@ -156,7 +156,7 @@ function checkAddressSpaces(k: Kernel, out: string[], swapRefs: Int32Array | nul
         // shmem: a swapped-out page's swap entry (swap/shmem-swap.ts) holds a slot reference
         values++;
         const off = swpOffset(xaToValue(v));
-        if (!as.swapBacked || !swapRefs || !isSwapPte(xaToValue(v)) || off <= 0 || off >= swapRefs.length) out.push(`mapping ${as.id} index ${i}: value entry ${xaToValue(v)} is not a swap entry of a swap-backed mapping`);
+        if (!as.swapBacked || !swapRefs || off <= 0 || off >= swapRefs.length) out.push(`mapping ${as.id} index ${i}: value entry ${xaToValue(v)} is not a swap entry of a swap-backed mapping`);
         else swapRefs[off]!++;
         continue;
       }
@@ -183,7 +183,7 @@ function checkSwapcacheFolio(k: Kernel, head: number, file: FileCounts, swapcach
   const nr = mem.folioNrPages(head);
   const entry = mem.private[head]!;
   const off = swpOffset(entry);
-  if (!si || !isSwapPte(entry) || off <= 0 || off + nr > si.max) {
+  if (!si || off <= 0 || off + nr > si.max) {
     out.push(`pfn ${head}: PG_swapcache with folio->swap 0x${entry.toString(16)}, which names no swap slot`);
     return;
   }
@@ -255,17 +255,17 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
         let page: number;
         if (ptePresent(pte)) {
           if (pteSpecial(pte)) {
-            if (ptePfn(pte) !== k.alloc.zeroPfn) out.push(`mm ${mm.id} 0x${addr.toString(16)}: special PTE is not the zero page`);
+            if (pt.frame[pt.off]! !== k.alloc.zeroPfn) out.push(`mm ${mm.id} 0x${addr.toString(16)}: special PTE is not the zero page`);
             continue;
           }
-          page = ptePfn(pte);
+          page = pt.frame[pt.off]!;
           ptes[page]!++;
         } else if (isMigrationEntry(pte)) {
-          page = swpOffset(pte);
+          page = pt.frame[pt.off]!;
         } else {
           // a swap entry: it names a used slot of the swap device, in an anonymous vma
           const si = k.swap;
-          const off = swpOffset(pte);
+          const off = pt.frame[pt.off]!;
           if (!isSwapPte(pte) || !si || off <= 0 || off >= si.max) out.push(`mm ${mm.id} 0x${addr.toString(16)}: swap entry 0x${pte.toString(16)} names no slot of a swap device`);
           else swapRefs![off]!++;
           continue;

@@ -23,7 +23,7 @@ import { folioAccountCleaned, folioMarkDirty } from "../mm/folio-dirty.js";
 import { folioAddressSpace } from "../mm/folio-mapping.js";
 import { PG_dirty, PG_locked, PG_reclaim, PG_waiters, PG_writeback } from "../mm/page-flags.js";
 import { WAIT_IO_NS } from "../kernel/wait.js";
-import { _PAGE_DIRTY, _PAGE_RW, ptePfn, ptePresent } from "../mm/pgtable.js";
+import { _PAGE_DIRTY, _PAGE_RW, ptePresent } from "../mm/pgtable.js";
 import { rmapWalkFile } from "../mm/rmap.js";
 import { NR_WRITEBACK, NR_ZONE_WRITE_PENDING, lruvecStatModFolio } from "../mm/vmstat.js";
 import type { AddressSpace } from "./address-space.js";
@@ -43,7 +43,7 @@ export function folioMkclean(k: Kernel, head: number): boolean {
   let cleaned = false;
   rmapWalkFile(k, head, (_vma, i, _addr) => {
     const pte = pt.leaf[pt.off]!;
-    if (!ptePresent(pte) || ptePfn(pte) !== head + i) return true;
+    if (!ptePresent(pte) || pt.frame[pt.off]! !== head + i) return true;
     if ((pte & (_PAGE_RW | _PAGE_DIRTY)) === 0) return true;
     if (pte & _PAGE_DIRTY) cleaned = true;
     pt.leaf[pt.off] = pte & ~(_PAGE_RW | _PAGE_DIRTY);

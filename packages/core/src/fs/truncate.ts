@@ -14,7 +14,7 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
 import { PG_dirty, PG_locked, PG_private, PG_writeback } from "../mm/page-flags.js";
-import { isMigrationEntry, ptePfn, ptePresent, pteSpecial, swpOffset } from "../mm/pgtable.js";
+import { isMigrationEntry, ptePresent, pteSpecial } from "../mm/pgtable.js";
 import { VM_SHARED } from "../mm/mm-types.js";
 import { folioRemoveRmapPte } from "../mm/rmap.js";
 import { folioPut } from "../mm/swap.js";
@@ -43,9 +43,9 @@ export function unmapMappingRange(k: Kernel, as: AddressSpace, start: number, ev
       let page: number;
       if (ptePresent(pte)) {
         if (pteSpecial(pte)) continue;
-        page = ptePfn(pte);
+        page = pt.frame[pt.off]!;
       } else if (isMigrationEntry(pte)) {
-        page = swpOffset(pte);
+        page = pt.frame[pt.off]!;
       } else {
         continue;
       }

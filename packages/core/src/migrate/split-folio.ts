@@ -34,7 +34,7 @@ import {
   PG_uptodate,
   PG_workingset,
 } from "../mm/page-flags.js";
-import { _PAGE_SPECIAL, isMigrationEntry, pfnPte, swpOffset } from "../mm/pgtable.js";
+import { _PAGE_SPECIAL, isMigrationEntry } from "../mm/pgtable.js";
 import { TTU_BATCH_FLUSH, folioGetAnonVma, putAnonVma, removeMigrationPtes, rmapWalk, tryToMigrate, tryToUnmapFlush } from "../mm/rmap.js";
 import { folioPut } from "../mm/swap.js";
 import { THP_SPLIT_PAGE } from "../mm/vmstat.js";
@@ -169,9 +169,9 @@ function remapPage(k: Kernel, head: number, nr: number, useSharedZeropage: boole
     if (mem.content[page] === 0 && !mem.testFlag(page, PG_mlocked)) {
       rmapWalk(k, page, (vma, _j, _addr) => {
         const pte = pt.leaf[pt.off]!;
-        if (!isMigrationEntry(pte) || swpOffset(pte) !== page) return true;
+        if (!isMigrationEntry(pte) || pt.frame[pt.off]! !== page) return true;
         if (vma.vmFlags & VM_LOCKED) return true;
-        pt.leaf[pt.off] = pfnPte(zeroPfn, _PAGE_SPECIAL);
+        pt.setPfnPte(zeroPfn, _PAGE_SPECIAL);
         vma.mm.rssAnon--;
         return true;
       });

@@ -9,7 +9,7 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import type { MmStruct } from "./mm-types.js";
-import { ptePfn, ptePresent } from "./pgtable.js";
+import { ptePresent } from "./pgtable.js";
 import { rmapWalk } from "./rmap.js";
 
 /**
@@ -42,7 +42,7 @@ export function folioMaybeMappedShared(k: Kernel, head: number): boolean {
   const pt = k.pgtables;
   rmapWalk(k, head, (vma, i) => {
     const pte = pt.leaf[pt.off]!;
-    if (!ptePresent(pte) || ptePfn(pte) !== head + i) return true;
+    if (!ptePresent(pte) || pt.frame[pt.off]! !== head + i) return true;
     if (first === null) first = vma.mm;
     else if (first !== vma.mm) shared = true;
     return !shared;

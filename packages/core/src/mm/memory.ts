@@ -31,13 +31,13 @@ import {
   _PAGE_RW,
   _PAGE_SPECIAL,
   isMigrationEntry,
+  addrAlignDown,
+  addrPageOffset,
+  addrToVpn,
   isSwapPte,
-  pfnPte,
-  ptePfn,
   ptePresent,
   pteSpecial,
   pteWrite,
-  swpOffset,
 } from "./pgtable.js";
 import { RMAP_EXCLUSIVE, anonVmaPrepare, folioAddFileRmapPte, folioAddNewAnonRmap, folioMoveAnonRmap, folioRemoveRmapPte } from "./rmap.js";
 import { folioPut } from "./swap.js";
@@ -67,13 +67,13 @@ export const ACCESS_OOM = 3;
  */
 export function accessVirtual(k: Kernel, mm: MmStruct, addr: number, write: boolean): number {
   const pt = k.pgtables;
-  const vpn = Math.floor(addr / 4096);
+  const vpn = addrToVpn(addr);
   for (let attempt = 0; attempt < 3; attempt++) {
     if (pt.walk(mm.pgd, vpn, false)) {
       const pte = pt.leaf[pt.off]!;
       if (ptePresent(pte) && (pte & _PAGE_PROTNONE) === 0 && (!write || pteWrite(pte))) {
         pt.leaf[pt.off] = pte | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
-        const pfn = ptePfn(pte);
+        const pfn = pt.frame[pt.off]!;
         if (write) {
           const token = k.content.nextToken();
           k.content.writePage(pfn, token);
@@ -103,12 +103,12 @@ export function handleMmFault(k: Kernel, mm: MmStruct, addr: number, flags: numb
   const write = (flags & FAULT_FLAG_WRITE) !== 0;
   if (write && (vma.vmFlags & VM_WRITE) === 0) return VM_FAULT_SIGSEGV;
   const pt = k.pgtables;
-  pt.walk(mm.pgd, Math.floor(addr / 4096), true);
+  pt.walk(mm.pgd, addrToVpn(addr), true);
   const pte = pt.leaf[pt.off]!;
   // vma_is_anonymous(): no vm_ops
   if (pte === 0) return vma.vmOps ? doFault(k, vma, addr, write) : doAnonymousPage(k, vma, addr, write);
   if (!ptePresent(pte)) {
-    if (isMigrationEntry(pte)) return migrationEntryWait(k, swpOffset(pte));
+    if (isMigrationEntry(pte)) return migrationEntryWait(k, pt.frame[pt.off]!);
     if (isSwapPte(pte)) {
       return swapOps(k).doSwapPage(k, vma, addr, pte, write);
     }
@@ -156,8 +156,9 @@ export function filePageWritten(k: Kernel, pfn: number, token: number): void {
  * present again (out_map). Returns 0: the access is retried and finds a present PTE (restored,
  * or the migrated one).
  */
-export function doNumaPage(k: Kernel, vma: VmArea, addr: number, pte: number): number {
-  const head = k.mem.pageFolio(ptePfn(pte));
+export function doNumaPage(k: Kernel, vma: VmArea, addr: number, _pte: number): number {
+  const pt = k.pgtables;
+  const head = k.mem.pageFolio(pt.frame[pt.off]!);
   const nr = k.mem.folioNrPages(head);
   if (k.numab?.numaHintFault(k, vma, addr, head)) return 0;
   numaRebuildMapping(k, vma, addr, head, nr);
@@ -171,21 +172,21 @@ export function doNumaPage(k: Kernel, vma: VmArea, addr: number, pte: number): n
 function numaRebuildMapping(k: Kernel, vma: VmArea, addr: number, head: number, nr: number): void {
   const pt = k.pgtables;
   const mm = vma.mm;
-  const vpn = Math.floor(addr / 4096);
+  const vpn = addrToVpn(addr);
   const page = head + (nr > 1 ? pageIndexAt(k, mm, vpn, head) : 0);
   for (let i = 0; i < nr; i++) {
     const v = vpn - (page - head) + i;
     if (v * 4096 < vma.vmStart || v * 4096 >= vma.vmEnd) continue;
     if (!pt.walk(mm.pgd, v, false)) continue;
     const e = pt.leaf[pt.off]!;
-    if (ptePresent(e) && e & _PAGE_PROTNONE && ptePfn(e) === head + i) pt.leaf[pt.off] = e & ~_PAGE_PROTNONE;
+    if (ptePresent(e) && e & _PAGE_PROTNONE && pt.frame[pt.off] === head + i) pt.leaf[pt.off] = e & ~_PAGE_PROTNONE;
   }
 }
 
 function pageIndexAt(k: Kernel, mm: MmStruct, vpn: number, head: number): number {
   const pt = k.pgtables;
   if (!pt.walk(mm.pgd, vpn, false)) return 0;
-  return ptePfn(pt.leaf[pt.off]!) - head;
+  return pt.frame[pt.off]! - head;
 }
 
 /** do_anonymous_page() */
@@ -194,7 +195,7 @@ function doAnonymousPage(k: Kernel, vma: VmArea, addr: number, write: boolean): 
   const mm = vma.mm;
   if (!write) {
     // The shared zero page, read-only and special: no refcount, no mapcount.
-    pt.leaf[pt.off] = pfnPte(k.alloc.zeroPfn, _PAGE_SPECIAL | _PAGE_ACCESSED);
+    pt.setPfnPte(k.alloc.zeroPfn, _PAGE_SPECIAL | _PAGE_ACCESSED);
     return 0;
   }
   anonVmaPrepare(k, vma);
@@ -204,12 +205,12 @@ function doAnonymousPage(k: Kernel, vma: VmArea, addr: number, write: boolean): 
   let base = addr;
   if (order > 0) {
     head = k.alloc.allocPages(GFP_TRANSHUGE_LIGHT | __GFP_ZERO, order, nid);
-    base = addr - (addr % (4096 << order));
+    base = addrAlignDown(addr, 4096 << order);
   }
   let nr = 1 << order;
   if (head < 0) {
     head = k.alloc.allocPages(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0, nid);
-    base = addr - (addr % 4096);
+    base = addr - addrPageOffset(addr);
     nr = 1;
   }
   if (head < 0) return VM_FAULT_OOM;
@@ -220,10 +221,11 @@ function doAnonymousPage(k: Kernel, vma: VmArea, addr: number, write: boolean): 
   folioAddNewAnonRmap(k, head, vma, base, RMAP_EXCLUSIVE);
   k.lru.folioAddLru(head);
   const rw = vma.vmFlags & VM_WRITE ? _PAGE_RW : 0;
+  const page = addr - addrPageOffset(addr);
   for (let i = 0; i < nr; i++) {
     pt.walk(mm.pgd, base / 4096 + i, true);
     const at = base + i * 4096;
-    pt.leaf[pt.off] = pfnPte(head + i, rw | (at === addr - (addr % 4096) ? _PAGE_ACCESSED | _PAGE_DIRTY : 0));
+    pt.setPfnPte(head + i, rw | (at === page ? _PAGE_ACCESSED | _PAGE_DIRTY : 0));
   }
   mm.rssAnon += nr;
   return 0;
@@ -237,7 +239,7 @@ function allocAnonFolioOrder(k: Kernel, vma: VmArea, addr: number): number {
   const order = vma.thpOrder;
   if (order === 0) return 0;
   const size = 4096 << order;
-  const base = addr - (addr % size);
+  const base = addrAlignDown(addr, size);
   if (base < vma.vmStart || base + size > vma.vmEnd) return 0;
   const pt = k.pgtables;
   for (let i = 0; i < 1 << order; i++) {
@@ -253,7 +255,7 @@ function doWpPage(k: Kernel, vma: VmArea, addr: number, pte: number): number {
   const leaf = pt.leaf;
   const off = pt.off;
   if (pteSpecial(pte)) return wpPageCopy(k, vma, addr, -1);
-  const page = ptePfn(pte);
+  const page = pt.frame[off]!;
   const head = mem.pageFolio(page);
   // wp_page_shared() / wp_page_copy() of a page-cache page
   if (!mem.folioTestAnon(head)) return doWpPageFile(k, vma, addr, pte, page);
@@ -297,13 +299,13 @@ export function wpPageCopy(k: Kernel, vma: VmArea, addr: number, old: number): n
   if (old >= 0) k.content.copyPages(page, old, 1);
   const mem = k.mem;
   mem.setFlag(page, PG_uptodate);
-  const base = addr - (addr % 4096);
+  const base = addr - addrPageOffset(addr);
   mem.memcg[page] = mm.memcg; // mem_cgroup_charge(new_folio, mm)
   folioAddNewAnonRmap(k, page, vma, base, RMAP_EXCLUSIVE);
   k.lru.folioAddLru(page);
   const pt = k.pgtables;
   pt.walk(mm.pgd, base / 4096, true);
-  pt.leaf[pt.off] = pfnPte(page, _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
+  pt.setPfnPte(page, _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
   k.tlb.shootdowns++;
   if (old >= 0) {
     folioRemoveRmapPte(k, old);
@@ -317,9 +319,9 @@ export function wpPageCopy(k: Kernel, vma: VmArea, addr: number, old: number): n
 /** set_pte_range() for one page-cache page: the PTE, the file rmap and MM_FILEPAGES. */
 function setPteFile(k: Kernel, vma: VmArea, addr: number, page: number, bits: number): void {
   const pt = k.pgtables;
-  pt.walk(vma.mm.pgd, Math.floor(addr / 4096), true);
+  pt.walk(vma.mm.pgd, addrToVpn(addr), true);
   folioAddFileRmapPte(k, page);
-  pt.leaf[pt.off] = pfnPte(page, bits | _PAGE_ACCESSED);
+  pt.setPfnPte(page, bits | _PAGE_ACCESSED);
   vma.mm.rssFile++;
 }
 
@@ -328,7 +330,7 @@ function setPteFile(k: Kernel, vma: VmArea, addr: number, page: number, bits: nu
  * VM_FAULT_* mask (0 on success).
  */
 export function doFault(k: Kernel, vma: VmArea, addr: number, write: boolean): number {
-  const base = addr - (addr % 4096);
+  const base = addr - addrPageOffset(addr);
   const pgoff = vma.linearPageIndex(base);
   if (!write) return doReadFault(k, vma, base, pgoff);
   if ((vma.vmFlags & VM_SHARED) === 0) return doCowFault(k, vma, base, pgoff);
@@ -361,8 +363,8 @@ function doCowFault(k: Kernel, vma: VmArea, addr: number, pgoff: number): number
   folioAddNewAnonRmap(k, cow, vma, addr, RMAP_EXCLUSIVE);
   k.lru.folioAddLru(cow);
   const pt = k.pgtables;
-  pt.walk(vma.mm.pgd, Math.floor(addr / 4096), true);
-  pt.leaf[pt.off] = pfnPte(cow, _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
+  pt.walk(vma.mm.pgd, addrToVpn(addr), true);
+  pt.setPfnPte(cow, _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
   vma.mm.rssAnon++;
   return 0;
 }

@@ -6,7 +6,7 @@ import { EEXIST, EINVAL, ENOMEM } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { MAX_PAGE_ORDER } from "./mem-map.js";
 import { VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, VmArea, type MmStruct } from "./mm-types.js";
-import { isMigrationEntry, isSwapPte, pteDirty, ptePfn, ptePresent, pteSpecial, pteToSwpEntry, swpOffset } from "./pgtable.js";
+import { isMigrationEntry, isSwapPte, pteDirty, ptePresent, pteSpecial } from "./pgtable.js";
 import { folioMarkDirty } from "./folio-dirty.js";
 import { anonVmaClone, folioRemoveRmapPte, unlinkAnonVmas } from "./rmap.js";
 import { folioPut } from "./swap.js";
@@ -127,7 +127,7 @@ export function zapVma(k: Kernel, vma: VmArea): void {
     pt.leaf[pt.off] = 0;
     pt.shadow[pt.off] = 0;
     if (ptePresent(pte) && !pteSpecial(pte)) {
-      const page = ptePfn(pte);
+      const page = pt.frame[pt.off]!;
       const head = mem.pageFolio(page);
       if (mem.folioTestAnon(head)) mm.rssAnon--;
       else {
@@ -139,12 +139,12 @@ export function zapVma(k: Kernel, vma: VmArea): void {
     } else if (!ptePresent(pte)) {
       if (isSwapPte(pte)) {
         // zap_nonpresent_ptes(): MM_SWAPENTS-- and free_swap_and_cache()
-        swapOps(k).freeSwapAndCache(k, pteToSwpEntry(pte));
+        swapOps(k).freeSwapAndCache(k, pt.frame[pt.off]!);
         continue;
       }
       if (!isMigrationEntry(pte)) throw new Error("zap_pte_range: unknown non-present PTE");
       // zap_nonpresent_ptes(): a migration entry still counts in rss
-      if (mem.folioTestAnon(mem.pageFolio(swpOffset(pte)))) mm.rssAnon--;
+      if (mem.folioTestAnon(mem.pageFolio(pt.frame[pt.off]!))) mm.rssAnon--;
       else mm.rssFile--;
     }
   }

@@ -3,19 +3,31 @@
  * pooled, chunked arena of Int32Array tables rather than one buffer per table. A table id is
  * its slot in the arena (0 = none). Upper levels hold child table ids; leaves hold PTEs.
  *
- * Every leaf has a parallel shadow table in the same slot of a second arena: the integrity
- * shadow (debug/integrity.ts) keeps, per virtual page, the token last written there.
+ * A PTE is two numbers in two parallel tables at the same slot: its bits in the leaf table
+ * (`leaf`), and its frame in the frame table (`frame`): the pfn of a present PTE, the offset of
+ * a swap entry, the pfn a migration entry names. A 64-bit pte_t holds both; a JavaScript number
+ * that stays an int32 (a Smi) cannot, and a frame field of 26 bits beside the flags stops at
+ * 256 GiB. Split, the frame has 31 bits (8 TiB of 4 KiB pages) and every value on the access
+ * path stays a small integer, so nothing is boxed and nothing divides.
  *
- * PTE encoding (include/linux/swapops.h and arch/x86 pgtable_types.h, packed into 31 bits):
- * - 0                                   pte_none
- * - present: frame << 6 | bits          _PAGE_PRESENT 1, _PAGE_RW 2, _PAGE_ACCESSED 4,
- *                                       _PAGE_DIRTY 8, _PAGE_SPECIAL 16 (the zero page)
- * - swap/migration: offset << 6 | type << 1 | young 16 | dirty 32, bit 0 clear, type != 0:
+ * Every leaf also has a parallel shadow table: the integrity shadow (debug/integrity.ts) keeps,
+ * per virtual page, the token last written there.
+ *
+ * PTE bits (arch/x86 pgtable_types.h and include/linux/swapops.h):
+ * - 0                        pte_none (its frame is 0 too)
+ * - present: _PAGE_PRESENT 1, _PAGE_RW 2, _PAGE_ACCESSED 4, _PAGE_DIRTY 8, _PAGE_SPECIAL 16
+ *   (the zero page), _PAGE_PROTNONE 32 (a NUMA hint)
+ * - swap/migration: bit 0 clear, type << 1 (type != 0), young 16, dirty 32:
  *   SWP_SWAPFILE 1, SWP_MIGRATION_READ 2, SWP_MIGRATION_READ_EXCLUSIVE 3,
  *   SWP_MIGRATION_WRITE 4. Migration entries carry A/D bits (migration_entry_supports_ad()
  *   is true on x86), so nothing is folded into the folio at unmap. A swap PTE uses bit 4 as
- *   _PAGE_SWP_EXCLUSIVE. The entry helpers live here, with the encoding, because mm's own
- *   paths (fault, zap, fork) must recognise a swap PTE; the swap device is swap/swapfile.ts.
+ *   _PAGE_SWP_EXCLUSIVE.
+ *
+ * A swp_entry_t outside the page tables (folio->swap in page->private, shmem's value entries)
+ * is the kernel's `type << SWP_TYPE_SHIFT | offset` for the one swap device, type 0: the offset
+ * itself. Offset 0 is the swap header and never a slot, so 0 is "no entry". The entry helpers
+ * live here, with the encoding, because mm's own paths (fault, zap, fork) must recognise a
+ * swap PTE; the swap device is swap/swapfile.ts.
  */
 export const PTRS_PER_TABLE = 512;
 const TABLES_PER_CHUNK = 256;
@@ -41,17 +53,14 @@ export const SWP_MIGRATION_WRITE = 4;
 export const SWP_MIG_YOUNG = 16;
 export const SWP_MIG_DIRTY = 32;
 
+/** The largest frame a PTE holds: 31 bits (the frame table is an Int32Array). */
+export const MAX_PTE_FRAME = 2 ** 31 - 1;
+
 export function ptePresent(pte: number): boolean {
   return (pte & _PAGE_PRESENT) !== 0;
 }
 export function pteNone(pte: number): boolean {
   return pte === 0;
-}
-export function ptePfn(pte: number): number {
-  return pte >>> 6;
-}
-export function pfnPte(pfn: number, bits: number): number {
-  return ((pfn << 6) | bits | _PAGE_PRESENT) | 0;
 }
 /** pte_protnone(): a NUMA hint PTE */
 export function pteProtnone(pte: number): boolean {
@@ -73,9 +82,6 @@ export function pteSpecial(pte: number): boolean {
 export function swpType(pte: number): number {
   return (pte >>> 1) & 7;
 }
-export function swpOffset(pte: number): number {
-  return pte >>> 6;
-}
 export function isMigrationEntry(pte: number): boolean {
   if (pte === 0 || (pte & _PAGE_PRESENT) !== 0) return false;
   const t = swpType(pte);
@@ -93,28 +99,29 @@ export function isReadableExclusiveMigrationEntry(pte: number): boolean {
 /** _PAGE_SWP_EXCLUSIVE: the swapped-out page was PG_anon_exclusive (pte_swp_mkexclusive) */
 export const _PAGE_SWP_EXCLUSIVE = 16;
 
-/** swp_entry(type, offset) for the one swap device (type 0). */
+/** swp_entry(0, offset): a swp_entry_t of the one swap device is its offset. */
 export function swpEntry(offset: number): number {
-  return ((offset << 6) | (SWP_SWAPFILE << 1)) | 0;
+  return offset;
+}
+/** swp_offset() of a swp_entry_t (not of a PTE: a swap PTE's offset is its frame). */
+export function swpOffset(entry: number): number {
+  return entry;
 }
 /** is_swap_pte() && !non_swap_entry(): a real swap entry (not a migration entry). */
 export function isSwapPte(pte: number): boolean {
   return pte !== 0 && (pte & _PAGE_PRESENT) === 0 && swpType(pte) === SWP_SWAPFILE;
 }
-/** pte_to_swp_entry(): drop the PTE-only bits (exclusive). */
-export function pteToSwpEntry(pte: number): number {
-  return pte & ~_PAGE_SWP_EXCLUSIVE;
-}
-/** swp_entry_to_pte() (+ pte_swp_mkexclusive()) */
-export function swpEntryToPte(entry: number, exclusive: boolean): number {
-  return exclusive ? entry | _PAGE_SWP_EXCLUSIVE : entry;
+/** The bits of swp_entry_to_pte() (+ pte_swp_mkexclusive()); the offset is the frame. */
+export function swapPteBits(exclusive: boolean): number {
+  return (SWP_SWAPFILE << 1) | (exclusive ? _PAGE_SWP_EXCLUSIVE : 0);
 }
 export function pteSwpExclusive(pte: number): boolean {
   return (pte & _PAGE_SWP_EXCLUSIVE) !== 0;
 }
 
-export function makeMigrationEntry(pfn: number, type: number, young: boolean, dirty: boolean): number {
-  return ((pfn << 6) | (type << 1) | (young ? SWP_MIG_YOUNG : 0) | (dirty ? SWP_MIG_DIRTY : 0)) | 0;
+/** The bits of make_{readable,readable_exclusive,writable}_migration_entry(); the pfn is the frame. */
+export function migrationEntryBits(type: number, young: boolean, dirty: boolean): number {
+  return (type << 1) | (young ? SWP_MIG_YOUNG : 0) | (dirty ? SWP_MIG_DIRTY : 0);
 }
 export function isMigrationEntryYoung(pte: number): boolean {
   return (pte & SWP_MIG_YOUNG) !== 0;
@@ -140,18 +147,42 @@ export function pteKind(pte: number): string {
 }
 
 /**
- * The table arena. `walk()` leaves its result in `leaf`/`off`: the leaf table's chunk and the
- * entry's offset in it, so the hot path allocates nothing.
+ * Virtual page numbers reach 2^36 (48-bit addresses), past the int32 range, so they are
+ * doubles: split them with a multiply and a floor, never `%` (which V8 compiles to a call into
+ * fmod for a double) and never a 32-bit shift (which would alias).
+ */
+/** The virtual page of an address: addr >> PAGE_SHIFT. */
+export function addrToVpn(addr: number): number {
+  return Math.floor(addr * (1 / 4096));
+}
+/** addr & ~PAGE_MASK: the offset of an address in its page. */
+export function addrPageOffset(addr: number): number {
+  return addr - Math.floor(addr * (1 / 4096)) * 4096;
+}
+/** ALIGN_DOWN(addr, size) for a power-of-two size. */
+export function addrAlignDown(addr: number, size: number): number {
+  return Math.floor(addr / size) * size;
+}
+/** pte_index(): the slot of a virtual page in its leaf table (vpn & 511). */
+export function vpnPteIndex(vpn: number): number {
+  return vpn - Math.floor(vpn * (1 / 512)) * 512;
+}
+
+/**
+ * The table arena. `walk()` leaves its result in `leaf`/`frame`/`shadow`/`off`: the leaf
+ * table's chunks and the entry's offset in them, so the hot path allocates nothing.
  */
 export class PgtableArena {
   private readonly chunks: Int32Array[] = [];
+  private readonly frameChunks: Int32Array[] = [];
   private readonly shadowChunks: Int32Array[] = [];
   private readonly freeIds: number[] = [];
   private nextId = 1;
   /** tables in use, for memory accounting */
   nrTables = 0;
-  /** result of the last walk(): the leaf chunk, its shadow chunk, and the entry offset */
+  /** result of the last walk(): the leaf chunk, its frame and shadow chunks, and the entry offset */
   leaf: Int32Array = new Int32Array(0);
+  frame: Int32Array = new Int32Array(0);
   shadow: Int32Array = new Int32Array(0);
   off = 0;
 
@@ -162,6 +193,7 @@ export class PgtableArena {
       const c = id >>> 8;
       if (c >= this.chunks.length) {
         this.chunks.push(new Int32Array(TABLES_PER_CHUNK * PTRS_PER_TABLE));
+        this.frameChunks.push(new Int32Array(TABLES_PER_CHUNK * PTRS_PER_TABLE));
         this.shadowChunks.push(new Int32Array(TABLES_PER_CHUNK * PTRS_PER_TABLE));
       }
     }
@@ -172,6 +204,7 @@ export class PgtableArena {
   freeTable(id: number): void {
     const off = (id & (TABLES_PER_CHUNK - 1)) << 9;
     this.chunks[id >>> 8]!.fill(0, off, off + PTRS_PER_TABLE);
+    this.frameChunks[id >>> 8]!.fill(0, off, off + PTRS_PER_TABLE);
     this.shadowChunks[id >>> 8]!.fill(0, off, off + PTRS_PER_TABLE);
     this.freeIds.push(id);
     this.nrTables--;
@@ -181,6 +214,9 @@ export class PgtableArena {
   table(id: number): Int32Array {
     return this.chunks[id >>> 8]!;
   }
+  frameTable(id: number): Int32Array {
+    return this.frameChunks[id >>> 8]!;
+  }
   shadowTable(id: number): Int32Array {
     return this.shadowChunks[id >>> 8]!;
   }
@@ -188,12 +224,38 @@ export class PgtableArena {
     return (id & (TABLES_PER_CHUNK - 1)) << 9;
   }
 
+  /** The PTE's bits at the last walk's slot (ptep_get(), its flags). */
+  pte(): number {
+    return this.leaf[this.off]!;
+  }
+  /** pte_pfn() of a present PTE, swp_offset() of a swap or migration entry, at the last walk's slot. */
+  pfn(): number {
+    return this.frame[this.off]!;
+  }
+  /** set_pte_at(pfn_pte(pfn, prot)) at the last walk's slot. */
+  setPfnPte(pfn: number, bits: number): void {
+    this.frame[this.off] = pfn;
+    this.leaf[this.off] = bits | _PAGE_PRESENT;
+  }
+  /** set_pte_at(swp_entry_to_pte(entry)): a swap or migration entry (bits: swapPteBits, migrationEntryBits). */
+  setSwpPte(offset: number, bits: number): void {
+    this.frame[this.off] = offset;
+    this.leaf[this.off] = bits;
+  }
+  /** pte_clear() */
+  clearPte(): void {
+    this.leaf[this.off] = 0;
+    this.frame[this.off] = 0;
+  }
+
   /**
-   * Walk pgd -> pud -> pmd -> pte for virtual page vpn (addr / 4096, up to 2^36). With alloc,
+   * Walk pgd -> pud -> pmd -> pte for virtual page vpn (addr >> 12, up to 2^36). With alloc,
    * missing tables are created (__pte_alloc); without, returns false on a hole.
    */
   walk(pgd: number, vpn: number, alloc: boolean): boolean {
-    const hi = Math.floor(vpn / 262144);
+    // vpn may exceed 2^31: split it into the pgd/pud part and the pmd/pte part (18 bits each)
+    // with a multiply, so the rest is int32 arithmetic
+    const hi = Math.floor(vpn * (1 / 262144));
     const lo = vpn - hi * 262144;
     let id = pgd;
     id = this.child(id, hi >>> 9, alloc);
@@ -204,6 +266,7 @@ export class PgtableArena {
     if (id === 0) return false;
     const c = id >>> 8;
     this.leaf = this.chunks[c]!;
+    this.frame = this.frameChunks[c]!;
     this.shadow = this.shadowChunks[c]!;
     this.off = ((id & (TABLES_PER_CHUNK - 1)) << 9) + (lo & 511);
     return true;

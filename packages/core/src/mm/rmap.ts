@@ -23,14 +23,12 @@ import {
   isMigrationEntryYoung,
   isReadableMigrationEntry,
   isWritableMigrationEntry,
-  makeMigrationEntry,
-  pfnPte,
-  ptePfn,
+  migrationEntryBits,
   ptePresent,
   pteDirty,
   pteWrite,
   pteYoung,
-  swpOffset,
+  vpnPteIndex,
 } from "./pgtable.js";
 import { folioGet, folioPut } from "./swap.js";
 import { NR_ANON_MAPPED, NR_FILE_MAPPED, lruvecStatModFolio } from "./vmstat.js";
@@ -190,21 +188,24 @@ export function rmapWalkAnon(
     // page_vma_mapped_walk() does within one PMD.
     let leafVpn = -1;
     let leaf = pt.leaf;
+    let frame = pt.frame;
     let shadow = pt.shadow;
     let leafBase = -1;
     for (let i = 0; i < nr; i++) {
       const addr = vma.address(pgoff + i);
       if (addr < 0) continue;
       const vpn = addr / 4096;
-      const slot = vpn % 512;
+      const slot = vpnPteIndex(vpn);
       if (vpn - slot !== leafVpn) {
         leafVpn = vpn - slot;
         leafBase = pt.walk(vma.mm.pgd, vpn, false) ? pt.off - slot : -1;
         leaf = pt.leaf;
+        frame = pt.frame;
         shadow = pt.shadow;
       }
       if (leafBase < 0) continue;
       pt.leaf = leaf;
+      pt.frame = frame;
       pt.shadow = shadow;
       pt.off = leafBase + slot;
       if (!visit(vma, i, addr)) return false;
@@ -263,7 +264,7 @@ export function tryToMigrate(k: Kernel, head: number, flags: number): void {
   rmapWalk(k, head, (vma, i, _addr) => {
     const pte = pt.leaf[pt.off]!;
     const page = head + i;
-    if (!ptePresent(pte) || ptePfn(pte) !== page) return true;
+    if (!ptePresent(pte) || pt.frame[pt.off] !== page) return true;
     const exclusive = anon && mem.testFlag(page, PG_anon_exclusive);
     if (exclusive && mem.pincount[head]! > 0) return false;
     // ptep_clear_flush(), or ptep_get_and_clear() with a deferred flush under TTU_BATCH_FLUSH.
@@ -276,7 +277,7 @@ export function tryToMigrate(k: Kernel, head: number, flags: number): void {
     }
     const type = pteWrite(pte) ? SWP_MIGRATION_WRITE : exclusive ? SWP_MIGRATION_READ_EXCLUSIVE : SWP_MIGRATION_READ;
     if (exclusive) mem.clearFlag(page, PG_anon_exclusive);
-    pt.leaf[pt.off] = makeMigrationEntry(page, type, pteYoung(pte), pteDirty(pte));
+    pt.setSwpPte(page, migrationEntryBits(type, pteYoung(pte), pteDirty(pte)));
     // MM_ANONPAGES is left alone: the migration entry still counts in rss (as in the kernel)
     folioRemoveRmapPte(k, page);
     folioPut(k, head);
@@ -302,7 +303,7 @@ export function removeMigrationPtes(k: Kernel, src: number, dst: number): void {
   const anon = mem.folioTestAnon(dst);
   rmapWalk(k, dst, (vma, i, _addr) => {
     const pte = pt.leaf[pt.off]!;
-    if (!isMigrationEntry(pte) || swpOffset(pte) !== src + i) return true;
+    if (!isMigrationEntry(pte) || pt.frame[pt.off] !== src + i) return true;
     const page = dst + i;
     folioGet(k, dst);
     let bits = 0;
@@ -311,7 +312,7 @@ export function removeMigrationPtes(k: Kernel, src: number, dst: number): void {
     if (isWritableMigrationEntry(pte)) bits |= _PAGE_RW;
     if (anon) folioAddAnonRmapPte(k, page, isReadableMigrationEntry(pte) ? RMAP_NONE : RMAP_EXCLUSIVE);
     else folioAddFileRmapPte(k, page);
-    pt.leaf[pt.off] = pfnPte(page, bits);
+    pt.setPfnPte(page, bits);
     return true;
   });
 }

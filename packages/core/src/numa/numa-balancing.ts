@@ -31,7 +31,7 @@ import { NUMA_BALANCING_MEMORY_TIERING, NUMA_BALANCING_NORMAL, numaBalancingMode
 import { VM_HUGETLB, VM_IO, VM_PFNMAP, VM_READ, VM_WRITE, type MmStruct, type VmArea } from "../mm/mm-types.js";
 import { PG_active, PG_dirty, PG_lru, PG_referenced } from "../mm/page-flags.js";
 import { WMARK_PROMO } from "../mm/page-alloc.js";
-import { _PAGE_PROTNONE, ptePfn, ptePresent, pteSpecial } from "../mm/pgtable.js";
+import { _PAGE_PROTNONE, ptePresent, pteSpecial } from "../mm/pgtable.js";
 import { ZONE_MOVABLE } from "../mm/topology.js";
 import { PGPROMOTE_CANDIDATE } from "../mm/vmstat.js";
 import { folioLikelyMappedShared } from "../mm/mapped-shared.js";
@@ -298,12 +298,13 @@ export function changeProtNuma(k: Kernel, vma: VmArea, addr: number, end: number
       continue;
     }
     const leaf = pt.leaf;
+    const frames = pt.frame;
     let off = pt.off;
     for (; vpn < tableEnd; vpn++, off++) {
       visited++;
       const pte = leaf[off]!;
       if (!ptePresent(pte) || pteSpecial(pte) || pte & _PAGE_PROTNONE) continue;
-      const head = mem.pageFolio(ptePfn(pte));
+      const head = mem.pageFolio(frames[off]!);
       if (mem.folioTestKsm(head)) continue;
       if (mem.pincount[head]! > 0 || folioLikelyMappedShared(k, head)) continue;
       if (k.lru.folioIsFileLru(head) && mem.testFlag(head, PG_dirty)) continue;
@@ -351,7 +352,7 @@ function numaHintFault(k: Kernel, nb: NumaBalancing, vma: VmArea, addr: number, 
     if (rc === 0) {
       if (nb.onPromoted) {
         const pt = k.pgtables;
-        const dst = pt.walk(vma.mm.pgd, Math.floor(addr / 4096), false) && ptePresent(pt.leaf[pt.off]!) ? mem.pageFolio(ptePfn(pt.leaf[pt.off]!)) : -1;
+        const dst = pt.walk(vma.mm.pgd, Math.floor(addr / 4096), false) && ptePresent(pt.leaf[pt.off]!) ? mem.pageFolio(pt.frame[pt.off]!) : -1;
         if (dst >= 0) nb.onPromoted(head, dst, nr);
       }
       return true;

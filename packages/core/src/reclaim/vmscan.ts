@@ -51,7 +51,7 @@ import { LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE 
 import { VM_EXEC } from "../mm/mm-types.js";
 import { MAX_RECLAIM_RETRIES, WMARK_HIGH, WMARK_PROMO, type DirectReclaimer } from "../mm/page-alloc.js";
 import { PG_active, PG_locked, PG_referenced, PG_unevictable, PG_workingset } from "../mm/page-flags.js";
-import { _PAGE_ACCESSED, ptePfn, ptePresent } from "../mm/pgtable.js";
+import { _PAGE_ACCESSED, ptePresent } from "../mm/pgtable.js";
 import { rmapWalk } from "../mm/rmap.js";
 import { folioPutbackLru } from "../mm/swap.js";
 import { ZONE_MOVABLE } from "../mm/topology.js";
@@ -388,7 +388,7 @@ export function folioReferenced(k: Kernel, head: number): { referenced: number; 
   let exec = false;
   rmapWalk(k, head, (vma, i) => {
     const pte = pt.leaf[pt.off]!;
-    if (!ptePresent(pte) || ptePfn(pte) !== head + i || i >= nr) return true;
+    if (!ptePresent(pte) || pt.frame[pt.off]! !== head + i || i >= nr) return true;
     if (pte & _PAGE_ACCESSED) {
       pt.leaf[pt.off] = pte & ~_PAGE_ACCESSED;
       referenced++;

@@ -13,11 +13,11 @@ import type { Kernel } from "../kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE } from "../mm/gfp.js";
 import { VM_LOCKED, VM_WRITE, type VmArea } from "../mm/mm-types.js";
 import { PG_locked, PG_mlocked, PG_swapbacked, PG_uptodate } from "../mm/page-flags.js";
-import { _PAGE_DIRTY, _PAGE_RW, pfnPte } from "../mm/pgtable.js";
+import { _PAGE_DIRTY, _PAGE_RW, addrPageOffset, addrToVpn } from "../mm/pgtable.js";
 import { RMAP_EXCLUSIVE, RMAP_NONE, anonVmaPrepare, folioAddAnonRmapPte, folioAddNewAnonRmap } from "../mm/rmap.js";
 import { PAGE_MAPPING_ANON } from "../mm/mem-map.js";
 import { addToSwapCache, folioFreeSwap, swapCacheLookup } from "./swap-state.js";
-import { pteSwpExclusive, pteToSwpEntry, swpOffset } from "../mm/pgtable.js";
+import { pteSwpExclusive, swpOffset } from "../mm/pgtable.js";
 import { swapFree, swapInfoOf, swapcachePrepare, vmSwapFull } from "./swapfile.js";
 
 const VM_FAULT_OOM = 0x000001;
@@ -40,7 +40,8 @@ function shouldTryToFreeSwap(k: Kernel, head: number, vma: VmArea, write: boolea
 export function doSwapPage(k: Kernel, vma: VmArea, addr: number, pte: number, write: boolean): number {
   const mem = k.mem;
   const mm = vma.mm;
-  const entry = pteToSwpEntry(pte);
+  const pt = k.pgtables;
+  const entry = pt.frame[pt.off]!; // pte_to_swp_entry(): the swap PTE's frame is its offset
   const si = swapInfoOf(k, entry);
   const offset = swpOffset(entry);
   let head = swapCacheLookup(k, entry);
@@ -83,14 +84,13 @@ export function doSwapPage(k: Kernel, vma: VmArea, addr: number, pte: number, wr
   if (!mem.folioTestAnon(head)) {
     // folio_add_new_anon_rmap(): __folio_set_anon() uses the root anon_vma unless exclusive
     const av = anonVmaPrepare(k, vma);
-    folioAddNewAnonRmap(k, head, vma, addr - (addr % 4096), rmapFlags);
+    folioAddNewAnonRmap(k, head, vma, addr - addrPageOffset(addr), rmapFlags);
     if (rmapFlags !== RMAP_EXCLUSIVE) mem.mapping[head] = ((av.root ?? av).id << 2) | PAGE_MAPPING_ANON;
   } else {
     folioAddAnonRmapPte(k, page, rmapFlags);
   }
-  const pt = k.pgtables;
-  pt.walk(mm.pgd, Math.floor(addr / 4096), true);
-  pt.leaf[pt.off] = pfnPte(page, bits);
+  pt.walk(mm.pgd, addrToVpn(addr), true);
+  pt.setPfnPte(page, bits);
   mem.clearFlag(head, PG_locked);
   return 0;
 }

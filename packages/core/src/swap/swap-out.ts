@@ -16,7 +16,7 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { listDel } from "../mm/list.js";
 import { PG_active, PG_anon_exclusive, PG_dirty, PG_locked, PG_mlocked, PG_reclaim, PG_swapbacked, PG_unevictable, PG_writeback } from "../mm/page-flags.js";
-import { pteDirty, ptePfn, ptePresent } from "../mm/pgtable.js";
+import { pteDirty, ptePresent } from "../mm/pgtable.js";
 import { folioRemoveRmapPte, rmapWalk, tryToUnmapFlush } from "../mm/rmap.js";
 import { folioPut, folioPutbackLru } from "../mm/swap.js";
 import { NR_ISOLATED_ANON } from "../mm/vmstat.js";
@@ -25,7 +25,7 @@ import { folioMarkDirty } from "../mm/folio-dirty.js";
 import { folioAddressSpace } from "../mm/folio-mapping.js";
 import { folioRefFreeze } from "../mm/page-ref.js";
 import { addToSwapCache, __deleteFromSwapCache, pageSwapEntry } from "./swap-state.js";
-import { swpEntry, swpEntryToPte } from "../mm/pgtable.js";
+import { swapPteBits, swpEntry, swpOffset } from "../mm/pgtable.js";
 import { putSwapFolio, swapDuplicate } from "./swapfile.js";
 import { swapWritepage } from "./page-io.js";
 import { shmemWritepage } from "./shmem-swap.js";
@@ -67,9 +67,7 @@ export function tryToUnmap(k: Kernel, head: number): void {
   rmapWalk(k, head, (vma, i) => {
     const pte = pt.leaf[pt.off]!;
     const page = head + i;
-    if (!ptePresent(pte) || ptePfn(pte) !== page) return true;
-    const leaf = pt.leaf;
-    const off = pt.off;
+    if (!ptePresent(pte) || pt.frame[pt.off]! !== page) return true;
     if (anon) {
       const exclusive = mem.testFlag(page, PG_anon_exclusive);
       if (exclusive && mem.pincount[head]! > 0) return false;
@@ -77,13 +75,13 @@ export function tryToUnmap(k: Kernel, head: number): void {
       if (swapDuplicate(k, entry) < 0) return false;
       if (exclusive) mem.clearFlag(page, PG_anon_exclusive);
       if (pteDirty(pte)) mem.setFlag(head, PG_dirty);
-      leaf[off] = swpEntryToPte(entry, exclusive);
+      pt.setSwpPte(swpOffset(entry), swapPteBits(exclusive)); // swp_entry_to_pte() (+ pte_swp_mkexclusive())
       vma.mm.rssAnon--; // MM_ANONPAGES -> MM_SWAPENTS (not modelled)
     } else {
       if (pteDirty(pte)) folioMarkDirty(k, head);
-      leaf[off] = 0;
+      pt.clearPte();
       // the file's data stays in the shadow of the file; the PTE shadow is gone with the PTE
-      pt.shadow[off] = 0;
+      pt.shadow[pt.off] = 0;
       vma.mm.rssFile--;
     }
     k.tlb.flushRequired = true;

@@ -15,10 +15,10 @@
  *   first write and freed with the slot (swap_entry_range_free → discard).
  *
  * Swap entries (swp_entry_t, include/linux/swapops.h) use pgtable.ts's encoding (swpEntry,
- * isSwapPte, pteToSwpEntry there): a swap PTE is offset << 6 | SWP_SWAPFILE << 1, bit 4 is
- * _PAGE_SWP_EXCLUSIVE (bit 0, _PAGE_PRESENT, is clear).
- * folio->swap (in mem.private) holds the entry without the exclusive bit. One swap device per
- * system (MAX_SWAPFILES is 1 here: the PTE has no bits left for a type field), type 0.
+ * swpOffset, isSwapPte there): a swp_entry_t of type 0 is its offset; a swap PTE has the
+ * offset as its frame and SWP_SWAPFILE << 1 in its bits, bit 4 is _PAGE_SWP_EXCLUSIVE (bit 0,
+ * _PAGE_PRESENT, is clear). folio->swap (in mem.private) holds the entry. One swap device per
+ * system (MAX_SWAPFILES is 1 here), type 0.
  */
 import { KernelBug } from "../kernel/bug.js";
 import { ENOMEM } from "../kernel/errno.js";

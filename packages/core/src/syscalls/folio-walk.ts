@@ -14,7 +14,7 @@ import { EFAULT, ENOENT } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { MmStruct, VmArea } from "../mm/mm-types.js";
 import { VM_HUGETLB, VM_IO, VM_PFNMAP } from "../mm/mm-types.js";
-import { ptePfn, ptePresent, pteSpecial } from "../mm/pgtable.js";
+import { ptePresent, pteSpecial } from "../mm/pgtable.js";
 
 /** folio_walk_flags */
 export const FW_MIGRATION = 1 << 0;
@@ -38,7 +38,7 @@ export function folioWalkStartVma(k: Kernel, vma: VmArea, addr: number, flags: n
   if (!pt.walk(vma.mm.pgd, Math.floor(addr / 4096), false)) return null;
   const pte = pt.leaf[pt.off]!;
   if (pte === 0 || !ptePresent(pte)) return null;
-  const page = ptePfn(pte);
+  const page = pt.frame[pt.off]!;
   if (pteSpecial(pte) || page === k.alloc.zeroPfn) {
     if ((flags & FW_ZEROPAGE) === 0) return null;
     return { folio: page, page };

@@ -21,16 +21,15 @@ import {
   isMigrationEntryDirty,
   isMigrationEntryYoung,
   isSwapPte,
-  makeMigrationEntry,
-  pfnPte,
-  ptePfn,
+  migrationEntryBits,
   ptePresent,
   pteSpecial,
   pteSwpExclusive,
-  pteToSwpEntry,
-  swpOffset,
+  swapPteBits,
+  swpEntry,
   _PAGE_ACCESSED,
   _PAGE_DIRTY,
+  _PAGE_PRESENT,
 } from "../mm/pgtable.js";
 import { RMAP_EXCLUSIVE, anonVmaFork, folioAddAnonRmapPte, folioAddFileRmapPte, folioAddNewAnonRmap } from "../mm/rmap.js";
 import { ENOMEM } from "../kernel/errno.js";
@@ -102,35 +101,37 @@ function copyPageRange(k: Kernel, dst: VmArea, src: VmArea): number {
     let pte = pt.leaf[pt.off]!;
     if (pte === 0) continue;
     const token = pt.shadow[pt.off]!;
+    // the PTE's frame: the pfn it maps, or the swap offset or pfn its entry names
+    let frame = pt.frame[pt.off]!;
     const srcLeaf = pt.leaf;
     const srcOff = pt.off;
     let childPte: number;
     if (!ptePresent(pte)) {
       if (isSwapPte(pte)) {
         // copy_nonpresent_pte(): swap_duplicate(), and the entry is shared now (not exclusive)
-        if (swapDuplicate(k, pteToSwpEntry(pte)) < 0) return -ENOMEM;
+        if (swapDuplicate(k, swpEntry(frame)) < 0) return -ENOMEM;
         if (pteSwpExclusive(pte)) {
-          pte = pteToSwpEntry(pte);
+          pte = swapPteBits(false);
           srcLeaf[srcOff] = pte;
         }
         pt.walk(dst.mm.pgd, vpn, true);
-        pt.leaf[pt.off] = pte;
+        pt.setSwpPte(frame, pte);
         pt.shadow[pt.off] = token;
         continue;
       }
       if (!isMigrationEntry(pte)) throw new Error("copy_nonpresent_pte: unknown non-present PTE");
       // copy_nonpresent_pte(): a writable or exclusive entry turns readable in both.
       if (!isReadableMigrationEntry(pte)) {
-        pte = makeMigrationEntry(swpOffset(pte), SWP_MIGRATION_READ, isMigrationEntryYoung(pte), isMigrationEntryDirty(pte));
+        pte = migrationEntryBits(SWP_MIGRATION_READ, isMigrationEntryYoung(pte), isMigrationEntryDirty(pte));
         srcLeaf[srcOff] = pte;
       }
       childPte = pte;
-      if (mem.folioTestAnon(mem.pageFolio(swpOffset(pte)))) dst.mm.rssAnon++;
+      if (mem.folioTestAnon(mem.pageFolio(frame))) dst.mm.rssAnon++;
       else dst.mm.rssFile++;
     } else if (pteSpecial(pte)) {
       childPte = pte & ~_PAGE_ACCESSED; // __copy_present_ptes(): pte_mkold()
     } else {
-      const page = ptePfn(pte);
+      const page = frame;
       const head = mem.pageFolio(page);
       if (!mem.folioTestAnon(head)) {
         // folio_dup_file_rmap_pte(): a page-cache page is simply shared
@@ -148,7 +149,8 @@ function copyPageRange(k: Kernel, dst: VmArea, src: VmArea): number {
         mem.memcg[copy] = dst.mm.memcg; // mem_cgroup_charge(new_folio, dst_mm)
         folioAddNewAnonRmap(k, copy, dst, vpn * 4096, RMAP_EXCLUSIVE);
         k.lru.folioAddLru(copy);
-        childPte = pfnPte(copy, (pte & (_PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED)) >>> 0);
+        childPte = (pte & (_PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED)) | _PAGE_PRESENT;
+        frame = copy;
       } else {
         // folio_try_dup_anon_rmap_pte() + wrprotect both sides of a COW mapping.
         mem.clearFlag(page, PG_anon_exclusive);
@@ -165,6 +167,7 @@ function copyPageRange(k: Kernel, dst: VmArea, src: VmArea): number {
     }
     pt.walk(dst.mm.pgd, vpn, true);
     pt.leaf[pt.off] = childPte;
+    pt.frame[pt.off] = frame;
     pt.shadow[pt.off] = token;
   }
   return 0;

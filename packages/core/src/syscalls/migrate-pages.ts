@@ -40,7 +40,7 @@ import { isolateFolioForMigration, putbackMovablePages } from "../migrate/unmap-
 import { GFP_HIGHUSER_MOVABLE, __GFP_THISNODE } from "../mm/gfp.js";
 import type { FolioList } from "../mm/list.js";
 import type { MmStruct, Task } from "../mm/mm-types.js";
-import { isMigrationEntry, ptePfn, ptePresent, pteSpecial } from "../mm/pgtable.js";
+import { isMigrationEntry, ptePresent, pteSpecial } from "../mm/pgtable.js";
 import { PG_reserved } from "../mm/page-flags.js";
 import { folioMappedSharedTest, pageMapcount } from "../mm/mapped-shared.js";
 import { isZeroFolio, vmaMigratable } from "./folio-walk.js";
@@ -151,8 +151,8 @@ function queueFoliosPteRange(k: Kernel, mm: MmStruct, vmaMig: boolean, start: nu
       continue;
     }
     // vm_normal_folio(): the zero page and other special PTEs have no folio.
-    if (pteSpecial(pte) || isZeroFolio(k, ptePfn(pte))) continue;
-    const folio = mem.pageFolio(ptePfn(pte));
+    if (pteSpecial(pte) || isZeroFolio(k, pt.frame[pt.off]!)) continue;
+    const folio = mem.pageFolio(pt.frame[pt.off]!);
     if (mem.testFlag(folio, PG_reserved)) continue;
     // queue_folio_required(): on a node of the mask (MPOL_MF_INVERT is not set here)
     if (!nodeIsset(k.folioNid(folio), qp.nmask)) continue;

@@ -24,10 +24,10 @@ import { ACCESS_OK, ACCESS_OOM, accessVirtual } from "../../src/mm/memory.js";
 import type { MmStruct, Task } from "../../src/mm/mm-types.js";
 import { doMmap, doMunmap } from "../../src/mm/mmap.js";
 import { WMARK_MIN } from "../../src/mm/page-alloc.js";
-import { isMigrationEntry, ptePfn, ptePresent, pteSpecial } from "../../src/mm/pgtable.js";
+import { isMigrationEntry, ptePresent, pteSpecial } from "../../src/mm/pgtable.js";
 import { syscalls } from "../../src/syscalls/index.js";
 import { MPOL_MF_MOVE, userNodemask } from "../../src/syscalls/mempolicy-uapi.js";
-import { MiB, PAGE, makeSystem, pteAt, shadowAt, totalFreePages } from "../helpers.js";
+import { MiB, PAGE, frameAt, makeSystem, pteAt, shadowAt, totalFreePages } from "../helpers.js";
 
 export const HPAGE = 512 * PAGE;
 export const MAX_PROCS = 5;
@@ -368,7 +368,7 @@ export class WriteCmd implements Cmd {
       const pte = pteAt(r.k, mm, addr);
       must(ptePresent(pte) && !pteSpecial(pte), `after a write the PTE is ${pte}`);
       const token = shadowAt(r.k, mm, addr);
-      must(r.k.mem.content[ptePfn(pte)] === token, "the frame does not hold the token just written");
+      must(r.k.mem.content[frameAt(r.k, mm, addr)] === token, "the frame does not hold the token just written");
       must(token > m.lastToken, `write token ${token} is not fresh (last ${m.lastToken})`);
       m.lastToken = token;
       p.tokens.set(addr / PAGE, token);
@@ -468,7 +468,7 @@ export class ExitCmd implements Cmd {
 function folioAt(k: Kernel, mm: MmStruct, addr: number): [number, number] | null {
   const pte = pteAt(k, mm, addr);
   if (!ptePresent(pte) || pteSpecial(pte)) return null;
-  const pfn = ptePfn(pte);
+  const pfn = frameAt(k, mm, addr);
   return [k.mem.pageFolio(pfn), pfn];
 }
 
@@ -617,7 +617,7 @@ export class SysMovePagesCmd implements Cmd {
       must(rc === 0, `move_pages query returned ${rc}`);
       pages.forEach((addr, i) => {
         const pte = pteAt(k, mm, addr);
-        const want = pte === 0 ? -ENOENT : pteSpecial(pte) ? -EFAULT : k.folioNid(k.mem.pageFolio(ptePfn(pte)));
+        const want = pte === 0 ? -ENOENT : pteSpecial(pte) ? -EFAULT : k.folioNid(k.mem.pageFolio(frameAt(k, mm, addr)));
         must(status[i] === want, `move_pages query: status[${i}] for 0x${addr.toString(16)} is ${status[i]}, want ${want}`);
       });
       return;

@@ -59,7 +59,7 @@ import { Prng } from "@foliox/core";
 import { ACCESS_BLOCKED, ACCESS_OK, ACCESS_OOM, ACCESS_SEGV, accessVirtual } from "@foliox/core";
 import type { MmStruct } from "@foliox/core";
 import { doMmap } from "@foliox/core";
-import { ptePfn, pteSpecial } from "@foliox/core";
+import { pteSpecial } from "@foliox/core";
 import { installVmscan, runPendingKswapd, wakeupProactiveDemotion } from "@foliox/core";
 import { FOLIOX_OWN_COUNTERS, PGFAULT } from "@foliox/core";
 import { disableNumaBalancing, enableNumaBalancing, taskNumaWork } from "@foliox/core";
@@ -527,7 +527,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
             continue;
           }
           if (llc) llcMisses += w;
-          const pfn = ptePfn(pte);
+          const pfn = pt.frame[pt.off]!;
           const nid = topo.pfnToNid(pfn);
           const an = ((write ? wl[nid]! : rl[nid]!) * factor[nid]! * w) / conc;
           clock.advance(an);

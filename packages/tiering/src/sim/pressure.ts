@@ -43,7 +43,7 @@ import { doMmap } from "@foliox/core";
 import { folioWalkStart } from "@foliox/core";
 import type { Task } from "@foliox/core";
 import { WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO } from "@foliox/core";
-import { _PAGE_ACCESSED, ptePfn, ptePresent } from "@foliox/core";
+import { _PAGE_ACCESSED, ptePresent } from "@foliox/core";
 import { rmapWalk } from "@foliox/core";
 import { ZONE_MOVABLE } from "@foliox/core";
 import { ALLOCSTALL_NORMAL } from "@foliox/core";
@@ -186,7 +186,7 @@ export function ageFolio(k: Kernel, head: number): number {
   let young = 0;
   rmapWalk(k, head, (_vma, i) => {
     const pte = pt.leaf[pt.off]!;
-    if (ptePresent(pte) && ptePfn(pte) === head + i && (pte & _PAGE_ACCESSED) !== 0) {
+    if (ptePresent(pte) && pt.frame[pt.off]! === head + i && (pte & _PAGE_ACCESSED) !== 0) {
       pt.leaf[pt.off] = pte & ~_PAGE_ACCESSED;
       young++;
     }

@@ -21,7 +21,7 @@
  */
 import type { Kernel } from "@foliox/core";
 import { WMARK_PROMO } from "@foliox/core";
-import { ptePfn, ptePresent, pteSpecial } from "@foliox/core";
+import { ptePresent, pteSpecial } from "@foliox/core";
 import { rmapWalk } from "@foliox/core";
 import type { AccessBatch, AccessSource } from "../sim/access-batch.js";
 import { forEachLruFolio } from "./folios.js";
@@ -98,7 +98,7 @@ export class OraclePlacement implements PlacementPolicy {
       if (!mm || !pt.walk(mm.pgd, key - pid * ORACLE_VPN_SPAN, false)) continue;
       const pte = pt.leaf[pt.off]!;
       if (!ptePresent(pte) || pteSpecial(pte)) continue;
-      const head = k.mem.pageFolio(ptePfn(pte));
+      const head = k.mem.pageFolio(pt.frame[pt.off]!);
       if (k.tiers.nodeIsToptier(k.folioNid(head)) || seen.has(head)) continue;
       seen.add(head);
       promote.push(head);
@@ -110,7 +110,7 @@ export class OraclePlacement implements PlacementPolicy {
       let hit = false;
       rmapWalk(k, h, (vma, i, addr) => {
         const pte = pt.leaf[pt.off]!;
-        if (!ptePresent(pte) || ptePfn(pte) !== h + i) return true;
+        if (!ptePresent(pte) || pt.frame[pt.off]! !== h + i) return true;
         const pid = pidOfMm.get(vma.mm.id);
         if (pid !== undefined && hotSet.has(pid * ORACLE_VPN_SPAN + Math.floor(addr / 4096))) {
           hit = true;

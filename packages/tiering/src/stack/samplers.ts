@@ -17,7 +17,7 @@
  */
 import type { Kernel } from "@foliox/core";
 import type { MmStruct } from "@foliox/core";
-import { _PAGE_ACCESSED, ptePfn, ptePresent, pteSpecial } from "@foliox/core";
+import { _PAGE_ACCESSED, ptePresent, pteSpecial } from "@foliox/core";
 import { enableNumaBalancing } from "@foliox/core";
 import type { HotnessModel, Sampler, TieringContext } from "./types.js";
 
@@ -74,7 +74,7 @@ function scanYoung(k: Kernel, mm: MmStruct, startVpn: number, endVpn: number, yo
       visited++;
       if (pte & _PAGE_ACCESSED) {
         pt.leaf[pt.off] = pte & ~_PAGE_ACCESSED;
-        young(mem.pageFolio(ptePfn(pte)));
+        young(mem.pageFolio(pt.frame[pt.off]!));
       }
     }
   }
@@ -200,7 +200,7 @@ export class DamonSampler implements Sampler {
         for (let vpn = t.start[r]!; vpn < t.end[r]!; vpn++) {
           if (!pt.walk(t.mm.pgd, vpn, false)) continue;
           const pte = pt.leaf[pt.off]!;
-          if (ptePresent(pte) && !pteSpecial(pte)) this.hot.record(mem.pageFolio(ptePfn(pte)), heat);
+          if (ptePresent(pte) && !pteSpecial(pte)) this.hot.record(mem.pageFolio(pt.frame[pt.off]!), heat);
         }
       }
       // merge adjacent regions whose counts differ by at most 10 % of the max
