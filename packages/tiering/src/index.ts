@@ -25,6 +25,7 @@ export * from "./stack/presets.js";
 export * from "./stack/stack.js";
 export * from "./workload/index.js";
 export * from "./scenario/index.js";
+export * from "./sweep/index.js";
 export * from "./did-you-mean.js";
 export * from "./stack/extend.js";
 export * from "./plugins.js";

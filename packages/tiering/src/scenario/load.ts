@@ -189,7 +189,7 @@ function readDataFile(path: string, text: string): { raw: unknown; locate: Locat
   return { raw: doc.toJS(), locate: yamlLocator(doc, lc) };
 }
 
-async function readScriptFile(path: string): Promise<unknown> {
+async function readScriptFile(path: string, define = "defineConfig"): Promise<unknown> {
   const { createJiti } = await import("jiti");
   const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false });
   let mod: unknown;
@@ -197,7 +197,7 @@ async function readScriptFile(path: string): Promise<unknown> {
     // the namespace, not { default: true }: that falls back to the namespace when there is no default export
     const ns = await jiti.import<Record<string, unknown>>(path);
     if (!("default" in ns)) {
-      throw new ScenarioConfigError(path, [{ field: "", message: "it has no default export; end it with `export default defineConfig({ ... })`" }]);
+      throw new ScenarioConfigError(path, [{ field: "", message: `it has no default export; end it with \`export default ${define}({ ... })\`` }]);
     }
     mod = ns.default;
   } catch (err) {
@@ -208,10 +208,15 @@ async function readScriptFile(path: string): Promise<unknown> {
   return mod;
 }
 
-/** Load and validate one config file (any supported format). */
-export async function loadScenarioFile(file: string, overrides: ScenarioOverrides = {}, catalog?: ScenarioCatalog): Promise<Scenario> {
+/**
+ * Read one config file of any supported format, not yet validated: its value and, for JSON and
+ * YAML, a locator of its fields. A file that does not parse raises ScenarioConfigError (with
+ * line and column), one that cannot be read or has an unknown extension ScenarioNotFoundError.
+ * `define` names the helper a script's default export should call, for its error message.
+ */
+export async function readConfigFile(file: string, define = "defineConfig"): Promise<{ raw: unknown; locate?: Locate }> {
   const ext = extname(file);
-  if (SCRIPT_EXTS.has(ext)) return parseScenario(await readScriptFile(file), file, overrides, undefined, catalog);
+  if (SCRIPT_EXTS.has(ext)) return { raw: await readScriptFile(file, define) };
   if (!DATA_EXTS.has(ext)) {
     throw new ScenarioNotFoundError(`${file}: unknown config format "${ext}"; use .ts, .mts, .js, .mjs, .json, .yaml or .yml`);
   }
@@ -221,7 +226,12 @@ export async function loadScenarioFile(file: string, overrides: ScenarioOverride
   } catch (err) {
     throw new ScenarioNotFoundError(`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)}); check the path`);
   }
-  const { raw, locate } = readDataFile(file, text);
+  return readDataFile(file, text);
+}
+
+/** Load and validate one config file (any supported format). */
+export async function loadScenarioFile(file: string, overrides: ScenarioOverrides = {}, catalog?: ScenarioCatalog): Promise<Scenario> {
+  const { raw, locate } = await readConfigFile(file);
   return parseScenario(raw, file, overrides, locate, catalog);
 }
 
