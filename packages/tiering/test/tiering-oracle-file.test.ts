@@ -13,7 +13,8 @@ import { Prng } from "@foliox/core";
 import { ACCESS_OK, accessVirtual } from "@foliox/core";
 import { doMmap, MAP_SHARED } from "@foliox/core";
 import { folioWalkStart } from "@foliox/core";
-import { ORACLE_VPN_SPAN, OraclePlacement } from "../src/stack/oracle.js";
+import { EpochOracleLookahead, ORACLE_VPN_SPAN, OraclePlacement } from "../src/stack/oracle.js";
+import { createAccessBatch } from "../src/sim/access-batch.js";
 import { NoHotness } from "../src/stack/hotness.js";
 import type { TieringContext } from "../src/stack/types.js";
 import { makeFsSystem } from "./helpers.js";
@@ -70,5 +71,30 @@ describe("oracle placement", () => {
     expect(plan.demote).toHaveLength(N);
     for (const h of plan.demote) expect(fileHeads).not.toContain(h);
     expect([...plan.demote].sort()).toEqual([...coldHeads].sort());
+  });
+
+  it("the lookahead reads one epoch at a time; with the LLC on it counts only the accesses that reach memory", async () => {
+    // page A: one line 100 times; page B: three lines in turn, 10 accesses
+    const b = createAccessBatch(110);
+    const A = 0x10000000;
+    const B = 0x20000000;
+    for (let i = 0; i < 110; i++) {
+      b.pid[i] = 1;
+      b.addr[i] = i < 100 ? A : B + ((i - 100) % 3) * 64;
+      b.size[i] = 8;
+      b.weight[i] = 1;
+    }
+    b.length = 110;
+    const key = (addr: number) => ORACLE_VPN_SPAN + Math.floor(addr / 4096);
+    const plain = new EpochOracleLookahead([b], 110, 1);
+    expect([...(await plain.next())]).toEqual([key(A)]);
+    expect([...(await plain.next())]).toEqual([]);
+    // a one-set, two-way LLC: A's line hits after its first access, B's three lines always miss
+    const cached = new EpochOracleLookahead([b], 110, 1, { sizeBytes: 128, ways: 2, lineBytes: 64 });
+    expect([...(await cached.next())]).toEqual([key(B)]);
+    // epochs are entries: two of 55
+    const halves = new EpochOracleLookahead([b], 55, 2);
+    expect([...(await halves.next())]).toEqual([key(A)]);
+    expect([...(await halves.next())]).toEqual([key(A), key(B)]);
   });
 });

@@ -366,7 +366,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   if (cfg.oracle) {
     if (!isFn(opts.source)) throw new Error("the epoch-oracle reads the stream twice: give `source` as a function returning a fresh stream");
     if (Number.isFinite(epochNsLimit)) throw new Error("the epoch-oracle needs epochs of a fixed number of entries (epochAccesses), not epochNs: it reads each epoch ahead");
-    lookahead = new EpochOracleLookahead(opts.source(), epochAccesses, oracleCapacity(k, fastNids));
+    lookahead = new EpochOracleLookahead(opts.source(), epochAccesses, oracleCapacity(k, fastNids), opts.llc ?? null);
   }
   ctx.pidOfMm = new Map();
 

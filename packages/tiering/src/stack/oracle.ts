@@ -1,9 +1,10 @@
 /**
  * The epoch-oracle: a reference point, not a bound. It knows the future one epoch ahead: at
  * the start of each epoch it reads that epoch's entries (epochAccesses of them) from a second
- * stream of the same accesses, counts the accesses (weights) of every virtual page (pid, vpn),
- * and takes the most-accessed pages up to the fast tier's capacity (managed pages minus the
- * PROMO watermark) as the epoch's hot set. It places that set in the fast tier — exchanging
+ * stream of the same accesses, counts the accesses (weights) of every virtual page (pid, vpn)
+ * that reach memory (with the LLC filter on, through an LLC of its own that sees what the
+ * replay's sees), and takes the most-accessed pages up to the fast tier's capacity (managed
+ * pages minus the PROMO watermark) as the epoch's hot set. It places that set in the fast tier — exchanging
  * with fast-tier folios outside it, or migrating into free room — and these moves cost no
  * simulated time. That is clairvoyant placement per epoch: the best static placement for each
  * epoch taken alone. It is not a bound on anything: a stack that moves pages within an epoch,
@@ -24,6 +25,7 @@ import { WMARK_PROMO } from "@foliox/core";
 import { ptePresent, pteSpecial } from "@foliox/core";
 import { rmapWalk } from "@foliox/core";
 import type { AccessBatch, AccessSource } from "../sim/access-batch.js";
+import { LlcFilter, type LlcGeometry } from "../sim/llc.js";
 import { forEachLruFolio } from "./folios.js";
 import type { HotnessModel, MovePlan, PlacementPolicy, TieringContext } from "./types.js";
 
@@ -41,19 +43,26 @@ async function* asyncBatches(src: AccessSource): AsyncGenerator<AccessBatch> {
   else yield* src as Iterable<AccessBatch>;
 }
 
-/** The second stream, read one epoch ahead of the replay. */
+/**
+ * The second stream, read one epoch ahead of the replay. With the LLC filter on, it runs an LLC
+ * of its own over the same stream — the same geometry and the same accesses give the same hits
+ * as the replay's — and counts only the accesses that reach memory: an LLC hit needs no tier.
+ */
 export class EpochOracleLookahead {
   private readonly it: AsyncIterator<AccessBatch>;
   private batch: AccessBatch | null = null;
   private pos = 0;
   private done = false;
+  private readonly llc: LlcFilter | null;
 
   constructor(
     source: AccessSource,
     readonly epochAccesses: number,
     readonly capacity: number,
+    llc: LlcGeometry | null = null,
   ) {
     this.it = asyncBatches(source)[Symbol.asyncIterator]();
+    this.llc = llc ? new LlcFilter(llc) : null;
   }
 
   /** The next epoch's hot keys (pid * 2^36 + vpn), hottest first, at most capacity. */
@@ -72,8 +81,17 @@ export class EpochOracleLookahead {
         continue;
       }
       const i = this.pos++;
-      const key = b.pid[i]! * ORACLE_VPN_SPAN + Math.floor(b.addr[i]! / 4096);
-      counts.set(key, (counts.get(key) ?? 0) + b.weight[i]!);
+      const pid = b.pid[i]!;
+      const addr = b.addr[i]!;
+      const size = b.size[i]!;
+      // the pages the replay touches: an access crossing a page boundary touches the next one too
+      const pages = size > 0 && (addr % 4096) + size > 4096 ? 2 : 1;
+      for (let p = 0; p < pages; p++) {
+        const a = p === 0 ? addr : Math.floor(addr / 4096) * 4096 + 4096;
+        if (this.llc !== null && this.llc.access(pid, a)) continue;
+        const key = pid * ORACLE_VPN_SPAN + Math.floor(a / 4096);
+        counts.set(key, (counts.get(key) ?? 0) + b.weight[i]!);
+      }
       n++;
     }
     const entries = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
