@@ -8,8 +8,8 @@
  * with fast-tier folios outside it, or migrating into free room — and these moves cost no
  * simulated time. That is clairvoyant placement per epoch: the best static placement for each
  * epoch taken alone. It is not a bound on anything: a stack that moves pages within an epoch,
- * or keeps a page that the next epoch needs, can beat it (numab2 did, on a real gzip trace and
- * on `hotset`), and it still pays for first touches, which follow the kernel's allocation
+ * or keeps a page that the next epoch needs, can beat it (numab2 does, on `hotset`), and it
+ * still pays for first touches, which follow the kernel's allocation
  * policy (the oracle cannot place a page before it exists). The bounds are allFast and
  * allSlow (sim/engine.ts).
  *
