@@ -25,6 +25,7 @@ import type { Inode } from "./inode.js";
 import { folioMarkDirty } from "../mm/folio-dirty.js";
 import { swapOps } from "../mm/hooks.js";
 import { xaIsValue } from "./xarray.js";
+import { folioWaitLocked } from "../mm/folio-lock.js";
 
 /**
  * __filemap_add_folio() + folio_add_lru(): the folio (locked, one reference from its
@@ -148,12 +149,21 @@ export function filemapGetFolio(k: Kernel, as: AddressSpace, index: number, nid:
 
 /**
  * filemap_read() of the page at `index`: 4096 bytes read (the token in k.fileIoState.lastToken),
- * 0 at or past EOF, or a negative errno. `nid` is the reader's node (where misses allocate).
+ * 0 at or past EOF, or a negative errno (-EAGAIN: the folio is frozen by a mover that cannot be
+ * run from here). `nid` is the reader's node (where misses allocate).
  */
 export function filemapRead(k: Kernel, inode: Inode, index: number, nid = 0): number {
   if (index >= inode.sizePages) return 0;
   const as = inode.mapping;
-  const head = filemapGetFolio(k, as, index, nid);
+  let head = filemapGetFolio(k, as, index, nid);
+  // filemap_get_read_batch(): folio_try_get() fails on a frozen folio — a mover is switching
+  // its mapping (folio_ref_freeze) — and the lookup is retried until it is unfrozen. The mover
+  // holds the folio lock, so the reader waits for that holder (kernel/wait.ts); one that cannot
+  // move (this read runs inside the mover's own step) gives -EAGAIN, never the other data.
+  for (let retry = 0; head >= 0 && k.mem.refcount[head] === 0; retry++) {
+    if (retry > 0 || folioWaitLocked(k, head, k.waits.current) !== 0 || k.mem.refcount[head] === 0) return -EAGAIN;
+    head = filemapGetFolio(k, as, index, nid);
+  }
   if (head < 0) return head;
   k.mem.setFlag(head, PG_referenced); // folio_mark_accessed()
   k.fileIoState.lastToken = k.mem.content[head + (index - k.mem.index[head]!)]!;

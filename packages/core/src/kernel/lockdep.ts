@@ -55,17 +55,35 @@ export const LOCK_CLASS_NAMES: readonly string[] = Object.freeze([
   "&lruvec->lru_lock",
 ]);
 
-/** Held-lock stack depth per holder (MAX_LOCK_DEPTH in the kernel is 48). */
+/**
+ * Held-lock stack depth a holder starts with (the kernel's MAX_LOCK_DEPTH is 48). The stack
+ * grows past it: the kernel does not track the folio lock bit in lockdep, foliox does, and a
+ * migrate_pages() batch trylocks up to 512 sources and their destinations at once.
+ */
 export const MAX_LOCK_DEPTH = 48;
 /** Same-class instance dependencies kept before lockdep turns itself off. */
 export const MAX_LOCKDEP_INSTANCE_DEPS = 1 << 16;
 
-/** A holder's held locks: held_locks[] of its task_struct. Made once per holder. */
+/** A holder's held locks: held_locks[] of its task_struct. Made once per holder, doubled when full. */
 export class HeldLocks {
   depth = 0;
-  readonly cls = new Uint8Array(MAX_LOCK_DEPTH);
-  readonly instance = new Float64Array(MAX_LOCK_DEPTH);
-  readonly trylock = new Uint8Array(MAX_LOCK_DEPTH);
+  cls = new Uint8Array(MAX_LOCK_DEPTH);
+  instance = new Float64Array(MAX_LOCK_DEPTH);
+  trylock = new Uint8Array(MAX_LOCK_DEPTH);
+
+  /** Double the capacity (rare: only a batch of trylocked folios gets here). */
+  grow(): void {
+    const n = this.cls.length * 2;
+    const cls = new Uint8Array(n);
+    const instance = new Float64Array(n);
+    const trylock = new Uint8Array(n);
+    cls.set(this.cls);
+    instance.set(this.instance);
+    trylock.set(this.trylock);
+    this.cls = cls;
+    this.instance = instance;
+    this.trylock = trylock;
+  }
 }
 
 /** Who holds a lock, for lockdep and for the wait model (kernel/wait.ts). */
@@ -233,7 +251,7 @@ export function lockAcquire(ld: Lockdep, cls: number, instance: number, holder: 
       ld.dependencies++;
     }
   }
-  if (held.depth >= MAX_LOCK_DEPTH) throw new KernelBug(`lockdep: ${holder.holderName} holds more than MAX_LOCK_DEPTH (${MAX_LOCK_DEPTH}) locks`);
+  if (held.depth >= held.cls.length) held.grow();
   held.cls[held.depth] = cls;
   held.instance[held.depth] = instance;
   held.trylock[held.depth] = trylock ? 1 : 0;

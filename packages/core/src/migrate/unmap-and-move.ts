@@ -34,7 +34,7 @@ import { PG_active, PG_dirty, PG_locked, PG_mlocked, PG_private, PG_unevictable,
 import { TTU_BATCH_FLUSH, folioGetAnonVma, putAnonVma, removeMigrationPtes, tryToMigrate } from "../mm/rmap.js";
 import { folioPut, folioPutbackLru } from "../mm/swap.js";
 import { NR_ISOLATED_ANON } from "../mm/vmstat.js";
-import { migrateFolio } from "./migrate-folio.js";
+import { folioDetachPrivate, migrateFolio } from "./migrate-folio.js";
 import { AS_UNMOVABLE } from "../fs/address-space.js";
 import { folioAddressSpace } from "../mm/folio-mapping.js";
 import { filemapReleaseFolio } from "../fs/filemap.js";
@@ -189,8 +189,9 @@ export function migrateFolioUnmap(
     if (mem.mapping[src] === 0) {
       // An orphaned folio with fs-private data: try_to_free_buffers(), then retry.
       if (mem.testFlag(src, PG_private)) {
-        mem.clearFlag(src, PG_private);
-        mem.private[src] = 0;
+        // try_to_free_buffers() → folio_detach_private(): PG_private, ->private and the
+        // reference the private data held all go
+        folioDetachPrivate(k, src);
         break out;
       }
     } else if (mem.folioMapped(src)) {

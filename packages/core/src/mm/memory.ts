@@ -22,7 +22,7 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import { GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE_LIGHT, __GFP_ZERO } from "./gfp.js";
-import { VM_MAYSHARE, VM_SHARED, VM_WRITE, type MmStruct, type VmArea } from "./mm-types.js";
+import { VM_LOCKED, VM_MAYSHARE, VM_SHARED, VM_WRITE, type MmStruct, type VmArea } from "./mm-types.js";
 import { PG_anon_exclusive, PG_locked, PG_lru, PG_uptodate, PG_waiters } from "./page-flags.js";
 import {
   _PAGE_ACCESSED,
@@ -39,7 +39,8 @@ import {
   pteSpecial,
   pteWrite,
 } from "./pgtable.js";
-import { RMAP_EXCLUSIVE, anonVmaPrepare, folioAddFileRmapPte, folioAddNewAnonRmap, folioMoveAnonRmap, folioRemoveRmapPte } from "./rmap.js";
+import { RMAP_EXCLUSIVE, anonVmaPrepare, folioAddFileRmapPte, folioAddNewAnonRmap, folioMoveAnonRmap, folioRemoveRmapPte, munlockVmaFolio } from "./rmap.js";
+import { mlockVmaFolio } from "./mlock.js";
 import { folioPut } from "./swap.js";
 import { folioMarkDirty } from "./folio-dirty.js";
 import { folioAddressSpace } from "./folio-mapping.js";
@@ -220,6 +221,8 @@ function doAnonymousPage(k: Kernel, vma: VmArea, addr: number, write: boolean): 
   mem.memcg[head] = mm.memcg; // mem_cgroup_charge(folio, vma->vm_mm)
   folioAddNewAnonRmap(k, head, vma, base, RMAP_EXCLUSIVE);
   k.lru.folioAddLru(head);
+  // folio_add_lru_vma(): a VM_LOCKED vma's new folio goes straight to the unevictable LRU
+  mlockVmaFolio(k, head, vma, base);
   const rw = vma.vmFlags & VM_WRITE ? _PAGE_RW : 0;
   const page = addr - addrPageOffset(addr);
   for (let i = 0; i < nr; i++) {
@@ -303,12 +306,14 @@ export function wpPageCopy(k: Kernel, vma: VmArea, addr: number, old: number): n
   mem.memcg[page] = mm.memcg; // mem_cgroup_charge(new_folio, mm)
   folioAddNewAnonRmap(k, page, vma, base, RMAP_EXCLUSIVE);
   k.lru.folioAddLru(page);
+  mlockVmaFolio(k, page, vma, base);
   const pt = k.pgtables;
   pt.walk(mm.pgd, base / 4096, true);
   pt.setPfnPte(page, _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
   k.tlb.shootdowns++;
   if (old >= 0) {
     folioRemoveRmapPte(k, old);
+    if (vma.vmFlags & VM_LOCKED) munlockVmaFolio(k, mem.pageFolio(old));
     folioPut(k, mem.pageFolio(old));
   } else {
     mm.rssAnon++;
@@ -323,6 +328,7 @@ function setPteFile(k: Kernel, vma: VmArea, addr: number, page: number, bits: nu
   folioAddFileRmapPte(k, page);
   pt.setPfnPte(page, bits | _PAGE_ACCESSED);
   vma.mm.rssFile++;
+  mlockVmaFolio(k, page, vma, addr);
 }
 
 /**

@@ -5,10 +5,10 @@
 import { EEXIST, EINVAL, ENOMEM } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { MAX_PAGE_ORDER } from "./mem-map.js";
-import { VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, VmArea, type MmStruct } from "./mm-types.js";
+import { VM_LOCKED, VM_MAYREAD, VM_MAYWRITE, VM_READ, VM_WRITE, VmArea, type MmStruct } from "./mm-types.js";
 import { isMigrationEntry, isSwapPte, pteDirty, ptePresent, pteSpecial } from "./pgtable.js";
 import { folioMarkDirty } from "./folio-dirty.js";
-import { anonVmaClone, folioRemoveRmapPte, unlinkAnonVmas } from "./rmap.js";
+import { anonVmaClone, folioRemoveRmapPte, munlockVmaFolio, unlinkAnonVmas } from "./rmap.js";
 import { folioPut } from "./swap.js";
 import { swapOps } from "./hooks.js";
 
@@ -135,6 +135,8 @@ export function zapVma(k: Kernel, vma: VmArea): void {
         if (pteDirty(pte)) folioMarkDirty(k, head); // zap_present_folio_ptes()
       }
       folioRemoveRmapPte(k, page);
+      // munlock_vma_folio(): munlocked once no VM_LOCKED vma maps it
+      if (vma.vmFlags & VM_LOCKED) munlockVmaFolio(k, head);
       folioPut(k, head);
     } else if (!ptePresent(pte)) {
       if (isSwapPte(pte)) {

@@ -9,8 +9,8 @@
 import { KernelBug } from "../kernel/bug.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { PAGE_MAPPING_ANON } from "./mem-map.js";
-import { AnonVma, type VmArea } from "./mm-types.js";
-import { PG_anon_exclusive, PG_dirty, PG_swapbacked } from "./page-flags.js";
+import { AnonVma, VM_LOCKED, type VmArea } from "./mm-types.js";
+import { PG_anon_exclusive, PG_dirty, PG_mlocked, PG_swapbacked } from "./page-flags.js";
 import {
   SWP_MIGRATION_READ,
   SWP_MIGRATION_READ_EXCLUSIVE,
@@ -33,6 +33,7 @@ import {
 import { folioGet, folioPut } from "./swap.js";
 import { NR_ANON_MAPPED, NR_FILE_MAPPED, lruvecStatModFolio } from "./vmstat.js";
 import { folioMarkDirty } from "./folio-dirty.js";
+import { mlockVmaFolio, munlockFolio } from "./mlock.js";
 
 /** rmap_flags */
 export const RMAP_NONE = 0;
@@ -101,8 +102,13 @@ export function folioAnonVma(k: Kernel, head: number): AnonVma | null {
   return k.anonVmas[m >> 2] ?? null;
 }
 
-/** folio_get_anon_vma(): pin the anon_vma across an unmap/remap. */
+/**
+ * folio_get_anon_vma(): pin the anon_vma across an unmap/remap. NULL for a folio that is not
+ * mapped (before and after the pin): its anon_vma may already be on its way to being freed, and
+ * with no PTE there is nothing to remap.
+ */
 export function folioGetAnonVma(k: Kernel, head: number): AnonVma | null {
+  if (!k.mem.folioMapped(head)) return null;
   const av = folioAnonVma(k, head);
   if (av) av.refcount++;
   return av;
@@ -283,6 +289,25 @@ export function tryToMigrate(k: Kernel, head: number, flags: number): void {
     folioPut(k, head);
     return true;
   });
+  // __folio_remove_rmap() → munlock_vma_folio(); the remap mlocks the new folio again
+  munlockVmaFolio(k, head);
+}
+
+/** Does any VM_LOCKED vma still map a page of the folio with a present PTE? (mlock's rmap check) */
+export function folioMappedLocked(k: Kernel, head: number): boolean {
+  const pt = k.pgtables;
+  let locked = false;
+  rmapWalk(k, head, (vma, i) => {
+    if ((vma.vmFlags & VM_LOCKED) === 0 || !ptePresent(pt.leaf[pt.off]!) || pt.frame[pt.off] !== head + i) return true;
+    locked = true;
+    return false;
+  });
+  return locked;
+}
+
+/** munlock_vma_folio() after a mapping went: munlock once no VM_LOCKED vma maps the folio. */
+export function munlockVmaFolio(k: Kernel, head: number): void {
+  if (k.mem.testFlag(head, PG_mlocked) && !folioMappedLocked(k, head)) munlockFolio(k, head);
 }
 
 /** try_to_unmap_flush(): issue the TLB flush owed by batched unmaps. */
@@ -301,7 +326,7 @@ export function removeMigrationPtes(k: Kernel, src: number, dst: number): void {
   const mem = k.mem;
   const pt = k.pgtables;
   const anon = mem.folioTestAnon(dst);
-  rmapWalk(k, dst, (vma, i, _addr) => {
+  rmapWalk(k, dst, (vma, i, addr) => {
     const pte = pt.leaf[pt.off]!;
     if (!isMigrationEntry(pte) || pt.frame[pt.off] !== src + i) return true;
     const page = dst + i;
@@ -313,6 +338,8 @@ export function removeMigrationPtes(k: Kernel, src: number, dst: number): void {
     if (anon) folioAddAnonRmapPte(k, page, isReadableMigrationEntry(pte) ? RMAP_NONE : RMAP_EXCLUSIVE);
     else folioAddFileRmapPte(k, page);
     pt.setPfnPte(page, bits);
+    // folio_add_*_rmap_pte() → mlock_vma_folio()
+    mlockVmaFolio(k, page, vma, addr);
     return true;
   });
 }

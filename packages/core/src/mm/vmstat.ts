@@ -53,9 +53,11 @@ export const PGDEMOTE_DIRECT = 18;
 export const PGDEMOTE_KHUGEPAGED = 19;
 export const NR_VM_NODE_STAT_ITEMS = NODE_STAT_NAMES.length;
 
-export const ZONE_STAT_NAMES = ["nr_free_pages", "nr_zone_write_pending"] as const;
+export const ZONE_STAT_NAMES = ["nr_free_pages", "nr_zone_write_pending", "nr_mlock"] as const;
 export const NR_FREE_PAGES = 0;
 export const NR_ZONE_WRITE_PENDING = 1;
+/** NR_MLOCK: mlocked pages (mm/mlock.c), per zone */
+export const NR_MLOCK = 2;
 export const NR_VM_ZONE_STAT_ITEMS = ZONE_STAT_NAMES.length;
 
 export const EVENT_NAMES = [
@@ -72,6 +74,8 @@ export const EVENT_NAMES = [
   "numa_pages_migrated",
   "thp_split_page",
   "cow_ksm",
+  "unevictable_pgs_mlocked",
+  "unevictable_pgs_munlocked",
   "pgexchange_success",
   "pgexchange_fail",
   "pgexchange_fail_eagain",
@@ -96,15 +100,17 @@ export const THP_MIGRATION_SPLIT = 9;
 export const NUMA_PAGE_MIGRATE = 10;
 export const THP_SPLIT_PAGE = 11;
 export const COW_KSM = 12;
-export const PGEXCHANGE_SUCCESS = 13;
-export const PGEXCHANGE_FAIL = 14;
-export const PGEXCHANGE_FAIL_EAGAIN = 15;
-export const PGEXCHANGE_FAIL_EBUSY = 16;
-export const PGEXCHANGE_FAIL_ENOENT = 17;
-export const PGEXCHANGE_FAIL_EINVAL = 18;
-export const PGEXCHANGE_FAIL_EOPNOTSUPP = 19;
-export const PGEXCHANGE_FAIL_EPERM = 20;
-export const PGEXCHANGE_FAIL_OTHER = 21;
+export const UNEVICTABLE_PGMLOCKED = 13;
+export const UNEVICTABLE_PGMUNLOCKED = 14;
+export const PGEXCHANGE_SUCCESS = 15;
+export const PGEXCHANGE_FAIL = 16;
+export const PGEXCHANGE_FAIL_EAGAIN = 17;
+export const PGEXCHANGE_FAIL_EBUSY = 18;
+export const PGEXCHANGE_FAIL_ENOENT = 19;
+export const PGEXCHANGE_FAIL_EINVAL = 20;
+export const PGEXCHANGE_FAIL_EOPNOTSUPP = 21;
+export const PGEXCHANGE_FAIL_EPERM = 22;
+export const PGEXCHANGE_FAIL_OTHER = 23;
 export const NR_VM_EVENT_ITEMS = EVENT_NAMES.length;
 
 /** Counters that Linux does not have; reports mark them as foliox's own. */

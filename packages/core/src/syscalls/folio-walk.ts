@@ -40,7 +40,8 @@ export function folioWalkStartVma(k: Kernel, vma: VmArea, addr: number, flags: n
   if (pte === 0 || !ptePresent(pte)) return null;
   const page = pt.frame[pt.off]!;
   if (pteSpecial(pte) || page === k.alloc.zeroPfn) {
-    if ((flags & FW_ZEROPAGE) === 0) return null;
+    // vm_normal_page() gave nothing; FW_ZEROPAGE exposes is_zero_pfn() only, no other special PTE
+    if ((flags & FW_ZEROPAGE) === 0 || page !== k.alloc.zeroPfn) return null;
     return { folio: page, page };
   }
   return { folio: k.mem.pageFolio(page), page };

@@ -1,5 +1,5 @@
 /**
- * The syscall facade: `sys.movePages`, `sys.migratePages` and `sys.exchangeFolios`, made by
+ * The syscall facade: `sys.movePages`, `sys.migratePages`, `sys.exchangeFolios`, `sys.mlock` and `sys.munlock`, made by
  * `syscalls(k, callerTask)`. The caller's task is `current`: pid 0 means it, and its
  * credentials decide the EPERM checks (CAP_SYS_NICE for MPOL_MF_MOVE_ALL and foreign nodes,
  * same uid or CAP_SYS_PTRACE for another process).
@@ -17,6 +17,7 @@ import type { Task } from "../mm/mm-types.js";
 import { sysExchangeFolios } from "./exchange-folios.js";
 import { kernelMigratePages } from "./migrate-pages.js";
 import { kernelMovePages } from "./move-pages.js";
+import { sysMlock, sysMunlock } from "./mlock.js";
 import type { UserIntArray, UserIntOut, UserPtrArray, UserUlongArray } from "./uaccess.js";
 
 export type { UserIntArray, UserIntOut, UserPtrArray, UserUlongArray } from "./uaccess.js";
@@ -27,6 +28,7 @@ export * from "./find-mm-struct.js";
 export * from "./move-pages.js";
 export * from "./migrate-pages.js";
 export * from "./exchange-folios.js";
+export * from "./mlock.js";
 
 /** The syscalls as one process makes them. */
 export class Sys {
@@ -61,6 +63,19 @@ export class Sys {
    */
   exchangeFolios(pid: number, nrPages: number, src: UserPtrArray, dst: UserPtrArray, err: UserIntOut): number {
     return sysExchangeFolios(this.k, this.current, pid, nrPages, src, dst, err);
+  }
+
+  /**
+   * mlock(2): lock [addr, addr + len) of the caller's memory (VM_LOCKED, every page faulted in
+   * and PG_mlocked, on the unevictable LRU). 0 or -ENOMEM.
+   */
+  mlock(addr: number, len: number): number {
+    return sysMlock(this.k, this.current.mm!, addr, len);
+  }
+
+  /** munlock(2): undo mlock(2) on [addr, addr + len). 0 or -ENOMEM. */
+  munlock(addr: number, len: number): number {
+    return sysMunlock(this.k, this.current.mm!, addr, len);
   }
 }
 
