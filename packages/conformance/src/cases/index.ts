@@ -3,7 +3,7 @@ import type { ConformanceCase } from "../types.js";
 import { concurrentAbba, munmapBetweenPhases } from "./concurrency.js";
 import { counters, dataAndMetadata, memcgCounters, migrateAgrees, mixedOrders, noAllocation, twiceIdentity } from "./exchange.js";
 import { dirty, lockedBuffers, privateFollowsData, truncateBetweenPhases, writeback } from "./fs.js";
-import { asyncNoWait, extraPin, isolationFailure, rollback, syncWaits } from "./rollback.js";
+import { asyncNoWait, extraPin, isolationFailure, mlocked, rollback, syncWaits } from "./rollback.js";
 import { ksmGetFolio, swapEntryFollows } from "./swap-ksm.js";
 import { syscallErr } from "./syscall.js";
 import { batchWaitsForWriteback, sameSwapSpace, syncWaitsForHolder, syncWaitsForOp, tlbFlushOnFailure, waitersOnMigrationEntry } from "./waits.js";
@@ -20,6 +20,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   batchWaitsForWriteback,
   tlbFlushOnFailure,
   waitersOnMigrationEntry,
+  mlocked,
   extraPin,
   counters,
   memcgCounters,

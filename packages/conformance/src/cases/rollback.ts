@@ -1,6 +1,6 @@
 /** Failures: rollback at each failure point, isolation failure, lock waits, extra pins. */
 import { EXCHANGE_FAILURE_POINTS, EXCHANGE_WOULD_BLOCK } from "@foliox/core";
-import { EAGAIN, EBUSY } from "@foliox/core";
+import { EAGAIN, EBUSY, EOPNOTSUPP, PG_mlocked, syscalls } from "@foliox/core";
 import { MIGRATE_ASYNC, MIGRATE_SYNC } from "@foliox/core";
 import { PG_locked } from "@foliox/core";
 import { folioPutbackLru } from "@foliox/core";
@@ -97,6 +97,29 @@ export const syncWaits: ConformanceCase = {
       checkRc(op.rc, 0, `SYNC exchange after the ${side} folio was unlocked`);
       check(mappedHead(k, p.old) === p.new.head, "the exchange did not move the data");
       checkHealthy(k, `SYNC wait on the ${side} folio`);
+    }
+  },
+};
+
+export const mlocked: ConformanceCase = {
+  id: "exchange.mlocked",
+  title: "a folio mlock(2)ed by its process is refused with -EOPNOTSUPP and nothing changes; after munlock(2) it is exchanged",
+  requires: EXCHANGEABLE,
+  applies: exchangeable,
+  run(ctx) {
+    for (const side of ["old", "new"] as const) {
+      const k = ctx.system();
+      const p = ctx.pair(k);
+      const f = p[side];
+      const sys = syscalls(k, f.task);
+      checkRc(sys.mlock(f.addr, f.len), 0, `mlock(2) of the ${side} folio's mapping`);
+      check(k.mem.testFlag(f.head, PG_mlocked), `mlock(2) left the ${side} folio without PG_mlocked`);
+      const before = snapshot(k);
+      checkRc(ctx.exchange(k, p.old.head, p.new.head, MIGRATE_SYNC), -EOPNOTSUPP, `exchange with the ${side} folio mlocked`);
+      checkEqual(snapshot(k), before, `the ${side} folio mlocked: state after the refusal`);
+      checkRc(sys.munlock(f.addr, f.len), 0, `munlock(2) of the ${side} folio's mapping`);
+      checkRc(ctx.exchange(k, p.old.head, p.new.head, MIGRATE_SYNC), 0, `exchange after munlock(2) of the ${side} folio`);
+      checkHealthy(k, `mlock then munlock of the ${side} folio`);
     }
   },
 };
