@@ -45,13 +45,19 @@ export function parseLlc(value: string): LlcSetting {
   return { size, ways, lineBytes };
 }
 
-/** Report a failed run: bad input exits 2, anything else 1. */
-export function reportRunFailure(command: string, ctx: CommandContext, err: unknown, what = ""): void {
+/** A failed run's message, and whether bad input (exit 2) rather than the run (exit 1) is to blame. */
+export function describeRunFailure(err: unknown): { message: string; usage: boolean } {
   const msg = err instanceof Error ? err.message : String(err);
   // a weight that is not a positive number, whether the engine or the trace's parser finds it
   const badWeight = err instanceof AccessWeightError || (err instanceof TraceParseError && /weight/.test(err.expected));
   const usage = badWeight || err instanceof CostError || err instanceof LlcGeometryError;
-  ctx.writeErr(`foliox ${command}: ${what}${msg}${badWeight ? " (check the trace's weight column or the workload's weight)" : ""}\n`);
+  return { message: `${msg}${badWeight ? " (check the trace's weight column or the workload's weight)" : ""}`, usage };
+}
+
+/** Report a failed run: bad input exits 2, anything else 1. */
+export function reportRunFailure(command: string, ctx: CommandContext, err: unknown, what = ""): void {
+  const { message, usage } = describeRunFailure(err);
+  ctx.writeErr(`foliox ${command}: ${what}${message}\n`);
   ctx.exitCode = usage ? EXIT_USAGE : EXIT_RUNTIME;
 }
 
