@@ -48,7 +48,9 @@ describe("weights", () => {
       const { container, kernel } = createSystem({ memory: [4 * MiB, 4 * MiB], backends: [registerTestAnon] });
       const run = runSimulation(kernel, { source: batch([{ addr: BASE }, { addr: BASE + 4096, weight: w }]), stack: "linux-default", container });
       await expect(run).rejects.toBeInstanceOf(AccessWeightError);
-      await expect(runSimulation(kernel, { source: batch([{ addr: BASE, weight: w }]), stack: "linux-default", container })).rejects.toThrow(/field weight is .*not a positive finite number/);
+      await expect(runSimulation(kernel, { source: batch([{ addr: BASE, weight: w }]), stack: "linux-default", container })).rejects.toThrow(
+        /field weight is .*not a positive finite number/,
+      );
     });
   }
   it("a workload weight that is not positive is a config error on workload.weight", () => {
@@ -59,7 +61,14 @@ describe("weights", () => {
   });
   it("a weighted entry is costed and counted weight times, replayed once", async () => {
     const { container, kernel } = createSystem({ memory: [4 * MiB, 4 * MiB], backends: [registerTestAnon] });
-    const r = await runSimulation(kernel, { source: batch([{ addr: BASE, write: true }, { addr: BASE, weight: 1000 }]), stack: "linux-default", container });
+    const r = await runSimulation(kernel, {
+      source: batch([
+        { addr: BASE, write: true },
+        { addr: BASE, weight: 1000 },
+      ]),
+      stack: "linux-default",
+      container,
+    });
     expect(r.entries).toBe(2);
     expect(r.accesses).toBe(1001);
     expect(r.time.access).toBeCloseTo(1001 * 90, 6);
@@ -85,7 +94,12 @@ describe("cost overrides", () => {
     const p = problems(() => parseScenario({ workload: { pattern: { type: "uniform" } }, costs: { fooNs: 1, faultNs: -4 } }, "inline"));
     expect(p.map((x) => x.field).sort()).toEqual(["costs.faultNs", "costs.fooNs"]);
     const { container, kernel } = createSystem({ memory: [4 * MiB, 4 * MiB], backends: [registerTestAnon] });
-    const r = await runSimulation(kernel, { source: batch([{ addr: BASE, write: true }]), stack: "linux-default", container, cost: [{ faultNs: 3000 }, { fastWriteNs: 10 }] });
+    const r = await runSimulation(kernel, {
+      source: batch([{ addr: BASE, write: true }]),
+      stack: "linux-default",
+      container,
+      cost: [{ faultNs: 3000 }, { fastWriteNs: 10 }],
+    });
     expect(r.costs.faultNs).toBe(3000);
     expect(r.counters.faults).toBe(1);
     expect(r.time.fault).toBe(3000);
@@ -130,7 +144,11 @@ describe("the LLC filter", () => {
   });
   it("reads of the zero page are their own category", async () => {
     const { container, kernel } = createSystem({ memory: [4 * MiB, 4 * MiB], backends: [registerTestAnon] });
-    const r = await runSimulation(kernel, { source: batch([{ addr: BASE }, { addr: BASE }, { addr: BASE + 4096, write: true }]), stack: "linux-default", container });
+    const r = await runSimulation(kernel, {
+      source: batch([{ addr: BASE }, { addr: BASE }, { addr: BASE + 4096, write: true }]),
+      stack: "linux-default",
+      container,
+    });
     expect(r.zeroPageReads).toBe(2);
     expect(r.memoryAccesses).toBe(1);
     expect(r.hitRatio).toBe(1);
@@ -141,20 +159,29 @@ describe("memory as a share of the footprint", () => {
   it("fast: a share in (0%, 100%]; anything else names memory.fast", () => {
     for (const fast of ["0%", "150%", "-5%", "x%"]) {
       const p = problems(() => parseScenario({ workload: { pattern: { type: "uniform" } }, memory: { fast, slow: "64MiB" } }, "inline"));
-      expect(p.map((x) => x.field), fast).toEqual(["memory.fast"]);
+      expect(
+        p.map((x) => x.field),
+        fast,
+      ).toEqual(["memory.fast"]);
     }
     const s = parseScenario({ workload: { pattern: { type: "uniform" } }, memory: { fast: "20%", slow: "64MiB" } }, "inline");
     expect(s.memory.fast).toBe("20%");
   });
   it("a 158-page footprint at 20% gets a 32-page fast node, at least 16 pages, with watermarks scaled to it", () => {
-    const s = parseScenario({ workload: { pattern: { type: "uniform" }, regions: [{ name: "heap", size: 158 * 4096 }] }, memory: { fast: "20%", slow: "150%" } }, "inline");
+    const s = parseScenario(
+      { workload: { pattern: { type: "uniform" }, regions: [{ name: "heap", size: 158 * 4096 }] }, memory: { fast: "20%", slow: "150%" } },
+      "inline",
+    );
     const p = prepareScenario(s, { backends: [registerTestAnon] });
     expect(p.kernel.topo.nodes[0]!.nrPages).toBe(32);
     expect(p.kernel.topo.nodes[1]!.nrPages).toBe(237);
     expect(p.notes.join("\n")).toMatch(/share of the footprint \(158 pages\): fast 20% = 32 pages/);
     // vm.min_free_kbytes = lowmem / 1024: the fast node's watermarks leave it usable
     expect(p.kernel.topo.nodes[0]!.zones[0]!.watermark[WMARK_MIN]).toBe(0);
-    const tiny = parseScenario({ workload: { pattern: { type: "uniform" }, regions: [{ name: "heap", size: 20 * 4096 }] }, memory: { fast: "10%", slow: "64MiB" } }, "inline");
+    const tiny = parseScenario(
+      { workload: { pattern: { type: "uniform" }, regions: [{ name: "heap", size: 20 * 4096 }] }, memory: { fast: "10%", slow: "64MiB" } },
+      "inline",
+    );
     expect(prepareScenario(tiny, { backends: [registerTestAnon] }).kernel.topo.nodes[0]!.nrPages).toBe(16);
   });
 });

@@ -6,7 +6,16 @@
  * anything else (a trace line that does not parse, say) a runtime failure (1).
  */
 import { InvalidArgumentError } from "@commander-js/extra-typings";
-import { AccessWeightError, checkLlcGeometry, CostError, LlcGeometryError, parseCostArg, parseSize, type CostOverrides, type LlcSetting } from "@foliox/tiering";
+import {
+  AccessWeightError,
+  checkLlcGeometry,
+  CostError,
+  LlcGeometryError,
+  parseCostArg,
+  parseSize,
+  type CostOverrides,
+  type LlcSetting,
+} from "@foliox/tiering";
 import { TraceParseError } from "@foliox/trace";
 import type { CommandContext } from "./context.js";
 import { EXIT_RUNTIME, EXIT_USAGE } from "./scenario-arg.js";

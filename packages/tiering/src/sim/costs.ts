@@ -98,29 +98,132 @@ export interface CostEntry {
 
 /** The table, in the order docs/tiering.md prints it. */
 export const COST_TABLE: readonly CostEntry[] = [
-  { name: "fastReadNs", value: null, unit: "ns", what: "a load that reaches the fast tier", source: "the topology preset (dram-cxl: DRAM 90 ns; DDR5-4800, Intel press note 2018 <100 ns, CXLMemSim default 85 ns)" },
+  {
+    name: "fastReadNs",
+    value: null,
+    unit: "ns",
+    what: "a load that reaches the fast tier",
+    source: "the topology preset (dram-cxl: DRAM 90 ns; DDR5-4800, Intel press note 2018 <100 ns, CXLMemSim default 85 ns)",
+  },
   { name: "fastWriteNs", value: null, unit: "ns", what: "a store that reaches the fast tier", source: "the topology preset (dram-cxl: 90 ns)" },
-  { name: "slowReadNs", value: null, unit: "ns", what: "a load that reaches the slow tier", source: "the topology preset (dram-cxl: CXL 220 ns; 170–300 ns on real cards, arXiv 2405.14209; local + 70–90 ns, Pond)" },
+  {
+    name: "slowReadNs",
+    value: null,
+    unit: "ns",
+    what: "a load that reaches the slow tier",
+    source: "the topology preset (dram-cxl: CXL 220 ns; 170–300 ns on real cards, arXiv 2405.14209; local + 70–90 ns, Pond)",
+  },
   { name: "slowWriteNs", value: null, unit: "ns", what: "a store that reaches the slow tier", source: "the topology preset (dram-cxl: 220 ns)" },
-  { name: "llcHitNs", value: 20, unit: "ns", what: "an access served by the last-level cache (and a read of the zero page, which stays cached)", source: "assumption: of the order of a server LLC hit (60–80 cycles)" },
-  { name: "concurrency", value: 1, unit: "misses", what: "memory-level parallelism: accesses in flight; each access costs latency ÷ concurrency", source: "assumption: one outstanding miss (a dependent pointer chase)" },
+  {
+    name: "llcHitNs",
+    value: 20,
+    unit: "ns",
+    what: "an access served by the last-level cache (and a read of the zero page, which stays cached)",
+    source: "assumption: of the order of a server LLC hit (60–80 cycles)",
+  },
+  {
+    name: "concurrency",
+    value: 1,
+    unit: "misses",
+    what: "memory-level parallelism: accesses in flight; each access costs latency ÷ concurrency",
+    source: "assumption: one outstanding miss (a dependent pointer chase)",
+  },
   { name: "bytesPerAccess", value: 64, unit: "B", what: "bytes one access moves to or from memory, for the loaded-latency curve", source: "one cache line" },
-  { name: "loadedLatencyKappa", value: 0, unit: "", what: "κ of the loaded-latency curve 1 + κ·u/(1−u) in the node's utilisation u; 0 = idle latency always", source: "assumption: the shape Colloid (SOSP '24) measures, not a fit; off by default" },
+  {
+    name: "loadedLatencyKappa",
+    value: 0,
+    unit: "",
+    what: "κ of the loaded-latency curve 1 + κ·u/(1−u) in the node's utilisation u; 0 = idle latency always",
+    source: "assumption: the shape Colloid (SOSP '24) measures, not a fit; off by default",
+  },
   { name: "loadedLatencyMaxUtil", value: 0.95, unit: "", what: "utilisation cap of the curve (at most 1 + 19κ)", source: "assumption" },
-  { name: "faultNs", value: 1000, unit: "ns", what: "a page fault that is not a hint fault (first touch, COW)", source: "assumption, of the order of one informal measurement: a minor anonymous fault's median ≈ 1.0 µs (3241 cycles at 3.2 GHz, Linux 6.6; https://ddumbying.vercel.app/experiments/pagefault-latency)" },
-  { name: "hintFaultNs", value: 1000, unit: "ns", what: "a NUMA hint fault, trap included (not faultNs on top)", source: "assumption: the same trap as a minor fault, with do_numa_page()'s bookkeeping instead of an allocation" },
-  { name: "blockedWaitNs", value: 5000, unit: "ns", what: "an access that met a migration entry waits", source: "assumption (of the order of one 4 KiB migration)" },
-  { name: "scanNsPerPte", value: 5, unit: "ns", what: "one PTE a scanner visits: change_prot_numa() in task_numa_work(), an accessed-bit scan, a DAMON check", source: "assumption" },
+  {
+    name: "faultNs",
+    value: 1000,
+    unit: "ns",
+    what: "a page fault that is not a hint fault (first touch, COW)",
+    source:
+      "assumption, of the order of one informal measurement: a minor anonymous fault's median ≈ 1.0 µs (3241 cycles at 3.2 GHz, Linux 6.6; https://ddumbying.vercel.app/experiments/pagefault-latency)",
+  },
+  {
+    name: "hintFaultNs",
+    value: 1000,
+    unit: "ns",
+    what: "a NUMA hint fault, trap included (not faultNs on top)",
+    source: "assumption: the same trap as a minor fault, with do_numa_page()'s bookkeeping instead of an allocation",
+  },
+  {
+    name: "blockedWaitNs",
+    value: 5000,
+    unit: "ns",
+    what: "an access that met a migration entry waits",
+    source: "assumption (of the order of one 4 KiB migration)",
+  },
+  {
+    name: "scanNsPerPte",
+    value: 5,
+    unit: "ns",
+    what: "one PTE a scanner visits: change_prot_numa() in task_numa_work(), an accessed-bit scan, a DAMON check",
+    source: "assumption",
+  },
   { name: "pebsSampleNs", value: 100, unit: "ns", what: "one PEBS sample drained and recorded by the sampling thread", source: "assumption" },
-  { name: "migrateFixedNs", value: round(KiB4 / R.migrate4kSingle - KiB4 / R.migrateCopyThp), unit: "ns", what: "fixed part of one unbatched migration (unmap, allocate, remap, free; one TLB flush)", source: "Nimble RFC: 4 KiB single 0.312 GB/s minus its copy at 2.481 GB/s" },
-  { name: "migrateFixedBatchedNs", value: round(KiB4 / R.migrate4kBatched - KiB4 / R.migrateCopyThp), unit: "ns", what: "fixed part of one migration in a batch", source: "Nimble RFC: 512 × 4 KiB batched 0.854 GB/s minus the copy" },
-  { name: "exchangeFixedNs", value: round(MiB2 / R.exchangeThpSingle - MiB2 / R.exchangeCopyThp), unit: "ns", what: "fixed part of one unbatched exchange (unmap and remap two folios, no allocation)", source: "Nimble RFC: THP exchange, one thread, 4.135 GB/s whole minus 4.225 GB/s copy; assumed to hold for 4 KiB" },
-  { name: "exchangeFixedBatchedNs", value: round(KiB4 / R.exchange4kBatched - KiB4 / R.exchangeCopyThp), unit: "ns", what: "fixed part of one exchange in a batch", source: "Nimble RFC: 512 × 4 KiB exchange batched 1.271 GB/s minus the swap (bytes of one folio per pair: assumption)" },
-  { name: "migrateCopyGBps", value: R.migrateCopyThp, unit: "GB/s", what: "copy bandwidth of one migration, one thread", source: "Nimble RFC: copy only, one 2 MiB THP" },
-  { name: "exchangeSwapGBps", value: R.exchangeCopyThp, unit: "GB/s", what: "swap bandwidth of one exchange, one thread, in bytes of one folio of the pair", source: "Nimble RFC: exchange copy only, 16 THP, one thread" },
+  {
+    name: "migrateFixedNs",
+    value: round(KiB4 / R.migrate4kSingle - KiB4 / R.migrateCopyThp),
+    unit: "ns",
+    what: "fixed part of one unbatched migration (unmap, allocate, remap, free; one TLB flush)",
+    source: "Nimble RFC: 4 KiB single 0.312 GB/s minus its copy at 2.481 GB/s",
+  },
+  {
+    name: "migrateFixedBatchedNs",
+    value: round(KiB4 / R.migrate4kBatched - KiB4 / R.migrateCopyThp),
+    unit: "ns",
+    what: "fixed part of one migration in a batch",
+    source: "Nimble RFC: 512 × 4 KiB batched 0.854 GB/s minus the copy",
+  },
+  {
+    name: "exchangeFixedNs",
+    value: round(MiB2 / R.exchangeThpSingle - MiB2 / R.exchangeCopyThp),
+    unit: "ns",
+    what: "fixed part of one unbatched exchange (unmap and remap two folios, no allocation)",
+    source: "Nimble RFC: THP exchange, one thread, 4.135 GB/s whole minus 4.225 GB/s copy; assumed to hold for 4 KiB",
+  },
+  {
+    name: "exchangeFixedBatchedNs",
+    value: round(KiB4 / R.exchange4kBatched - KiB4 / R.exchangeCopyThp),
+    unit: "ns",
+    what: "fixed part of one exchange in a batch",
+    source: "Nimble RFC: 512 × 4 KiB exchange batched 1.271 GB/s minus the swap (bytes of one folio per pair: assumption)",
+  },
+  {
+    name: "migrateCopyGBps",
+    value: R.migrateCopyThp,
+    unit: "GB/s",
+    what: "copy bandwidth of one migration, one thread",
+    source: "Nimble RFC: copy only, one 2 MiB THP",
+  },
+  {
+    name: "exchangeSwapGBps",
+    value: R.exchangeCopyThp,
+    unit: "GB/s",
+    what: "swap bandwidth of one exchange, one thread, in bytes of one folio of the pair",
+    source: "Nimble RFC: exchange copy only, 16 THP, one thread",
+  },
   { name: "tlbShootdownNs", value: 1000, unit: "ns", what: "one TLB shootdown for each mapping beyond the first of each folio", source: "assumption" },
-  { name: "swapWorkers", value: 1, unit: "threads", what: "copy threads per move (1, 2, 4 or 8)", source: "the seed's PARALLEL_SINGLE/_2THREAD/_4THREAD/_8THREAD" },
-  { name: "parallelFraction", value: 0.829, unit: "", what: "share of the copy that parallelises (Amdahl)", source: "fitted to the Nimble RFC's copy-only THP figures: 2.481 GB/s with one thread, 9.029 GB/s with 8 (3.64×)" },
+  {
+    name: "swapWorkers",
+    value: 1,
+    unit: "threads",
+    what: "copy threads per move (1, 2, 4 or 8)",
+    source: "the seed's PARALLEL_SINGLE/_2THREAD/_4THREAD/_8THREAD",
+  },
+  {
+    name: "parallelFraction",
+    value: 0.829,
+    unit: "",
+    what: "share of the copy that parallelises (Amdahl)",
+    source: "fitted to the Nimble RFC's copy-only THP figures: 2.481 GB/s with one thread, 9.029 GB/s with 8 (3.64×)",
+  },
   { name: "workerHandoffNs", value: 1000, unit: "ns", what: "handing one chunk to one copy worker and waiting for it", source: "assumption" },
 ];
 
@@ -151,12 +254,16 @@ export function checkCostOverrides(o: Record<string, unknown>, where: (name: str
       throw new CostError(where(name), `unknown cost "${name}"; ${guess ? `did you mean "${guess}"? ` : ""}the costs are: ${COST_NAMES.join(", ")}`);
     }
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-      throw new CostError(where(name), `${JSON.stringify(v)} is not a finite number >= 0; give the ${ENTRY.get(name as CostName)!.unit || "value"} as a non-negative number`);
+      throw new CostError(
+        where(name),
+        `${JSON.stringify(v)} is not a finite number >= 0; give the ${ENTRY.get(name as CostName)!.unit || "value"} as a non-negative number`,
+      );
     }
     if (name === "swapWorkers" && ![1, 2, 4, 8].includes(v)) throw new CostError(where(name), `${v} copy workers: use 1, 2, 4 or 8`);
     if (name === "concurrency" && v === 0) throw new CostError(where(name), "0 accesses in flight: give at least a fraction above 0 (1 = one miss at a time)");
     if ((name === "parallelFraction" || name === "loadedLatencyMaxUtil") && v >= 1) throw new CostError(where(name), `${v} must be below 1`);
-    if ((name === "migrateCopyGBps" || name === "exchangeSwapGBps") && v === 0) throw new CostError(where(name), "a bandwidth of 0 would make every move last forever; give a positive GB/s");
+    if ((name === "migrateCopyGBps" || name === "exchangeSwapGBps") && v === 0)
+      throw new CostError(where(name), "a bandwidth of 0 would make every move last forever; give a positive GB/s");
     out[name as CostName] = v;
   }
   return out;
@@ -173,7 +280,10 @@ export function parseCostArg(arg: string, into: CostOverrides = {}): CostOverrid
 }
 
 /** The table's defaults with the node latencies of the topology, then each layer of overrides. */
-export function resolveCosts(latency: { fastReadNs: number; fastWriteNs: number; slowReadNs: number; slowWriteNs: number }, ...layers: (CostOverrides | undefined)[]): Costs {
+export function resolveCosts(
+  latency: { fastReadNs: number; fastWriteNs: number; slowReadNs: number; slowWriteNs: number },
+  ...layers: (CostOverrides | undefined)[]
+): Costs {
   const out = {} as Costs;
   for (const e of COST_TABLE) out[e.name] = e.value ?? latency[e.name as keyof typeof latency];
   for (const l of layers) if (l) Object.assign(out, checkCostOverrides(l as Record<string, unknown>));

@@ -180,7 +180,9 @@ export class AccessWeightError extends RangeError {
     readonly entry: number,
     readonly weight: number,
   ) {
-    super(`entry ${entry} of the access stream: field weight is ${weight}, not a positive finite number; every entry must stand for a positive number of accesses`);
+    super(
+      `entry ${entry} of the access stream: field weight is ${weight}, not a positive finite number; every entry must stand for a positive number of accesses`,
+    );
     this.name = "AccessWeightError";
   }
 }
@@ -212,7 +214,12 @@ export function costsFor(k: Kernel, overrides: CostOverrides | CostOverrides[] =
   const fast = k.topo.nodes.find((n) => k.tiers.nodeIsToptier(n.nid))!;
   const slow = k.topo.nodes.find((n) => !k.tiers.nodeIsToptier(n.nid)) ?? fast;
   return resolveCosts(
-    { fastReadNs: fast.spec.perf.readLatencyNs, fastWriteNs: fast.spec.perf.writeLatencyNs, slowReadNs: slow.spec.perf.readLatencyNs, slowWriteNs: slow.spec.perf.writeLatencyNs },
+    {
+      fastReadNs: fast.spec.perf.readLatencyNs,
+      fastWriteNs: fast.spec.perf.writeLatencyNs,
+      slowReadNs: slow.spec.perf.readLatencyNs,
+      slowWriteNs: slow.spec.perf.writeLatencyNs,
+    },
     ...(Array.isArray(overrides) ? overrides : [overrides]),
   );
 }
@@ -365,7 +372,8 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   let lookahead: EpochOracleLookahead | null = null;
   if (cfg.oracle) {
     if (!isFn(opts.source)) throw new Error("the epoch-oracle reads the stream twice: give `source` as a function returning a fresh stream");
-    if (Number.isFinite(epochNsLimit)) throw new Error("the epoch-oracle needs epochs of a fixed number of entries (epochAccesses), not epochNs: it reads each epoch ahead");
+    if (Number.isFinite(epochNsLimit))
+      throw new Error("the epoch-oracle needs epochs of a fixed number of entries (epochAccesses), not epochNs: it reads each epoch ahead");
     lookahead = new EpochOracleLookahead(opts.source(), epochAccesses, oracleCapacity(k, fastNids), opts.llc ?? null);
   }
   ctx.pidOfMm = new Map();

@@ -48,10 +48,17 @@ const isPow2 = (n: number) => Number.isSafeInteger(n) && n > 0 && 2 ** Math.roun
 /** Check a geometry; `field` prefixes the names in errors ("llc", "--llc"). */
 export function checkLlcGeometry(g: LlcGeometry, field = "llc"): LlcGeometry {
   for (const k of ["sizeBytes", "ways", "lineBytes"] as const) {
-    if (!isPow2(g[k])) throw new LlcGeometryError(`${field}.${k}`, `${g[k]} is not a power of two; the LLC's size, ways and line size must each be a power of two (e.g. 32MiB, 16 ways, 64 B lines)`);
+    if (!isPow2(g[k]))
+      throw new LlcGeometryError(
+        `${field}.${k}`,
+        `${g[k]} is not a power of two; the LLC's size, ways and line size must each be a power of two (e.g. 32MiB, 16 ways, 64 B lines)`,
+      );
   }
   if (g.sizeBytes < g.ways * g.lineBytes) {
-    throw new LlcGeometryError(`${field}.sizeBytes`, `${g.sizeBytes} B is less than one set (${g.ways} ways × ${g.lineBytes} B); give a larger size or fewer ways`);
+    throw new LlcGeometryError(
+      `${field}.sizeBytes`,
+      `${g.sizeBytes} B is less than one set (${g.ways} ways × ${g.lineBytes} B); give a larger size or fewer ways`,
+    );
   }
   return g;
 }

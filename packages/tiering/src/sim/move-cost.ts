@@ -17,7 +17,15 @@ export type SwapWorkers = 1 | 2 | 4 | 8;
 /** The part of the cost table a move needs. */
 export type MoveCosts = Pick<
   Costs,
-  "migrateFixedNs" | "migrateFixedBatchedNs" | "exchangeFixedNs" | "exchangeFixedBatchedNs" | "migrateCopyGBps" | "exchangeSwapGBps" | "tlbShootdownNs" | "parallelFraction" | "workerHandoffNs"
+  | "migrateFixedNs"
+  | "migrateFixedBatchedNs"
+  | "exchangeFixedNs"
+  | "exchangeFixedBatchedNs"
+  | "migrateCopyGBps"
+  | "exchangeSwapGBps"
+  | "tlbShootdownNs"
+  | "parallelFraction"
+  | "workerHandoffNs"
 >;
 
 /** Amdahl speed-up of the copy for n workers. */
@@ -43,13 +51,27 @@ function chunks(nrPages: number, split: WorkerSplit): number {
 }
 
 /** One folio of nr base pages migrated, mapped `mappings` times. */
-export function migrationCostNs(c: MoveCosts, nrPages: number, mappings: number, batched: boolean, workers: number = 1, split: WorkerSplit = "per-page"): number {
+export function migrationCostNs(
+  c: MoveCosts,
+  nrPages: number,
+  mappings: number,
+  batched: boolean,
+  workers: number = 1,
+  split: WorkerSplit = "per-page",
+): number {
   const fixed = batched ? c.migrateFixedBatchedNs : c.migrateFixedNs;
   return fixed + dataMoveNs(c, nrPages * 4096, c.migrateCopyGBps, workers, chunks(nrPages, split)) + Math.max(0, mappings - 1) * c.tlbShootdownNs;
 }
 
 /** One pair of folios of nr base pages each exchanged; `mappings` counts both folios' mappings. */
-export function exchangeCostNs(c: MoveCosts, nrPages: number, mappings: number, batched: boolean, workers: number = 1, split: WorkerSplit = "per-page"): number {
+export function exchangeCostNs(
+  c: MoveCosts,
+  nrPages: number,
+  mappings: number,
+  batched: boolean,
+  workers: number = 1,
+  split: WorkerSplit = "per-page",
+): number {
   const fixed = batched ? c.exchangeFixedBatchedNs : c.exchangeFixedNs;
   return fixed + dataMoveNs(c, nrPages * 4096, c.exchangeSwapGBps, workers, chunks(nrPages, split)) + Math.max(0, mappings - 2) * c.tlbShootdownNs;
 }

@@ -196,7 +196,7 @@ export class MmManageMover implements Mover {
     const n = Math.min(hugeFrom.length, hugeTo.length);
     let promoted = 0;
     let leftFrom: number[] = hugeFrom.slice(n);
-    let leftTo: number[] = hugeTo.slice(n);
+    const leftTo: number[] = hugeTo.slice(n);
     if (n > 0) {
       const r = exchangeMove(ctx, { promote: hugeFrom.slice(0, n), demote: hugeTo.slice(0, n) }, this.free, this.batch);
       promoted += r.promoted;
