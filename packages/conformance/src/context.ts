@@ -26,11 +26,18 @@ export function commonOrders(a: CapabilityManifest, b: CapabilityManifest): numb
  * (BackendRegistry.forFolio asks backends in that order); a pair's system registers only its
  * two backends' functions, deduplicated, in that order.
  */
-export function makeCaseContext(old: ConformanceBackend, nw: ConformanceBackend, mover: Mover, registerAll: readonly ((c: DependencyContainer) => void)[]): CaseContext {
+export function makeCaseContext(
+  old: ConformanceBackend,
+  nw: ConformanceBackend,
+  mover: Mover,
+  registerAll: readonly ((c: DependencyContainer) => void)[],
+  /** the two nodes' bytes; default 8 MiB each, 16 MiB when a 2 MiB folio is among the orders */
+  nodeMemory?: readonly [number, number],
+): CaseContext {
   const registers = registerAll.filter((r) => r === old.register || r === nw.register);
   for (const r of [old.register, nw.register]) if (!registers.includes(r)) registers.push(r);
   const orders = commonOrders(old.manifest, nw.manifest);
-  const memory: [number, number] = orders.some((o) => o >= 9) ? [16 * MiB, 16 * MiB] : [8 * MiB, 8 * MiB];
+  const memory: [number, number] = nodeMemory ? [nodeMemory[0], nodeMemory[1]] : orders.some((o) => o >= 9) ? [16 * MiB, 16 * MiB] : [8 * MiB, 8 * MiB];
   const manifests = { old: old.manifest, new: nw.manifest };
   const fixture = (k: Kernel, side: "old" | "new"): ConformanceFixture => {
     const name = manifests[side].name;

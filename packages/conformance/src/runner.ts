@@ -22,6 +22,11 @@ export interface RunOptions {
   cases?: readonly ConformanceCase[];
   /** for seed-literal movers: also run each defect alone (default true) */
   perDefect?: boolean;
+  /**
+   * The two nodes' bytes in every case's system (default 8 MiB each, 16 MiB with 2 MiB folios):
+   * e.g. [256 GiB, 768 GiB] runs the suite on a sparse machine of deferred sections.
+   */
+  memory?: readonly [number, number];
 }
 
 /** The backends one registration function registers, probed in a throwaway container. */
@@ -50,14 +55,21 @@ export function conformancePairs(backends: readonly ConformanceBackend[], only?:
   return pairs;
 }
 
-export function runCase(c: ConformanceCase, old: ConformanceBackend, nw: ConformanceBackend, mover: Mover, registerAll: readonly ((c: DependencyContainer) => void)[]): CaseResult {
+export function runCase(
+  c: ConformanceCase,
+  old: ConformanceBackend,
+  nw: ConformanceBackend,
+  mover: Mover,
+  registerAll: readonly ((c: DependencyContainer) => void)[],
+  memory?: readonly [number, number],
+): CaseResult {
   const base = { id: c.id, title: c.title };
   if (commonOrders(old.manifest, nw.manifest).length === 0) {
     return { ...base, ok: true, status: "n/a", detail: `manifest: no folio order both backends make (${old.manifest.name}, ${nw.manifest.name})` };
   }
   if (!c.applies(old.manifest, nw.manifest)) return { ...base, ok: true, status: "n/a", detail: `manifest: ${c.requires ?? "does not apply"}` };
   try {
-    c.run(makeCaseContext(old, nw, mover, registerAll));
+    c.run(makeCaseContext(old, nw, mover, registerAll, memory));
     return { ...base, ok: true, status: "pass" };
   } catch (err) {
     const detail = err instanceof Error ? `${err.name === "ConformanceFailure" ? "" : `${err.name}: `}${err.message}` : String(err);
@@ -65,12 +77,12 @@ export function runCase(c: ConformanceCase, old: ConformanceBackend, nw: Conform
   }
 }
 
-function runPairs(backends: readonly ConformanceBackend[], mover: Mover, only: readonly string[] | undefined, cases: readonly ConformanceCase[]): PairResult[] {
+function runPairs(backends: readonly ConformanceBackend[], mover: Mover, only: readonly string[] | undefined, cases: readonly ConformanceCase[], memory?: readonly [number, number]): PairResult[] {
   const registerAll = [...new Set(backends.map((b) => b.register))];
   return conformancePairs(backends, only).map(([a, b]) => ({
     old: a.manifest.name,
     new: b.manifest.name,
-    cases: cases.map((c) => runCase(c, a, b, mover, registerAll)),
+    cases: cases.map((c) => runCase(c, a, b, mover, registerAll, memory)),
   }));
 }
 
@@ -79,7 +91,7 @@ const failedOf = (pairs: PairResult[]) => pairs.reduce((n, p) => n + p.cases.fil
 export function runConformance(opts: RunOptions): ConformanceReport {
   const mover = typeof opts.mover === "string" ? moverByName(opts.mover) : (opts.mover ?? moverByName("foliox"));
   const cases = opts.cases ?? CONFORMANCE_CASES;
-  const pairs = runPairs(opts.backends, mover, opts.only, cases);
+  const pairs = runPairs(opts.backends, mover, opts.only, cases, opts.memory);
   const report: ConformanceReport = { mover: mover.name, backends: opts.backends.map((b) => b.manifest.name), pairs, failed: failedOf(pairs) };
   if (mover.name === "seed-literal" && opts.perDefect !== false) report.defects = runDefects(opts.backends, opts.only, cases);
   return report;

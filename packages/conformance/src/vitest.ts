@@ -10,6 +10,7 @@
  * with `it.skip` and the title "n/a (manifest: …)", so a test report lists it, with the reason.
  */
 import type { DependencyContainer } from "tsyringe";
+import { formatMemory } from "@foliox/core";
 import { CONFORMANCE_CASES } from "./cases/index.js";
 import { moverByName } from "./movers.js";
 import { conformancePairs, runCase } from "./runner.js";
@@ -25,6 +26,8 @@ export interface SuiteOptions {
   /** only pairs that involve these backends */
   only?: readonly string[];
   cases?: readonly ConformanceCase[];
+  /** the two nodes' bytes in every case's system (RunOptions.memory) */
+  memory?: readonly [number, number];
 }
 
 export function defineConformanceSuite(describe: DescribeFn, it: ItFn, opts: SuiteOptions): void {
@@ -32,7 +35,8 @@ export function defineConformanceSuite(describe: DescribeFn, it: ItFn, opts: Sui
   const cases = opts.cases ?? CONFORMANCE_CASES;
   const registerAll: ((c: DependencyContainer) => void)[] = [...new Set(opts.backends.map((b) => b.register))];
   for (const [a, b] of conformancePairs(opts.backends, opts.only)) {
-    describe(`conformance ${a.manifest.name} × ${b.manifest.name} (mover ${mover.name})`, () => {
+    const on = opts.memory ? `, ${opts.memory.map(formatMemory).join(" + ")}` : "";
+    describe(`conformance ${a.manifest.name} × ${b.manifest.name} (mover ${mover.name}${on})`, () => {
       for (const c of cases) {
         const probe = c.applies(a.manifest, b.manifest);
         if (!probe) {
@@ -40,7 +44,7 @@ export function defineConformanceSuite(describe: DescribeFn, it: ItFn, opts: Sui
           continue;
         }
         it(`${c.id}: ${c.title}`, () => {
-          const r = runCase(c, a, b, mover, registerAll);
+          const r = runCase(c, a, b, mover, registerAll, opts.memory);
           if (!r.ok) throw new Error(`${c.id} (${a.manifest.name} × ${b.manifest.name}): ${r.detail}`);
         });
       }

@@ -30,7 +30,7 @@ import { MemMap } from "./mm/mem-map.js";
 import { MemoryTiers } from "./mm/memory-tiers.js";
 import { PageAlloc, type DirectReclaimer } from "./mm/page-alloc.js";
 import { PgtableArena } from "./mm/pgtable.js";
-import { Topology, TOPOLOGY_PRESETS, type TopologySpec } from "./mm/topology.js";
+import { Topology, TOPOLOGY_DEFAULT_MEMORY, TOPOLOGY_PRESETS, type TopologySpec } from "./mm/topology.js";
 import { VmStat } from "./mm/vmstat.js";
 import {
   BACKEND_REGISTRY,
@@ -124,7 +124,7 @@ export function resolveTopology(topology: string | TopologySpec | undefined, mem
     const name = topology ?? "dram-cxl";
     const preset = TOPOLOGY_PRESETS[name];
     if (!preset) throw new Error(`unknown topology preset "${name}"; choose one of: ${Object.keys(TOPOLOGY_PRESETS).join(", ")}`);
-    const [fast, slow] = memory ?? [64 * MiB, 64 * MiB];
+    const [fast, slow] = memory ?? TOPOLOGY_DEFAULT_MEMORY[name] ?? [64 * MiB, 64 * MiB];
     return preset(fast, slow);
   }
   return topology;

@@ -45,11 +45,12 @@ export function makeSystem(opts: SystemOptions = {}): Kernel {
   return kernel;
 }
 
-/** Free pages over all zones, from the free lists themselves (not vmstat). */
+/** Free pages over all zones, from the free lists themselves (not vmstat), and the deferred sections no list holds yet. */
 export function freePagesFromLists(k: Kernel): number {
   let free = 0;
   for (const zone of k.topo.zones) {
     for (let o = 0; o < NR_PAGE_ORDERS; o++) free += k.alloc.freeArea[zone.idx]![o]!.count() << o;
+    free += k.alloc.nrDeferredPages(zone);
   }
   return free;
 }

@@ -8,7 +8,7 @@
  * A node whose KSM page was freed (every mapping COWed) may stay until ksm_get_folio() prunes it,
  * as in the kernel.
  */
-import { PAGE_MAPPING_KSM, ptePresent, pteWrite, rmapWalk, type Kernel } from "@foliox/core";
+import { PAGE_MAPPING_KSM, PAGE_SECTION_MASK, ptePresent, pteWrite, rmapWalk, type Kernel } from "@foliox/core";
 import { STABLE_FLAG, ksmActive, ksmOf } from "./ksm-state.js";
 import { stableNodeMapping } from "./stable-tree.js";
 
@@ -18,6 +18,11 @@ export function ksmCheckInvariants(k: Kernel, quiescent: boolean, out: string[])
   const mem = k.mem;
   const mapping = mem.mapping;
   for (let pfn = 0; pfn < mem.nrPages; pfn++) {
+    // a deferred section (mem-map.ts) holds only free memory: skip it unread
+    if ((pfn & PAGE_SECTION_MASK) === 0 && !mem.sectionHasMemMap(mem.pfnToSectionNr(pfn))) {
+      pfn += PAGE_SECTION_MASK;
+      continue;
+    }
     if ((mapping[pfn]! & 3) !== PAGE_MAPPING_KSM) continue;
     const id = mapping[pfn]! >> 2;
     if (id === 0) continue; // NULL stable node: between try_to_merge_one_page and stable_tree_insert, or an old folio after folio_migrate_ksm

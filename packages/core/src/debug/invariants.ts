@@ -13,7 +13,8 @@
  * - rmap finds every PTE: the folio's anon_vma lists the vma, and vma_address(index) is the
  *   PTE's address.
  * - Memory: free + allocated + reserved = capacity, free lists agree with nr_free and
- *   NR_FREE_PAGES.
+ *   NR_FREE_PAGES (a zone's deferred sections count as free blocks of MAX_PAGE_ORDER that no
+ *   list holds yet; their pages are neither read nor touched).
  * - A KSM folio (mapping tag 3): its stable node's rmap items, walked by the owning backend's
  *   rmapWalk, find every PTE; the backend's checkInvariants() checks its own state.
  * - Counters equal recomputed state: LRU sizes, NR_ANON_MAPPED, and with `quiescent` (no mover
@@ -27,7 +28,7 @@
  *   each folio under its own folio->memcg_data.
  */
 import type { Kernel } from "../kernel/kernel.js";
-import { NR_PAGE_ORDERS, PAGE_MAPPING_ANON, PAGE_MAPPING_KSM, PGTY_buddy } from "../mm/mem-map.js";
+import { MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGES_PER_SECTION, PAGE_MAPPING_ANON, PAGE_MAPPING_KSM, PAGE_SECTION_MASK, PFN_SECTION_SHIFT, PGTY_buddy } from "../mm/mem-map.js";
 import type { VmArea } from "../mm/mm-types.js";
 import { rmapWalk } from "../mm/rmap.js";
 import { NR_LRU_LISTS } from "../mm/lru.js";
@@ -223,7 +224,10 @@ function checkSwapDevice(k: Kernel, swapRefs: Int32Array | null, out: string[]):
     if (cached >= 0 && (!k.mem.folioTestSwapcache(cached) || k.mem.refcount[cached] === 0)) out.push(`swap slot ${off}: the swap cache names pfn ${cached}, which is not a swap-cache folio`);
     if (!si.hasCache(off) && si.slotBlock[off] === 0) out.push(`swap slot ${off}: referenced, not cached, and never written (the data is lost)`);
   }
-  for (let off = 1; off < si.max; off++) if (si.swapMap[off] === 0 && swapRefs[off]! > 0) out.push(`swap slot ${off}: free, but ${swapRefs[off]} swap PTEs or value entries refer to it`);
+  for (let off = 1; off < si.max; off++) {
+    if (si.swapMap[off] === 0 && swapRefs[off]! > 0) out.push(`swap slot ${off}: free, but ${swapRefs[off]} swap PTEs or value entries refer to it`);
+    swapRefs[off] = 0; // the scratch is left zero for the next call
+  }
   if (inuse !== si.inusePages) out.push(`swap: inuse_pages ${si.inusePages}, ${inuse} slots in use`);
 }
 
@@ -235,13 +239,27 @@ export interface InvariantOptions {
 const LRU_STAT = [NR_INACTIVE_ANON, NR_ACTIVE_ANON, NR_INACTIVE_FILE, NR_ACTIVE_FILE, NR_UNEVICTABLE];
 
 export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[] {
+  const scratch = k.invariantScratch;
+  const n = k.mem.nrPages;
+  // present PTEs per pfn, and references to each swap slot (swap PTEs, shmem's value entries):
+  // buffers kept from call to call, which every call leaves zero
+  if (scratch.ptes.length !== n) scratch.ptes = new Int32Array(n);
+  if (k.swap && scratch.swapRefs.length !== k.swap.max) scratch.swapRefs = new Int32Array(k.swap.max);
+  try {
+    return checkAllInvariants(k, opts, scratch.ptes, k.swap ? scratch.swapRefs : null);
+  } catch (err) {
+    // a check that throws leaves counts behind: clear them all
+    scratch.ptes.fill(0);
+    scratch.swapRefs.fill(0);
+    throw err;
+  }
+}
+
+function checkAllInvariants(k: Kernel, opts: InvariantOptions, ptes: Int32Array, swapRefs: Int32Array | null): string[] {
   const out: string[] = [];
   const mem = k.mem;
   const n = mem.nrPages;
-  const ptes = new Int32Array(n);
   const pt = k.pgtables;
-  // references to each swap slot recomputed: swap PTEs, and shmem's value entries
-  const swapRefs = k.swap ? new Int32Array(k.swap.max) : null;
   const swapcache = new Float64Array(k.topo.nrNodes);
 
   // Page tables -> folios.
@@ -259,7 +277,6 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
             continue;
           }
           page = pt.frame[pt.off]!;
-          ptes[page]!++;
         } else if (isMigrationEntry(pte)) {
           page = pt.frame[pt.off]!;
         } else {
@@ -270,10 +287,12 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
           else swapRefs![off]!++;
           continue;
         }
-        if (page >= n || mem.pageType[page] === PGTY_buddy || mem.refcount[mem.pageFolio(page)]! === 0 && ptePresent(pte)) {
+        if (page >= n || !mem.sectionHasMemMap(page >>> PFN_SECTION_SHIFT) || mem.pageType[page] === PGTY_buddy || mem.refcount[mem.pageFolio(page)]! === 0 && ptePresent(pte)) {
           out.push(`mm ${mm.id} 0x${addr.toString(16)}: PTE names pfn ${page}, which is free`);
           continue;
         }
+        // counted only for a page of an allocated folio: the folio loop below reads and clears it
+        if (ptePresent(pte)) ptes[page]!++;
         const head = mem.pageFolio(page);
         const m = mem.mapping[head]!;
         if (m !== 0 && (m & 3) === 0) {
@@ -294,7 +313,7 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
         if ((m & 3) === PAGE_MAPPING_KSM) {
           // KSM: the rmap is the stable node's rmap items (the owning backend's rmapWalk), and
           // the address comes from the rmap item, not from the index.
-          if (!rmapFinds(k, head, vma, addr)) out.push(`mm ${mm.id} 0x${addr.toString(16)}: rmap cannot find this PTE: KSM folio pfn ${head} (stable node ${m >> 2}) does not list it`);
+          if (!rmapFinds(k, head, vma, addr) && !k.backends.forFolio(k, head)?.rmapPending?.(k, head, vma, addr)) out.push(`mm ${mm.id} 0x${addr.toString(16)}: rmap cannot find this PTE: KSM folio pfn ${head} (stable node ${m >> 2}) does not list it`);
           continue;
         }
         if ((m & 3) !== PAGE_MAPPING_ANON) {
@@ -322,12 +341,18 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
   const file = new FileCounts(k.topo.nrNodes, k.vmstat.nrZones);
   const memcgCounts = new MemcgCounts(k.topo.nrNodes);
   for (let pfn = 0; pfn < n; ) {
+    // a deferred section: free memory whose memmap was never initialized (nothing to read)
+    if ((pfn & PAGE_SECTION_MASK) === 0 && !mem.sectionHasMemMap(pfn >>> PFN_SECTION_SHIFT)) {
+      pfn += PAGES_PER_SECTION;
+      continue;
+    }
     if (mem.pageType[pfn] === PGTY_buddy) {
       pfn += 1 << mem.order[pfn]!;
       continue;
     }
     if (mem.testFlag(pfn, PG_reserved)) {
       reserved++;
+      ptes[pfn] = 0;
       pfn++;
       continue;
     }
@@ -349,6 +374,7 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
     for (let i = 0; i < nr; i++) {
       const mc = mem.mapcount[head + i]!;
       if (mc !== ptes[head + i]) out.push(`pfn ${head + i}: mapcount ${mc}, but ${ptes[head + i]} present PTEs map it`);
+      ptes[head + i] = 0;
       mapcount += mc;
       if (mc > 0 && mem.folioTestAnon(head)) anonMapped[k.folioNid(head)]! += 1;
       if (mc > 0 && pagecache) file.mapped[k.folioNid(head)]! += 1;
@@ -377,8 +403,9 @@ export function checkInvariants(k: Kernel, opts: InvariantOptions = {}): string[
     let zoneFree = 0;
     for (let o = 0; o < NR_PAGE_ORDERS; o++) {
       const list = k.alloc.freeArea[zone.idx]![o]!;
-      const count = list.count();
-      if (count !== k.alloc.nrFree[zone.idx * NR_PAGE_ORDERS + o]) out.push(`zone ${zone.idx} order ${o}: ${count} free blocks listed, nr_free says ${k.alloc.nrFree[zone.idx * NR_PAGE_ORDERS + o]}`);
+      const deferred = o === MAX_PAGE_ORDER ? k.alloc.nrDeferredPages(zone) >> MAX_PAGE_ORDER : 0;
+      const count = list.count() + deferred;
+      if (count !== k.alloc.nrFree[zone.idx * NR_PAGE_ORDERS + o]) out.push(`zone ${zone.idx} order ${o}: ${count} free blocks (${deferred} deferred), nr_free says ${k.alloc.nrFree[zone.idx * NR_PAGE_ORDERS + o]}`);
       zoneFree += count << o;
     }
     if (zoneFree !== k.vmstat.zonePage(zone.idx, NR_FREE_PAGES)) out.push(`zone ${zone.idx}: nr_free_pages ${k.vmstat.zonePage(zone.idx, NR_FREE_PAGES)}, free lists hold ${zoneFree}`);

@@ -28,3 +28,15 @@ export class MigrateFolioExtracted {
   oldPageState = 0;
   anonVma: AnonVma | null = null;
 }
+
+/**
+ * The buffers checkInvariants() (debug/invariants.ts) counts into, kept from one call to the
+ * next: one count per pfn and one per swap slot would otherwise be allocated on every call
+ * (1 GiB of counts for a 1 TiB machine). Each call leaves them all zero again.
+ */
+export class InvariantScratch {
+  /** present PTEs per pfn */
+  ptes = new Int32Array(0);
+  /** references per swap slot */
+  swapRefs = new Int32Array(0);
+}

@@ -3,6 +3,18 @@
  * kept as struct-of-arrays typed arrays so that a 64 GiB machine (16 M pfns) is a few flat
  * buffers rather than 16 M objects.
  *
+ * Sparse, as x86-64's SPARSEMEM_VMEMMAP: memory comes in sections of 128 MiB (32,768 pfns,
+ * SECTION_SIZE_BITS 27), and each array is one virtually contiguous range indexed by pfn, as
+ * the kernel's vmemmap is. The kernel backs a section's struct pages with memory when the
+ * section is populated; here the operating system backs each page of an array the first time
+ * it is written (a large ArrayBuffer is zero-filled anonymous memory), and the model writes
+ * nothing into a section's slice until the section's memmap is initialized
+ * (memmapInitSection(), from the page allocator). A section nobody has allocated from is a
+ * deferred section (CONFIG_DEFERRED_STRUCT_PAGE_INIT): free memory kept as a count in the
+ * buddy allocator, never touched. So a 1 TiB machine costs its buddy bookkeeping plus the
+ * sections in use, not 16 GiB of mem_map. (On an OS that commits memory eagerly, the arrays
+ * cost their full size.)
+ *
  * Per-page fields and what they model:
  * - flags       page->flags (PG_* bits, see page-flags.ts)
  * - refcount    page->_refcount (meaningful on the head page of a folio)
@@ -41,8 +53,23 @@ export const PAGE_MAPPING_FLAGS = 0x3;
 export const PGTY_none = 0;
 export const PGTY_buddy = 1;
 
-/** Largest pfn a PTE can hold (see pgtable.ts: 25 bits of frame number). */
-export const MAX_PFN = 1 << 25;
+/** SECTION_SIZE_BITS on x86-64: 128 MiB sections. */
+export const SECTION_SIZE_BITS = 27;
+/** PFN_SECTION_SHIFT */
+export const PFN_SECTION_SHIFT = SECTION_SIZE_BITS - PAGE_SHIFT;
+/** PAGES_PER_SECTION: 32,768 */
+export const PAGES_PER_SECTION = 1 << PFN_SECTION_SHIFT;
+export const PAGE_SECTION_MASK = PAGES_PER_SECTION - 1;
+
+/**
+ * The model's limit: 2^30 pfns, 4 TiB of 4 KiB pages (the kernel's x86-64 limit is 2^40). A PTE's
+ * frame holds 31 bits (pgtable.ts); the widest mem_map array (index, 8 bytes a page) then
+ * reserves 8 GiB of address space, of which only the sections in use are ever backed.
+ */
+export const MAX_PFN = 2 ** 30;
+
+/** mem_section flags: the section's memmap is initialized (its struct pages may be read and written). */
+export const SECTION_HAS_MEM_MAP = 1;
 
 export class MemMap {
   readonly flags: Int32Array;
@@ -61,6 +88,10 @@ export class MemMap {
   readonly content: Int32Array;
   readonly lruNext: Int32Array;
   readonly lruPrev: Int32Array;
+  /** mem_section[].section_mem_map flags per section (SECTION_HAS_MEM_MAP) */
+  readonly sectionFlags: Uint8Array;
+  /** sections whose memmap is initialized */
+  nrSectionsInitialized = 0;
 
   constructor(
     readonly nrPages: number,
@@ -68,7 +99,7 @@ export class MemMap {
     readonly nrListHeads: number,
   ) {
     if (!Number.isInteger(nrPages) || nrPages <= 0 || nrPages > MAX_PFN) {
-      throw new RangeError(`mem_map: nrPages must be an integer in 1..${MAX_PFN}, got ${nrPages}`);
+      throw new RangeError(`mem_map: nrPages must be an integer in 1..${MAX_PFN} (4 TiB of 4 KiB pages, the model's limit), got ${nrPages}`);
     }
     this.flags = new Int32Array(nrPages);
     this.refcount = new Int32Array(nrPages);
@@ -80,12 +111,45 @@ export class MemMap {
     this.order = new Uint8Array(nrPages);
     this.pageType = new Uint8Array(nrPages);
     this.memcg = new Uint16Array(nrPages);
-    this.lastCpupid = new Int32Array(nrPages).fill(-1);
+    // -1 (none) is written per section, when its memmap is initialized
+    this.lastCpupid = new Int32Array(nrPages);
     this.pincount = new Int32Array(nrPages);
     this.zone = new Uint8Array(nrPages);
     this.content = new Int32Array(nrPages);
     this.lruNext = new Int32Array(nrPages + nrListHeads);
     this.lruPrev = new Int32Array(nrPages + nrListHeads);
+    this.sectionFlags = new Uint8Array(Math.ceil(nrPages / PAGES_PER_SECTION));
+  }
+
+  get nrSections(): number {
+    return this.sectionFlags.length;
+  }
+
+  /** pfn_to_section_nr() */
+  pfnToSectionNr(pfn: number): number {
+    return pfn >>> PFN_SECTION_SHIFT;
+  }
+
+  /** The section's struct pages have been initialized (pfn_valid() and readable). */
+  sectionHasMemMap(nr: number): boolean {
+    return (this.sectionFlags[nr]! & SECTION_HAS_MEM_MAP) !== 0;
+  }
+
+  /**
+   * memmap_init_range() over [start, end) of one section, in zone `zoneIdx`: the fields whose
+   * initial value is not 0 (the zone link in page->flags, last_cpupid = -1). Every other field
+   * starts at 0, which the fresh array already holds. The caller marks the section with
+   * markSectionInitialized() once all its ranges are done.
+   */
+  memmapInitRange(start: number, end: number, zoneIdx: number): void {
+    this.zone.fill(zoneIdx, start, end);
+    this.lastCpupid.fill(-1, start, end);
+  }
+
+  markSectionInitialized(nr: number): void {
+    if (this.sectionHasMemMap(nr)) return;
+    this.sectionFlags[nr]! |= SECTION_HAS_MEM_MAP;
+    this.nrSectionsInitialized++;
   }
 
   testFlag(pfn: number, bit: number): boolean {

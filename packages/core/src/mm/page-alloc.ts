@@ -4,6 +4,15 @@
  * __setup_per_zone_wmarks(), __zone_watermark_ok(), and __alloc_pages() with its fast path,
  * slow path, kswapd wake-up and direct reclaim.
  *
+ * Sparse memory (mem-map.ts): at boot only the sections that hold the zero page or the partial
+ * sections at a zone's ends get their memmap; every whole section of free memory inside a zone
+ * is deferred (CONFIG_DEFERRED_STRUCT_PAGE_INIT, pgdat->first_deferred_pfn). Its pages count as
+ * free (NR_FREE_PAGES, and nr_free of MAX_PAGE_ORDER: 32 blocks a section), so watermarks see
+ * the machine the kernel sees once boot is done, but no block of it is on a free list yet.
+ * When a zone's MAX_PAGE_ORDER list runs dry, deferred_grow_zone() initializes the next
+ * deferred section, lowest first, and puts its blocks on the list. Free memory nobody touched
+ * costs two numbers per zone.
+ *
  * Left out, on purpose: per-cpu page lists (pcp), migratetypes and pageblocks, compaction, CMA,
  * highatomic reserves and the OOM killer. An allocation that would invoke the OOM killer fails,
  * which is what the movers see anyway: they allocate with __GFP_NORETRY or without reclaim.
@@ -13,7 +22,7 @@ import { inject, injectable } from "tsyringe";
 import { KernelBug } from "../kernel/bug.js";
 import { gfpName, __GFP_DIRECT_RECLAIM, __GFP_HIGH, __GFP_HIGHMEM, __GFP_KSWAPD_RECLAIM, __GFP_MOVABLE, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO } from "./gfp.js";
 import { listDel, type FolioList } from "./list.js";
-import { MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGE_SHIFT, PGTY_buddy, PGTY_none } from "./mem-map.js";
+import { MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGES_PER_SECTION, PAGE_SHIFT, PFN_SECTION_SHIFT, PGTY_buddy, PGTY_none } from "./mem-map.js";
 import { PG_head, PG_locked, PG_lru, PG_reserved, PG_writeback } from "./page-flags.js";
 import { MAX_NR_ZONES, ZONE_MOVABLE, ZONE_NORMAL, type Zone } from "./topology.js";
 import { NR_FREE_PAGES, PGALLOC_MOVABLE, PGALLOC_NORMAL, PGFREE, ALLOCSTALL_NORMAL } from "./vmstat.js";
@@ -82,6 +91,12 @@ export class PageAlloc {
   private readonly thisNode: number[][];
   /** zones by global zone index */
   private readonly zoneByIdx: Zone[] = [];
+  /**
+   * Per zone (by global index): the deferred sections still uninitialized, [firstDeferredPfn,
+   * deferredEndPfn), whole sections of free memory (pgdat->first_deferred_pfn, per zone here).
+   */
+  readonly firstDeferredPfn: Float64Array;
+  readonly deferredEndPfn: Float64Array;
 
   constructor(
     @inject(MEM_MAP) private readonly mem: MemMap,
@@ -101,18 +116,75 @@ export class PageAlloc {
     this.zonelists = topo.nodes.map((n) => topo.zonelistNodes(n.nid));
     this.thisNode = topo.nodes.map((n) => [n.nid]);
     for (const zone of topo.zones) this.zoneByIdx[zone.idx] = zone;
-    for (const zone of topo.zones) mem.zone.fill(zone.idx, zone.startPfn, zone.startPfn + zone.managedPages);
+    this.firstDeferredPfn = new Float64Array(nrZoneSlots);
+    this.deferredEndPfn = new Float64Array(nrZoneSlots);
+    // memmap_init(): every zone's pages, except the whole sections of free memory, which are
+    // deferred (the zero page's section and a zone's partial end sections never are).
+    for (const zone of topo.zones) {
+      const spanEnd = zone.startPfn + zone.managedPages;
+      const freeStart = zone.startPfn === 0 ? 1 : zone.startPfn;
+      let dStart = Math.ceil(freeStart / PAGES_PER_SECTION) * PAGES_PER_SECTION;
+      let dEnd = Math.floor(spanEnd / PAGES_PER_SECTION) * PAGES_PER_SECTION;
+      if (dEnd <= dStart) dStart = dEnd = spanEnd;
+      this.firstDeferredPfn[zone.idx] = dStart;
+      this.deferredEndPfn[zone.idx] = dEnd;
+      this.memmapInit(zone, zone.startPfn, dStart);
+      this.memmapInit(zone, dEnd, spanEnd);
+    }
     // The zero page is memblock-reserved at pfn 0 of node 0, like the kernel's empty_zero_page.
     this.zeroPfn = 0;
     mem.setFlag(0, PG_reserved);
     mem.refcount[0] = 1;
     topo.zones[0]!.managedPages -= 1;
-    // memblock_free_all(): hand every other page to the buddy allocator.
+    // memblock_free_all(): hand every other page to the buddy allocator; the deferred sections
+    // are free memory that no free list holds yet.
     for (const zone of topo.zones) {
       const start = zone.startPfn === 0 ? 1 : zone.startPfn;
-      this.freeRange(start, zone.startPfn + zone.managedPages + (zone.startPfn === 0 ? 1 : 0));
+      const end = zone.startPfn + zone.managedPages + (zone.startPfn === 0 ? 1 : 0);
+      const dStart = this.firstDeferredPfn[zone.idx]!;
+      const dEnd = this.deferredEndPfn[zone.idx]!;
+      this.freeRange(start, dStart);
+      this.freeRange(dEnd, end);
+      const deferred = dEnd - dStart;
+      if (deferred > 0) {
+        this.nrFree[zone.idx * NR_PAGE_ORDERS + MAX_PAGE_ORDER]! += deferred >> MAX_PAGE_ORDER;
+        this.vmstat.modZone(zone.idx, NR_FREE_PAGES, deferred);
+      }
     }
     this.setupPerZoneWmarks();
+  }
+
+  /** memmap_init_range() of [start, end) in zone, and its sections marked initialized. */
+  private memmapInit(zone: Zone, start: number, end: number): void {
+    if (end <= start) return;
+    this.mem.memmapInitRange(start, end, zone.idx);
+    for (let nr = start >>> PFN_SECTION_SHIFT; nr <= (end - 1) >>> PFN_SECTION_SHIFT; nr++) this.mem.markSectionInitialized(nr);
+  }
+
+  /** Pages of the zone's deferred sections: free, counted, on no free list yet. */
+  nrDeferredPages(zone: Zone): number {
+    return this.deferredEndPfn[zone.idx]! - this.firstDeferredPfn[zone.idx]!;
+  }
+
+  /**
+   * deferred_grow_zone(): initialize the zone's next deferred section (deferred_init_memmap_chunk)
+   * and put its MAX_PAGE_ORDER blocks on the free list; they were already counted free. False
+   * if the zone has none left.
+   */
+  private deferredGrowZone(zone: Zone): boolean {
+    const start = this.firstDeferredPfn[zone.idx]!;
+    if (start >= this.deferredEndPfn[zone.idx]!) return false;
+    const end = start + PAGES_PER_SECTION;
+    this.firstDeferredPfn[zone.idx] = end;
+    this.memmapInit(zone, start, end);
+    const mem = this.mem;
+    const list = this.freeArea[zone.idx]![MAX_PAGE_ORDER]!;
+    for (let pfn = start; pfn < end; pfn += 1 << MAX_PAGE_ORDER) {
+      mem.pageType[pfn] = PGTY_buddy;
+      mem.order[pfn] = MAX_PAGE_ORDER;
+      list.add(pfn);
+    }
+    return true;
   }
 
   /** __free_pages_memory(): free [start, end) in the largest naturally aligned blocks. */
@@ -292,7 +364,8 @@ export class PageAlloc {
   /** __rmqueue_smallest() + expand() */
   private rmqueueSmallest(zone: Zone, order: number): number {
     for (let current = order; current < NR_PAGE_ORDERS; current++) {
-      const pfn = this.freeArea[zone.idx]![current]!.first();
+      let pfn = this.freeArea[zone.idx]![current]!.first();
+      if (pfn < 0 && current === MAX_PAGE_ORDER && this.deferredGrowZone(zone)) pfn = this.freeArea[zone.idx]![current]!.first();
       if (pfn < 0) continue;
       this.delPageFromFreeList(zone, pfn, current);
       // expand(): give back the upper halves, largest first.

@@ -3,7 +3,7 @@
  * node distance table (SLIT), and per-node performance (HMAT/CDAT access coordinates:
  * read/write latency and bandwidth) from which memory-tiers.ts derives abstract distance.
  */
-import { PAGE_SIZE } from "./mem-map.js";
+import { MAX_PFN, PAGES_PER_SECTION, PAGE_SIZE } from "./mem-map.js";
 
 export const ZONE_NORMAL = 0;
 export const ZONE_MOVABLE = 1;
@@ -22,7 +22,11 @@ export interface NodePerf {
 
 export interface NodeSpec {
   name: string;
-  /** bytes of memory; a multiple of 4 KiB, at least 16 pages (buddy blocks never straddle a zone) */
+  /**
+   * bytes of memory; a multiple of 4 KiB, at least 16 pages (buddy blocks never straddle a
+   * zone). A node larger than one memory section (128 MiB) is a whole number of sections and
+   * starts on a section boundary, as memory is onlined in sections (SPARSEMEM).
+   */
   memory: number;
   /** whether the node has CPUs (N_CPU); CXL and PMEM nodes are CPU-less */
   cpus: boolean;
@@ -74,9 +78,64 @@ export function dramCxl(dramBytes: number, cxlBytes: number): TopologySpec {
   };
 }
 
+const GiB = 1024 * 1024 * 1024;
+
+/**
+ * The `dram-cxl-1t` preset: the `dram-cxl` nodes at the size of the CXL machines being built
+ * now, 256 GiB of DRAM and 768 GiB of CXL by default (1 TiB, 2^28 pages).
+ */
+export function dramCxl1T(dramBytes = 256 * GiB, cxlBytes = 768 * GiB): TopologySpec {
+  return { ...dramCxl(dramBytes, cxlBytes), name: "dram-cxl-1t" };
+}
+
+/**
+ * The `dram-cxl-4node` preset: two sockets, each with its DRAM node and a CXL expander behind
+ * its root port: nodes 0 and 1 are DRAM (`dramBytes` each), 2 and 3 CXL (`cxlBytes` each; node
+ * 2 on socket 0, node 3 on socket 1). The SLIT is 10 local, 21 to the other socket's DRAM, 14
+ * to the own socket's CXL and 24 to the other's (a socket hop plus the CXL hop). SLIT values
+ * vary by platform: pass a TopologySpec with your own `distance` to match a machine.
+ */
+export function dramCxl4Node(dramBytes: number, cxlBytes: number): TopologySpec {
+  const two = dramCxl(dramBytes, cxlBytes);
+  const dram = two.nodes[0]!;
+  const cxl = two.nodes[1]!;
+  return {
+    name: "dram-cxl-4node",
+    nodes: [
+      { ...dram, name: "DRAM0" },
+      { ...dram, name: "DRAM1" },
+      { ...cxl, name: "CXL0" },
+      { ...cxl, name: "CXL1" },
+    ],
+    distance: [
+      [10, 21, 14, 24],
+      [21, 10, 24, 14],
+      [14, 24, 10, 24],
+      [24, 14, 24, 10],
+    ],
+  };
+}
+
+/** The presets by name: `(fast, slow)` are the bytes of each fast (DRAM) and each slow (CXL) node. */
 export const TOPOLOGY_PRESETS: Record<string, (fast: number, slow: number) => TopologySpec> = {
   "dram-cxl": dramCxl,
+  "dram-cxl-1t": dramCxl1T,
+  "dram-cxl-4node": dramCxl4Node,
 };
+
+/** A preset's node sizes when the caller gives none: [fast, slow] bytes; 64 MiB each otherwise. */
+export const TOPOLOGY_DEFAULT_MEMORY: Record<string, [number, number]> = {
+  "dram-cxl-1t": [256 * GiB, 768 * GiB],
+};
+
+/** Bytes in the largest unit that divides them: "128 MiB", "1 TiB", "4100 KiB". */
+export function formatMemory(bytes: number): string {
+  for (const [unit, size] of [["TiB", 2 ** 40], ["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
+  }
+  return `${bytes} bytes`;
+}
+
 
 /** A zone: struct zone. Buddy state lives in page-alloc.ts; watermarks are set there. */
 export interface Zone {
@@ -111,14 +170,30 @@ export class Topology {
   constructor(readonly spec: TopologySpec) {
     if (spec.nodes.length === 0) throw new Error(`topology ${spec.name}: it needs at least one node`);
     const minBytes = 16 * PAGE_SIZE;
+    const sectionBytes = PAGES_PER_SECTION * PAGE_SIZE;
     let pfn = 0;
     this.nodes = [];
     this.zones = [];
     spec.nodes.forEach((ns, nid) => {
+      const field = `nodes[${nid}].memory (${ns.name})`;
       if (!(ns.memory >= minBytes) || ns.memory % PAGE_SIZE !== 0) {
-        throw new Error(`topology ${spec.name}: node ${nid} (${ns.name}) has ${ns.memory} bytes; give a multiple of 4 KiB of at least 16 pages (64 KiB)`);
+        throw new Error(`topology ${spec.name}: ${field} is ${ns.memory} bytes; give a multiple of 4 KiB of at least 16 pages (64 KiB)`);
+      }
+      if (ns.memory > sectionBytes) {
+        // memory is onlined in sections: a node spanning several owns whole ones
+        if (ns.memory % sectionBytes !== 0) {
+          const lo = Math.floor(ns.memory / sectionBytes) * sectionBytes;
+          throw new Error(`topology ${spec.name}: ${field} is ${formatMemory(ns.memory)}, not a whole number of 128 MiB memory sections; a node larger than one section must be a multiple of 128 MiB: give ${formatMemory(lo)} or ${formatMemory(lo + sectionBytes)}`);
+        }
+        if (pfn % PAGES_PER_SECTION !== 0) {
+          throw new Error(`topology ${spec.name}: ${field} is ${formatMemory(ns.memory)} and would start at ${formatMemory(pfn * PAGE_SIZE)}, inside a 128 MiB memory section; a node larger than one section starts on a section boundary: make the nodes before it whole multiples of 128 MiB`);
+        }
       }
       const nrPages = ns.memory / PAGE_SIZE;
+      if (pfn + nrPages > MAX_PFN) {
+        const total = spec.nodes.reduce((s, n) => s + n.memory, 0);
+        throw new Error(`topology ${spec.name}: the nodes' memory (nodes[].memory) adds up to ${formatMemory(total)}; the model holds at most ${formatMemory(MAX_PFN * PAGE_SIZE)} (2^30 pages of 4 KiB)`);
+      }
       const type = ns.zone === "Movable" ? ZONE_MOVABLE : ZONE_NORMAL;
       const zone: Zone = {
         idx: nid * MAX_NR_ZONES + type,
