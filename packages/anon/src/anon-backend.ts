@@ -8,9 +8,10 @@
  * stable tree lives in ksm/, and the Backend seams give core rmap_walk_ksm(),
  * folio_migrate_ksm() and the KSM folio exchange (see README.md) without core knowing KSM.
  */
-import { PAGE_MAPPING_ANON, PAGE_MAPPING_FLAGS, PAGE_MAPPING_KSM, migrateFolio, type Backend, type CapabilityManifest, type Kernel, type MigrateMode, type VmArea, type WaitOwner } from "@foliox/core";
+import { PAGE_MAPPING_ANON, PAGE_MAPPING_FLAGS, PAGE_MAPPING_KSM, migrateFolio, type Backend, type CapabilityManifest, type Kernel, type MigrateMode, type MmStruct, type VmArea, type WaitOwner } from "@foliox/core";
 import { anonFixture } from "./fixture.js";
 import { withSwapcacheFixture } from "./swapcache-fixture.js";
+import { ksmFork, ksmRmapPending } from "./ksm/ksm-fork.js";
 import { Ksm, folioMigrateKsm, ksmCheckInvariants, ksmExchangeBegin, ksmExchangeBlockingLock, ksmExchangeEnd, ksmExchangeMapping, ksmExchangeMayFreeze, rmapWalkKsm, withKsmFixture } from "./ksm/index.js";
 
 export const ANON_MANIFEST: CapabilityManifest = {
@@ -51,6 +52,16 @@ export class AnonBackend implements Backend {
   /** rmap_walk_ksm(): core reaches KSM folios through their stable node (ksm/rmap-walk.ts) */
   rmapWalk(k: Kernel, head: number, visit: (vma: VmArea, i: number, addr: number) => boolean): boolean {
     return rmapWalkKsm(k, head, visit);
+  }
+
+  /** a KSM PTE whose rmap item ksmd dropped during a migration, until its next scan (ksm/ksm-fork.ts) */
+  rmapPending(k: Kernel, _head: number, vma: VmArea, addr: number): boolean {
+    return ksmRmapPending(k, vma, addr);
+  }
+
+  /** ksm_fork() (ksm/ksm-fork.ts) */
+  forkMm(k: Kernel, oldMm: MmStruct, mm: MmStruct): void {
+    ksmFork(k, oldMm, mm);
   }
 
   /** folio_migrate_ksm() (ksm/migrate.ts) */

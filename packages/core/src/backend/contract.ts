@@ -31,7 +31,7 @@ import { BACKENDS } from "../tokens.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { WaitOwner } from "../kernel/wait.js";
 import type { MigrateMode } from "../migrate/migrate-mode.js";
-import type { VmArea } from "../mm/mm-types.js";
+import type { MmStruct, VmArea } from "../mm/mm-types.js";
 import type { SuperBlock } from "../fs/inode.js";
 import type { AddressSpace } from "../fs/address-space.js";
 import type { ConformanceFixture, FixtureState } from "./fixture.js";
@@ -155,6 +155,14 @@ export interface Backend {
   readonly conformance?: ConformanceFixture;
   /** rmap walk for folios not reached through an anon_vma or i_mmap (KSM: stable node) */
   rmapWalk?(k: Kernel, head: number, visit: (vma: VmArea, i: number, addr: number) => boolean): boolean;
+  /**
+   * A PTE of this folio that rmapWalk() does not reach, legitimately for now (KSM: ksmd dropped
+   * its rmap item when its scan passed the address while the page was unmapped for migration;
+   * its next scan adds one back). checkInvariants() accepts such a PTE.
+   */
+  rmapPending?(k: Kernel, head: number, vma: VmArea, addr: number): boolean;
+  /** dup_mmap()'s ksm_fork() (kernel/fork.c): the child mm joins what the parent's is registered with. */
+  forkMm?(k: Kernel, oldMm: MmStruct, mm: MmStruct): void;
 
   /*
    * KSM seams (@foliox/anon's ksm/*). A KSM folio's identity lives outside struct folio: its

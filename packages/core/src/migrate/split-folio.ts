@@ -10,9 +10,11 @@
  * isolation reference, and onto `list`), and the entries are turned back into PTEs of each new
  * folio. Since v6.12 a subpage that holds only zeroes is remapped to the shared zero page
  * instead (RMP_USE_SHARED_ZEROPAGE). Afterwards each piece holds its isolation reference plus
- * one per PTE, exactly as if it had been isolated on its own; NR_ISOLATED_* is unchanged.
+ * one per PTE, exactly as if it had been isolated on its own; NR_ISOLATED_* is unchanged. A
+ * swap-cache folio's pieces keep their own slots (folio->swap + i, and the swap cache's slot
+ * names the piece); a folio under writeback is not split (-EBUSY).
  *
- * Left out: file and shmem folios (their page-cache slots), the swap cache, splitting to a
+ * Left out: file and shmem folios (their page-cache slots), splitting to a
  * non-zero order, the deferred-split queue and partially-mapped accounting, mTHP split counters.
  */
 import { EAGAIN, EBUSY, EINVAL } from "../kernel/errno.js";
@@ -33,8 +35,9 @@ import {
   PG_unevictable,
   PG_uptodate,
   PG_workingset,
+  PG_writeback,
 } from "../mm/page-flags.js";
-import { _PAGE_SPECIAL, isMigrationEntry } from "../mm/pgtable.js";
+import { _PAGE_SPECIAL, isMigrationEntry, swpOffset } from "../mm/pgtable.js";
 import { TTU_BATCH_FLUSH, folioGetAnonVma, putAnonVma, removeMigrationPtes, rmapWalk, tryToMigrate, tryToUnmapFlush } from "../mm/rmap.js";
 import { folioPut } from "../mm/swap.js";
 import { THP_SPLIT_PAGE } from "../mm/vmstat.js";
@@ -82,6 +85,8 @@ export function splitFolioToList(k: Kernel, head: number, list: FolioList): numb
   const mem = k.mem;
   const order = mem.order[head]!;
   if (order === 0) return -EINVAL;
+  // split_huge_page_to_list_to_order(): a folio under writeback is not split
+  if (mem.testFlag(head, PG_writeback)) return -EBUSY;
   if (!mem.folioTestAnon(head) || mem.folioTestKsm(head)) return -EBUSY;
   const nr = 1 << order;
   const anonVma = folioGetAnonVma(k, head);
@@ -123,7 +128,8 @@ function splitHugePage(k: Kernel, head: number, nr: number, list: FolioList): vo
     mem.flags[t] = (mem.flags[t]! & (1 << PG_hwpoison)) | (headFlags & SPLIT_TAIL_FLAGS);
     mem.mapping[t] = mem.mapping[head]!;
     mem.index[t] = mem.index[head]! + i;
-    mem.private[t] = 0;
+    // a swap-cache piece keeps its own slot: new_folio->swap = folio->swap + i
+    mem.private[t] = swapcache ? mem.private[head]! + i : 0;
     mem.lastCpupid[t] = mem.lastCpupid[head]!;
     mem.memcg[t] = mem.memcg[head]!; // split_page_memcg()
     mem.pincount[t] = 0;
@@ -134,6 +140,8 @@ function splitHugePage(k: Kernel, head: number, nr: number, list: FolioList): vo
     // lru_add_split_folio(): the folio is isolated, so the tail gets a reference and the list.
     mem.refcount[t]!++;
     list.addTail(t);
+    // the swap cache's slot for the piece names the piece now (__xa_store under its i_pages lock)
+    if (swapcache) k.swap!.space.iPages.store(swpOffset(mem.private[t]!), t + 1);
   }
   mem.order[head] = 0;
   mem.largeMapcount[head] = mem.mapcount[head]!;

@@ -89,6 +89,8 @@ export function copyProcess(k: Kernel, parent: Task): Task | number {
       return -ENOMEM;
     }
   }
+  // ksm_fork(): a child of an mm that KSM scans is scanned too
+  for (const b of k.backends.all) b.forkMm?.(k, pmm, mm);
   return child;
 }
 
