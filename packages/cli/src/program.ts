@@ -11,6 +11,7 @@ import { registerCompareCommand } from "./commands/compare.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerNewCommand } from "./commands/new.js";
+import { registerExploreCommand } from "./commands/explore.js";
 
 /** Exit code for usage errors (unknown option, missing argument, ...). */
 export const EXIT_USAGE = 2;
@@ -61,6 +62,7 @@ export function createProgram(io: ProgramIO = {}, ctx: CommandContext = createCo
   registerCompareCommand(program, ctx);
   registerReportCommand(program, ctx);
   registerNewCommand(program, ctx);
+  registerExploreCommand(program, ctx);
   return program;
 }
 

@@ -70,7 +70,11 @@ describe("the interleaving explorer", () => {
         step: () => (--left === 0 ? STEP_DONE : STEP_RAN),
       };
     };
-    const s: ExploreScenario = { name: "counters", description: "", build: () => ({ k: makeSystem({ memory: [1 * MiB, 1 * MiB] }), ops: [counter("x"), counter("y")] }) };
+    const s: ExploreScenario = {
+      name: "counters",
+      description: "",
+      build: () => ({ k: makeSystem({ memory: [1 * MiB, 1 * MiB] }), ops: [counter("x"), counter("y")] }),
+    };
     const r = exploreScenario(s, { preemptions: 3 });
     expect(r.report).toMatchObject({ interleavings: 6, exhausted: true, maxSteps: 4, violations: 0 });
     // Without preemption: each op runs to its end, in either order.
@@ -175,8 +179,15 @@ describe("the interleaving explorer", () => {
   });
 
   it("shares the budget out over the scenarios and is deterministic", () => {
-    const s1 = scenario("one", ({ k, slow, fast, a, b }) => [new ExchangeStep(k, at(slow.mm!, a), at(fast.mm!, b), MIGRATE_SYNC), new FaultStep(k, slow.mm!, a, true)]);
-    const s2 = scenario("two", ({ k, slow, fast, a, b }) => [new MigrateStep(k, at(slow.mm!, a), 0), new FaultStep(k, fast.mm!, b, true), new FaultStep(k, slow.mm!, a, false)]);
+    const s1 = scenario("one", ({ k, slow, fast, a, b }) => [
+      new ExchangeStep(k, at(slow.mm!, a), at(fast.mm!, b), MIGRATE_SYNC),
+      new FaultStep(k, slow.mm!, a, true),
+    ]);
+    const s2 = scenario("two", ({ k, slow, fast, a, b }) => [
+      new MigrateStep(k, at(slow.mm!, a), 0),
+      new FaultStep(k, fast.mm!, b, true),
+      new FaultStep(k, slow.mm!, a, false),
+    ]);
     const r1 = explore([s1, s2], { budget: 40, preemptions: 2 });
     const r2 = explore([s1, s2], { budget: 40, preemptions: 2 });
     expect(r1.interleavings).toBeLessThanOrEqual(40);

@@ -4,7 +4,8 @@
  * runs a batch. A scan that finds the mutex held (by a KSM↔KSM exchange in flight) sleeps on it:
  * the step reports STEP_BLOCKED and is retried once something else moved.
  */
-import { ExploreStepOp, STEP_BLOCKED, STEP_RAN, type Kernel } from "@foliox/core";
+import { ExploreStepOp, STEP_BLOCKED, STEP_RAN, type Kernel, type LockHolder } from "@foliox/core";
+import { ksmOf } from "./ksm-state.js";
 import { ksmdScan } from "./ksmd.js";
 
 export class KsmdScanStep extends ExploreStepOp {
@@ -19,6 +20,11 @@ export class KsmdScanStep extends ExploreStepOp {
     super();
     this.left = scans;
     this.name = `ksmd(x${scans})`;
+  }
+
+  /** ksmd, the holder of ksm_thread_mutex and the folio locks its scan takes */
+  get owner(): LockHolder {
+    return ksmOf(this.k).ksmd;
   }
 
   step(): number {

@@ -22,6 +22,7 @@
  */
 import { EAGAIN, EBUSY, ENOENT } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
+import type { LockHolder } from "../kernel/lockdep.js";
 import { EXCHANGE_WOULD_BLOCK } from "../exchange/exchange-supported.js";
 import { ExchangeOp } from "../exchange/exchange-op.js";
 import { FOLIO_EXCHANGE, type FolioExchange } from "../exchange/exchange-template.js";
@@ -55,7 +56,6 @@ export function resolveTarget(k: Kernel, t: FolioTarget): number {
 function targetName(t: FolioTarget): string {
   return typeof t === "number" ? `pfn ${t}` : `0x${t.addr.toString(16)}`;
 }
-
 
 /** What every step machine has: a done flag, a result, the problems it saw. */
 export abstract class ExploreStepOp implements ExploreOp {
@@ -101,6 +101,11 @@ export class ExchangeStep extends ExploreStepOp {
 
   get nextStep(): string {
     return this.op ? this.op.phase : "isolate";
+  }
+
+  /** The ExchangeOp holds its folio locks (lockdep, the wait model). */
+  get owner(): LockHolder | undefined {
+    return this.op ?? undefined;
   }
 
   step(): number {
@@ -171,7 +176,19 @@ export class MigrateStep extends ExploreStepOp {
         const split = k.lists.alloc();
         this.lists = [from, ret, split];
         const mtc: MigrationTargetControl = { nid: this.nid, nmask: null, gfpMask: GFP_HIGHUSER_MOVABLE | __GFP_THISNODE };
-        this.batch = new MigrateBatch(k, from, allocMigrationTargetCb, null, mtc, this.mode, MR_SYSCALL, ret, split, new MigratePagesStats(), NR_MAX_MIGRATE_PAGES_RETRY);
+        this.batch = new MigrateBatch(
+          k,
+          from,
+          allocMigrationTargetCb,
+          null,
+          mtc,
+          this.mode,
+          MR_SYSCALL,
+          ret,
+          split,
+          new MigratePagesStats(),
+          NR_MAX_MIGRATE_PAGES_RETRY,
+        );
         this.stage = "batch";
         return STEP_RAN;
       }

@@ -120,7 +120,8 @@ export const INTEGRITY_CHECK: ExploreCheck = Object.freeze({
     if (!consistent(ctx.ops)) return [];
     const r = checkIntegrity(k);
     return r.violations.map(
-      (v) => `integrity: ${v.pid ? `pid ${v.pid} ${v.addr}` : `ino ${v.ino} index ${v.index} (${v.where})`} reads token ${v.found} from pfn ${v.pfn}, expected ${v.expected}`,
+      (v) =>
+        `integrity: ${v.pid ? `pid ${v.pid} ${v.addr}` : `ino ${v.ino} index ${v.index} (${v.where})`} reads token ${v.found} from pfn ${v.pfn}, expected ${v.expected}`,
     );
   },
 });
@@ -143,7 +144,9 @@ export const LOCKDEP_CHECK: ExploreCheck = Object.freeze({
     const mem = k.mem;
     for (let pfn = 0; pfn < mem.nrPages; pfn++) {
       if (mem.testFlag(pfn, PG_locked) && (mem.testFlag(pfn, PG_head) || mem.order[pfn] === 0) && mem.refcount[pfn]! > 0) {
-        out.push(`folio ${pfn} is still locked after every op finished${k.waits.folioOwner.has(pfn) ? ` (by ${k.waits.folioOwner.get(pfn)!.holderName})` : ""}`);
+        out.push(
+          `folio ${pfn} is still locked after every op finished${k.waits.folioOwner.has(pfn) ? ` (by ${k.waits.folioOwner.get(pfn)!.holderName})` : ""}`,
+        );
       }
     }
     return out;
@@ -297,7 +300,15 @@ function execute(scenario: ExploreScenario, choose: Chooser, checks: readonly Ex
       const stuck = ops.filter((op) => !op.done).map((op) => `${op.name} at ${op.nextStep}`);
       return fail("deadlock", `every unfinished op is blocked: ${stuck.join("; ")}`, "");
     }
-    if (depth >= maxSteps) return fail("nontermination", `no end after ${maxSteps} steps: ${ops.filter((op) => !op.done).map((op) => `${op.name} at ${op.nextStep}`).join("; ")}`, "");
+    if (depth >= maxSteps)
+      return fail(
+        "nontermination",
+        `no end after ${maxSteps} steps: ${ops
+          .filter((op) => !op.done)
+          .map((op) => `${op.name} at ${op.nextStep}`)
+          .join("; ")}`,
+        "",
+      );
     const choice = choose(depth, enabled, prev, preemptions);
     if (prev >= 0 && choice !== prev && enabled.includes(prev)) preemptions++;
     const op = ops[choice]!;
@@ -355,10 +366,7 @@ function firstLine(s: string): string {
 }
 
 /** Explore one scenario: up to `budget` interleavings with at most `bound` preemptions each. */
-export function exploreScenario(
-  scenario: ExploreScenario,
-  opts: ExploreOptions = {},
-): { report: ScenarioReport; violations: ExploreViolation[] } {
+export function exploreScenario(scenario: ExploreScenario, opts: ExploreOptions = {}): { report: ScenarioReport; violations: ExploreViolation[] } {
   const budget = opts.budget ?? DEFAULT_BUDGET;
   const bound = opts.preemptions ?? DEFAULT_PREEMPTIONS;
   const checks = opts.checks ?? EXPLORE_CHECKS;
@@ -450,7 +458,10 @@ export function replaySchedule(scenario: ExploreScenario, schedule: readonly num
   const choose: Chooser = (depth, enabled, prev) => {
     if (depth < schedule.length) {
       const c = schedule[depth]!;
-      if (!enabled.includes(c)) throw new RangeError(`replay of ${scenario.name}: step ${depth} names op ${c}, which cannot take a step there (runnable: ${enabled.join(", ") || "none"})`);
+      if (!enabled.includes(c))
+        throw new RangeError(
+          `replay of ${scenario.name}: step ${depth} names op ${c}, which cannot take a step there (runnable: ${enabled.join(", ") || "none"})`,
+        );
       return c;
     }
     return enabled.includes(prev) ? prev : enabled[0]!;

@@ -24,8 +24,9 @@ export interface NodeSpec {
   name: string;
   /**
    * bytes of memory; a multiple of 4 KiB, at least 16 pages (buddy blocks never straddle a
-   * zone). A node larger than one memory section (128 MiB) is a whole number of sections and
-   * starts on a section boundary, as memory is onlined in sections (SPARSEMEM).
+   * zone). A node larger than one memory section (128 MiB) is a whole number of sections, as
+   * memory is onlined in sections (SPARSEMEM); where it starts follows the nodes before it
+   * (a small node ahead of it shifts it off a section boundary, as boot memory may be).
    */
   memory: number;
   /** whether the node has CPUs (N_CPU); CXL and PMEM nodes are CPU-less */
@@ -184,9 +185,6 @@ export class Topology {
         if (ns.memory % sectionBytes !== 0) {
           const lo = Math.floor(ns.memory / sectionBytes) * sectionBytes;
           throw new Error(`topology ${spec.name}: ${field} is ${formatMemory(ns.memory)}, not a whole number of 128 MiB memory sections; a node larger than one section must be a multiple of 128 MiB: give ${formatMemory(lo)} or ${formatMemory(lo + sectionBytes)}`);
-        }
-        if (pfn % PAGES_PER_SECTION !== 0) {
-          throw new Error(`topology ${spec.name}: ${field} is ${formatMemory(ns.memory)} and would start at ${formatMemory(pfn * PAGE_SIZE)}, inside a 128 MiB memory section; a node larger than one section starts on a section boundary: make the nodes before it whole multiples of 128 MiB`);
         }
       }
       const nrPages = ns.memory / PAGE_SIZE;

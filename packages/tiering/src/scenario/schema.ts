@@ -12,7 +12,7 @@
  *   scenario/setup.ts).
  */
 import { z } from "zod";
-import { KERNEL_VERSIONS, TOPOLOGY_PRESETS, type KernelVersion } from "@foliox/core";
+import { KERNEL_VERSIONS, PAGES_PER_SECTION, TOPOLOGY_PRESETS, formatMemory, type KernelVersion } from "@foliox/core";
 import { sizeSchema, workloadSchema } from "../workload/spec.js";
 import { formatSize, parseSize } from "../workload/size.js";
 import { checkCostOverrides, CostError } from "../sim/costs.js";
@@ -27,6 +27,8 @@ export type PressureSetting = (typeof PRESSURE_SETTINGS)[number];
 
 /** The smallest node: 16 pages (64 KiB). */
 export const MIN_NODE_PAGES = 16;
+/** A memory section (core's PAGES_PER_SECTION pages): a node larger than one is a whole number of them. */
+const SECTION_BYTES = PAGES_PER_SECTION * 4096;
 
 /**
  * A node's memory: bytes (a size: "64MiB"), or a share of the workload's footprint ("20%"),
@@ -53,6 +55,14 @@ function nodeMemory(which: "fast" | "slow") {
       ctx.addIssue({
         code: "custom",
         message: `expected a multiple of 4 KiB of at least ${MIN_NODE_PAGES} pages (64 KiB), as bytes or with a unit ("64MiB"), or a share of the footprint ("20%"); got ${JSON.stringify(v)}`,
+      });
+      return z.NEVER;
+    }
+    if (n > SECTION_BYTES && n % SECTION_BYTES !== 0) {
+      const lo = Math.floor(n / SECTION_BYTES) * SECTION_BYTES;
+      ctx.addIssue({
+        code: "custom",
+        message: `${formatMemory(n)} is larger than one 128 MiB memory section and not a whole number of them (memory is onlined in sections); give ${formatMemory(lo)} or ${formatMemory(lo + SECTION_BYTES)}`,
       });
       return z.NEVER;
     }

@@ -23,7 +23,7 @@
  *    demotion attempts (they all fail: the slow node is full).
  */
 import type { DependencyContainer } from "tsyringe";
-import { createProcess } from "@foliox/core";
+import { PAGES_PER_SECTION, createProcess } from "@foliox/core";
 import type { Kernel } from "@foliox/core";
 import { ACCESS_OK, ACCESS_OOM, accessVirtual } from "@foliox/core";
 import type { MmStruct, Task } from "@foliox/core";
@@ -41,9 +41,10 @@ import { createWorkload, type Workload } from "../workload/workload.js";
 import { MIN_NODE_PAGES, type NodeMemory, type Scenario } from "./schema.js";
 
 /**
- * A node given as a share of the footprint ("20%"): max(16 pages, ⌈share × footprint⌉) pages.
- * Its watermarks are scaled as the kernel's would be on a real machine of the same shape (see
- * prepareScenario).
+ * A node given as a share of the footprint ("20%"): max(16 pages, ⌈share × footprint⌉) pages,
+ * rounded up to whole 128 MiB sections when it is larger than one (core onlines memory in
+ * sections). Its watermarks are scaled as the kernel's would be on a real machine of the same
+ * shape (see prepareScenario).
  */
 export function resolveNodeMemory(v: NodeMemory, footprintPages: number | null, which: "fast" | "slow"): number {
   if (typeof v === "number") return v;
@@ -51,7 +52,8 @@ export function resolveNodeMemory(v: NodeMemory, footprintPages: number | null, 
     throw new RangeError(`memory.${which} is ${v} of the workload's footprint, but the footprint is not known here; give the size in bytes (e.g. "64MiB")`);
   }
   const share = Number.parseFloat(v) / 100;
-  return Math.max(MIN_NODE_PAGES, Math.ceil(share * footprintPages)) * 4096;
+  const pages = Math.max(MIN_NODE_PAGES, Math.ceil(share * footprintPages));
+  return (pages > PAGES_PER_SECTION ? Math.ceil(pages / PAGES_PER_SECTION) * PAGES_PER_SECTION : pages) * 4096;
 }
 
 export interface PrepareOptions {
