@@ -6,7 +6,18 @@
  * still issues the TLB flush it owes; a task blocked on a migration entry sets PG_waiters and is
  * woken by the unlock; two swap-cache folios share one swap space's i_pages lock, taken once.
  */
-import { EAGAIN, EXCHANGE_WOULD_BLOCK, MIGRATE_SYNC, PG_locked, PG_waiters, TaskOwner, folioExchangeBatch, folioLock, folioTrylock, folioUnlock } from "@foliox/core";
+import {
+  EAGAIN,
+  EXCHANGE_WOULD_BLOCK,
+  MIGRATE_SYNC,
+  PG_locked,
+  PG_waiters,
+  TaskOwner,
+  folioExchangeBatch,
+  folioLock,
+  folioTrylock,
+  folioUnlock,
+} from "@foliox/core";
 import type { HeldLocks, Kernel, WaitOwner } from "@foliox/core";
 import { ACCESS_BLOCKED, ACCESS_OK, accessVirtual } from "@foliox/core";
 import { check, checkEqual, checkRc } from "../check.js";
@@ -49,7 +60,8 @@ class FolioLockHolder implements WaitOwner {
 
 export const syncWaitsForHolder: ConformanceCase = {
   id: "exchange.sync-waits-for-holder",
-  title: "SYNC folio_exchange() on a folio another path holds locked runs the holder to its unlock and succeeds; with a holder that cannot move, -EAGAIN and nothing changes",
+  title:
+    "SYNC folio_exchange() on a folio another path holds locked runs the holder to its unlock and succeeds; with a holder that cannot move, -EAGAIN and nothing changes",
   requires: EXCHANGEABLE,
   applies: exchangeable,
   run(ctx) {
@@ -150,7 +162,8 @@ export const waitersOnMigrationEntry: ConformanceCase = {
 
 export const batchWaitsForWriteback: ConformanceCase = {
   id: "exchange.batch-sync-waits",
-  title: "folio_exchange_batch() in SYNC: a folio under writeback is waited for (the I/O completes), a locked one gives -EAGAIN for its pair; the other pairs are exchanged and nothing is left isolated or unmapped",
+  title:
+    "folio_exchange_batch() in SYNC: a folio under writeback is waited for (the I/O completes), a locked one gives -EAGAIN for its pair; the other pairs are exchanged and nothing is left isolated or unmapped",
   requires: EXCHANGEABLE,
   applies: exchangeable,
   run(ctx) {
@@ -159,7 +172,15 @@ export const batchWaitsForWriteback: ConformanceCase = {
     const a = wb ? ctx.pair(k, wb === "old" ? { oldState: "writeback" } : { newState: "writeback" }) : ctx.pair(k);
     const b = ctx.pair(k);
     k.mem.setFlag(b.new.head, PG_locked);
-    const rcs = folioExchangeBatch(k, [[a.old.head, a.new.head], [b.old.head, b.new.head]], MIGRATE_SYNC, ctx.mover.exchange);
+    const rcs = folioExchangeBatch(
+      k,
+      [
+        [a.old.head, a.new.head],
+        [b.old.head, b.new.head],
+      ],
+      MIGRATE_SYNC,
+      ctx.mover.exchange,
+    );
     checkEqual(rcs, [0, -EAGAIN], wb ? "batch: a pair under writeback, a pair with a locked folio" : "batch: a clean pair, a pair with a locked folio");
     k.mem.clearFlag(b.new.head, PG_locked);
     check(mappedHead(k, a.old) === a.new.head, "the first pair was not exchanged");
