@@ -9,15 +9,17 @@
  *
  * SeedLiteralExchangeFolios does the same for the exchange_folios(2) syscall (ExchangeFolios).
  *
- * Not reproduced: seed-defect-7's commented-out NR_FILE_PAGES move, and memcg_data swapped
- * before folio_undo_large_rmappable() (foliox has no deferred-split queue).
+ * Not reproduced: seed-defect-7's memcg_data swapped before folio_undo_large_rmappable()
+ * (foliox has no deferred-split queue).
  */
 import {
   EOPNOTSUPP,
   ExchangeFolios,
   FolioExchange,
+  NR_FILE_PAGES,
   NR_ISOLATED_ANON,
   NR_ISOLATED_FILE,
+  folioAddressSpace,
   PG_swapbacked,
   PG_swapcache,
   folioExpectedRefs,
@@ -129,6 +131,26 @@ export class SeedLiteralExchange extends FolioExchange {
   /** seed-defect-7: each data's stats are moved under the memcg of the frame's previous occupant, the partner's. */
   override folioExchangeStatsMemcg(k: Kernel, head: number, partner: number): number {
     return this.has("9b.7") ? k.mem.memcg[head]! : super.folioExchangeStatsMemcg(k, head, partner);
+  }
+
+  /**
+   * seed-defect-7: the NR_FILE_PAGES move is commented out: each page-cache data is counted on the
+   * node it left. Invisible for file↔file of one size across two nodes (the counts cross), wrong
+   * for file↔anon.
+   */
+  override folioExchangeMappingStats(k: Kernel, oldHead: number, newHead: number, oldSwap: number, newSwap: number, memcgInOld: number, memcgInNew: number): void {
+    super.folioExchangeMappingStats(k, oldHead, newHead, oldSwap, newSwap, memcgInOld, memcgInNew);
+    if (!this.has("9b.7")) return;
+    const mem = k.mem;
+    const nr = mem.folioNrPages(oldHead);
+    for (const [head, partner, memcg] of [
+      [oldHead, newHead, memcgInOld],
+      [newHead, oldHead, memcgInNew],
+    ] as const) {
+      if (!folioAddressSpace(k, head) || mem.zone[head] === mem.zone[partner]) continue;
+      k.vmstat.modLruvec(memcg, k.folioNid(head), NR_FILE_PAGES, -nr);
+      k.vmstat.modLruvec(memcg, k.folioNid(partner), NR_FILE_PAGES, nr);
+    }
   }
 
   /** seed-defect-7: NR_ISOLATED_* is put back with the LRU type the frame has after the exchange. */

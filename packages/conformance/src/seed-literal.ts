@@ -72,8 +72,8 @@ export const SEED_DEFECTS: readonly SeedDefect[] = [
   },
   {
     id: "9b.7",
-    title: "counters: NR_ISOLATED put back with the post-exchange type; per-memcg stats moved under the partner's memcg",
-    steps: ["folioExchangeStatsMemcg", "folioExchangePutback"],
+    title: "counters: NR_FILE_PAGES not moved; NR_ISOLATED put back with the post-exchange type; per-memcg stats moved under the partner's memcg",
+    steps: ["folioExchangeStatsMemcg", "folioExchangePutback", "folioExchangeMappingStats"],
     manifests: (o, n) => either(o, n, (m) => isFile(m) || hasState(m, "lazyfree") || hasState(m, "swapcache")),
     needs: "folios of two LRU types (lazyfree anon, or file), or page-/swap-cache folios in two memcgs",
   },

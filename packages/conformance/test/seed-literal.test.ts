@@ -195,6 +195,20 @@ describe("each defect shows", () => {
     expect(bad.every((m) => m.startsWith("memcg "))).toBe(true);
   });
 
+  it("seed-defect-7: the commented-out NR_FILE_PAGES move leaves file↔anon's page-cache page counted on the node it left", () => {
+    for (const defect of [false, true]) {
+      const { k, sb } = makeSystem();
+      const file = filePage(k, sb, 1, 0).head;
+      const anon = anonPage(k, 0).head;
+      const before = [0, 1].map((nid) => k.vmstat.nodePage(nid, NR_FILE_PAGES));
+      expect(folioExchange(k, file, anon, MIGRATE_SYNC, defect ? seed("9b.7") : FOLIO_EXCHANGE)).toBe(0);
+      const after = [0, 1].map((nid) => k.vmstat.nodePage(nid, NR_FILE_PAGES));
+      expect(after).toEqual(defect ? before : [before[0]! + 1, before[1]! - 1]);
+      if (!defect) healthy(k);
+      else expect(checkInvariants(k, { quiescent: true }).join("\n")).toMatch(/nr_file_pages/);
+    }
+  });
+
   it("seed-defect-7 is invisible with one memcg on both sides (why the conformance case uses two)", () => {
     const { k, sb } = makeSystem();
     const fa = filePage(k, sb, 1, 8).head;

@@ -287,6 +287,15 @@ export class FolioExchange {
     // Read before folio_exchange_flags() moves memcg_data with the data.
     const memcgInOld = this.folioExchangeStatsMemcg(k, oldHead, newHead);
     const memcgInNew = this.folioExchangeStatsMemcg(k, newHead, oldHead);
+    this.folioExchangeMappingStats(k, oldHead, newHead, oldSwap, newSwap, memcgInOld, memcgInNew);
+  }
+
+  /**
+   * The stats half of the mapping swap (exchange-mapping.ts folioExchangeMappingStats()): the
+   * page-cache and swap-cache slots follow the data, and so do NR_FILE_PAGES, NR_SHMEM,
+   * NR_SWAPCACHE, NR_FILE_DIRTY and NR_ZONE_WRITE_PENDING, under `memcgInOld` / `memcgInNew`.
+   */
+  folioExchangeMappingStats(k: Kernel, oldHead: number, newHead: number, oldSwap: number, newSwap: number, memcgInOld: number, memcgInNew: number): void {
     folioExchangeMappingStats(k, oldHead, newHead, oldSwap, newSwap, memcgInOld, memcgInNew);
   }
 
