@@ -13,11 +13,11 @@
  *   { "scenario", "trace", "bounds": { "allFastRuntime": ns, "allSlowRuntime": ns }, "costs",
  *     "stacks": [ { "name", "hitRatio", "runtime", "simulatedSeconds", "time",
  *                   "backgroundCpuNs", "churn", "vmstat": {...}, ... } ] }
- * Exit 0 on success, 2 for usage and config errors and bad input (a trace weight that is not a
- * positive finite number), 1 when a run fails.
+ * Exit 0 on success, 2 for usage and config errors, bad input (a trace weight that is not a
+ * positive finite number) and an --out that cannot be written (checked before the runs), 1 when
+ * a run fails, 3 when a run dropped accesses for want of memory (unless --allow-oom; exit.ts).
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import type { Command } from "@commander-js/extra-typings";
 import { describeScenario, formatNodeMemory, registryForScenario, TRACE_SCENARIO_NAME, unknownNameMessage, type Churn, type Costs, type RuntimeBreakdown, type SimResult } from "@foliox/tiering";
 import { TRACE_FORMAT_NAMES } from "@foliox/trace";
@@ -25,11 +25,13 @@ import { collect } from "../plugin.js";
 import { parseSeed } from "../options.js";
 import { formatJson } from "../render/json.js";
 import { renderTable, type Cell } from "../render/table.js";
-import { createProgress } from "../report/progress.js";
+import { ALLOW_OOM_HELP, formatDrops, oomDrops, reportOom } from "../oom.js";
+import { outDirFromArgs, writeOutputs } from "../output-path.js";
+import { runProgress } from "../trace-progress.js";
 import type { CommandContext } from "./context.js";
 import { PLUGIN_OPTION_HELP, pluginsFromArgs } from "./plugins-arg.js";
 import { fmtNs, parseEpochs, parseStacks, parseTraceFormat, runJson, SHOWN_COUNTERS, STACKS_HELP, unknownTraceFormat } from "./run.js";
-import { EXIT_RUNTIME, EXIT_USAGE, scenarioFromArgs } from "./scenario-arg.js";
+import { EXIT_USAGE, scenarioFromArgs } from "./scenario-arg.js";
 import { collectCost, COST_OPTION_HELP, LLC_OPTION_HELP, parseLlc, reportRunFailure, stackFileName } from "./tiering-args.js";
 import { simulate, traceShape, type TraceInput, type TraceShape } from "./simulate.js";
 
@@ -55,6 +57,8 @@ export interface CompareStack {
   demotions: number;
   exchanges: number;
   failures: Record<string, number>;
+  /** accesses the engine could not replay: oom (no page to fault in), segv, blocked, skipped */
+  counters: SimResult["counters"];
   anonFileRatio: SimResult["anonFileRatio"];
   migrationBytes: number;
   convergenceNs: number | null;
@@ -103,6 +107,7 @@ export function compareJson(name: string, results: SimResult[], notes: string[],
       demotions: r.demotions,
       exchanges: r.exchanges,
       failures: r.failures,
+      counters: r.counters,
       anonFileRatio: r.anonFileRatio,
       migrationBytes: r.migrationBytes,
       convergenceNs: r.convergenceNs,
@@ -158,6 +163,7 @@ export function renderCompareText(c: CompareJson, header: string): string {
     row("anon : file up", (x) => (x.anonFileRatio.anon + x.anonFileRatio.file === 0 ? "-" : `${x.anonFileRatio.anon} : ${x.anonFileRatio.file}`)),
     row("migration traffic (MiB)", (x) => (x.migrationBytes / 2 ** 20).toFixed(1)),
     row("convergence", (x) => (x.convergenceNs === null ? "n/a" : fmtNs(x.convergenceNs))),
+    ...(s.some((x) => x.counters.oom > 0) ? [row("dropped for want of memory", (x) => formatDrops(oomDrops(x)))] : []),
     row("failures", (x) => String(Object.values(x.failures).reduce((a, n) => a + n, 0))),
     ...[...new Set(s.flatMap((x) => Object.keys(x.failures)))].sort().map((reason) => row(`  ${reason}`, (x) => String(x.failures[reason] ?? 0))),
     ...SHOWN_COUNTERS.filter((k) => s.some((x) => k in x.vmstat)).map((k) => row(k, (x) => String(x.vmstat[k] ?? 0))),
@@ -186,7 +192,8 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
     .option("--cost <name=value>", COST_OPTION_HELP, collectCost)
     .option("--llc <setting>", LLC_OPTION_HELP, parseLlc)
     .option("--json", 'print { "scenario", "trace", "bounds", "costs", "stacks": [ { "name", "hitRatio", "runtime", "simulatedSeconds", "time", "backgroundCpuNs", "churn", "vmstat", ... } ] }')
-    .option("--out <dir>", "also write DIR/<stack>.json (each run's result, for foliox report) and DIR/compare.json")
+    .option("--out <dir>", "also write DIR/<stack>.json (each run's result, for foliox report) and DIR/compare.json; checked before the runs")
+    .option("--allow-oom", ALLOW_OOM_HELP)
     .option("--plugin <package-or-path>", PLUGIN_OPTION_HELP, collect, [] as string[])
     .showHelpAfterError("(run foliox compare --help for usage)")
     .action(async (positional, opts, cmd) => {
@@ -236,6 +243,8 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
         ctx.exitCode = EXIT_USAGE;
         return;
       }
+      const out = outDirFromArgs("compare", ctx, opts.out, [...stacks.map(stackFileName), "compare.json"]);
+      if (out === false) return;
       const results: SimResult[] = [];
       let notes: string[] = [];
       const name = base.name;
@@ -246,11 +255,11 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
       let shape: TraceShape | undefined;
       for (const stack of stacks) {
         const scenario = { ...base, stack };
-        const progress = createProgress(`${scenario.name}/${stack}`, trace ? 0 : scenario.workload.accessesPerEpoch * scenario.epochs);
+        const progress = runProgress(`${scenario.name}/${stack}`, scenario, trace);
         try {
           // the trace's footprint and format, read once for every stack
-          if (trace && !shape) shape = await traceShape(trace, plugins);
-          const outcome = await simulate(scenario, trace, plugins, (rec) => progress.tick(rec.entries), {
+          if (trace && !shape) shape = await traceShape(progress.trace ?? trace, plugins);
+          const outcome = await simulate(scenario, progress.trace, plugins, (rec) => progress.tick(rec.entries), {
             ...(opts.cost ? { costs: opts.cost } : {}),
             ...(opts.llc ? { llc: opts.llc } : {}),
             ...(shape ? { traceSummary: shape } : {}),
@@ -260,25 +269,16 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
           runs.push(runJson(scenario, source, outcome.notes, outcome.result, trace));
         } catch (err) {
           progress.stop();
+          out?.discard();
           reportRunFailure("compare", ctx, err, `the ${stack} run failed: `);
           return;
         }
         progress.stop();
       }
       const json = compareJson(name, results, notes, trace);
-      if (opts.out !== undefined) {
-        // written only once every run has succeeded: a failed compare leaves nothing behind
-        try {
-          mkdirSync(opts.out, { recursive: true });
-          runs.forEach((r, i) => writeFileSync(join(opts.out!, stackFileName(stacks[i]!)), formatJson(r)));
-          writeFileSync(join(opts.out, "compare.json"), formatJson(json));
-        } catch (err) {
-          ctx.writeErr(`foliox compare: cannot write into ${opts.out}: ${err instanceof Error ? err.message : String(err)}\n`);
-          ctx.exitCode = EXIT_RUNTIME;
-          return;
-        }
-        ctx.writeErr(`foliox compare: wrote ${stacks.map((st) => join(opts.out!, stackFileName(st))).join(", ")} and ${join(opts.out, "compare.json")}\n`);
-      }
       ctx.writeOut(opts.json === true ? formatJson(json) : renderCompareText(json, header));
+      // written only once every run has succeeded: a failed compare leaves nothing behind
+      if (out) writeOutputs("compare", ctx, out, [...runs.map((r, i) => [stackFileName(stacks[i]!), formatJson(r)] as const), ["compare.json", formatJson(json)]]);
+      reportOom("compare", ctx, results, base, trace !== undefined, opts.allowOom === true);
     });
 }

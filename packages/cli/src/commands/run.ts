@@ -3,22 +3,24 @@
  * [--plugin P]`: one simulation of a scenario (a named scenario or a config file, positionally
  * or with --scenario) with one stack; --plugin adds backends, stacks, workloads, trace formats.
  * A progress bar on stderr when it is a TTY; `--json` prints the SimResult with the scenario and
- * notes; `--out DIR` writes the same JSON to DIR/result.json (for `foliox report`). Exit 0 on
- * success, 2 for usage and config errors, 1 when the run fails.
+ * notes; `--out DIR` (checked before the run) writes the same JSON to DIR/result.json (for
+ * `foliox report`). Exit 0 on success, 2 for usage, config and output-path errors, 1 when the
+ * run fails, 3 when it dropped accesses for want of memory (unless --allow-oom; exit.ts).
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "@commander-js/extra-typings";
 import { describeScenario, formatNodeMemory, STACK_NAMES, TRACE_SCENARIO_NAME, type Scenario, type SimResult } from "@foliox/tiering";
 import { TRACE_FORMAT_NAMES, type TraceFormat } from "@foliox/trace";
 import { parseSeed } from "../options.js";
 import { formatJson } from "../render/json.js";
 import { renderTable } from "../render/table.js";
-import { createProgress } from "../report/progress.js";
+import { ALLOW_OOM_HELP, oomRow, reportOom } from "../oom.js";
+import { outDirFromArgs, writeOutputs } from "../output-path.js";
+import { runProgress } from "../trace-progress.js";
 import { collect, type Plugins } from "../plugin.js";
 import type { CommandContext } from "./context.js";
 import { PLUGIN_OPTION_HELP, pluginsFromArgs } from "./plugins-arg.js";
-import { EXIT_RUNTIME, EXIT_USAGE, scenarioFromArgs } from "./scenario-arg.js";
+import { EXIT_USAGE, scenarioFromArgs } from "./scenario-arg.js";
 import { collectCost, COST_OPTION_HELP, LLC_OPTION_HELP, parseLlc, reportRunFailure } from "./tiering-args.js";
 import { simulate, type TraceInput } from "./simulate.js";
 
@@ -116,6 +118,7 @@ function renderRunText(scenario: Scenario, source: string, notes: string[], r: S
     ],
     ["migration traffic", `${r.migrationBytes} bytes`],
     ["convergence after a phase change", r.convergenceNs === null ? "n/a" : fmtNs(r.convergenceNs)],
+    ...(oomRow(r) ? [["dropped for want of memory", oomRow(r)!]] : []),
     ["failures", Object.keys(r.failures).length ? Object.entries(r.failures).map(([k, n]) => `${k} ${n}`).join(", ") : "none"],
   ];
   const counters = SHOWN_COUNTERS.filter((c) => c in r.vmstat).map((c) => [`${c}${r.folioxOwnCounters.includes(c) ? " (foliox)" : ""}`, r.vmstat[c]!]);
@@ -146,7 +149,8 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
     .option("--cost <name=value>", COST_OPTION_HELP, collectCost)
     .option("--llc <setting>", LLC_OPTION_HELP, parseLlc)
     .option("--json", "print the result as JSON (the SimResult, with the scenario and notes)")
-    .option("--out <dir>", "also write the JSON result to DIR/result.json (for foliox report)")
+    .option("--out <dir>", "also write the JSON result to DIR/result.json (for foliox report); checked before the run")
+    .option("--allow-oom", ALLOW_OOM_HELP)
     .option("--plugin <package-or-path>", PLUGIN_OPTION_HELP, collect, [] as string[])
     .showHelpAfterError("(run foliox run --help for usage)")
     .action(async (positional, opts, cmd) => {
@@ -189,31 +193,25 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
         ctx.exitCode = EXIT_USAGE;
         return;
       }
-      const progress = createProgress(`${scenario.name}/${scenario.stack}`, trace ? 0 : scenario.workload.accessesPerEpoch * scenario.epochs);
+      const out = outDirFromArgs("run", ctx, opts.out, ["result.json"]);
+      if (out === false) return;
+      const progress = runProgress(`${scenario.name}/${scenario.stack}`, scenario, trace);
       let outcome;
       try {
-        outcome = await simulate(scenario, trace, plugins, (rec) => progress.tick(rec.entries), {
+        outcome = await simulate(scenario, progress.trace, plugins, (rec) => progress.tick(rec.entries), {
           ...(opts.cost ? { costs: opts.cost } : {}),
           ...(opts.llc ? { llc: opts.llc } : {}),
         });
       } catch (err) {
         progress.stop();
+        out?.discard();
         reportRunFailure("run", ctx, err);
         return;
       }
       progress.stop();
       const json = runJson(scenario, source, outcome.notes, outcome.result, trace);
-      if (opts.out !== undefined) {
-        try {
-          mkdirSync(opts.out, { recursive: true });
-          writeFileSync(join(opts.out, "result.json"), formatJson(json));
-        } catch (err) {
-          ctx.writeErr(`foliox run: cannot write ${join(opts.out, "result.json")}: ${err instanceof Error ? err.message : String(err)}\n`);
-          ctx.exitCode = EXIT_RUNTIME;
-          return;
-        }
-        ctx.writeErr(`foliox run: wrote ${join(opts.out, "result.json")}\n`);
-      }
       ctx.writeOut(opts.json === true ? formatJson(json) : renderRunText(scenario, source, outcome.notes, outcome.result, trace));
+      if (out) writeOutputs("run", ctx, out, [["result.json", formatJson(json)]]);
+      reportOom("run", ctx, [outcome.result], scenario, trace !== undefined, opts.allowOom === true);
     });
 }
