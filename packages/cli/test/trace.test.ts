@@ -2,12 +2,12 @@
  * `foliox trace inspect|convert`: in-process through main(), plus the built bin for exit codes.
  * Fixtures are @foliox/trace's (packages/trace/test/fixtures, see its README).
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { main } from "../src/program.js";
 
@@ -82,25 +82,25 @@ describe("foliox trace convert", () => {
     expect(b).toMatchObject({ format: "csv", compression: "gzip", accesses: 41163 + 127743 });
   });
 
-  it("a bad trace exits 1 naming the file and line, and leaves no output file", async () => {
+  it("a bad trace exits 2 (an input error) naming the file and line, and leaves no output file", async () => {
     const bad = join(tmp, "bad.lackey");
     writeFileSync(bad, "==1== Lackey\n L 0400,4\n L 0400;4\n");
     const out = join(tmp, "bad.csv");
     const r = await run("trace", "convert", bad, "--to", "csv", "-o", out, "--format", "lackey");
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toBe(
       `foliox trace convert: ${bad}:3: expected a lackey line "<op> <hex addr>,<size>" with op I, L, S or M (e.g. " L 04a2c1b0,8"), or a ==PID== line, got " L 0400;4"\n`,
     );
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.partial-${process.pid}`)).toBe(false);
     const i = await run("trace", "inspect", bad);
-    expect([i.code, i.out]).toEqual([1, ""]);
+    expect([i.code, i.out]).toEqual([2, ""]);
     expect(i.err).toMatch(/^foliox trace inspect: .*bad\.lackey:3: expected a lackey line/);
   });
 
-  it("a missing file exits 1", async () => {
+  it("a missing file exits 2", async () => {
     const r = await run("trace", "inspect", join(tmp, "nope.txt"));
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toBe(`foliox trace inspect: cannot read ${join(tmp, "nope.txt")}: no such file\n`);
   });
 });
@@ -122,16 +122,50 @@ describe("usage errors exit 2 and say what to do", () => {
     expect(r.err).toMatch(/run foliox trace( inspect| convert)? --help for usage/);
   });
 
-  it("the built CLI: 2 for usage, 1 for a bad file, 0 for a good one", () => {
+  it("the built CLI: 2 for usage and for a bad file, 0 for a good one", () => {
     const usage = spawnSync(process.execPath, [bin, "trace", "inspect", "--format", "x", LACKEY], { encoding: "utf8" });
     expect(usage.status).toBe(2);
     const bad = join(tmp, "bad.csv");
     writeFileSync(bad, "t,pid,addr,op,size\n0,1,zz,R,4\n");
     const r1 = spawnSync(process.execPath, [bin, "trace", "inspect", bad], { encoding: "utf8" });
-    expect(r1.status).toBe(1);
+    expect(r1.status).toBe(2);
     expect(r1.stderr).toContain(`${bad}:2: expected addr as 0x-hex or a decimal integer below 2^53 (column 3), got "zz"`);
     const ok = spawnSync(process.execPath, [bin, "trace", "inspect", "--json", fixture("damo-record.json")], { encoding: "utf8" });
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ format: "damo", accesses: 6, idleRegions: 1 });
   });
+});
+
+describe("trace convert's output, from the built CLI", () => {
+  /** A canonical CSV of n entries, gzipped (small on disk, many batches when read). */
+  function bigTrace(n: number): string {
+    const lines = ["t,pid,addr,op,size"];
+    for (let i = 0; i < n; i++) lines.push(`${i},1,0x${(0x10000000 + ((i * 7919) % 100000) * 64).toString(16)},${i % 3 ? "R" : "W"},8`);
+    const p = join(tmp, `big-${n}.csv.gz`);
+    writeFileSync(p, gzipSync(`${lines.join("\n")}\n`));
+    return p;
+  }
+
+  it("into a reader that closes early (| head): exits 0 quietly, no EPIPE stack trace", async () => {
+    const c = spawn(process.execPath, [bin, "trace", "convert", LACKEY, "--to", "csv"], { stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    c.stderr!.on("data", (d: Buffer) => (err += d.toString("utf8")));
+    // read the first chunk, then close the read end, as head does
+    c.stdout!.once("data", () => c.stdout!.destroy());
+    const code = await new Promise<number | null>((resolve) => c.on("exit", (n) => resolve(n)));
+    expect(err).toBe("");
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it("a conversion of many batches to a file prints no MaxListenersExceededWarning", () => {
+    const input = bigTrace(800_000); // 13 batches of 65536 entries, each a write that waits for drain
+    const out = join(tmp, "big.jsonl");
+    const r = spawnSync(process.execPath, [bin, "trace", "convert", input, "--to", "jsonl", "-o", out], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(readFileSync(out, "utf8").split("\n").length - 1).toBe(800_000);
+    const gz = spawnSync(process.execPath, [bin, "trace", "convert", input, "--to", "csv", "-o", `${out}.gz`], { encoding: "utf8" });
+    expect(gz.stderr).toBe("");
+    expect(gz.status).toBe(0);
+  }, 60_000);
 });

@@ -1,21 +1,30 @@
 /**
  * `foliox trace inspect FILE` and `foliox trace convert FILE --to csv|jsonl [-o OUT]`: read a
- * memory-access trace with @foliox/core's importers (valgrind lackey, Intel Pin pinatrace,
+ * memory-access trace with @foliox/trace's importers (valgrind lackey, Intel Pin pinatrace,
  * perf script of perf mem, damo JSON, canonical CSV/JSONL; plain, gzip or zlib) and summarize
- * it, or write it in the canonical format.
+ * it, or write it in the canonical format. A progress bar with an ETA on a TTY's stderr.
+ * `-o OUT` is checked before the file is read, written to OUT.partial-PID and renamed into
+ * place at the end; a failure or Ctrl-C removes the partial file. Writing to stdout, a reader
+ * that goes away (`| head`) ends the command quietly (signals.ts).
  *
- * Exit status: 0 on success; 1 when the file cannot be read or is not a valid trace (the message
- * names the file and the line); 2 for a usage error (unknown option, bad --format, …).
+ * Exit status (exit.ts): 0 on success; 2 when the file cannot be read or is not a valid trace
+ * (the message names the file and the line), when -o cannot be written, and for a usage error
+ * (unknown option, bad --format, …); 1 when writing the output fails midway.
  */
-import { once } from "node:events";
+import { basename } from "node:path";
 import { createWriteStream, renameSync, rmSync, type WriteStream } from "node:fs";
 import { createGzip, type Gzip } from "node:zlib";
 import { InvalidArgumentError, type Command } from "@commander-js/extra-typings";
 import { convertTrace, summarizeTrace, TRACE_FORMATS, TRACE_FORMAT_NAMES, TRACE_OUTPUT_FORMATS, type TraceFormat, type TraceOutputFormat, type TracePerfWeight, type TraceSummary } from "@foliox/trace";
+import { EXIT_FAILURE, EXIT_USAGE } from "../exit.js";
+import { cannotWrite, checkOutputFile, OutputPathError } from "../output-path.js";
 import { formatJson } from "../render/json.js";
+import { onInterrupt } from "../signals.js";
+import { traceProgress } from "../trace-progress.js";
 import type { CommandContext } from "./context.js";
 
-export const EXIT_BAD_TRACE = 1;
+/** A trace that cannot be read or is not valid: an input error. */
+export const EXIT_BAD_TRACE = EXIT_USAGE;
 
 const PERF_WEIGHTS: Record<TracePerfWeight, string> = {
   period: "the sample period (each sample stands for `period` accesses)",
@@ -61,8 +70,9 @@ const FORMATS_TEXT =
   Object.entries(TRACE_FORMATS)
     .map(([k, what]) => `  ${k.padEnd(7)} ${what}`)
     .join("\n") +
-  "\n\nExit status: 0 on success; 1 if the file cannot be read or is not a valid trace (the message\n" +
-  "names the file and line and says what was expected); 2 for a usage error.\n";
+  "\n\nExit status: 0 on success; 2 if the file cannot be read or is not a valid trace (the message\n" +
+  "names the file and line and says what was expected), if -o cannot be written, or for a usage\n" +
+  "error; 1 if writing the output fails midway.\n";
 
 function hex(n: number): string {
   return `0x${n.toString(16)}`;
@@ -119,17 +129,28 @@ export function renderTraceSummary(s: TraceSummary): string {
   return out;
 }
 
+/** Writing the output failed (after the input was found good): a failure of the run. */
+class OutputWriteError extends Error {
+  constructor(path: string, cause: unknown) {
+    super(cannotWrite(path, cause));
+    this.name = "OutputWriteError";
+  }
+}
+
 function failure(ctx: CommandContext, cmd: string, err: unknown): void {
   const e = err as NodeJS.ErrnoException;
   let msg = err instanceof Error ? err.message : String(err);
-  if (e && typeof e.code === "string" && typeof e.path === "string") {
+  if (!(err instanceof OutputWriteError) && e && typeof e.code === "string" && typeof e.path === "string") {
     msg = `cannot read ${e.path}: ${e.code === "ENOENT" ? "no such file" : e.code === "EISDIR" ? "it is a directory" : e.message}`;
   }
   ctx.writeErr(`foliox trace ${cmd}: ${msg}\n`);
-  ctx.exitCode = EXIT_BAD_TRACE;
+  ctx.exitCode = err instanceof OutputWriteError ? EXIT_FAILURE : EXIT_BAD_TRACE;
 }
 
-/** A file sink with backpressure, gzip when the name ends in .gz, renamed into place on success. */
+/**
+ * A file sink with backpressure, gzip when the name ends in .gz, written to PATH.partial-PID and
+ * renamed into place on success. Its errors are OutputWriteErrors naming PATH.
+ */
 class FileSink {
   private readonly tmp: string;
   private readonly file: WriteStream;
@@ -139,27 +160,50 @@ class FileSink {
   constructor(private readonly path: string) {
     this.tmp = `${path}.partial-${process.pid}`;
     this.file = createWriteStream(this.tmp);
-    this.file.on("error", (e) => (this.error = e));
+    this.file.on("error", (e) => (this.error ??= e));
     if (path.endsWith(".gz")) {
       this.gz = createGzip();
-      this.gz.on("error", (e) => (this.error = e));
+      this.gz.on("error", (e) => (this.error ??= e));
       this.gz.pipe(this.file);
     }
   }
 
+  private check(): void {
+    if (this.error) throw new OutputWriteError(this.path, this.error);
+  }
+
+  /** Until `s` drains or the file fails; every listener it adds it removes (no MaxListeners leak). */
+  private drained(s: NodeJS.WritableStream): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        s.off("drain", done);
+        this.file.off("error", done);
+        this.gz?.off("error", done);
+        resolve();
+      };
+      s.on("drain", done);
+      this.file.on("error", done);
+      this.gz?.on("error", done);
+    });
+  }
+
   async write(text: string | Buffer): Promise<void> {
-    if (this.error) throw this.error;
+    this.check();
     const s = this.gz ?? this.file;
-    if (!s.write(text)) await Promise.race([once(s, "drain"), once(this.file, "error")]);
-    if (this.error) throw this.error;
+    if (!s.write(text)) await this.drained(s);
+    this.check();
   }
 
   async close(): Promise<void> {
-    const done = once(this.file, "close");
+    const closed = new Promise<void>((resolve) => this.file.once("close", resolve));
     (this.gz ?? this.file).end();
-    await done;
-    if (this.error) throw this.error;
-    renameSync(this.tmp, this.path);
+    await closed;
+    this.check();
+    try {
+      renameSync(this.tmp, this.path);
+    } catch (err) {
+      throw new OutputWriteError(this.path, err);
+    }
   }
 
   abort(): void {
@@ -189,17 +233,20 @@ export function registerTraceCommand(program: Command, ctx: CommandContext): voi
     .addHelpText("after", FORMATS_TEXT)
     .action(async (file, opts) => {
       let s: TraceSummary;
+      const progress = traceProgress(file);
       try {
-        s = await summarizeTrace(file, {
+        s = await summarizeTrace(progress.open(`reading ${basename(file)}`), {
           format: opts.format,
           includeInstructions: opts.instructions === true,
           perfWeight: opts.perfWeight,
           top: opts.top,
         });
       } catch (err) {
+        progress.stop();
         failure(ctx, "inspect", err);
         return;
       }
+      progress.stop();
       ctx.writeOut(opts.json === true ? formatJson(s) : renderTraceSummary(s));
     });
 
@@ -216,7 +263,19 @@ export function registerTraceCommand(program: Command, ctx: CommandContext): voi
     .option("--weight", "csv: always write the weight column")
     .addHelpText("after", FORMATS_TEXT)
     .action(async (file, opts) => {
+      if (opts.output !== undefined) {
+        try {
+          checkOutputFile("-o", opts.output);
+        } catch (err) {
+          if (!(err instanceof OutputPathError)) throw err;
+          ctx.writeErr(`foliox trace convert: ${err.message}\n`);
+          ctx.exitCode = EXIT_USAGE;
+          return;
+        }
+      }
       const sink = opts.output !== undefined ? new FileSink(opts.output) : undefined;
+      const release = onInterrupt(() => sink?.abort());
+      const progress = traceProgress(file);
       let pending = "";
       const toStdout = (s: string | Buffer): void => {
         pending += typeof s === "string" ? s : s.toString("latin1");
@@ -226,7 +285,7 @@ export function registerTraceCommand(program: Command, ctx: CommandContext): voi
         }
       };
       try {
-        await convertTrace(file, {
+        await convertTrace(progress.open(`converting ${basename(file)}`), {
           to: opts.to,
           format: opts.format,
           includeInstructions: opts.instructions === true,
@@ -234,12 +293,16 @@ export function registerTraceCommand(program: Command, ctx: CommandContext): voi
           weighted: opts.weight === true,
           write: sink !== undefined ? (s) => sink.write(s) : toStdout,
         });
+        progress.stop();
         if (sink !== undefined) await sink.close();
         else if (pending !== "") ctx.writeOut(pending);
       } catch (err) {
+        progress.stop();
         sink?.abort();
         if (sink === undefined && pending !== "") ctx.writeOut(pending);
         failure(ctx, "convert", err);
+      } finally {
+        release();
       }
     });
 }
