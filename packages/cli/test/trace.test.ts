@@ -82,6 +82,20 @@ describe("foliox trace convert", () => {
     expect(b).toMatchObject({ format: "csv", compression: "gzip", accesses: 41163 + 127743 });
   });
 
+  it("lackey -> bin file -> inspect gives the same counts; bin needs -o", async () => {
+    const out = join(tmp, "lackey.bin");
+    const r = await run("trace", "convert", LACKEY, "--to", "bin", "-o", out);
+    expect([r.code, r.out, r.err]).toEqual([0, "", ""]);
+    expect(readFileSync(out).length).toBe(16 + 41163 * 32);
+    const a = await inspectJson(LACKEY);
+    const b = await inspectJson(out);
+    expect(b.format).toBe("bin");
+    for (const k of SAME) expect([k, b[k]]).toEqual([k, a[k]]);
+    const s = await run("trace", "convert", LACKEY, "--to", "bin");
+    expect([s.code, s.out]).toEqual([2, ""]);
+    expect(s.err).toMatch(/--to bin writes binary records: pass -o FILE/);
+  });
+
   it("a bad trace exits 2 (an input error) naming the file and line, and leaves no output file", async () => {
     const bad = join(tmp, "bad.lackey");
     writeFileSync(bad, "==1== Lackey\n L 0400,4\n L 0400;4\n");
@@ -107,8 +121,8 @@ describe("foliox trace convert", () => {
 
 describe("usage errors exit 2 and say what to do", () => {
   it.each([
-    [["trace", "inspect", LACKEY, "--format", "valgrind"], /option '--format <f>' argument 'valgrind' is invalid\. pass one of lackey, pin, perf, damo, csv, jsonl or auto/],
-    [["trace", "convert", LACKEY, "--to", "xml"], /argument 'xml' is invalid\. pass --to csv \(header t,pid,addr,op,size\[,weight\]\) or --to jsonl/],
+    [["trace", "inspect", LACKEY, "--format", "valgrind"], /option '--format <f>' argument 'valgrind' is invalid\. pass one of lackey, pin, perf, damo, csv, jsonl, bin or auto/],
+    [["trace", "convert", LACKEY, "--to", "xml"], /argument 'xml' is invalid\. pass --to csv \(header t,pid,addr,op,size\[,weight\]\), --to jsonl .* or --to bin/],
     [["trace", "convert", LACKEY], /required option '--to <f>' not specified/],
     [["trace", "inspect"], /missing required argument 'file'/],
     [["trace", "inspect", LACKEY, "--bogus"], /unknown option '--bogus'/],

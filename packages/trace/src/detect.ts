@@ -3,6 +3,7 @@
  * detectTraceCompression, which readTrace does). Looks at the first 50 lines that are neither
  * blank nor comments; returns undefined when nothing matches.
  */
+import { isTraceBinary } from "./binary.js";
 import { latin1 } from "./bytes.js";
 import { detectTraceCompression } from "./source.js";
 import type { TraceFormat } from "./types.js";
@@ -17,6 +18,7 @@ export function detectTraceFormat(firstBytes: Uint8Array): TraceFormat | undefin
   const compression = detectTraceCompression(firstBytes);
   if (compression === "zlib") return "damo"; // damo record's default json_compressed
   if (compression === "gzip") return undefined; // decompress first
+  if (isTraceBinary(firstBytes)) return "bin";
   const text = latin1(firstBytes, 0, Math.min(firstBytes.length, 64 * 1024));
   const all = text.split("\n");
   // the last line may be cut short, unless it is the only one

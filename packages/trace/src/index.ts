@@ -13,4 +13,5 @@ export * from "./pages.js";
 export * from "./summary.js";
 export * from "./convert.js";
 export { TraceCanonicalEncoder } from "./encode.js";
+export { isTraceBinary, TraceBinaryEncoder, TRACE_BIN_HEADER_BYTES, TRACE_BIN_MAGIC, TRACE_BIN_RECORD_BYTES, TRACE_BIN_VERSION } from "./binary.js";
 export { traceFormatProblems, type TraceFormatDefinition } from "./format-plugin.js";

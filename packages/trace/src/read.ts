@@ -13,6 +13,7 @@
  * the fs error (ENOENT, …).
  */
 import { TraceBatch } from "./batch.js";
+import { readTraceBinary } from "./binary.js";
 import { latin1 } from "./bytes.js";
 import { CanonicalCsvParser, CanonicalJsonlParser } from "./canonical.js";
 import { readDamo } from "./damo.js";
@@ -36,7 +37,7 @@ const DETECT_BYTES = 64 * 1024;
 /** A line longer than this is an error (it is not a trace line, and it would grow without bound). */
 const MAX_LINE = 1 << 20;
 
-export function createTraceLineParser(format: Exclude<TraceFormat, "damo">, file: string, stats: TraceReadStats, o: TraceReadOptions): TraceLineParser {
+export function createTraceLineParser(format: Exclude<TraceFormat, "damo" | "bin">, file: string, stats: TraceReadStats, o: TraceReadOptions): TraceLineParser {
   const ns = o.nsPerAccess ?? 1;
   switch (format) {
     case "lackey":
@@ -104,7 +105,11 @@ export async function* readTrace(source: string | TraceSource, options: TraceRea
       yield* readDamo(src.name, all(), stats, batch);
       return stats;
     }
-    const parser = plugin ? plugin.createParser(src.name, stats, options) : createTraceLineParser(format as Exclude<TraceFormat, "damo">, src.name, stats, options);
+    if (format === "bin") {
+      yield* readTraceBinary(src.name, all(), stats, batch);
+      return stats;
+    }
+    const parser = plugin ? plugin.createParser(src.name, stats, options) : createTraceLineParser(format as Exclude<TraceFormat, "damo" | "bin">, src.name, stats, options);
     yield* readLines(all(), parser, batch, stats);
     return stats;
   } finally {

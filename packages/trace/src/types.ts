@@ -1,7 +1,7 @@
 import type { TraceBatch } from "./batch.js";
 
 /** The trace formats foliox imports (`foliox trace inspect --format F`). */
-export type TraceFormat = "lackey" | "pin" | "perf" | "damo" | "csv" | "jsonl";
+export type TraceFormat = "lackey" | "pin" | "perf" | "damo" | "csv" | "jsonl" | "bin";
 
 /** Every TraceFormat, with a one-line description for help texts. */
 export const TRACE_FORMATS: Readonly<Record<TraceFormat, string>> = {
@@ -11,6 +11,7 @@ export const TRACE_FORMATS: Readonly<Record<TraceFormat, string>> = {
   damo: "damo record JSON (json or json_compressed): region snapshots",
   csv: "canonical CSV: header t,pid,addr,op,size[,weight]",
   jsonl: 'canonical JSON lines: {"t":…,"pid":…,"addr":…,"op":…,"size":…}',
+  bin: "canonical binary: 32-byte records after a 16-byte header (fastest to replay)",
 };
 
 export const TRACE_FORMAT_NAMES = Object.keys(TRACE_FORMATS) as TraceFormat[];

@@ -140,7 +140,7 @@ describe("lackey: lines", () => {
 
   it("an unknown file is an error on line 1 that says which formats exist", async () => {
     const err = await parseError(textSource("x.bin", "hello\nworld\n"));
-    expect(err.message).toBe('x.bin:1: expected a trace in one of the formats lackey, pin, perf, damo, csv, jsonl (or pass the format: --format F), got "hello"');
+    expect(err.message).toBe('x.bin:1: expected a trace in one of the formats lackey, pin, perf, damo, csv, jsonl, bin (or pass the format: --format F), got "hello"');
     expect((await parseError(textSource("e.txt", ""))).message).toMatch(/^e\.txt:1: expected a trace .*, got an empty file$/);
   });
 });

@@ -39,11 +39,11 @@ export function parseTraceFormat(value: string): TraceFormat | "auto" {
   throw new InvalidArgumentError(`pass one of ${TRACE_FORMAT_NAMES.join(", ")} or auto (the default: detected from the first bytes)`);
 }
 
-/** --to F: csv or jsonl. */
+/** --to F: csv, jsonl or bin. */
 export function parseOutputFormat(value: string): TraceOutputFormat {
   const v = value.trim().toLowerCase();
   if ((TRACE_OUTPUT_FORMATS as string[]).includes(v)) return v as TraceOutputFormat;
-  throw new InvalidArgumentError(`pass --to csv (header t,pid,addr,op,size[,weight]) or --to jsonl (one JSON object per line)`);
+  throw new InvalidArgumentError(`pass --to csv (header t,pid,addr,op,size[,weight]), --to jsonl (one JSON object per line) or --to bin (binary records, fastest to replay; needs -o)`);
 }
 
 /** --perf-weight W. */
@@ -255,7 +255,7 @@ export function registerTraceCommand(program: Command, ctx: CommandContext): voi
     .description("convert a trace to the canonical CSV (t,pid,addr,op,size[,weight]) or JSON lines")
     .argument("<file>", "the trace file (plain, gzip or zlib)")
     .showHelpAfterError("(run foliox trace convert --help for usage)")
-    .requiredOption("--to <f>", "output format: csv or jsonl", parseOutputFormat)
+    .requiredOption("--to <f>", "output format: csv, jsonl or bin (binary, with -o)", parseOutputFormat)
     .option("-o, --output <out>", "write to this file instead of stdout (gzip when it ends in .gz; written whole or not at all)")
     .option("--format <f>", FORMAT_HELP, parseTraceFormat, "auto" as TraceFormat | "auto")
     .option("--instructions", "lackey: include instruction fetches (I lines), written as loads (R)")
@@ -263,6 +263,11 @@ export function registerTraceCommand(program: Command, ctx: CommandContext): voi
     .option("--weight", "csv: always write the weight column")
     .addHelpText("after", FORMATS_TEXT)
     .action(async (file, opts) => {
+      if (opts.to === "bin" && opts.output === undefined) {
+        ctx.writeErr("foliox trace convert: --to bin writes binary records: pass -o FILE (e.g. -o trace.bin)\n");
+        ctx.exitCode = EXIT_USAGE;
+        return;
+      }
       if (opts.output !== undefined) {
         try {
           checkOutputFile("-o", opts.output);
