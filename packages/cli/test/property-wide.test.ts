@@ -12,8 +12,10 @@ import {
   KsmdCmd,
   MigrateCmd,
   MunmapCmd,
+  PopulateCmd,
   ReclaimCmd,
   SpawnCmd,
+  TruncateCmd,
   WIDE_COMMANDS,
   WritebackCmd,
   newWideStats,
@@ -83,6 +85,13 @@ describe("counterexamples the wide harness found, replayed", () => {
       new AccessCmd(0, 0, 2, false),
     ]);
     expect(checkInvariants(w.k, { quiescent: true })).toEqual([]);
+  });
+
+  it("truncate zaps a MAP_PRIVATE copy of a file page that was swapped out: a store past the end is SIGBUS", () => {
+    // a store COWs page 0 of the private ext4 mapping, reclaim swaps the copy out, the file is
+    // truncated to nothing: the swap entry must go with the copy (unmap_mapping_range, even_cows)
+    const w = replayWide(shape, [new AccessCmd(12067, 25471, 0, true), new ReclaimCmd(37333, 0, 0), new TruncateCmd(0, 0), new ExitCmd(0), new PopulateCmd(0, 41608)]);
+    expect(w.stats.truncates).toBe(1);
   });
 
   it("a child forked from a KSM-scanned mm is scanned too (ksm_fork), so its KSM PTEs get rmap items", () => {

@@ -14,7 +14,7 @@
 import type { Kernel } from "../kernel/kernel.js";
 import { GFP_KERNEL } from "../mm/gfp.js";
 import { PG_dirty, PG_locked, PG_private, PG_writeback } from "../mm/page-flags.js";
-import { isMigrationEntry, ptePresent, pteSpecial } from "../mm/pgtable.js";
+import { isMigrationEntry, isSwapPte, ptePresent, pteSpecial } from "../mm/pgtable.js";
 import { VM_SHARED } from "../mm/mm-types.js";
 import { folioRemoveRmapPte } from "../mm/rmap.js";
 import { folioPut } from "../mm/swap.js";
@@ -28,7 +28,7 @@ import { xaIsValue } from "./xarray.js";
 /**
  * unmap_mapping_range(mapping, start page, all, even_cows): zap every PTE of the file's VMAs at
  * file index >= start: page-cache pages (and their migration entries), and with evenCows the
- * private COW copies too (truncate; invalidation keeps them).
+ * private COW copies too, swapped out or not (truncate; invalidation keeps them).
  */
 export function unmapMappingRange(k: Kernel, as: AddressSpace, start: number, evenCows: boolean): void {
   const pt = k.pgtables;
@@ -47,6 +47,13 @@ export function unmapMappingRange(k: Kernel, as: AddressSpace, start: number, ev
       } else if (isMigrationEntry(pte)) {
         page = pt.frame[pt.off]!;
       } else {
+        // a private COW copy that was swapped out: zap_nonpresent_ptes() frees its swap
+        if (evenCows && isSwapPte(pte)) {
+          const entry = pt.frame[pt.off]!;
+          pt.leaf[pt.off] = 0;
+          pt.shadow[pt.off] = 0;
+          swapOps(k).freeSwapAndCache(k, entry);
+        }
         continue;
       }
       const head = mem.pageFolio(page);
