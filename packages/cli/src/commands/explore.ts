@@ -14,8 +14,8 @@ import { renderTable } from "../render/table.js";
 import type { CommandContext } from "./context.js";
 import { EXIT_RUNTIME, EXIT_USAGE } from "./scenario-arg.js";
 
-/** Interleavings over all scenarios when --budget is not given. */
-export const DEFAULT_EXPLORE_BUDGET = 2000;
+/** Interleavings over all scenarios when --budget is not given: about every schedule with 2 preemptions. */
+export const DEFAULT_EXPLORE_BUDGET = 6000;
 /** The largest --preemptions accepted: beyond it the space explodes and the budget decides alone. */
 export const MAX_PREEMPTIONS = 8;
 

@@ -174,6 +174,41 @@ const SCENARIOS: readonly ScenarioSpec[] = [
       return [new ExchangeStep(k, m.head, a.head, MIGRATE_SYNC, { ex }), new KsmdScanStep(k), new FaultStep(k, m.task.mm!, m.addr, false)];
     },
   },
+  {
+    name: "ksm-ksm-exchange-ksmd",
+    description: "two KSM folios of different stable nodes exchanged (SYNC: ksm_thread_mutex, then the folio locks) against a ksmd scan and a store that breaks COW",
+    ops: ({ k, ex, folio }) => {
+      const m = folio("anon", 1, "ksm");
+      const n = folio("anon", 0, "ksm");
+      return [new ExchangeStep(k, m.head, n.head, MIGRATE_SYNC, { ex }), new KsmdScanStep(k), new FaultStep(k, n.task.mm!, n.addr, true)];
+    },
+  },
+  {
+    name: "exchange-fork-cow",
+    description: "a SYNC exchange against fork() of one side's process and a store to that side (a COW of a page under exchange)",
+    ops: ({ k, ex, folio }) => {
+      const a = folio("anon", 1);
+      const b = folio("anon", 0);
+      return [new ExchangeStep(k, at(a), at(b), MIGRATE_SYNC, { ex }), new ForkStep(k, a.task), new FaultStep(k, a.task.mm!, a.addr, true)];
+    },
+  },
+  {
+    name: "migrate-migrate",
+    description: "two move_pages() of one page (SYNC to the fast node, ASYNC back) against a store to it",
+    ops: ({ k, folio }) => {
+      const a = folio("anon", 1);
+      return [new MigrateStep(k, at(a), 0, MIGRATE_SYNC), new MigrateStep(k, at(a), 1, MIGRATE_ASYNC), new FaultStep(k, a.task.mm!, a.addr, true)];
+    },
+  },
+  {
+    name: "shmem-exchange-swapout",
+    description: "a tmpfs folio exchanged with an anon one (SYNC) against its swap-out (shmem_writepage), the I/O's completion and read(2)",
+    ops: ({ k, ex, folio }) => {
+      const t = folio("tmpfs", 1);
+      const a = folio("anon", 0);
+      return [new ExchangeStep(k, t.head, a.head, MIGRATE_SYNC, { ex }), new ReclaimStep(k, t.head), new WritebackStep(k), new FileReadStep(k, fixtureInode(t), 0)];
+    },
+  },
 ];
 
 /** The names of the built-in scenarios, in the order they run. */

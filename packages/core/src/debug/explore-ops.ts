@@ -23,7 +23,7 @@
 import { EAGAIN, EBUSY, ENOENT } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { LockHolder } from "../kernel/lockdep.js";
-import { EXCHANGE_WOULD_BLOCK } from "../exchange/exchange-supported.js";
+import { EXCHANGE_WAIT_WRITEBACK, EXCHANGE_WOULD_BLOCK } from "../exchange/exchange-supported.js";
 import { ExchangeOp } from "../exchange/exchange-op.js";
 import { FOLIO_EXCHANGE, type FolioExchange } from "../exchange/exchange-template.js";
 import { MigrateBatch, MigratePagesStats, NR_MAX_MIGRATE_PAGES_RETRY } from "../migrate/migrate-pages-batch.js";
@@ -118,7 +118,12 @@ export class ExchangeStep extends ExploreStepOp {
       this.op = new ExchangeOp(this.k, a, b, this.mode, false, this.ex);
     }
     const op = this.op;
-    if (!op.done && op.step() === EXCHANGE_WOULD_BLOCK) return STEP_BLOCKED;
+    if (!op.done && op.step() === EXCHANGE_WOULD_BLOCK) {
+      // A lock is released by its holder, which the explorer schedules; an I/O in flight is
+      // ended by the device, which no op stands for: the sleep on it completes it (the wait model).
+      if (op.blockedOn !== EXCHANGE_WAIT_WRITEBACK) return STEP_BLOCKED;
+      if (!op.wait()) op.abort(-EAGAIN);
+    }
     return op.done ? this.finish(op.rc) : STEP_RAN;
   }
 

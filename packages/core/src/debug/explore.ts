@@ -15,10 +15,12 @@
  *   enumerated, depth first (stateless: every schedule runs from a fresh system built by the
  *   scenario), until the space is exhausted or the budget of interleavings is spent. Most
  *   concurrency bugs need only one or two preemptions, and the bound keeps the space small;
- * - an op whose step would sleep (EXCHANGE_WOULD_BLOCK, a fault on a migration entry, a lock
- *   held by a step that has not run) reports STEP_BLOCKED and is not offered again until another
- *   op has moved or its own runnable() says so. When every unfinished op is blocked, that is a
- *   deadlock: a violation, with the schedule that led there.
+ * - an op whose step would sleep on a lock (a folio lock another op holds, a fault on a
+ *   migration entry) reports STEP_BLOCKED and is not offered again until another op has moved
+ *   or its own runnable() says so; the holder is one of the ops, which the explorer schedules.
+ *   (A sleep on I/O in flight completes it, as the device would: no op stands for the device.)
+ *   When every unfinished op is blocked, that is a deadlock: a violation, with the schedule
+ *   that led there.
  *
  * After every step the checks run (EXPLORE_CHECKS by default): checkInvariants() (quiescent once
  * every op is done), checkIntegrity() (both skipped while an op is inside a window its design
