@@ -1,6 +1,7 @@
-// Replay throughput: entries replayed per second of wall time, per stack, with the child
-// process's peak RSS, parsing and generating included (the figure is entries ÷ the wall time of
-// runSimulation(), which pulls the stream as it replays), on
+// Replay throughput: entries replayed per second of CPU time (and of wall time, beside it), per
+// stack, with the child process's peak RSS, parsing and generating included (the figure is
+// entries ÷ the CPU time, user + system, of runSimulation(), which pulls the stream as it
+// replays: on a shared machine wall time measures the neighbours' load as well), on
 // - a synthetic zipf(0.99) workload (scrambled) over 1 M pages (a 4 GiB footprint) and 16 M
 //   pages (64 GiB), each entry a sample of weight 128, on dram-cxl machines whose DRAM holds
 //   1/32 of the footprint (so every stack has work to do);
@@ -9,13 +10,17 @@
 //   LLC filter on (as for every lackey trace), on the built-in `trace` machine (DRAM 20% of its
 //   footprint);
 // - a longer lackey trace when FOLIOX_BENCH_LACKEY names one (e.g. gzip under lackey; see
-//   BENCHMARKS.md §4).
+//   BENCHMARKS.md §4);
+// - the 1 M-page zipf stream written once (untimed) to the canonical binary format and replayed
+//   from the file (`zipf-1M-bin`): the same accesses as zipf-1M, decoded instead of generated;
+//   its child also reports the decoder alone (readTrace over the file, no engine).
 // Each (workload, stack) runs in a child process of its own (`node --expose-gc
 // bench/replay.mjs --child ...`), so that its peak RSS (process.resourceUsage().maxRSS) is its
 // own. Setup (building the machine, mapping the regions, the trace's footprint pass) is timed
 // apart. Each child replays `rounds` times on a fresh machine and reports median (min, max).
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -41,8 +46,10 @@ const roundUp4MiB = (bytes) => Math.ceil(bytes / MiB4) * MiB4;
 async function child(workload, stack, rounds) {
   const { registerAnon } = await import("@foliox/anon");
   const { parseScenario, builtinScenario, prepareScenario, runSimulation, scaledLlc } = await import("@foliox/tiering");
-  const { readTrace, summarizeTrace } = await import("@foliox/trace");
+  const { readTrace, summarizeTrace, TraceBinaryEncoder } = await import("@foliox/trace");
   const rates = [];
+  const wallRates = [];
+  let decodePerSec = null;
   const setups = [];
   let entries = 0;
   let pages = 0;
@@ -65,7 +72,8 @@ async function child(workload, stack, rounds) {
       epochAccesses = scenario.workload.accessesPerEpoch;
       llc = scaledLlc(pages * 4096);
     } else {
-      const w = SYNTHETIC[workload];
+      const bin = workload.endsWith("-bin");
+      const w = SYNTHETIC[bin ? workload.slice(0, -4) : workload];
       const scenario = parseScenario(
         {
           name: workload,
@@ -80,21 +88,40 @@ async function child(workload, stack, rounds) {
       );
       prepared = prepareScenario(scenario, { backends: [registerAnon] });
       source = () => prepared.workload.batches(prepared.pids);
+      if (bin) {
+        const file = join(tmpdir(), `foliox-bench-${workload}-${process.pid}.bin`);
+        if (!existsSync(file)) {
+          const enc = new TraceBinaryEncoder();
+          const parts = [enc.header(true)];
+          for (const b of prepared.workload.batches(prepared.pids)) parts.push(enc.records(b));
+          writeFileSync(file, Buffer.concat(parts));
+          process.on("exit", () => rmSync(file, { force: true }));
+          const c = process.cpuUsage();
+          let n = 0;
+          for await (const b of readTrace(file)) n += b.length;
+          const d = process.cpuUsage(c);
+          decodePerSec = n / ((d.user + d.system) / 1e6);
+        }
+        source = () => readTrace(file);
+      }
       epochAccesses = w.perEpoch;
       pages = w.pages;
     }
     setups.push((performance.now() - t) / 1000);
     t = performance.now();
+    const cpu0 = process.cpuUsage();
     const res = await runSimulation(prepared.kernel, { source, stack, container: prepared.container, epochAccesses, seed: 1, autoMap: workload.startsWith("lackey"), llc });
     const secs = (performance.now() - t) / 1000;
+    const cpu = process.cpuUsage(cpu0);
     entries = res.entries;
     hitRatio = res.hitRatio;
     simulatedSeconds = res.simulatedSeconds;
-    rates.push(res.entries / secs);
+    rates.push(res.entries / ((cpu.user + cpu.system) / 1e6));
+    wallRates.push(res.entries / secs);
     prepared = null;
   }
   const ru = process.resourceUsage();
-  process.stdout.write(`${JSON.stringify({ workload, stack, pages, entries, hitRatio, simulatedSeconds, entriesPerSec: stats(rates), setupSec: stats(setups), peakRssBytes: ru.maxRSS * 1024 })}\n`);
+  process.stdout.write(`${JSON.stringify({ workload, stack, pages, entries, hitRatio, simulatedSeconds, entriesPerSec: stats(rates), entriesPerWallSec: stats(wallRates), ...(decodePerSec !== null ? { decodeEntriesPerSec: decodePerSec } : {}), setupSec: stats(setups), peakRssBytes: ru.maxRSS * 1024 })}\n`);
 }
 
 function spawnChild(workload, stack, rounds) {
@@ -110,12 +137,12 @@ function spawnChild(workload, stack, rounds) {
 
 /** Run every (workload, stack) in its own child; rounds per child (16 M pages and long traces: one). */
 export async function runReplay({ log = console.log, rounds = 3, workloads, stacks = REPLAY_STACKS } = {}) {
-  const ws = workloads ?? ["zipf-1M", "zipf-16M", "lackey", ...(process.env.FOLIOX_BENCH_LACKEY && existsSync(process.env.FOLIOX_BENCH_LACKEY) ? ["lackey-env"] : [])];
+  const ws = workloads ?? ["zipf-1M", "zipf-16M", "lackey", "zipf-1M-bin", ...(process.env.FOLIOX_BENCH_LACKEY && existsSync(process.env.FOLIOX_BENCH_LACKEY) ? ["lackey-env"] : [])];
   const out = [];
   for (const w of ws) {
     for (const s of stacks) {
       const r = await spawnChild(w, s, w === "zipf-16M" || w === "lackey-env" ? 1 : rounds);
-      log(`  ${w} ${s}: ${Math.round(r.entriesPerSec.median).toLocaleString("en-US")} entries/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+      log(`  ${w} ${s}: ${Math.round(r.entriesPerSec.median).toLocaleString("en-US")} entries/CPU s (${Math.round(r.entriesPerWallSec.median).toLocaleString("en-US")}/wall s), peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
       out.push(r);
     }
     const base = out.find((r) => r.workload === w && r.stack === "linux-default");
@@ -127,6 +154,8 @@ export async function runReplay({ log = console.log, rounds = 3, workloads, stac
 if (process.argv[2] === "--child") {
   await child(process.argv[3], process.argv[4], Number(process.argv[5] ?? 3));
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const r = await runReplay();
+  // node bench/replay.mjs [workload,… [stack,…]]: a subset
+  const [ws, ss] = process.argv.slice(2).map((a) => a.split(","));
+  const r = await runReplay({ workloads: ws, ...(ss ? { stacks: ss } : {}) });
   console.log(JSON.stringify(r, null, 2));
 }
