@@ -125,7 +125,7 @@ describe("foliox run", () => {
     const sys = tmpFile("sys.yaml", "memory: { fast: 4MiB, slow: 8MiB }\nworkload: { pattern: { type: uniform } }\n");
     const badTrace = tmpFile("bad.csv", "t,pid,addr,op,size\n0,1,0x1000,R,8\n1,1,zzz,R,8\n");
     const parse = await run("run", sys, "--trace", badTrace, "--format", "csv");
-    expect(parse.code).toBe(1);
+    expect(parse.code).toBe(2); // a trace that does not parse is bad input, like a bad config
     expect(parse.err).toMatch(/bad\.csv.*3/);
   });
 

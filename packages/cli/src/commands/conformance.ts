@@ -5,6 +5,8 @@
  */
 import { InvalidArgumentError, type Command } from "@commander-js/extra-typings";
 import { MOVER_NAMES, moverByName, runConformance, type ConformanceReport } from "@foliox/conformance";
+import { unknownNameMessage } from "@foliox/tiering";
+import { EXIT_USAGE } from "../exit.js";
 import { collect } from "../plugin.js";
 import { formatJson } from "../render/json.js";
 import { renderTable } from "../render/table.js";
@@ -47,6 +49,13 @@ export function registerConformanceCommand(program: Command, ctx: CommandContext
     .action(async (opts, cmd) => {
       const plugins = await pluginsFromArgs("conformance", ctx, cmd);
       if (!plugins) return;
+      const names = plugins.backends.map((b) => b.manifest.name);
+      const unknown = opts.backend.filter((n) => !names.includes(n));
+      if (unknown.length > 0) {
+        ctx.writeErr(`foliox conformance: --backend: ${unknown.map((n) => unknownNameMessage("backend", n, names)).join("; ")}\n`);
+        ctx.exitCode = EXIT_USAGE;
+        return;
+      }
       let report: ConformanceReport;
       try {
         report = runConformance({ backends: plugins.backends, mover: opts.mover, only: opts.backend.length ? opts.backend : undefined });

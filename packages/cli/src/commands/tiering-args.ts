@@ -2,8 +2,9 @@
  * Options `run` and `compare` share for the tiering engine: `--cost name=value` (repeatable:
  * the cost table's overrides), `--llc none|on|auto|SIZE:WAYS[:LINE]` (the last-level-cache
  * filter), and how a failed run maps to an exit code — bad input (a weight that is not a
- * positive finite number, a cost or LLC geometry the engine refuses) is a usage error (2),
- * anything else (a trace line that does not parse, say) a runtime failure (1).
+ * positive finite number, a cost or LLC geometry the engine refuses, a trace line that does not
+ * parse, a node size that only fails once resolved) is a usage error (2), anything else a
+ * failure of the run (1).
  */
 import { InvalidArgumentError } from "@commander-js/extra-typings";
 import {
@@ -13,6 +14,7 @@ import {
   LlcGeometryError,
   parseCostArg,
   parseSize,
+  ScenarioConfigError,
   type CostOverrides,
   type LlcSetting,
 } from "@foliox/tiering";
@@ -59,7 +61,8 @@ export function describeRunFailure(err: unknown): { message: string; usage: bool
   const msg = err instanceof Error ? err.message : String(err);
   // a weight that is not a positive number, whether the engine or the trace's parser finds it
   const badWeight = err instanceof AccessWeightError || (err instanceof TraceParseError && /weight/.test(err.expected));
-  const usage = badWeight || err instanceof CostError || err instanceof LlcGeometryError;
+  // a trace that does not parse, or a config that only turns out wrong once its sizes are resolved, is bad input too
+  const usage = badWeight || err instanceof CostError || err instanceof LlcGeometryError || err instanceof TraceParseError || err instanceof ScenarioConfigError;
   return { message: `${msg}${badWeight ? " (check the trace's weight column or the workload's weight)" : ""}`, usage };
 }
 

@@ -12,9 +12,9 @@
  *   scenario/setup.ts).
  */
 import { z } from "zod";
-import { KERNEL_VERSIONS, PAGES_PER_SECTION, TOPOLOGY_PRESETS, formatMemory, type KernelVersion } from "@foliox/core";
-import { sizeSchema, workloadSchema } from "../workload/spec.js";
-import { formatSize, parseSize } from "../workload/size.js";
+import { KERNEL_VERSIONS, MAX_PFN, PAGES_PER_SECTION, TOPOLOGY_PRESETS, formatMemory, type KernelVersion } from "@foliox/core";
+import { sizeSchema, tooLarge, workloadSchema } from "../workload/spec.js";
+import { formatSize, MAX_SIZE_BYTES, parseSize } from "../workload/size.js";
 import { checkCostOverrides, CostError } from "../sim/costs.js";
 import { checkLlcGeometry, LlcGeometryError } from "../sim/llc.js";
 import type { StackConfig } from "../stack/stack.js";
@@ -27,6 +27,19 @@ export type PressureSetting = (typeof PRESSURE_SETTINGS)[number];
 
 /** The smallest node: 16 pages (64 KiB). */
 export const MIN_NODE_PAGES = 16;
+/**
+ * The most memory the nodes can hold together: core's mem_map has room for MAX_PFN struct
+ * pages (4 KiB each), shared by all nodes.
+ */
+export const MAX_MEMORY_BYTES = MAX_PFN * 4096;
+
+/** Why memory.<which> (bytes) with the other node's `otherBytes` is more than the model holds, naming the maximum; undefined when it fits. */
+export function memoryLimitProblem(which: "fast" | "slow", bytes: number, otherBytes: number): string | undefined {
+  if (bytes + otherBytes <= MAX_MEMORY_BYTES) return undefined;
+  const other = which === "fast" ? "slow" : "fast";
+  return `${formatSize(bytes)} is more than the model holds: memory.fast + memory.slow can be at most ${formatSize(MAX_MEMORY_BYTES)} (${MAX_PFN} pages of 4 KiB in foliox's mem_map), so with memory.${other} ${formatSize(otherBytes)}, memory.${which} can be at most ${formatSize(Math.max(0, MAX_MEMORY_BYTES - otherBytes))}`;
+}
+
 /** A memory section (core's PAGES_PER_SECTION pages): a node larger than one is a whole number of them. */
 const SECTION_BYTES = PAGES_PER_SECTION * 4096;
 
@@ -51,6 +64,10 @@ function nodeMemory(which: "fast" | "slow") {
       return `${Number(m[1])}%`;
     }
     const n = parseSize(v);
+    if (n > MAX_SIZE_BYTES) {
+      ctx.addIssue({ code: "custom", message: `${tooLarge(v)}; memory.fast + memory.slow can be at most ${formatSize(MAX_MEMORY_BYTES)} in all` });
+      return z.NEVER;
+    }
     if (!Number.isSafeInteger(n) || n % 4096 !== 0 || n < MIN_NODE_PAGES * 4096) {
       ctx.addIssue({
         code: "custom",
@@ -114,7 +131,16 @@ export const scenarioSchema = z.strictObject({
       message: `unknown topology preset; use one of: ${Object.keys(TOPOLOGY_PRESETS).join(", ")}`,
     })
     .default("dram-cxl"),
-  memory: z.strictObject({ fast: nodeMemory("fast"), slow: nodeMemory("slow") }).default({ fast: 64 * MiB, slow: 64 * MiB }),
+  memory: z
+    .strictObject({ fast: nodeMemory("fast"), slow: nodeMemory("slow") })
+    .superRefine((m, ctx) => {
+      // sizes in bytes are checked here; shares once the footprint is known (setup.ts)
+      if (typeof m.fast !== "number" || typeof m.slow !== "number") return;
+      const which = m.fast >= m.slow ? "fast" : "slow";
+      const problem = which === "fast" ? memoryLimitProblem("fast", m.fast, m.slow) : memoryLimitProblem("slow", m.slow, m.fast);
+      if (problem) ctx.addIssue({ code: "custom", path: [which], message: problem });
+    })
+    .default({ fast: 64 * MiB, slow: 64 * MiB }),
   pressure: z.enum(PRESSURE_SETTINGS).default("none"),
   workload: workloadSchema,
   /** a registered stack: built in, from a --plugin, or one of `presets` (checked in load.ts) */

@@ -38,7 +38,8 @@ import { createSystem, ZONE_MOVABLE } from "@foliox/core";
 import { formatSize } from "../workload/size.js";
 import { buildLayout, CORE_BACKING_SUPPORT, type BackingSupport } from "../workload/region.js";
 import { createWorkload, type Workload } from "../workload/workload.js";
-import { MIN_NODE_PAGES, type NodeMemory, type Scenario } from "./schema.js";
+import { ScenarioConfigError } from "./config-error.js";
+import { memoryLimitProblem, MIN_NODE_PAGES, type NodeMemory, type Scenario } from "./schema.js";
 
 /**
  * A node given as a share of the footprint ("20%"): max(16 pages, ⌈share × footprint⌉) pages,
@@ -95,6 +96,10 @@ export function prepareScenario(scenario: Scenario, opts: PrepareOptions): Prepa
   const footprint = mapWorkload ? buildLayout(scenario.workload.regions.map((r) => ({ name: r.name, kind: r.kind, bytes: r.size })), scenario.workload.processes, scenario.workload.nid).totalPages : (opts.footprintPages ?? null);
   const fastBytes = resolveNodeMemory(scenario.memory.fast, footprint, "fast");
   const slowBytes = resolveNodeMemory(scenario.memory.slow, footprint, "slow");
+  // a share of a large footprint can be more than the model holds: say so by field, as the schema does for sizes
+  const which = fastBytes >= slowBytes ? "fast" : "slow";
+  const tooMuch = which === "fast" ? memoryLimitProblem("fast", fastBytes, slowBytes) : memoryLimitProblem("slow", slowBytes, fastBytes);
+  if (tooMuch) throw new ScenarioConfigError(`scenario "${scenario.name}"`, [{ field: `memory.${which}`, message: `${typeof scenario.memory[which] === "string" ? `${scenario.memory[which]} of the footprint of ${formatSize((footprint ?? 0) * 4096)}: ` : ""}${tooMuch}` }]);
   const { container, kernel: k } = createSystem({
     topology: scenario.topology,
     memory: [fastBytes, slowBytes],

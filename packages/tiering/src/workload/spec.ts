@@ -6,13 +6,22 @@
 import { z } from "zod";
 import { MAX_PAGE_ORDER, PAGE_SIZE } from "@foliox/core";
 import { REGION_KINDS } from "./region.js";
-import { formatSize, parseSize } from "./size.js";
+import { formatSize, MAX_SIZE_BYTES, parseSize } from "./size.js";
+
+/** The message for a size past MAX_SIZE_BYTES. */
+export function tooLarge(v: number | string): string {
+  return `${JSON.stringify(v)} is too large: a size can be at most ${MAX_SIZE_BYTES} bytes (2^53 − 1, just under 8 PiB), the largest integer a number holds exactly`;
+}
 
 /** A size: bytes, or a string with a binary unit ("64MiB"), a positive multiple of 4 KiB. */
 export const sizeSchema = z
   .union([z.number(), z.string()])
   .transform((v, ctx) => {
     const n = parseSize(v);
+    if (n > MAX_SIZE_BYTES) {
+      ctx.addIssue({ code: "custom", message: tooLarge(v) });
+      return z.NEVER;
+    }
     if (!Number.isSafeInteger(n) || n <= 0 || n % PAGE_SIZE !== 0) {
       ctx.addIssue({
         code: "custom",
