@@ -54,7 +54,7 @@ export class AnonBackend implements Backend {
     return rmapWalkKsm(k, head, visit);
   }
 
-  /** a KSM PTE whose rmap item ksmd dropped during a migration, until its next scan (ksm/ksm-fork.ts) */
+  /** a KSM PTE no rmap item lists, as the kernel has them (ksm/ksm-fork.ts) */
   rmapPending(k: Kernel, _head: number, vma: VmArea, addr: number): boolean {
     return ksmRmapPending(k, vma, addr);
   }

@@ -94,6 +94,11 @@ describe("counterexamples the wide harness found, replayed", () => {
     expect(w.stats.truncates).toBe(1);
   });
 
+  it("a child's scan merges a page it shares with its fork parent: the parent's PTE maps the KSM page with no rmap item, as in the kernel", () => {
+    const w = replayWide(shape, [new AccessCmd(37725, 0, 0, true), new ExitCmd(0), new ForkCmd(0), new AnonMmapCmd(6141, 1, 0), new KsmTwinCmd([19689, 0, 0], [32055, 27431, 0]), new KsmdCmd()]);
+    expect(w.stats.ksmMerged).toBe(1);
+  });
+
   it("a child forked from a KSM-scanned mm is scanned too (ksm_fork), so its KSM PTEs get rmap items", () => {
     const w = replayWide(shape, [
       new AccessCmd(0, 0, 0, true),

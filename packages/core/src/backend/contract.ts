@@ -156,9 +156,9 @@ export interface Backend {
   /** rmap walk for folios not reached through an anon_vma or i_mmap (KSM: stable node) */
   rmapWalk?(k: Kernel, head: number, visit: (vma: VmArea, i: number, addr: number) => boolean): boolean;
   /**
-   * A PTE of this folio that rmapWalk() does not reach, legitimately for now (KSM: ksmd dropped
-   * its rmap item when its scan passed the address while the page was unmapped for migration;
-   * its next scan adds one back). checkInvariants() accepts such a PTE.
+   * A PTE of this folio that rmapWalk() does not reach, legitimately (KSM, as in the kernel: ksmd
+   * dropped its rmap item while the page was unmapped for migration, until its next scan; or a
+   * fork parent's PTE of a COW-shared page its child's scan merged). checkInvariants() accepts it.
    */
   rmapPending?(k: Kernel, head: number, vma: VmArea, addr: number): boolean;
   /** dup_mmap()'s ksm_fork() (kernel/fork.c): the child mm joins what the parent's is registered with. */
