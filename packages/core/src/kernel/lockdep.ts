@@ -136,13 +136,20 @@ export class Lockdep {
   readonly dep = new Uint8Array(NR_LOCK_CLASSES * NR_LOCK_CLASSES);
   /** the chain that first recorded each class dependency */
   readonly depChain: string[] = new Array<string>(NR_LOCK_CLASSES * NR_LOCK_CLASSES).fill("");
-  /** same-class nesting: "cls:outer:inner" → the chain that first recorded it */
-  readonly instanceDeps = new Map<string, string>();
+  /**
+   * same-class nesting: instanceDeps.get(cls * 2^32 + outer)?.get(inner) is the chain that first
+   * recorded "inner taken while outer was held" (number keys: a lookup allocates nothing)
+   */
+  readonly instanceDeps = new Map<number, Map<number, string>>();
+  /** how many same-class dependencies instanceDeps holds */
+  instanceDepCount = 0;
   /** acquisitions checked, dependencies recorded (lockdep_stats) */
   acquisitions = 0;
   dependencies = 0;
   /** why lockdep turned itself off, or "" */
   offReason = "";
+  /** held-lock stacks of holders that hold nothing now, reused by the next holder (no allocation per op) */
+  readonly freeHeld: HeldLocks[] = [];
   /** DFS scratch over the classes, made once */
   private readonly stack = new Uint8Array(NR_LOCK_CLASSES);
   private readonly seen = new Uint8Array(NR_LOCK_CLASSES);
@@ -156,6 +163,7 @@ export class Lockdep {
     this.dep.fill(0);
     this.depChain.fill("");
     this.instanceDeps.clear();
+    this.instanceDepCount = 0;
     this.acquisitions = 0;
     this.dependencies = 0;
   }
@@ -197,6 +205,11 @@ export class Lockdep {
   }
 }
 
+/** The instanceDeps key of (class, outer instance): exact in a double (instances are < 2^32, may be -1). */
+function instanceKey(cls: number, instance: number): number {
+  return cls * 4294967296 + instance;
+}
+
 /** The chain `holder` holds, then the lock being taken: "ksmd: ksm_thread_mutex -> folio_lock#12". */
 function chainText(h: LockHolder, held: HeldLocks, cls: number, instance: number): string {
   let s = `${h.holderName}: `;
@@ -204,10 +217,10 @@ function chainText(h: LockHolder, held: HeldLocks, cls: number, instance: number
   return s + lockName(cls, instance);
 }
 
-function heldOf(h: LockHolder): HeldLocks {
+function heldOf(ld: Lockdep, h: LockHolder): HeldLocks {
   let held = h.heldLocks;
   if (!held) {
-    held = new HeldLocks();
+    held = ld.freeHeld.pop() ?? new HeldLocks();
     h.heldLocks = held;
   }
   return held;
@@ -220,7 +233,7 @@ function heldOf(h: LockHolder): HeldLocks {
  */
 export function lockAcquire(ld: Lockdep, cls: number, instance: number, holder: LockHolder, trylock = false): void {
   if (!ld.enabled) return;
-  const held = heldOf(holder);
+  const held = heldOf(ld, holder);
   ld.acquisitions++;
   const n = NR_LOCK_CLASSES;
   for (let i = 0; i < held.depth; i++) {
@@ -239,15 +252,18 @@ export function lockAcquire(ld: Lockdep, cls: number, instance: number, holder: 
       ld.depChain[hc * n + cls] = chainText(holder, held, cls, instance);
       ld.dependencies++;
     } else {
-      const key = `${cls}:${hi}:${instance}`;
-      if (ld.instanceDeps.has(key)) continue;
-      const other = ld.instanceDeps.get(`${cls}:${instance}:${hi}`);
+      const outer = ld.instanceDeps.get(instanceKey(cls, hi));
+      if (outer?.has(instance)) continue;
+      const other = ld.instanceDeps.get(instanceKey(cls, instance))?.get(hi);
       if (other !== undefined) throw new LockdepBug(new LockdepReport("circular locking dependency", chainText(holder, held, cls, instance), other));
-      if (ld.instanceDeps.size >= MAX_LOCKDEP_INSTANCE_DEPS) {
+      if (ld.instanceDepCount >= MAX_LOCKDEP_INSTANCE_DEPS) {
         ld.turnOff(`MAX_LOCKDEP_INSTANCE_DEPS (${MAX_LOCKDEP_INSTANCE_DEPS}) too low: turning off the locking correctness validator`);
         return;
       }
-      ld.instanceDeps.set(key, chainText(holder, held, cls, instance));
+      const chain = chainText(holder, held, cls, instance);
+      if (outer) outer.set(instance, chain);
+      else ld.instanceDeps.set(instanceKey(cls, hi), new Map([[instance, chain]]));
+      ld.instanceDepCount++;
       ld.dependencies++;
     }
   }
@@ -271,6 +287,11 @@ export function lockRelease(ld: Lockdep, cls: number, instance: number, holder: 
         held.trylock[j - 1] = held.trylock[j]!;
       }
       held.depth--;
+      // a holder that holds nothing gives its stack back for the next one
+      if (held.depth === 0) {
+        holder.heldLocks = null;
+        ld.freeHeld.push(held);
+      }
       return;
     }
   }
