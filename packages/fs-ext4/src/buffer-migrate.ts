@@ -3,11 +3,14 @@
  * CONFIG_BUFFER_HEAD): __buffer_migrate_folio() and buffer_migrate_lock_buffers().
  * Facts: docs/kernel-facts.md#buffer-migrate-folio.
  *
- * Sleeping: the model is synchronous, so a lock_buffer() that would sleep (SYNC, or SYNC_LIGHT
- * on an uptodate buffer) cannot wait for the holder: buffer_migrate_lock_buffers() reports
- * LOCK_WOULD_SLEEP with nothing held, the migration attempt returns -EAGAIN (the next pass of
- * migrate_pages_batch() retries it, as for a contended folio lock in core), and the exchange's
- * fs_prepare returns EXCHANGE_WOULD_BLOCK so that the phase is retried.
+ * Sleeping follows core's wait model (kernel/wait.ts): a lock_buffer() that would sleep (SYNC,
+ * or SYNC_LIGHT on an uptodate buffer) waits for the buffer lock's holder. In the model no path
+ * holds a buffer lock across steps — the exchange's fs_prepare takes and releases the ring
+ * within its move phase, and I/O completes at submission — so the holder of a contended buffer
+ * is one that cannot move (a test's, the fixture's "other I/O"): buffer_migrate_lock_buffers()
+ * reports LOCK_WOULD_SLEEP with nothing held, the migration attempt returns -EAGAIN (the next
+ * pass of migrate_pages_batch() retries it), and the exchange's fs_prepare returns
+ * EXCHANGE_WOULD_BLOCK, which a SYNC folio_exchange() cannot satisfy: -EAGAIN, undone.
  */
 import { EAGAIN, MIGRATE_ASYNC, MIGRATE_SYNC_LIGHT, MIGRATEPAGE_SUCCESS, filemapMigrateFolio, folioExpectedRefs, migrateFolio, type Kernel, type MigrateMode } from "@foliox/core";
 import { invalidateBhLrus } from "./bh-lru.js";
