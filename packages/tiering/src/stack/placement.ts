@@ -77,17 +77,16 @@ export class HotColdPlacement implements PlacementPolicy {
         list.push(h);
       });
     }
-    for (const list of coldByOrder.values()) {
-      const rank = new Map(list.map((h, i) => [h, i]));
-      list.sort((a, b) => hot.hotness(a) - hot.hotness(b) || rank.get(a)! - rank.get(b)!);
-    }
+    // a partner is used at most once per planned promotion: only the coldest of each order matter
+    const limit = Math.min(budgetPages, this.maxPages);
+    const need = Math.min(cand.length, limit);
+    for (const [o, list] of coldByOrder) coldByOrder.set(o, coldest(list, hot, need));
     const used = new Map<number, number>();
     // plans are positional (demote[i] is promote[i]'s partner): paired promotions first
     const paired: number[] = [];
     const unpaired: number[] = [];
     const demote: number[] = [];
     let pages = 0;
-    const limit = Math.min(budgetPages, this.maxPages);
     for (const h of cand) {
       const nr = k.mem.folioNrPages(h);
       if (pages + nr > limit) break;
@@ -107,6 +106,41 @@ export class HotColdPlacement implements PlacementPolicy {
     }
     return { promote: paired.concat(unpaired), demote };
   }
+}
+
+/**
+ * The `need` coldest of `heads`, coldest first, ties in their order in `heads` (the LRU walk):
+ * the first `need` of a stable sort by hotness, without sorting all of them. The need-th
+ * smallest hotness is found with a native numeric sort of the values; only the folios at or
+ * below it are ordered by comparison (a fast tier has far more folios than one epoch moves).
+ */
+function coldest(heads: readonly number[], hot: HotnessModel, need: number): number[] {
+  const n = heads.length;
+  if (need <= 0 || n === 0) return [];
+  const heat = new Float64Array(n);
+  for (let i = 0; i < n; i++) heat[i] = hot.hotness(heads[i]!);
+  const pick: number[] = [];
+  if (need < n) {
+    const cut = heat.slice().sort()[need - 1]!;
+    let below = 0;
+    for (let i = 0; i < n; i++) if (heat[i]! < cut) below++;
+    // every folio colder than the cut, and the first of those at it in walk order
+    let ties = need - below;
+    for (let i = 0; i < n; i++) {
+      const v = heat[i]!;
+      if (v < cut) pick.push(i);
+      else if (v === cut && ties > 0) {
+        pick.push(i);
+        ties--;
+      }
+    }
+  } else {
+    for (let i = 0; i < n; i++) pick.push(i);
+  }
+  pick.sort((a, b) => heat[a]! - heat[b]! || a - b);
+  const out = new Array<number>(pick.length);
+  for (let i = 0; i < pick.length; i++) out[i] = heads[pick[i]!]!;
+  return out;
 }
 
 export interface NimbleOptions {
