@@ -6,7 +6,7 @@ import { dirty, lockedBuffers, privateFollowsData, truncateBetweenPhases, writeb
 import { asyncNoWait, extraPin, isolationFailure, mlocked, rollback, syncWaits } from "./rollback.js";
 import { ksmGetFolio, swapEntryFollows } from "./swap-ksm.js";
 import { syscallErr } from "./syscall.js";
-import { batchWaitsForWriteback, sameSwapSpace, syncWaitsForHolder, syncWaitsForOp, tlbFlushOnFailure, waitersOnMigrationEntry } from "./waits.js";
+import { batchWaitsForWriteback, lockedBuffersSync, sameSwapSpace, syncWaitsForHolder, syncWaitsForOp, tlbFlushOnFailure, waitersOnMigrationEntry } from "./waits.js";
 
 export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   dataAndMetadata,
@@ -33,6 +33,7 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   dirty,
   writeback,
   lockedBuffers,
+  lockedBuffersSync,
   privateFollowsData,
   truncateBetweenPhases,
   swapEntryFollows,

@@ -207,3 +207,23 @@ export const sameSwapSpace: ConformanceCase = {
     checkHealthy(k, "two swap-cache folios");
   },
 };
+
+export const lockedBuffersSync: ConformanceCase = {
+  id: "fs.locked-buffers-sync",
+  title: "SYNC on a buffer that another I/O holds locked: the sleep cannot be satisfied, -EAGAIN and nothing changes",
+  requires: "fsPrivate on either side, with a fixture state buffers-locked",
+  applies: (o, n) =>
+    ((o.fsPrivate && (o.states ?? []).includes("buffers-locked")) || (n.fsPrivate && (n.states ?? []).includes("buffers-locked"))) && o.exchange && n.exchange,
+  run(ctx) {
+    for (const side of (["old", "new"] as Side[]).filter((s) => ctx[s].fsPrivate && (ctx[s].states ?? []).includes("buffers-locked"))) {
+      const k = ctx.system();
+      const p = ctx.pair(k, side === "old" ? { oldState: "buffers-locked" } : { newState: "buffers-locked" });
+      const before = snapshot(k);
+      checkRc(ctx.exchange(k, p.old.head, p.new.head, MIGRATE_SYNC), -EAGAIN, `SYNC, a locked buffer on the ${side} folio`);
+      checkEqual(snapshot(k), before, "locked buffer in SYNC: state after the failed wait");
+      ctx.fixture(k, side).unlockPrivate!(k, p[side].head);
+      checkRc(ctx.exchange(k, p.old.head, p.new.head, MIGRATE_SYNC), 0, "SYNC exchange after the buffer was unlocked");
+      checkHealthy(k, "locked buffers in SYNC");
+    }
+  },
+};
