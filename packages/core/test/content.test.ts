@@ -77,11 +77,11 @@ describe("page contents (bytes mode)", () => {
     expect(k.mem.content[6]).toBe(77);
   });
 
-  it("swapPages preserves every byte value and every Float64 NaN payload, and twice is the identity", () => {
+  // 4 pages: one chunk of the 64 KiB scratch; 17: a chunk and a page; 512: a 2 MiB folio in 32 chunks
+  it.each([4, 17, 512])("swapPages of %i pages preserves every byte value and every Float64 NaN payload, and twice is the identity", (nr) => {
     const k = makeSystem({ memory: [4 * MiB, 4 * MiB], bytes: true });
     const c = k.content;
     const bytes = c.bytes!;
-    const nr = 4;
     const a = 100;
     const b = 1500; // the other node
     for (let i = 0; i < nr; i++) {

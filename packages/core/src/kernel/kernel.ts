@@ -48,7 +48,7 @@ import type { FsState } from "../fs/fs-state.js";
 import type { SimClock } from "./clock.js";
 import type { Lockdep } from "./lockdep.js";
 import type { WaitState } from "./wait.js";
-import { FaultState, FileIoState, InvariantScratch, MigrateFolioExtracted } from "./out-params.js";
+import { FaultState, FileIoState, InvariantScratch, MigrateFolioExtracted, RmapArgs } from "./out-params.js";
 import type { NumaBalancing } from "../numa/numa-balancing.js";
 import type { Vmscan } from "../reclaim/vmscan.js";
 import type { SwapDevices, SwapInfo } from "../swap/swapfile.js";
@@ -77,6 +77,8 @@ export class Kernel {
   readonly migrateFolioExtracted = new MigrateFolioExtracted();
   /** checkInvariants()' counting buffers, reused (debug/invariants.ts) */
   readonly invariantScratch = new InvariantScratch();
+  /** rwc->arg of the allocation-free rmap walks (mm/rmap.ts rmapWalkOne) */
+  readonly rmapArgs = new RmapArgs();
 
   /**
    * Every subsystem is built by the system's container (system.ts, the composition root) and

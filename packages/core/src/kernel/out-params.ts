@@ -40,3 +40,20 @@ export class InvariantScratch {
   /** references per swap slot */
   swapRefs = new Int32Array(0);
 }
+
+/**
+ * rwc->arg of the allocation-free rmap walks (mm/rmap.ts rmapWalkOne): what try_to_migrate()
+ * and remove_migration_ptes() hand their rmap_one, and the address of the PTE visited. Set
+ * just before the walk and read only by its rmap_one, which starts no walk of its own.
+ */
+export class RmapArgs {
+  /** the folio walked (remove_migration_ptes: dst) */
+  head = 0;
+  /** remove_migration_ptes: the folio the entries name */
+  src = 0;
+  /** ttu_flags */
+  flags = 0;
+  anon = false;
+  /** the address of the page visited (a double: written in place, never boxed per visit) */
+  addr = 0.5;
+}

@@ -4,11 +4,17 @@
  * frames also hold real bytes, expanded from the token by a fixed generator, so that a data
  * swap moves 4 KiB per page for real and a check can compare every byte.
  *
- * Bytes live in one Uint8Array with a spare page at the end used as the swap scratch, so a
- * swap is three memmoves (copyWithin) and allocates nothing. Bytes never pass through a
- * Float32Array/Float64Array: NaN payloads could change.
+ * Bytes live in one Uint8Array with 64 KiB spare at the end used as the swap scratch, so a
+ * swap is three memmoves (copyWithin) per 64 KiB and allocates nothing. The scratch stays in
+ * the CPU's cache while the frames stream through it: on data larger than the cache a 2 MiB
+ * swap moves each byte of both folios once in and once out, where a swap through a 4 KiB
+ * scratch (1,536 memmoves per 2 MiB) or through a folio-sized temporary does worse. Bytes
+ * never pass through a Float32Array/Float64Array: NaN payloads could change.
  */
 import { PAGE_SIZE, type MemMap } from "./mem-map.js";
+
+/** Pages of swap scratch: 64 KiB, swapped through in one memmove each way. */
+export const SWAP_SCRATCH_PAGES = 16;
 
 export class Content {
   readonly bytes: Uint8Array | null;
@@ -23,7 +29,7 @@ export class Content {
     bytesMode: boolean,
   ) {
     if (bytesMode) {
-      const size = (mem.nrPages + 1) * PAGE_SIZE;
+      const size = (mem.nrPages + SWAP_SCRATCH_PAGES) * PAGE_SIZE;
       if (size > 2 ** 31) throw new RangeError("bytes mode keeps every frame in memory: use at most 2 GiB of simulated memory");
       this.bytes = new Uint8Array(size);
       this.words = new Int32Array(this.bytes.buffer);
@@ -63,7 +69,7 @@ export class Content {
     if (this.bytes) this.bytes.copyWithin(dst * PAGE_SIZE, src * PAGE_SIZE, (src + nr) * PAGE_SIZE);
   }
 
-  /** Swap nr pages between two frames, page by page through the scratch page. */
+  /** Swap nr pages between two frames, 64 KiB at a time through the scratch. */
   swapPages(a: number, b: number, nr: number): void {
     const tokens = this.mem.content;
     for (let i = 0; i < nr; i++) {
@@ -74,12 +80,13 @@ export class Content {
     const bytes = this.bytes;
     if (!bytes) return;
     const s = this.scratchOff;
-    for (let i = 0; i < nr; i++) {
+    for (let i = 0; i < nr; i += SWAP_SCRATCH_PAGES) {
+      const len = (nr - i < SWAP_SCRATCH_PAGES ? nr - i : SWAP_SCRATCH_PAGES) * PAGE_SIZE;
       const ao = (a + i) * PAGE_SIZE;
       const bo = (b + i) * PAGE_SIZE;
-      bytes.copyWithin(s, ao, ao + PAGE_SIZE);
-      bytes.copyWithin(ao, bo, bo + PAGE_SIZE);
-      bytes.copyWithin(bo, s, s + PAGE_SIZE);
+      bytes.copyWithin(s, ao, ao + len);
+      bytes.copyWithin(ao, bo, bo + len);
+      bytes.copyWithin(bo, s, s + len);
     }
   }
 

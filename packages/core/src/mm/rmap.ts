@@ -174,15 +174,27 @@ export function folioMoveAnonRmap(k: Kernel, head: number, vma: VmArea): void {
   k.mem.mapping[head] = (vma.anonVma.id << 2) | PAGE_MAPPING_ANON;
 }
 
+/** A visitor of rmap_walk(): (vma, page i of the folio, its address); false stops the walk. */
+export type RmapVisit = (vma: VmArea, i: number, addr: number) => boolean;
+
+/**
+ * rmap_walk_control's rmap_one as a module-level function (no closure to allocate): it gets the
+ * vma and the page index, with the PTE walked (k.pgtables leaf/frame/off), and reads its
+ * arguments from k.rmapArgs (kernel/out-params.ts), as rmap_one reads rwc->arg. The address is
+ * in k.rmapArgs.addr, not an argument: a double above 2^31 passed to a call is boxed each time.
+ */
+export type RmapOne = (k: Kernel, vma: VmArea, i: number) => boolean;
+
 /**
  * rmap_walk_anon(): visit each (vma, page i of the folio, address) where page i may be mapped.
  * The visitor reads the PTE through k.pgtables (walk already done) and returns false to stop.
  */
-export function rmapWalkAnon(
-  k: Kernel,
-  head: number,
-  visit: (vma: VmArea, i: number, addr: number) => boolean,
-): boolean {
+export function rmapWalkAnon(k: Kernel, head: number, visit: RmapVisit): boolean {
+  return walkAnon(k, head, visit, null);
+}
+
+/** The anon walk for a visitor or an rmap_one (exactly one of them is given). */
+function walkAnon(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne | null): boolean {
   const av = folioAnonVma(k, head);
   if (!av) return true;
   const mem = k.mem;
@@ -214,7 +226,10 @@ export function rmapWalkAnon(
       pt.frame = frame;
       pt.shadow = shadow;
       pt.off = leafBase + slot;
-      if (!visit(vma, i, addr)) return false;
+      if (one) {
+        k.rmapArgs.addr = addr;
+        if (!one(k, vma, i)) return false;
+      } else if (!visit!(vma, i, addr)) return false;
     }
   }
   return true;
@@ -225,11 +240,11 @@ export function rmapWalkAnon(
  * file index, at vma_address(index + i). Private file VMAs are visited too; a PTE there may map
  * an anon COW copy instead, which the visitor tells apart by the pfn.
  */
-export function rmapWalkFile(
-  k: Kernel,
-  head: number,
-  visit: (vma: VmArea, i: number, addr: number) => boolean,
-): boolean {
+export function rmapWalkFile(k: Kernel, head: number, visit: RmapVisit): boolean {
+  return walkFile(k, head, visit, null);
+}
+
+function walkFile(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne | null): boolean {
   const as = k.fs.addressSpaces[k.mem.mapping[head]! >> 2];
   if (!as) return true;
   const pgoff = k.mem.index[head]!;
@@ -240,19 +255,40 @@ export function rmapWalkFile(
       const addr = vma.address(pgoff + i);
       if (addr < 0) continue;
       if (!pt.walk(vma.mm.pgd, addr / 4096, false)) continue;
-      if (!visit(vma, i, addr)) return false;
+      if (one) {
+        k.rmapArgs.addr = addr;
+        if (!one(k, vma, i)) return false;
+      } else if (!visit!(vma, i, addr)) return false;
     }
   }
   return true;
 }
 
 /** rmap_walk(): anon folios through their anon_vma, page-cache folios through i_mmap; others through their backend. */
-export function rmapWalk(k: Kernel, head: number, visit: (vma: VmArea, i: number, addr: number) => boolean): boolean {
+export function rmapWalk(k: Kernel, head: number, visit: RmapVisit): boolean {
   const tag = k.mem.mapping[head]! & 3;
-  if (tag === PAGE_MAPPING_ANON) return rmapWalkAnon(k, head, visit);
-  if (tag === 0 && k.mem.mapping[head] !== 0) return rmapWalkFile(k, head, visit);
+  if (tag === PAGE_MAPPING_ANON) return walkAnon(k, head, visit, null);
+  if (tag === 0 && k.mem.mapping[head] !== 0) return walkFile(k, head, visit, null);
   const backend = k.backends.forFolio(k, head);
   if (backend?.rmapWalk) return backend.rmapWalk(k, head, visit);
+  return true;
+}
+
+/**
+ * rmap_walk(folio, &rwc) with rwc.rmap_one = `one`: the same walk, allocation-free for anon and
+ * page-cache folios. A backend's own walk (KSM) takes a visitor, made here.
+ */
+export function rmapWalkOne(k: Kernel, head: number, one: RmapOne): boolean {
+  const tag = k.mem.mapping[head]! & 3;
+  if (tag === PAGE_MAPPING_ANON) return walkAnon(k, head, null, one);
+  if (tag === 0 && k.mem.mapping[head] !== 0) return walkFile(k, head, null, one);
+  const backend = k.backends.forFolio(k, head);
+  if (backend?.rmapWalk) {
+    return backend.rmapWalk(k, head, (vma, i, addr) => {
+      k.rmapArgs.addr = addr;
+      return one(k, vma, i);
+    });
+  }
   return true;
 }
 
@@ -264,33 +300,40 @@ export function rmapWalk(k: Kernel, head: number, visit: (vma: VmArea, i: number
  * walk stops: the caller sees folio_mapped() and backs off.
  */
 export function tryToMigrate(k: Kernel, head: number, flags: number): void {
-  const mem = k.mem;
-  const pt = k.pgtables;
-  const anon = mem.folioTestAnon(head);
-  rmapWalk(k, head, (vma, i, _addr) => {
-    const pte = pt.leaf[pt.off]!;
-    const page = head + i;
-    if (!ptePresent(pte) || pt.frame[pt.off] !== page) return true;
-    const exclusive = anon && mem.testFlag(page, PG_anon_exclusive);
-    if (exclusive && mem.pincount[head]! > 0) return false;
-    // ptep_clear_flush(), or ptep_get_and_clear() with a deferred flush under TTU_BATCH_FLUSH.
-    if (flags & TTU_BATCH_FLUSH) k.tlb.flushRequired = true;
-    else k.tlb.shootdowns++;
-    // folio_mark_dirty(): a file folio is dirtied with its accounting (NR_FILE_DIRTY)
-    if (pteDirty(pte)) {
-      if (anon) mem.setFlag(head, PG_dirty);
-      else folioMarkDirty(k, head);
-    }
-    const type = pteWrite(pte) ? SWP_MIGRATION_WRITE : exclusive ? SWP_MIGRATION_READ_EXCLUSIVE : SWP_MIGRATION_READ;
-    if (exclusive) mem.clearFlag(page, PG_anon_exclusive);
-    pt.setSwpPte(page, migrationEntryBits(type, pteYoung(pte), pteDirty(pte)));
-    // MM_ANONPAGES is left alone: the migration entry still counts in rss (as in the kernel)
-    folioRemoveRmapPte(k, page);
-    folioPut(k, head);
-    return true;
-  });
+  const args = k.rmapArgs;
+  args.head = head;
+  args.flags = flags;
+  args.anon = k.mem.folioTestAnon(head);
+  rmapWalkOne(k, head, tryToMigrateOne);
   // __folio_remove_rmap() → munlock_vma_folio(); the remap mlocks the new folio again
   munlockVmaFolio(k, head);
+}
+
+/** try_to_migrate_one(): one PTE of page i of the folio (k.rmapArgs: head, flags, anon). */
+function tryToMigrateOne(k: Kernel, _vma: VmArea, i: number): boolean {
+  const mem = k.mem;
+  const pt = k.pgtables;
+  const { head, flags, anon } = k.rmapArgs;
+  const pte = pt.leaf[pt.off]!;
+  const page = head + i;
+  if (!ptePresent(pte) || pt.frame[pt.off] !== page) return true;
+  const exclusive = anon && mem.testFlag(page, PG_anon_exclusive);
+  if (exclusive && mem.pincount[head]! > 0) return false;
+  // ptep_clear_flush(), or ptep_get_and_clear() with a deferred flush under TTU_BATCH_FLUSH.
+  if (flags & TTU_BATCH_FLUSH) k.tlb.flushRequired = true;
+  else k.tlb.shootdowns++;
+  // folio_mark_dirty(): a file folio is dirtied with its accounting (NR_FILE_DIRTY)
+  if (pteDirty(pte)) {
+    if (anon) mem.setFlag(head, PG_dirty);
+    else folioMarkDirty(k, head);
+  }
+  const type = pteWrite(pte) ? SWP_MIGRATION_WRITE : exclusive ? SWP_MIGRATION_READ_EXCLUSIVE : SWP_MIGRATION_READ;
+  if (exclusive) mem.clearFlag(page, PG_anon_exclusive);
+  pt.setSwpPte(page, migrationEntryBits(type, pteYoung(pte), pteDirty(pte)));
+  // MM_ANONPAGES is left alone: the migration entry still counts in rss (as in the kernel)
+  folioRemoveRmapPte(k, page);
+  folioPut(k, head);
+  return true;
 }
 
 /** Does any VM_LOCKED vma still map a page of the folio with a present PTE? (mlock's rmap check) */
@@ -323,23 +366,30 @@ export function tryToUnmapFlush(k: Kernel): void {
  * the same page of dst. Exclusive and writable entries come back exclusive.
  */
 export function removeMigrationPtes(k: Kernel, src: number, dst: number): void {
+  const args = k.rmapArgs;
+  args.src = src;
+  args.head = dst;
+  args.anon = k.mem.folioTestAnon(dst);
+  rmapWalkOne(k, dst, removeMigrationPte);
+}
+
+/** remove_migration_pte(): an entry naming page i of args.src, restored for page i of args.head. */
+function removeMigrationPte(k: Kernel, vma: VmArea, i: number): boolean {
   const mem = k.mem;
   const pt = k.pgtables;
-  const anon = mem.folioTestAnon(dst);
-  rmapWalk(k, dst, (vma, i, addr) => {
-    const pte = pt.leaf[pt.off]!;
-    if (!isMigrationEntry(pte) || pt.frame[pt.off] !== src + i) return true;
-    const page = dst + i;
-    folioGet(k, dst);
-    let bits = 0;
-    if (isMigrationEntryYoung(pte)) bits |= _PAGE_ACCESSED;
-    if (mem.testFlag(dst, PG_dirty) && isMigrationEntryDirty(pte)) bits |= _PAGE_DIRTY;
-    if (isWritableMigrationEntry(pte)) bits |= _PAGE_RW;
-    if (anon) folioAddAnonRmapPte(k, page, isReadableMigrationEntry(pte) ? RMAP_NONE : RMAP_EXCLUSIVE);
-    else folioAddFileRmapPte(k, page);
-    pt.setPfnPte(page, bits);
-    // folio_add_*_rmap_pte() → mlock_vma_folio()
-    mlockVmaFolio(k, page, vma, addr);
-    return true;
-  });
+  const { src, head: dst, anon } = k.rmapArgs;
+  const pte = pt.leaf[pt.off]!;
+  if (!isMigrationEntry(pte) || pt.frame[pt.off] !== src + i) return true;
+  const page = dst + i;
+  folioGet(k, dst);
+  let bits = 0;
+  if (isMigrationEntryYoung(pte)) bits |= _PAGE_ACCESSED;
+  if (mem.testFlag(dst, PG_dirty) && isMigrationEntryDirty(pte)) bits |= _PAGE_DIRTY;
+  if (isWritableMigrationEntry(pte)) bits |= _PAGE_RW;
+  if (anon) folioAddAnonRmapPte(k, page, isReadableMigrationEntry(pte) ? RMAP_NONE : RMAP_EXCLUSIVE);
+  else folioAddFileRmapPte(k, page);
+  pt.setPfnPte(page, bits);
+  // folio_add_*_rmap_pte() → mlock_vma_folio()
+  if (vma.vmFlags & VM_LOCKED) mlockVmaFolio(k, page, vma, k.rmapArgs.addr);
+  return true;
 }
