@@ -551,7 +551,8 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
             memHits += w;
             epHits += w;
           }
-          if (promoEpoch[pfn] === metrics.epoch - 1 && metrics.epoch > 0) metrics.touch(pfn);
+          // promoted in the previous epoch (promoEpoch holds epoch + 1: see SimMetrics)
+          if (promoEpoch[pfn] === metrics.epoch && metrics.epoch > 0) metrics.touch(pfn);
           if (period > 0) {
             countdown -= w;
             if (countdown <= 0) {

@@ -62,8 +62,11 @@ export interface Churn {
   promotedUntouchedNextEpoch: number | null;
 }
 
-const NONE = -1;
-const TOUCHED = -2;
+// Epochs are stored as epoch + 1, so that NONE is 0 and the per-frame arrays need no fill: a
+// zeroed typed array is what the system hands out, and its pages cost RSS only once written
+// (a 64 GiB machine has 16 M frames, most of which no run ever moves).
+const NONE = 0;
+const TOUCHED = -1;
 
 export class SimMetrics {
   readonly perEpoch: EpochRecord[] = [];
@@ -88,15 +91,16 @@ export class SimMetrics {
   private maxMoves = 0;
   /** the epoch the engine is in (set by the engine as epochs close) */
   epoch = 0;
-  /** per pfn, of the data in that frame: epoch of its last up move, of its last down move */
+  /** per pfn, of the data in that frame: epoch + 1 of its last up move, of its last down move */
   private readonly lastUp: Int32Array;
   private readonly lastDown: Int32Array;
   /** 1 when a down move followed the last up move */
   private readonly downSinceUp: Uint8Array;
   private readonly moves: Uint16Array;
   /**
-   * The epoch in which the data was last promoted, TOUCHED once an access of the next epoch
-   * found it, NONE otherwise. The engine reads it per access (see touch()).
+   * The epoch + 1 in which the data was last promoted, TOUCHED once an access of the next epoch
+   * found it, NONE (0) otherwise. The engine reads it per access (see touch()): data promoted in
+   * the previous epoch holds the current epoch's number.
    */
   readonly promoEpoch: Int32Array;
   /** pages promoted in the previous and in the current epoch; of the previous, touched now */
@@ -111,11 +115,11 @@ export class SimMetrics {
     readonly pingPongEpochs: number,
   ) {
     const n = k.mem.nrPages;
-    this.lastUp = new Int32Array(n).fill(NONE);
-    this.lastDown = new Int32Array(n).fill(NONE);
+    this.lastUp = new Int32Array(n);
+    this.lastDown = new Int32Array(n);
     this.downSinceUp = new Uint8Array(n);
     this.moves = new Uint16Array(n);
-    this.promoEpoch = new Int32Array(n).fill(NONE);
+    this.promoEpoch = new Int32Array(n);
   }
 
   /** An access of the current epoch to frame pfn whose data was promoted in the previous one. */
@@ -176,7 +180,7 @@ export class SimMetrics {
 
   /** The data now in frame d went up (toward the top tier) or down, in the current epoch. */
   private direction(d: number, up: boolean): void {
-    const e = this.epoch;
+    const e = this.epoch + 1;
     if (up) {
       if (this.lastDown[d]! !== NONE) this.rePromoted++;
       if (this.downSinceUp[d] === 1 && e - this.lastUp[d]! <= this.pingPongEpochs) this.pingPong++;
