@@ -340,7 +340,7 @@ describe("KSM folio exchange (docs/decisions.md#ksm-exchange)", () => {
     expect(folioExchange(k, thp, ksm, MIGRATE_SYNC)).toBe(-EINVAL);
     expect(snapshot(k)).toEqual({ ...(before as object), events: (snapshot(k) as { events: number[] }).events });
     // the backend's own check, should mixed orders ever get past the argument check
-    expect(ksmExchangeBegin(k, ksm, thp, true)).toBe(-EINVAL);
+    expect(ksmExchangeBegin(k, ksm, thp, true, k.waits.current)).toBe(-EINVAL);
     healthy(k, "after the refusals");
   });
 
