@@ -11,6 +11,8 @@ import { registerCompareCommand } from "./commands/compare.js";
 import { registerReportCommand } from "./commands/report.js";
 import { registerRunCommand } from "./commands/run.js";
 import { registerNewCommand } from "./commands/new.js";
+import { registerSweepCommand } from "./commands/sweep.js";
+import { registerMergeCommand } from "./commands/merge.js";
 import { registerExploreCommand } from "./commands/explore.js";
 
 /** Exit code for usage errors (unknown option, missing argument, ...). */
@@ -55,11 +57,13 @@ export function createProgram(io: ProgramIO = {}, ctx: CommandContext = createCo
   // Commands last: .command() copies the settings above (exitOverride, output, help after error).
   registerExchangeCommand(program, ctx);
   registerTraceCommand(program, ctx);
-  program.option("--plugin <package-or-path>", `${PLUGIN_OPTION_HELP}; for run, compare, backends and conformance`, collect, [] as string[]);
+  program.option("--plugin <package-or-path>", `${PLUGIN_OPTION_HELP}; for run, compare, sweep, backends and conformance`, collect, [] as string[]);
   registerBackendsCommand(program, ctx);
   registerConformanceCommand(program, ctx);
   registerRunCommand(program, ctx);
   registerCompareCommand(program, ctx);
+  registerSweepCommand(program, ctx);
+  registerMergeCommand(program, ctx);
   registerReportCommand(program, ctx);
   registerNewCommand(program, ctx);
   registerExploreCommand(program, ctx);
