@@ -11,7 +11,8 @@
  *   3  the run dropped accesses for want of memory (the engine's counters.oom): the result is
  *      printed and written, but its hit ratio and times leave those accesses out; --allow-oom
  *      accepts it
- *   128 + n  stopped by signal n: 130 for SIGINT (Ctrl-C), 143 for SIGTERM
+ *   128 + n  stopped by signal n: 130 for SIGINT (Ctrl-C), 143 for SIGTERM (after cleaning up,
+ *      the process ends by the signal itself, which a shell reports as 128 + n: signals.ts)
  */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;

@@ -2,7 +2,10 @@
  * What the foliox process does when it is told to stop: SIGINT (Ctrl-C) and SIGTERM run the
  * cleanups commands registered (a progress bar gives the terminal its cursor and line wrap
  * back, an output file's `.partial-PID` is removed, a directory the command created and left
- * empty goes), then exit 128 + the signal's number (130, 143). A closed stdout (EPIPE, as in
+ * empty goes), then end the process by the same signal, its default action restored, so that
+ * the parent sees how it ended: a shell's `$?` is 128 + the signal's number (130, 143), and a
+ * shell loop or make stops as it should on a Ctrl-C. (process.exit() would not do: it waits
+ * for Node's thread pool, which a read of a FIFO can block for ever.) A closed stdout (EPIPE, as in
  * `foliox trace convert t.gz --to csv | head`) ends the process quietly with 0: the reader has
  * what it wanted. Only the bin installs these handlers; main() in a test process leaves the
  * process's signals alone, and registering a cleanup there is harmless.
@@ -39,15 +42,19 @@ export function runInterruptCleanups(): void {
 
 let installed = false;
 
-/** For the bin: SIGINT and SIGTERM clean up and exit 130/143; EPIPE on stdout exits 0. */
+/** For the bin: SIGINT and SIGTERM clean up and end the process by that signal (130/143); EPIPE on stdout exits 0. */
 export function installExitHandlers(proc: NodeJS.Process = process): void {
   if (installed) return;
   installed = true;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    proc.on(signal, () => {
+    const handler = () => {
       runInterruptCleanups();
+      proc.removeListener(signal, handler);
+      proc.kill(proc.pid, signal);
+      // not reached once the default action has run; in case it did not
       proc.exit(EXIT_SIGNAL_BASE + constants.signals[signal]);
-    });
+    };
+    proc.on(signal, handler);
   }
   proc.stdout.on("error", (err: NodeJS.ErrnoException) => {
     if (err.code !== "EPIPE") throw err;

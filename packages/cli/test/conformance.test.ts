@@ -99,7 +99,9 @@ describe("foliox conformance", () => {
     expect(j.pairs.map((p) => `${p.old}×${p.new}`)).toEqual(["anon-thp-only×anon-thp-only", "anon-thp-only×anon", "anon×anon-thp-only", "anon×anon"]);
     expect(r.code).toBe(1);
     expect(j.pairs.flatMap((p) => p.cases.filter((c) => !c.ok).map((c) => c.id))).toContain("exchange.concurrent-abba");
-    expect((await run("conformance", "--backend", "ext4")).err).toMatch(/unknown backend "ext4"/);
+    const unknown = await run("conformance", "--backend", "ext4");
+    expect([unknown.code, unknown.out]).toEqual([2, ""]);
+    expect(unknown.err).toMatch(/--backend: "ext4" is not a registered backend; registered: anon, ext4-4k/);
     const bad = await run("conformance", "--mover", "nope");
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/seed-literal/);

@@ -2,7 +2,8 @@
  * Told to stop, the built CLI leaves nothing broken behind: Ctrl-C on a terminal during a run
  * gives the cursor and line wrap back (the progress bar had taken both) and exits 130; SIGTERM
  * exits 143 and removes the --out directory the run had created and not yet written; Ctrl-C
- * during `trace convert -o` removes its `.partial-PID` file.
+ * during `trace convert -o` removes its `.partial-PID` file, even while it waits on a FIFO.
+ * (After cleaning up, the process ends by the signal itself: 130 and 143 are what a shell reports.)
  *
  * Ctrl-C on a terminal is the real thing: the bin runs under script(1) on a pseudo-terminal and
  * the test types ^C into it, so the terminal's line discipline sends SIGINT. The others signal a
@@ -10,7 +11,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync, closeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -21,8 +22,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
 
-function exited(c: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => c.on("exit", (code, signal) => resolve({ code, signal })));
+/** The child's exit status as a shell reports it: its code, or 128 + n when signal n ended it. */
+function exited(c: ChildProcess): Promise<{ code: number | null }> {
+  return new Promise((resolve) => c.on("exit", (code, signal) => resolve({ code: code ?? (signal ? 128 + constants.signals[signal] : null) })));
 }
 
 async function until(what: () => boolean, ms = 60_000): Promise<void> {
