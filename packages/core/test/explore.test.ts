@@ -193,5 +193,12 @@ describe("the interleaving explorer", () => {
     expect(r1.interleavings).toBeLessThanOrEqual(40);
     expect(r1.scenarios.map((s) => s.interleavings)).toEqual(r2.scenarios.map((s) => s.interleavings));
     expect(JSON.parse(JSON.stringify(r1))).toEqual(JSON.parse(JSON.stringify(r2)));
+    // what a small space leaves unused goes to the others: the whole budget is spent until every space is exhausted
+    const whole = [s1, s2].map((s) => exploreScenario(s, { preemptions: 2, budget: 1e6 }).report.interleavings);
+    const sum = whole[0]! + whole[1]!;
+    expect(explore([s1, s2], { budget: sum - 1, preemptions: 2 }).interleavings).toBe(sum - 1);
+    const all = explore([s1, s2], { budget: sum + 100, preemptions: 2 });
+    expect(all.interleavings).toBe(sum);
+    expect(all.scenarios.every((s) => s.exhausted)).toBe(true);
   });
 });

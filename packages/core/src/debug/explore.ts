@@ -367,88 +367,134 @@ function firstLine(s: string): string {
   return i < 0 ? s : s.slice(0, i);
 }
 
-/** Explore one scenario: up to `budget` interleavings with at most `bound` preemptions each. */
-export function exploreScenario(scenario: ExploreScenario, opts: ExploreOptions = {}): { report: ScenarioReport; violations: ExploreViolation[] } {
-  const budget = opts.budget ?? DEFAULT_BUDGET;
-  const bound = opts.preemptions ?? DEFAULT_PREEMPTIONS;
-  const checks = opts.checks ?? EXPLORE_CHECKS;
-  const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
-  const maxViolations = opts.maxViolations ?? DEFAULT_MAX_VIOLATIONS;
-  const frames: Frame[] = [];
-  const violations: ExploreViolation[] = [];
-  const seen = new Map<string, ExploreViolation>();
-  let interleavings = 0;
-  let maxLen = 0;
-  let exhausted = false;
-  while (interleavings < budget) {
-    let used = 0;
-    const choose: Chooser = (depth, enabled, prev, preemptions) => {
-      used = depth + 1;
-      if (depth < frames.length) {
-        const f = frames[depth]!;
-        const c = f.choices[f.at]!;
-        if (!enabled.includes(c)) throw new Error(`explore: scenario ${scenario.name} is not deterministic: at step ${depth} op ${c} is no longer runnable`);
-        return c;
-      }
-      const choices = permittedChoices(enabled, prev, preemptions, bound);
-      frames.push({ choices, at: 0 });
-      return choices[0]!;
-    };
-    const run = execute(scenario, choose, checks, maxSteps, false);
-    interleavings++;
-    maxLen = Math.max(maxLen, run.schedule.length);
-    if (run.violation) {
-      const key = `${run.violation.kind}\u0000${firstLine(run.violation.message)}`;
-      const known = seen.get(key);
-      if (known) {
-        known.occurrences++;
-      } else if (violations.length < maxViolations) {
-        const schedule = [...run.schedule];
-        const v: ExploreViolation = {
-          scenario: scenario.name,
-          kind: run.violation.kind,
-          message: run.violation.message,
-          schedule,
-          op: run.violation.op,
-          occurrences: 1,
-          replay: () => replaySchedule(scenario, schedule, opts),
-        };
-        Object.defineProperty(v, "replay", { enumerable: false });
-        seen.set(key, v);
-        violations.push(v);
-      }
-    }
-    // Backtrack: the deepest frame with a choice not yet taken; the frames below it replay.
-    frames.length = Math.min(frames.length, used);
-    while (frames.length > 0 && frames[frames.length - 1]!.at + 1 >= frames[frames.length - 1]!.choices.length) frames.pop();
-    if (frames.length === 0) {
-      exhausted = true;
-      break;
-    }
-    frames[frames.length - 1]!.at++;
+/**
+ * The depth-first search over one scenario's schedules, resumable: run(n) explores up to n more
+ * interleavings from where the last call stopped, so a budget can be topped up.
+ */
+class ScenarioSearch {
+  private readonly frames: Frame[] = [];
+  readonly violations: ExploreViolation[] = [];
+  private readonly seen = new Map<string, ExploreViolation>();
+  interleavings = 0;
+  maxLen = 0;
+  exhausted = false;
+  private readonly bound: number;
+  private readonly checks: readonly ExploreCheck[];
+  private readonly maxSteps: number;
+  private readonly maxViolations: number;
+
+  constructor(
+    readonly scenario: ExploreScenario,
+    private readonly opts: ExploreOptions,
+  ) {
+    this.bound = opts.preemptions ?? DEFAULT_PREEMPTIONS;
+    this.checks = opts.checks ?? EXPLORE_CHECKS;
+    this.maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
+    this.maxViolations = opts.maxViolations ?? DEFAULT_MAX_VIOLATIONS;
   }
-  return {
-    report: { name: scenario.name, description: scenario.description, interleavings, exhausted, maxSteps: maxLen, violations: violations.length },
-    violations,
-  };
+
+  /** Explore up to n more interleavings; returns how many ran. */
+  run(n: number): number {
+    const { scenario, frames } = this;
+    let ran = 0;
+    while (ran < n && !this.exhausted) {
+      let used = 0;
+      const choose: Chooser = (depth, enabled, prev, preemptions) => {
+        used = depth + 1;
+        if (depth < frames.length) {
+          const f = frames[depth]!;
+          const c = f.choices[f.at]!;
+          if (!enabled.includes(c)) throw new Error(`explore: scenario ${scenario.name} is not deterministic: at step ${depth} op ${c} is no longer runnable`);
+          return c;
+        }
+        const choices = permittedChoices(enabled, prev, preemptions, this.bound);
+        frames.push({ choices, at: 0 });
+        return choices[0]!;
+      };
+      const exec = execute(scenario, choose, this.checks, this.maxSteps, false);
+      ran++;
+      this.interleavings++;
+      this.maxLen = Math.max(this.maxLen, exec.schedule.length);
+      if (exec.violation) this.record(exec.schedule, exec.violation);
+      // Backtrack: the deepest frame with a choice not yet taken; the frames below it replay.
+      frames.length = Math.min(frames.length, used);
+      while (frames.length > 0 && frames[frames.length - 1]!.at + 1 >= frames[frames.length - 1]!.choices.length) frames.pop();
+      if (frames.length === 0) this.exhausted = true;
+      else frames[frames.length - 1]!.at++;
+    }
+    return ran;
+  }
+
+  /** Keep the first schedule of each distinct violation (same kind, same first line); count the rest. */
+  private record(run: readonly number[], violation: NonNullable<Execution["violation"]>): void {
+    const key = `${violation.kind}\u0000${firstLine(violation.message)}`;
+    const known = this.seen.get(key);
+    if (known) {
+      known.occurrences++;
+      return;
+    }
+    if (this.violations.length >= this.maxViolations) return;
+    const schedule = [...run];
+    const scenario = this.scenario;
+    const opts = this.opts;
+    const v: ExploreViolation = {
+      scenario: scenario.name,
+      kind: violation.kind,
+      message: violation.message,
+      schedule,
+      op: violation.op,
+      occurrences: 1,
+      replay: () => replaySchedule(scenario, schedule, opts),
+    };
+    Object.defineProperty(v, "replay", { enumerable: false });
+    this.seen.set(key, v);
+    this.violations.push(v);
+  }
+
+  report(): ScenarioReport {
+    const s = this.scenario;
+    return {
+      name: s.name,
+      description: s.description,
+      interleavings: this.interleavings,
+      exhausted: this.exhausted,
+      maxSteps: this.maxLen,
+      violations: this.violations.length,
+    };
+  }
+}
+
+/** Explore one scenario: up to `budget` interleavings with at most `preemptions` preemptions each. */
+export function exploreScenario(scenario: ExploreScenario, opts: ExploreOptions = {}): { report: ScenarioReport; violations: ExploreViolation[] } {
+  const search = new ScenarioSearch(scenario, opts);
+  search.run(opts.budget ?? DEFAULT_BUDGET);
+  return { report: search.report(), violations: search.violations };
 }
 
 /**
- * Explore every scenario; the budget is shared out evenly, and what a scenario that exhausts
- * its space leaves unused goes to the ones after it.
+ * Explore every scenario. The budget is shared out evenly; what the scenarios that exhaust
+ * their space leave unused is shared out again among the others, round after round, until the
+ * budget is spent or every space is exhausted.
  */
 export function explore(scenarios: readonly ExploreScenario[], opts: ExploreOptions = {}): ExploreReport {
   let left = opts.budget ?? DEFAULT_BUDGET;
-  const out: ExploreReport = { scenarios: [], interleavings: 0, preemptions: opts.preemptions ?? DEFAULT_PREEMPTIONS, violations: [] };
-  scenarios.forEach((s, i) => {
-    const share = Math.floor(left / (scenarios.length - i));
-    const { report, violations } = exploreScenario(s, { ...opts, budget: share });
-    left -= report.interleavings;
-    out.scenarios.push(report);
-    out.interleavings += report.interleavings;
-    out.violations.push(...violations);
-  });
-  return out;
+  const searches = scenarios.map((s) => new ScenarioSearch(s, opts));
+  for (;;) {
+    const open = searches.filter((s) => !s.exhausted);
+    if (open.length === 0 || left <= 0) break;
+    const share = Math.max(1, Math.floor(left / open.length));
+    for (const s of open) {
+      if (left <= 0) break;
+      left -= s.run(Math.min(share, left));
+    }
+  }
+  const reports = searches.map((s) => s.report());
+  return {
+    scenarios: reports,
+    interleavings: reports.reduce((n, r) => n + r.interleavings, 0),
+    preemptions: opts.preemptions ?? DEFAULT_PREEMPTIONS,
+    violations: searches.flatMap((s) => s.violations),
+  };
 }
 
 /**
