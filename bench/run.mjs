@@ -84,7 +84,7 @@ if (results.suites.replay) {
     r.vsLinuxDefault === undefined ? "-" : r.vsLinuxDefault.toFixed(2),
     `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
   ]);
-  console.log("Replay: entries (accesses, or weighted samples) replayed per second of wall time, parsing included (median (min, max) over rounds), peak RSS of the child process.");
+  console.log("Replay: entries (accesses, or weighted samples) replayed per second of CPU time (runSimulation's user + system), parsing included (median (min, max) over rounds), peak RSS of the child process.");
   console.log(table(["workload", "pages", "stack", "entries", "simulated", "entries/s", "÷ linux-default", "peak RSS"], rows));
   console.log("");
 }
