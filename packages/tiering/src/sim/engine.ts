@@ -409,7 +409,12 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
 
   // counters
   const vm = k.vmstat;
-  const nb0 = () => (k.numab ? k.numab.numaHintFaults : 0);
+  // hint faults so far: read per access, so no closure and no getter (a disabled NUMA
+  // balancing takes none, and its counter stays put)
+  const nbState = k.numaBalancing;
+  const faultNs = cost.faultNs;
+  const hintFaultNs = cost.hintFaultNs;
+  const blockedWaitNs = cost.blockedWaitNs;
   const counters = { faults: 0, hintFaults: 0, blocked: 0, oom: 0, segv: 0, skipped: 0, kswapdRuns: 0, tppFiltered: 0 };
   let totalAcc = 0;
   let memAcc = 0;
@@ -491,32 +496,34 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
           const a = p === 0 ? addr : Math.floor(addr / 4096) * 4096 + 4096;
           const cached = llc !== null && llc.access(pid, a);
           let f0 = vm.event(PGFAULT);
-          let h0 = nb0();
+          let h0 = nbState.numaHintFaults;
           let r = accessVirtual(k, mm, a, write);
           if (r === ACCESS_SEGV && autoMap && mapAround(mm, a)) {
             // the trace's program had this mapping: the attempt before autoMap made it is not its fault
             f0 = vm.event(PGFAULT);
-            h0 = nb0();
+            h0 = nbState.numaHintFaults;
             r = accessVirtual(k, mm, a, write);
           }
           const df = vm.event(PGFAULT) - f0;
-          const dh = nb0() - h0;
-          counters.faults += df;
-          counters.hintFaults += dh;
-          // a hint fault is a page fault (PGFAULT counts it): charged as a hint fault only
-          if (df > dh) {
-            clock.advance((df - dh) * cost.faultNs);
-            time.fault += (df - dh) * cost.faultNs;
-          }
-          if (dh) {
-            clock.advance(dh * cost.hintFaultNs);
-            time.hintFault += dh * cost.hintFaultNs;
+          if (df > 0) {
+            // a hint fault is a page fault (PGFAULT counts it): charged as a hint fault only
+            const dh = nbState.numaHintFaults - h0;
+            counters.faults += df;
+            counters.hintFaults += dh;
+            if (df > dh) {
+              clock.advance((df - dh) * faultNs);
+              time.fault += (df - dh) * faultNs;
+            }
+            if (dh) {
+              clock.advance(dh * hintFaultNs);
+              time.hintFault += dh * hintFaultNs;
+            }
           }
           if (r !== ACCESS_OK) {
             if (r === ACCESS_BLOCKED) {
               counters.blocked += w;
-              clock.advance(cost.blockedWaitNs);
-              time.blocked += cost.blockedWaitNs;
+              clock.advance(blockedWaitNs);
+              time.blocked += blockedWaitNs;
             } else if (r === ACCESS_OOM) counters.oom += w;
             else counters.segv += w;
             continue;
