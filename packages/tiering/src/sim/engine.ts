@@ -479,18 +479,26 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   const source = isFn(opts.source) ? opts.source() : opts.source;
   await epochStartOracle();
   for await (const b of batchesOf(source)) {
-    for (let i = 0; i < b.length; i++) {
-      const pid = b.pid[i]!;
-      const addr = b.addr[i]!;
-      const write = b.write[i] === 1;
-      const w = b.weight[i]!;
+    // the batch's arrays once per batch: batches of different classes (a TraceBatch, a
+    // generator's AccessBatch) make every b.x load polymorphic
+    const bPid = b.pid;
+    const bAddr = b.addr;
+    const bWrite = b.write;
+    const bWeight = b.weight;
+    const bSize = b.size;
+    const len = b.length;
+    for (let i = 0; i < len; i++) {
+      const pid = bPid[i]!;
+      const addr = bAddr[i]!;
+      const write = bWrite[i] === 1;
+      const w = bWeight[i]!;
       if (!(w > 0 && w < Infinity)) throw new AccessWeightError(entries, w);
       entries++;
-      const mm = mmFor(pid);
+      const mm = pid === lastPid ? lastMm : mmFor(pid);
       if (!mm || !(addr >= 0x10000 && addr < TASK_SIZE)) {
         counters.skipped += w;
       } else {
-        const size = b.size[i]!;
+        const size = bSize[i]!;
         const pages = size > 0 && (addr % 4096) + size > 4096 ? 2 : 1;
         for (let p = 0; p < pages; p++) {
           const a = p === 0 ? addr : Math.floor(addr / 4096) * 4096 + 4096;
