@@ -128,10 +128,13 @@ function closure(pkgs, name, seen = new Set()) {
   return seen;
 }
 
-/** The specifiers of a package's entry points (every subpath but ./package.json); `typed`: those with types. */
+/**
+ * The specifiers of a package's entry points: every subpath but JSON data (./package.json, the
+ * config schema), which is read as a file, not imported; `typed`: those with types.
+ */
 function entryPoints(p, { typed = false } = {}) {
   return Object.entries(p.manifest.exports ?? {})
-    .filter(([subpath, target]) => subpath !== "./package.json" && (!typed || (typeof target === "object" && "types" in target)))
+    .filter(([subpath, target]) => !subpath.endsWith(".json") && (!typed || (typeof target === "object" && "types" in target)))
     .map(([subpath]) => (subpath === "." ? p.name : `${p.name}/${subpath.slice(2)}`));
 }
 

@@ -45,7 +45,8 @@ const PACKAGES = readdirSync(join(ROOT, "packages"))
   .filter((d) => existsSync(join(ROOT, "packages", d, "package.json")))
   .map((d) => ({ dir: `packages/${d}`, json: JSON.parse(read(`packages/${d}/package.json`)) as Manifest }));
 const BY_NAME = new Map(PACKAGES.map((p) => [p.json.name, p]));
-const entries = (m: Manifest) => Object.entries(m.exports ?? {}).filter(([subpath]) => subpath !== "./package.json");
+/** Code entry points: every export but JSON data (./package.json, a config schema), which maps to its file as it is. */
+const entries = (m: Manifest) => Object.entries(m.exports ?? {}).filter(([subpath]) => !subpath.endsWith(".json"));
 const specifier = (m: Manifest, subpath: string) => (subpath === "." ? m.name : `${m.name}/${subpath.slice(2)}`);
 
 /** Does `^x.y.z` hold `version`? Internal ranges are all carets (what changesets writes). */
@@ -93,6 +94,11 @@ describe("every package", () => {
         const t = target as Record<string, string>;
         expect(t.default, `${json.name} exports["${subpath}"].default`).toBe(t.import);
         expect(t.types, `${json.name} exports["${subpath}"].types`).toMatch(/^\.\/dist\/.+\.d\.ts$/);
+      }
+      // JSON data (the tiering package's config schema) is exported as the file itself, and shipped
+      for (const [subpath, target] of Object.entries(json.exports ?? {}).filter(([s]) => s.endsWith(".json") && s !== "./package.json")) {
+        expect(target, `${json.name} exports["${subpath}"]`).toBe(subpath);
+        expect(json.files, `${json.name}: files ships ${subpath}`).toContain(subpath.slice(2).split("/")[0]);
       }
     }
   });

@@ -6,3 +6,6 @@ export * from "./load.js";
 export * from "./setup.js";
 export * from "./catalog.js";
 export * from "./stack-schema.js";
+export * from "./field-meta.js";
+export * from "./json-schema.js";
+export * from "./config-reference.js";

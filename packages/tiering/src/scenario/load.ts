@@ -125,7 +125,8 @@ export function parseScenario(raw: unknown, source: string, overrides: ScenarioO
     problems.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
     throw new ScenarioConfigError(source, problems);
   }
-  const { extends: _ignored, ...scenario } = r.data;
+  // $schema is for editors, extends is resolved: neither is part of what runs (nor of a sweep's key)
+  const { $schema: _schema, extends: _ignored, ...scenario } = r.data;
   return { ...scenario, presets };
 }
 

@@ -18,6 +18,7 @@ import { formatSize, MAX_SIZE_BYTES, parseSize } from "../workload/size.js";
 import { checkCostOverrides, CostError } from "../sim/costs.js";
 import { checkLlcGeometry, LlcGeometryError } from "../sim/llc.js";
 import type { StackConfig } from "../stack/stack.js";
+import "./field-meta.js";
 import { stackDefinitionSchema } from "./stack-schema.js";
 
 const MiB = 1024 * 1024;
@@ -107,7 +108,11 @@ const costsSchema = z.record(z.string(), z.unknown()).superRefine((o, ctx) => {
 const llcSchema = z.union([
   z.enum(["auto", "on", "none"]),
   z
-    .strictObject({ size: sizeSchema, ways: z.number().int(), lineBytes: z.number().int().default(64) })
+    .strictObject({
+      size: sizeSchema.meta({ description: 'the cache\'s size: bytes, or with a binary unit ("32MiB"); a power of two', unit: "bytes" }),
+      ways: z.number().int().meta({ description: "associativity: lines per set; a power of two" }),
+      lineBytes: z.number().int().default(64).meta({ description: "the cache line; a power of two", unit: "bytes" }),
+    })
     .superRefine((g, ctx) => {
       try {
         checkLlcGeometry({ sizeBytes: g.size, ways: g.ways, lineBytes: g.lineBytes }, "llc");
@@ -120,19 +125,36 @@ const llcSchema = z.union([
 ]);
 export type LlcSetting = z.output<typeof llcSchema>;
 
+const nodeMemoryMeta = (which: "fast" | "slow", max: string) => ({
+  description:
+    `the ${which} node's memory: bytes, or a string with a binary unit ("32MiB"), a multiple of 4 KiB of at least 64 KiB (above 128 MiB, a whole number of 128 MiB memory sections); ` +
+    `or a share of the workload's footprint ("20%", in (0%, ${max}]), resolved to max(16 pages, ⌈share × footprint⌉) when the footprint is known (a trace's is its distinct pages)`,
+  unit: "bytes, or % of the footprint",
+});
+
 export const scenarioSchema = z.strictObject({
-  name: z.string().min(1).default("custom"),
-  description: z.string().default(""),
-  /** a built-in scenario to start from; the other fields override it */
-  extends: z.string().optional(),
+  $schema: z
+    .string()
+    .optional()
+    .meta({ description: "the JSON Schema this file follows, for editors (foliox.config.schema.json of @foliox/tiering); foliox ignores it" }),
+  name: z.string().min(1).default("custom").meta({ description: "the scenario's name, shown in outputs and reports; with extends, the extended scenario's name unless given" }),
+  description: z.string().default("").meta({ description: "one line about the scenario, shown in listings" }),
+  extends: z
+    .string()
+    .optional()
+    .meta({
+      description:
+        "a named scenario to start from (a built-in, or a --plugin's workload); the fields given here are merged onto it: objects field by field, while workload.pattern, lists and plain values replace its own",
+    }),
   topology: z
     .string()
     .refine((t) => t in TOPOLOGY_PRESETS, {
       message: `unknown topology preset; use one of: ${Object.keys(TOPOLOGY_PRESETS).join(", ")}`,
     })
-    .default("dram-cxl"),
+    .default("dram-cxl")
+    .meta({ description: "the machine: a topology preset of @foliox/core (its nodes, tiers, latencies and distances)", enum: Object.keys(TOPOLOGY_PRESETS) }),
   memory: z
-    .strictObject({ fast: nodeMemory("fast"), slow: nodeMemory("slow") })
+    .strictObject({ fast: nodeMemory("fast").meta(nodeMemoryMeta("fast", "100%")), slow: nodeMemory("slow").meta(nodeMemoryMeta("slow", "1000%")) })
     .superRefine((m, ctx) => {
       // sizes in bytes are checked here; shares once the footprint is known (setup.ts)
       if (typeof m.fast !== "number" || typeof m.slow !== "number") return;
@@ -140,27 +162,59 @@ export const scenarioSchema = z.strictObject({
       const problem = which === "fast" ? memoryLimitProblem("fast", m.fast, m.slow) : memoryLimitProblem("slow", m.slow, m.fast);
       if (problem) ctx.addIssue({ code: "custom", path: [which], message: problem });
     })
-    .default({ fast: 64 * MiB, slow: 64 * MiB }),
-  pressure: z.enum(PRESSURE_SETTINGS).default("none"),
-  workload: workloadSchema,
-  /** a registered stack: built in, from a --plugin, or one of `presets` (checked in load.ts) */
-  stack: z.string().min(1).default("numab2"),
-  /** the stacks `foliox compare` runs when --stacks is not given; the first is the baseline */
-  stacks: z.array(z.string().min(1)).min(1).optional(),
-  /** stacks this file composes from parts by name, usable in stack, stacks and --stack(s) */
-  presets: z.array(stackDefinitionSchema).default([]),
-  seed: z.number().int().min(0).max(0xffffffff).default(1),
-  /** the kernel whose behaviour the model follows where versions differ (createSystem's `kernel`) */
-  kernel: z.enum(KERNEL_VERSIONS as [KernelVersion, ...KernelVersion[]]).default("6.12"),
-  epochs: z.number().int().min(1).max(100_000).default(10),
-  /** cost-table overrides by name (sim/costs.ts), e.g. { hintFaultNs: 2000 } */
-  costs: costsSchema.default({}),
-  /** the last-level-cache filter in front of memory */
-  llc: llcSchema.default("auto"),
+    .default({ fast: 64 * MiB, slow: 64 * MiB })
+    .meta({ description: "the memory of the fast node (DRAM, the top tier) and of the slow node (CXL)", defaultText: "64 MiB each" }),
+  pressure: z
+    .enum(PRESSURE_SETTINGS)
+    .default("none")
+    .meta({
+      description:
+        "none: the workload's pages fault in on first touch during the run, so the fast node fills first and later pages fall back to the slow one; full: memory pressure as a state (docs/decisions.md#memory-pressure) — the workload is faulted in, then both nodes are filled to their min watermark with memory nothing can reclaim, and there is no swap",
+    }),
+  workload: workloadSchema.meta({ description: "the synthetic workload: an access pattern over memory regions; with --trace, the trace's accesses replace it" }),
+  stack: z
+    .string()
+    .min(1)
+    .default("numab2")
+    .meta({ description: "the tiering stack `foliox run` runs: built in, a --plugin's, or one of this file's presets; --stack overrides it" }),
+  stacks: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .meta({ description: "the stacks `foliox compare` runs when --stacks is not given; the first is the baseline", defaultText: "compare's default list (foliox compare --help)" }),
+  presets: z
+    .array(stackDefinitionSchema)
+    .default([])
+    .meta({ description: "stacks this file composes from parts by name (docs/composing-a-stack.md), usable in stack, stacks, --stack and --stacks" }),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(0xffffffff)
+    .default(1)
+    .meta({ description: "the seed of the workload's pseudo-random streams: the same scenario and seed give the same run, access for access; --seed overrides it" }),
+  kernel: z
+    .enum(KERNEL_VERSIONS as [KernelVersion, ...KernelVersion[]])
+    .default("6.12")
+    .meta({ description: "the Linux version whose behaviour the model follows where versions differ (docs/kernel-facts.md, \"Differences between 6.1 and 6.12\")" }),
+  epochs: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(10)
+    .meta({ description: "epochs the run lasts, each workload.accessesPerEpoch entries (or a trace's epoch); the stack's per-epoch work runs between them; --epochs overrides it", unit: "epochs" }),
+  costs: costsSchema
+    .default({})
+    .meta({ description: "overrides of the cost table by name (the Costs section below; docs/tiering.md, \"The cost model\"); --cost name=value goes on top" }),
+  llc: llcSchema.default("auto").meta({
+    description:
+      'the last-level-cache filter in front of memory: "auto" (on for instruction-level traces — lackey, pin — off otherwise), "on" (32 MiB, 16-way, 64 B lines, scaled down to small footprints), "none", or an exact geometry { size, ways, lineBytes }; --llc overrides it',
+  }),
 });
 
 /** A validated scenario; `presets` resolved against the registry it was parsed with. */
-export type Scenario = Omit<z.output<typeof scenarioSchema>, "extends" | "presets"> & { presets: StackConfig[] };
+export type Scenario = Omit<z.output<typeof scenarioSchema>, "$schema" | "extends" | "presets"> & { presets: StackConfig[] };
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 
 /** `defineConfig` for foliox.config.ts: returns its argument, typed. */

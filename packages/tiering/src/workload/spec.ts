@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { MAX_PAGE_ORDER, PAGE_SIZE } from "@foliox/core";
+import "../scenario/field-meta.js";
 import { REGION_KINDS } from "./region.js";
 import { formatSize, MAX_SIZE_BYTES, parseSize } from "./size.js";
 
@@ -32,51 +33,54 @@ export const sizeSchema = z
     return n;
   });
 
-const moveEvery = z
-  .number()
-  .int()
-  .min(0)
-  .describe("epochs between phase changes (the hot set moves); 0 = never");
+const moveEvery = z.number().int().min(0);
+const moveEveryMeta = { description: "epochs between phase changes (the hot set moves to other pages); 0: never", unit: "epochs" };
 
 export const patternSchema = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("uniform") }),
+  z.strictObject({ type: z.literal("uniform").meta({ description: "every page of the footprint equally likely" }) }),
   z.strictObject({
-    type: z.literal("zipf"),
-    /** the Zipf exponent; 0.99 is YCSB's default */
-    s: z.number().gt(0).max(10).default(0.99),
-    /** spread the ranks over the footprint (YCSB's scrambled zipfian) instead of a contiguous range */
-    scatter: z.boolean().default(true),
-    moveEvery: moveEvery.default(0),
+    type: z.literal("zipf").meta({ description: "page ranks drawn from a Zipf distribution (YCSB-like)" }),
+    s: z.number().gt(0).max(10).default(0.99).meta({ description: "the Zipf exponent: rank r is accessed in proportion to 1/r^s; 0.99 is YCSB's default" }),
+    scatter: z.boolean().default(true).meta({ description: "spread the ranks over the footprint (YCSB's scrambled zipfian) instead of one contiguous range" }),
+    moveEvery: moveEvery.default(0).meta(moveEveryMeta),
   }),
   z.strictObject({
-    type: z.literal("hotset"),
-    /** fraction of the footprint that is hot */
-    hotFraction: z.number().gt(0).max(1).default(0.1),
-    /** fraction of the accesses that go to the hot set */
-    hotShare: z.number().min(0).max(1).default(0.9),
-    moveEvery: moveEvery.default(5),
+    type: z.literal("hotset").meta({ description: "a hot set of the pages gets a fixed share of the accesses, the rest is uniform" }),
+    hotFraction: z.number().gt(0).max(1).default(0.1).meta({ description: "share of the footprint that is hot", unit: "share (0, 1]" }),
+    hotShare: z.number().min(0).max(1).default(0.9).meta({ description: "share of the accesses that go to the hot set", unit: "share [0, 1]" }),
+    moveEvery: moveEvery.default(5).meta(moveEveryMeta),
   }),
   z.strictObject({
-    type: z.literal("stairs"),
-    /** masim "stairs": the footprint in `steps` equal ranges, one accessed at a time, in order */
-    steps: z.number().int().min(1).default(8),
-    stepEvery: z.number().int().min(1).default(1),
+    type: z.literal("stairs").meta({ description: "masim's stairs: the footprint in `steps` equal ranges, hammered one at a time, in order" }),
+    steps: z.number().int().min(1).default(8).meta({ description: "equal ranges the footprint is cut into" }),
+    stepEvery: z.number().int().min(1).default(1).meta({ description: "epochs each range is hammered before the next", unit: "epochs" }),
   }),
   z.strictObject({
-    type: z.literal("zigzag"),
-    /** masim "zigzag": like stairs, up then back down */
-    steps: z.number().int().min(2).default(8),
-    stepEvery: z.number().int().min(1).default(1),
+    type: z.literal("zigzag").meta({ description: "masim's zigzag: like stairs, up through the ranges, then back down" }),
+    steps: z.number().int().min(2).default(8).meta({ description: "equal ranges the footprint is cut into" }),
+    stepEvery: z.number().int().min(1).default(1).meta({ description: "epochs each range is hammered before the next", unit: "epochs" }),
   }),
-  z.strictObject({ type: z.literal("seqscan") }),
+  z.strictObject({ type: z.literal("seqscan").meta({ description: "a sequential scan over the footprint, round and round" }) }),
 ]);
 
 export const regionSchema = z
   .strictObject({
-    name: z.string().min(1),
-    kind: z.enum(REGION_KINDS as unknown as ["anon", "file", "shmem"]).default("anon"),
-    size: sizeSchema,
-    thpOrder: z.number().int().min(0).max(Math.min(9, MAX_PAGE_ORDER)).default(0),
+    name: z.string().min(1).meta({ description: "the region's name, unique in the workload (notes and errors name it)" }),
+    kind: z
+      .enum(REGION_KINDS as unknown as ["anon", "file", "shmem"])
+      .default("anon")
+      .meta({
+        description:
+          "anon: private anonymous memory (MAP_PRIVATE|MAP_ANONYMOUS); file: a MAP_SHARED mapping of a regular file, page cache of a filesystem backend; shmem: tmpfs. Without a backend for the kind the region is mapped as anon, and the run's notes say so",
+      }),
+    size: sizeSchema.meta({ description: 'the region\'s size: bytes, or a string with a binary unit ("64MiB"); a positive multiple of 4 KiB and of one folio of thpOrder', unit: "bytes" }),
+    thpOrder: z
+      .number()
+      .int()
+      .min(0)
+      .max(Math.min(9, MAX_PAGE_ORDER))
+      .default(0)
+      .meta({ description: "the order of the region's anon folios (mTHP): 0 = 4 KiB pages, 9 = 2 MiB THPs; the size must be a whole number of folios", unit: "page order (4 KiB × 2^order)" }),
   })
   .superRefine((r, ctx) => {
     const folio = PAGE_SIZE << r.thpOrder;
@@ -91,22 +95,28 @@ export const regionSchema = z
 
 export const workloadSchema = z
   .strictObject({
-    pattern: patternSchema,
-    regions: z.array(regionSchema).min(1).default([{ name: "heap", kind: "anon", size: 64 * 1024 * 1024, thpOrder: 0 }]),
-    /** processes, each with its own copy of the regions; accesses interleave round-robin */
-    processes: z.number().int().min(1).max(64).default(1),
-    /** the node of the workload's tasks (their CPU) */
-    nid: z.number().int().min(0).default(0),
-    writeRatio: z.number().min(0).max(1).default(0.3),
-    /** entries (samples) generated per epoch */
-    accessesPerEpoch: z.number().int().min(1).default(100_000),
-    /**
-     * how many accesses each generated entry stands for (a sampling period): 1 = every access;
-     * 100 = one sample per 100 accesses, so a run of N entries lasts as long as 100 N accesses
-     */
-    weight: z.number().positive().default(1),
-    /** bytes per access */
-    accessSize: z.number().int().min(1).max(4096).default(8),
+    pattern: patternSchema.meta({ description: "the access pattern; its `type` selects one of the forms below, each with its own fields" }),
+    regions: z
+      .array(regionSchema)
+      .min(1)
+      .default([{ name: "heap", kind: "anon", size: 64 * 1024 * 1024, thpOrder: 0 }])
+      .meta({
+        description: "the memory the workload touches, mapped in this order; each process gets its own copy; the footprint is their sum × processes",
+        defaultText: 'one anon region "heap" of 64 MiB',
+      }),
+    processes: z.number().int().min(1).max(64).default(1).meta({ description: "processes, each with its own copy of the regions; their accesses interleave round-robin" }),
+    nid: z.number().int().min(0).default(0).meta({ description: "the node whose CPUs run the workload's tasks (the local node of their faults)" }),
+    writeRatio: z.number().min(0).max(1).default(0.3).meta({ description: "share of the accesses that are stores", unit: "share [0, 1]" }),
+    accessesPerEpoch: z.number().int().min(1).default(100_000).meta({ description: "entries (samples) generated per epoch; the stack's per-epoch work runs between epochs", unit: "entries" }),
+    weight: z
+      .number()
+      .positive()
+      .default(1)
+      .meta({
+        description: "how many accesses each generated entry stands for (a sampling period): 1 = every access; 100 = one sample per 100 accesses of its page, so N entries last as long as 100 N accesses",
+        unit: "accesses per entry",
+      }),
+    accessSize: z.number().int().min(1).max(4096).default(8).meta({ description: "bytes each access reads or writes", unit: "bytes" }),
   })
   .superRefine((w, ctx) => {
     const names = new Set<string>();
