@@ -34,7 +34,15 @@ async function run(...args: string[]) {
 }
 
 /** Cases that cannot apply to a pair of this template's backend (manifest: file, order 0, no private data). */
-const NA_OWN = ["exchange.mixed-orders", "fs.locked-buffers", "fs.private-follows-data", "swapcache.entry-follows-data", "ksm.get-folio-every-phase"];
+const NA_OWN = [
+  "exchange.mixed-orders",
+  "fs.locked-buffers",
+  "fs.locked-buffers-sync",
+  "fs.private-follows-data",
+  "swapcache.entry-follows-data",
+  "swapcache.same-swap-space",
+  "ksm.get-folio-every-phase",
+];
 
 describe("foliox new backend: the name", () => {
   it.each([

@@ -55,7 +55,7 @@ describe("examples/iomap-fs (--plugin)", () => {
     }
     // n/a only where the manifest says so
     const own = j.pairs[0]!.cases.filter((c) => c.status === "n/a").map((c) => c.id);
-    expect(own.sort()).toEqual(["exchange.mixed-orders", "ksm.get-folio-every-phase", "swapcache.entry-follows-data"]);
+    expect(own.sort()).toEqual(["exchange.mixed-orders", "ksm.get-folio-every-phase", "swapcache.entry-follows-data", "swapcache.same-swap-space"]);
   });
 
   it("--mover seed-literal:9b.1 (move result ignored) makes its cases fail; exit 1", async () => {

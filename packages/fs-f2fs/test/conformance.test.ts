@@ -23,6 +23,7 @@ describe("f2fs and fallback conformance matrix", () => {
         "fs.dirty": true,
         "fs.writeback": true,
         "fs.locked-buffers": f2fsSide,
+        "fs.locked-buffers-sync": f2fsSide,
         "fs.private-follows-data": f2fsSide,
         "fs.truncate-between-phases": true,
       });
