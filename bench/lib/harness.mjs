@@ -1,6 +1,12 @@
-// A small A/B harness: measure two things side by side in one process, in turns (A B A B …),
-// and report ratios as median with min and max over the rounds (BENCHMARKS.md says how to read them).
+// A small A/B harness on tinybench: measure two things side by side in one process, in turns
+// (A B B A …), and report ratios as median with min and max over the rounds (BENCHMARKS.md says
+// how to read them). tinybench runs and times every turn — each side is a tinybench Task, one
+// iteration per turn, on a process.hrtime clock — while the turns themselves are scheduled here:
+// tinybench runs a task's iterations back to back (or, with concurrency "bench", lets async tasks
+// overlap in no fixed order), so it cannot alternate two tasks turn by turn and pair their
+// figures per round, and it reads one clock only, where the harness also keeps the CPU time.
 import os from "node:os";
+import { Bench } from "tinybench";
 
 /** The machine the figures come from. */
 export function machineInfo() {
@@ -35,22 +41,51 @@ export function cpuNs() {
   return (u.user + u.system) * 1000;
 }
 
-/**
- * Time `fn(n)` once: { wall, cpu } in ns per op. `fn` runs `n` operations and may return a
- * number that is kept (so that the work cannot be optimised away).
- */
+/** tinybench's clock: process.hrtime in ms (a double: ns resolution for turns of well under a day). */
+const hrtimeMs = () => Number(process.hrtime.bigint()) / 1e6;
+
+/** Results of `run(n)` folded in here, so that the work cannot be optimised away. */
 let sink = 0;
-export function timePerOp(fn, n) {
-  const c0 = cpuNs();
-  const t0 = process.hrtime.bigint();
-  const r = fn(n);
-  const t1 = process.hrtime.bigint();
-  const c1 = cpuNs();
-  if (typeof r === "number") sink = (sink + r) | 0;
-  return { wall: Number(t1 - t0) / n, cpu: (c1 - c0) / n };
-}
 export function getSink() {
   return sink;
+}
+
+/**
+ * One tinybench Task per side, each run of it one turn: `run(n)` timed by tinybench, or
+ * `measure()` (a side with untimed set-up between its timed stretches) reporting its timed
+ * wall time to tinybench as the iteration's overriddenDuration. Returns turn(side) →
+ * { wall, cpu, ops } in ns.
+ */
+function tinybenchTurns(sides) {
+  const bench = new Bench({ name: sides.map((s) => s.name).join(" vs "), now: hrtimeMs, iterations: 1, time: 0, warmup: false, throws: true });
+  const tasks = new Map();
+  for (const side of sides) {
+    const state = { measured: undefined };
+    bench.add(
+      side.name,
+      () => {
+        if (side.measure) {
+          state.measured = side.measure();
+          return { overriddenDuration: state.measured.wall / 1e6 };
+        }
+        const r = side.run(side.n);
+        if (typeof r === "number") sink = (sink + r) | 0;
+        return undefined;
+      },
+      { async: false },
+    );
+    tasks.set(side, { task: bench.getTask(side.name), state });
+  }
+  return (side) => {
+    const { task, state } = tasks.get(side);
+    task.reset(false);
+    const c0 = cpuNs();
+    task.runSync();
+    const cpu = cpuNs() - c0;
+    const wall = task.result.latency.mean * 1e6;
+    if (side.measure) return { wall, cpu: state.measured.cpu, ops: state.measured.ops };
+    return { wall, cpu, ops: side.n };
+  };
 }
 
 /**
@@ -62,14 +97,10 @@ export function getSink() {
  * ratio of the round is A/B. Fine interleaving keeps a burst of load from other processes on
  * this shared machine from landing on one side only. `warmup` rounds are run and discarded.
  * Wall time is the figure; CPU time of the process (user + system) is kept beside it as a
- * cross-check that is less sensitive to preemption.
+ * cross-check that is less sensitive to preemption. Each turn is a tinybench run (above).
  */
 export function abRounds({ a, b, rounds = 9, warmup = 2, turns = 1 }) {
-  const once = (side) => {
-    if (side.measure) return side.measure();
-    const t = timePerOp(side.run, side.n);
-    return { wall: t.wall * side.n, cpu: t.cpu * side.n, ops: side.n };
-  };
+  const once = tinybenchTurns([a, b]);
   const per = { a: { wall: [], cpu: [] }, b: { wall: [], cpu: [] } };
   const ratio = [];
   const cpuRatio = [];
