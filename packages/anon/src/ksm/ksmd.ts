@@ -4,7 +4,7 @@
  * unstable_tree_search_insert() and get_mergeable_page(). The model runs whole scans
  * synchronously, holding ksm_thread_mutex as ksm_scan_thread() does around each batch.
  */
-import { EINVAL, ptePresent, pteSpecial, folioPut, type Kernel, type MmStruct } from "@foliox/core";
+import { EINVAL, addrPageOffset, ptePresent, pteSpecial, folioPut, type Kernel, type MmStruct } from "@foliox/core";
 import { MmSlot, RmapItem, SEQNR_MASK, UNSTABLE_FLAG, VM_MERGEABLE, ksmOf, ksmThreadMutexTrylock, ksmThreadMutexUnlock } from "./ksm-state.js";
 import { calcChecksum, pagesIdentical } from "./checksum.js";
 import { findMergeableVma, tryToMergeTwoPages, tryToMergeWithKsmPage, tryToMergeWithZeroPage } from "./merge.js";
@@ -189,7 +189,7 @@ function scanMm(k: Kernel, slot: MmSlot): void {
 /** The rmap item KSM keeps for (mm, addr), or null. */
 export function ksmRmapItem(k: Kernel, mm: MmStruct, addr: number): RmapItem | null {
   const slot = ksmOf(k).slotOf.get(mm);
-  const a = addr - (addr % 4096);
+  const a = addr - addrPageOffset(addr);
   return slot?.items.find((it) => it.address === a) ?? null;
 }
 

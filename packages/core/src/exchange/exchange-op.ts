@@ -8,7 +8,9 @@
  * path and the counters; what each phase does is a step of the exchange template it runs
  * (FolioExchange, exchange-template.ts), foliox's own by default. A failed phase jumps to
  * "remap" (each folio remapped to itself), then unlocks and puts back: every acquired step is
- * undone. The op allocates nothing after its constructor.
+ * undone. The op allocates nothing after its constructor, and folioExchange() and
+ * folioExchangeBatch() reuse finished ops (reinit(), from the system's k.exchangeOps), so an
+ * exchange in steady state allocates nothing at all.
  */
 import type { Backend, ExchangePrepareState } from "../backend/contract.js";
 import { EAGAIN, errnoKey } from "../kernel/errno.js";
@@ -103,10 +105,24 @@ export class ExchangeSide {
   readonly prepare: ExchangePrepareState = { locked: false };
   readonly points: ExchangeSidePoints;
   constructor(
-    readonly head: number,
+    public head: number,
     readonly name: "old" | "new",
   ) {
     this.points = POINTS[name];
+  }
+
+  /** A fresh side for `head`, in this object (a reused op). */
+  reset(head: number): void {
+    this.head = head;
+    this.isolated = false;
+    this.isolatedItem = NR_ISOLATED_ANON;
+    this.isolatedNid = 0;
+    this.locked = false;
+    this.anonVma = null;
+    this.unmapped = false;
+    this.expected = 0;
+    this.freeze = true;
+    this.prepare.locked = false;
   }
 }
 
@@ -138,25 +154,55 @@ export class ExchangeOp implements WaitOwner {
   readonly sides: readonly [ExchangeSide, ExchangeSide];
   /** the mapping swap happened: remap crosswise */
   exchanged = false;
-  /** backends whose exchangeBegin() succeeded (KSM↔KSM: ksm_thread_mutex held); exchangeEnd() at unlock */
-  readonly begun: Backend[] = [];
+  /**
+   * backends whose exchangeBegin() succeeded (KSM↔KSM: ksm_thread_mutex held), the first
+   * nrBegun entries (one per side at most); exchangeEnd() at unlock. A counted array, never
+   * truncated: truncating frees its storage, and the next exchange would allocate it again.
+   */
+  readonly begun: (Backend | null)[] = [null, null];
+  nrBegun = 0;
   /** mm_folio_exchange_step has a listener (checked once per op) */
-  private readonly traced: boolean;
+  private traced: boolean;
 
   constructor(
     readonly k: Kernel,
     oldHead: number,
     newHead: number,
-    readonly mode: MigrateMode,
+    public mode: MigrateMode,
     /** batched: defer TLB flushes to one flush for the batch, and only trylock */
-    readonly batched = false,
+    public batched = false,
     /** the template whose steps the phases run; foliox's by default */
-    readonly ex: FolioExchange = FOLIO_EXCHANGE,
+    public ex: FolioExchange = FOLIO_EXCHANGE,
   ) {
     this.old = new ExchangeSide(oldHead, "old");
     this.new = new ExchangeSide(newHead, "new");
     this.sides = [this.old, this.new];
     this.traced = k.trace.enabled("mm_folio_exchange_step");
+  }
+
+  /**
+   * Make a finished op a new one, as if constructed with these arguments: the objects it is made
+   * of are kept (sides, arrays, lockdep's stack), so reusing it allocates nothing.
+   */
+  reinit(oldHead: number, newHead: number, mode: MigrateMode, batched: boolean, ex: FolioExchange): this {
+    if (!this.done) throw new Error(`ExchangeOp.reinit: ${this.holderName} is still in phase ${this.phase}`);
+    this.phase = "isolate";
+    this.waitingOn = null;
+    this.blockedOn = EXCHANGE_WAIT_NONE;
+    this.blockedPfn = -1;
+    this.waits = 0;
+    this.running = false;
+    this.rc = 0;
+    this.failedStep = "";
+    this.exchanged = false;
+    this.nrBegun = 0;
+    this.mode = mode;
+    this.batched = batched;
+    this.ex = ex;
+    this.old.reset(oldHead);
+    this.new.reset(newHead);
+    this.traced = this.k.trace.enabled("mm_folio_exchange_step");
+    return this;
   }
 
   get done(): boolean {
@@ -355,11 +401,11 @@ export class ExchangeOp implements WaitOwner {
     const mayBlock = this.mode === MIGRATE_SYNC && !this.batched;
     for (const side of this.sides) {
       const b = k.backends.forFolio(k, side.head);
-      if (!b?.exchangeBegin || this.begun.includes(b)) continue;
+      if (!b?.exchangeBegin || (this.nrBegun > 0 && this.begun[0] === b)) continue;
       const rc = b.exchangeBegin(k, this.old.head, this.new.head, mayBlock, this);
       if (rc === EXCHANGE_WOULD_BLOCK) return this.blockOn(EXCHANGE_WAIT_LOCK_CLASS, b.exchangeBlockingLock?.(k) ?? -1);
       if (rc < 0) return this.fail(`exchange_begin(${b.manifest.name})`, rc);
-      this.begun.push(b);
+      this.begun[this.nrBegun++] = b;
     }
     return 0;
   }

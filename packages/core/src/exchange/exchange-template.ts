@@ -371,8 +371,11 @@ export class FolioExchange {
   /** What exchangeBegin() took is released (Backend.exchangeEnd), then both folio locks. */
   folioExchangeUnlock(op: ExchangeOp): void {
     const begun = op.begun;
-    for (let i = 0; i < begun.length; i++) begun[i]!.exchangeEnd?.(op.k, op.old.head, op.new.head, op);
-    begun.length = 0;
+    for (let i = 0; i < op.nrBegun; i++) {
+      begun[i]!.exchangeEnd?.(op.k, op.old.head, op.new.head, op);
+      begun[i] = null;
+    }
+    op.nrBegun = 0;
     for (const side of op.sides) {
       if (side.locked) folioUnlock(op.k, side.head);
       side.locked = false;

@@ -24,13 +24,18 @@
  * pin or another exchange between two of them. The entry points below take the template as an
  * optional last argument: callers use foliox's own, FOLIO_EXCHANGE; the conformance suite passes
  * a subclass (its seed-literal mover) to show that its cases catch each of the seed's defects.
+ *
+ * Both entry points reuse finished ops and the batch's scratch (k.exchangeScratch), so that an
+ * exchange in steady state allocates nothing; folioExchangeBatch() writes its results into the
+ * caller's array when given one.
  */
 import { EAGAIN, EINVAL } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { MigrateMode } from "../migrate/migrate-mode.js";
 import { tryToUnmapFlush } from "../mm/rmap.js";
 import { PGEXCHANGE_FAIL, PGEXCHANGE_FAIL_EINVAL } from "../mm/vmstat.js";
-import { EXCHANGE_PHASE_INDEX, ExchangeOp, type ExchangePhase } from "./exchange-op.js";
+import { PfnMap } from "../kernel/pfn-map.js";
+import { EXCHANGE_PHASE_INDEX, ExchangeOp } from "./exchange-op.js";
 import { EXCHANGE_WOULD_BLOCK } from "./exchange-supported.js";
 import { FOLIO_EXCHANGE, type FolioExchange } from "./exchange-template.js";
 
@@ -51,7 +56,21 @@ export function folioExchange(k: Kernel, oldHead: number, newHead: number, mode:
     countInvalid(k);
     return rc;
   }
-  return new ExchangeOp(k, oldHead, newHead, mode as MigrateMode, false, ex).run();
+  const op = getExchangeOp(k, oldHead, newHead, mode as MigrateMode, false, ex);
+  const result = op.run();
+  putExchangeOp(k, op);
+  return result;
+}
+
+/** An op for (old, new): a finished one reinitialized, or a new one. */
+function getExchangeOp(k: Kernel, oldHead: number, newHead: number, mode: MigrateMode, batched: boolean, ex: FolioExchange): ExchangeOp {
+  const op = k.exchangeScratch.free.pop();
+  return op ? op.reinit(oldHead, newHead, mode, batched, ex) : new ExchangeOp(k, oldHead, newHead, mode, batched, ex);
+}
+
+/** A finished op, for the next exchange (nothing else refers to it once it is done). */
+function putExchangeOp(k: Kernel, op: ExchangeOp): void {
+  if (op.done) k.exchangeScratch.free.push(op);
 }
 
 function countInvalid(k: Kernel): void {
@@ -62,44 +81,61 @@ function countInvalid(k: Kernel): void {
 /**
  * folio_exchange_batch(): each phase runs over all pairs — isolate, lock and check, unmap all,
  * one TLB flush, move all, remap all, unlock and put back — so that one flush serves the batch.
- * A folio may appear in at most one pair. Returns one rc per pair.
+ * A folio may appear in at most one pair. Returns one rc per pair: in `out` when given (its
+ * length set to the number of pairs), else in a new array.
  */
-export function folioExchangeBatch(k: Kernel, pairs: readonly (readonly [number, number])[], mode: number, ex: FolioExchange = FOLIO_EXCHANGE): number[] {
-  const rcs = new Array<number>(pairs.length).fill(0);
-  const ops: (ExchangeOp | null)[] = [];
-  const seen = new Set<number>();
-  pairs.forEach(([a, b], i) => {
+export function folioExchangeBatch(k: Kernel, pairs: readonly (readonly [number, number])[], mode: number, ex: FolioExchange = FOLIO_EXCHANGE, out?: number[]): number[] {
+  const n = pairs.length;
+  const rcs = out ?? new Array<number>(n);
+  rcs.length = n;
+  const scratch = k.exchangeScratch;
+  const nested = scratch.batchBusy;
+  scratch.batchBusy = true;
+  // the scratch's arrays are never truncated (that frees their storage): entries past n are null
+  const ops = nested ? [] : scratch.batch;
+  const seen = nested ? new PfnMap<boolean>() : scratch.seen;
+  const nrPages = k.mem.nrPages;
+  for (let i = 0; i < n; i++) {
+    const a = pairs[i]![0];
+    const b = pairs[i]![1];
     let rc = ex.folioExchangeCheckArgs(k, a, b, mode);
     if (!rc && (seen.has(a) || seen.has(b))) rc = -EINVAL;
-    seen.add(a);
-    seen.add(b);
-    if (rc) {
-      rcs[i] = rc;
-      countInvalid(k);
-      ops.push(null);
-    } else {
-      ops.push(new ExchangeOp(k, a, b, mode as MigrateMode, pairs.length > 1, ex));
-    }
-  });
-  const live = ops.filter((op): op is ExchangeOp => op !== null);
-  // A phase that would sleep waits (ExchangeOp.wait(): a writeback completes; folio locks and
-  // backend locks are only trylocked in a batch); one that cannot wait backs its pair out with
-  // -EAGAIN, and the other pairs go on.
-  const runUntil = (phase: ExchangePhase) => {
-    const target = EXCHANGE_PHASE_INDEX[phase];
-    for (const op of live) {
-      while (!op.done && EXCHANGE_PHASE_INDEX[op.phase] < target) {
-        if (op.step() === EXCHANGE_WOULD_BLOCK && !op.wait()) op.abort(-EAGAIN);
-      }
-    }
-  };
-  runUntil("flush");
-  runUntil("move");
+    if (Number.isInteger(a) && a >= 0 && a < nrPages) seen.set(a, true);
+    if (Number.isInteger(b) && b >= 0 && b < nrPages) seen.set(b, true);
+    rcs[i] = rc;
+    if (rc) countInvalid(k);
+    ops[i] = rc ? null : getExchangeOp(k, a, b, mode as MigrateMode, n > 1, ex);
+  }
+  runBatchUntil(ops, n, EXCHANGE_PHASE_INDEX.flush);
+  runBatchUntil(ops, n, EXCHANGE_PHASE_INDEX.move);
   tryToUnmapFlush(k);
-  runUntil("remap");
-  runUntil("done");
-  ops.forEach((op, i) => {
-    if (op) rcs[i] = op.rc;
-  });
+  runBatchUntil(ops, n, EXCHANGE_PHASE_INDEX.remap);
+  runBatchUntil(ops, n, EXCHANGE_PHASE_INDEX.done);
+  for (let i = 0; i < n; i++) {
+    const op = ops[i];
+    if (op) {
+      rcs[i] = op.rc;
+      putExchangeOp(k, op);
+    }
+    ops[i] = null;
+    seen.delete(pairs[i]![0]);
+    seen.delete(pairs[i]![1]);
+  }
+  scratch.batchBusy = nested;
   return rcs;
+}
+
+/**
+ * Run every live op of the batch up to phase index `target`. A phase that would sleep waits
+ * (ExchangeOp.wait(): a writeback completes; folio locks and backend locks are only trylocked
+ * in a batch); one that cannot wait backs its pair out with -EAGAIN, and the other pairs go on.
+ */
+function runBatchUntil(ops: readonly (ExchangeOp | null)[], n: number, target: number): void {
+  for (let i = 0; i < n; i++) {
+    const op = ops[i];
+    if (!op) continue;
+    while (!op.done && EXCHANGE_PHASE_INDEX[op.phase] < target) {
+      if (op.step() === EXCHANGE_WOULD_BLOCK && !op.wait()) op.abort(-EAGAIN);
+    }
+  }
 }

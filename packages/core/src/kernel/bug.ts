@@ -9,3 +9,11 @@ export class KernelBug extends Error {
 export function vmBugOn(condition: boolean, what: string): void {
   if (condition) throw new KernelBug(`VM_BUG_ON: ${what}`);
 }
+
+/**
+ * VM_BUG_ON whose message is built only when it fires, for hot paths: `if (cond) vmBug(`…`)`.
+ * vmBugOn(cond, `…${pfn}…`) would build the string on every call.
+ */
+export function vmBug(what: string): never {
+  throw new KernelBug(`VM_BUG_ON: ${what}`);
+}

@@ -48,7 +48,7 @@ import type { FsState } from "../fs/fs-state.js";
 import type { SimClock } from "./clock.js";
 import type { Lockdep } from "./lockdep.js";
 import type { WaitState } from "./wait.js";
-import { FaultState, FileIoState, InvariantScratch, MigrateFolioExtracted, RmapArgs } from "./out-params.js";
+import { ExchangeScratch, FaultState, FileIoState, InvariantScratch, MigrateFolioExtracted, MigrateScratch, RmapArgs } from "./out-params.js";
 import type { NumaBalancing } from "../numa/numa-balancing.js";
 import type { Vmscan } from "../reclaim/vmscan.js";
 import type { SwapDevices, SwapInfo } from "../swap/swapfile.js";
@@ -79,6 +79,10 @@ export class Kernel {
   readonly invariantScratch = new InvariantScratch();
   /** rwc->arg of the allocation-free rmap walks (mm/rmap.ts rmapWalkOne) */
   readonly rmapArgs = new RmapArgs();
+  /** finished exchange ops and the batch's scratch, reused (exchange/folio-exchange.ts) */
+  readonly exchangeScratch = new ExchangeScratch();
+  /** finished migrate batches and stats, reused (migrate/migrate-pages-batch.ts) */
+  readonly migrateScratch = new MigrateScratch();
 
   /**
    * Every subsystem is built by the system's container (system.ts, the composition root) and

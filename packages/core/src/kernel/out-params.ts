@@ -4,7 +4,10 @@
  * the next call, so that the hot paths return a number and allocate nothing. Read a field right
  * after the call that fills it.
  */
+import type { ExchangeOp } from "../exchange/exchange-op.js";
+import type { MigrateBatch, MigratePagesStats } from "../migrate/migrate-pages-batch.js";
 import type { AnonVma } from "../mm/mm-types.js";
+import { PfnMap } from "./pfn-map.js";
 
 /** accessVirtual() (mm/memory.ts): where a blocked access sleeps, and what the last load read. */
 export class FaultState {
@@ -56,4 +59,30 @@ export class RmapArgs {
   anon = false;
   /** the address of the page visited (a double: written in place, never boxed per visit) */
   addr = 0.5;
+}
+
+/**
+ * What folio_exchange() and folio_exchange_batch() (exchange/folio-exchange.ts) reuse from one
+ * call to the next, so that an exchange in steady state allocates nothing: finished ops, and
+ * the batch's list of ops and set of folios seen.
+ */
+export class ExchangeScratch {
+  /** finished ExchangeOps, handed out again by reinit() */
+  readonly free: ExchangeOp[] = [];
+  /** folioExchangeBatch(): one op per pair (null for a pair refused before anything is taken) */
+  readonly batch: (ExchangeOp | null)[] = [];
+  /** folioExchangeBatch(): the folios named so far (a folio may appear in one pair only) */
+  readonly seen = new PfnMap<boolean>();
+  /** a batch is using `batch` and `seen` (a nested one gets its own) */
+  batchBusy = false;
+}
+
+/**
+ * What migrate_pages() (migrate/migrate-pages.ts, migrate-pages-batch.ts) reuses from one call to
+ * the next: finished batches and stats structs, taken and given back like a stack, so that a
+ * nested migrate_pages() (direct reclaim's demotion inside a migration's allocation) gets its own.
+ */
+export class MigrateScratch {
+  readonly batches: MigrateBatch[] = [];
+  readonly stats: MigratePagesStats[] = [];
 }

@@ -24,6 +24,7 @@
  */
 import { NR_LOCK_CLASSES, type HeldLocks, type LockHolder } from "./lockdep.js";
 import type { Kernel } from "./kernel.js";
+import { PfnMap } from "./pfn-map.js";
 
 /** Simulated cost of sleeping until one writeback I/O completes (a device write). */
 export const WAIT_IO_NS = 20_000;
@@ -66,8 +67,8 @@ export const WAIT_DEADLOCK = 2;
  * style global locks, what waiting cost, and the deadlocks found.
  */
 export class WaitState {
-  /** folio lock holders by head pfn, for folios locked through mm/folio-lock.ts */
-  readonly folioOwner = new Map<number, WaitOwner>();
+  /** folio lock holders by head pfn, for folios locked through mm/folio-lock.ts (a PfnMap: no allocation per lock) */
+  readonly folioOwner = new PfnMap<WaitOwner>();
   /** the holder of each single-instance sleeping lock, by lock class (ksm_thread_mutex) */
   readonly classOwner: (WaitOwner | null)[] = new Array<WaitOwner | null>(NR_LOCK_CLASSES).fill(null);
   /** the context of synchronous calls (a syscall, a test's direct call): it never moves on request */

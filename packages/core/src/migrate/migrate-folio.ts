@@ -10,7 +10,7 @@
  * Left out: folio_copy_owner()
  * (page_owner), pgalloc_tag_swap(), and folio_undo_large_rmappable() (no deferred-split queue).
  */
-import { KernelBug, vmBugOn } from "../kernel/bug.js";
+import { KernelBug, vmBug } from "../kernel/bug.js";
 import { EAGAIN } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import {
@@ -90,7 +90,7 @@ export function folioMigrateFlags(k: Kernel, dst: number, src: number): void {
   if (mem.testFlag(src, PG_referenced)) mem.setFlag(dst, PG_referenced);
   if (mem.testFlag(src, PG_uptodate)) mem.setFlag(dst, PG_uptodate);
   if (mem.testClearFlag(src, PG_active)) {
-    vmBugOn(mem.testFlag(src, PG_unevictable), `folio_migrate_flags: pfn ${src} is active and unevictable`);
+    if (mem.testFlag(src, PG_unevictable)) vmBug(`folio_migrate_flags: pfn ${src} is active and unevictable`);
     mem.setFlag(dst, PG_active);
   } else if (mem.testClearFlag(src, PG_unevictable)) {
     mem.setFlag(dst, PG_unevictable);
@@ -188,6 +188,6 @@ export function filemapMigrateFolio(k: Kernel, dst: number, src: number, mode: M
  * writeback, then __migrate_folio() with no private data.
  */
 export function migrateFolio(k: Kernel, dst: number, src: number, mode: MigrateMode): number {
-  vmBugOn(k.mem.testFlag(src, PG_writeback), `migrate_folio: pfn ${src} is under writeback`);
+  if (k.mem.testFlag(src, PG_writeback)) vmBug(`migrate_folio: pfn ${src} is under writeback`);
   return __migrateFolio(k, dst, src, mode);
 }

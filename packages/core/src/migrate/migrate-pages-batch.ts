@@ -49,6 +49,26 @@ export class MigratePagesStats {
   nrThpSplit = 0;
   /** large folios of any order split before migrating (v6.10+) */
   nrSplit = 0;
+
+  reset(): this {
+    this.nrSucceeded = 0;
+    this.nrFailedPages = 0;
+    this.nrThpSucceeded = 0;
+    this.nrThpFailed = 0;
+    this.nrThpSplit = 0;
+    this.nrSplit = 0;
+    return this;
+  }
+}
+
+/** A zeroed MigratePagesStats of the system's pool (k.migrateScratch), for one migrate_pages(). */
+export function getMigratePagesStats(k: Kernel): MigratePagesStats {
+  return k.migrateScratch.stats.pop()?.reset() ?? new MigratePagesStats();
+}
+
+/** Give a MigratePagesStats back to the pool once its migrate_pages() is done with it. */
+export function putMigratePagesStats(k: Kernel, stats: MigratePagesStats): void {
+  k.migrateScratch.stats.push(stats);
 }
 
 /** folio_test_pmd_mappable() */
@@ -82,35 +102,79 @@ const PHASE_ORDER: readonly MigrateBatchPhase[] = ["unmap", "flush", "move", "fi
 export class MigrateBatch {
   phase: MigrateBatchPhase = "unmap";
   /** unmap_folios: sources unmapped and locked, waiting to move */
-  readonly unmapFolios: FolioList;
+  unmapFolios: FolioList;
   /** dst_folios: their destinations, in the same order */
-  readonly dstFolios: FolioList;
+  dstFolios: FolioList;
   nrFailed = 0;
   rcSaved = 0;
   private rc = 0;
   private readonly dstp = { value: -1 };
-  private readonly nosplit: boolean;
+  private nosplit: boolean;
 
   constructor(
     private readonly k: Kernel,
-    readonly from: FolioList,
-    private readonly getNewFolio: NewFolioFn,
-    private readonly putNewFolio: FreeFolioFn | null,
-    private readonly priv: unknown,
-    readonly mode: MigrateMode,
-    readonly reason: number,
-    readonly retFolios: FolioList,
-    readonly splitFolios: FolioList | null,
-    readonly stats: MigratePagesStats,
-    readonly nrPass: number,
+    public from: FolioList,
+    private getNewFolio: NewFolioFn,
+    private putNewFolio: FreeFolioFn | null,
+    private priv: unknown,
+    public mode: MigrateMode,
+    public reason: number,
+    public retFolios: FolioList,
+    public splitFolios: FolioList | null,
+    public stats: MigratePagesStats,
+    public nrPass: number,
   ) {
+    MigrateBatch.check(from, mode);
+    this.nosplit = reason === MR_NUMA_MISPLACED;
+    this.unmapFolios = k.lists.alloc();
+    this.dstFolios = k.lists.alloc();
+  }
+
+  private static check(from: FolioList, mode: MigrateMode): void {
     // VM_WARN_ON_ONCE: batching (more than one folio in flight) is for MIGRATE_ASYNC only.
     if (mode !== MIGRATE_ASYNC && !from.isEmpty() && from.next(from.first()) !== -1) {
       throw new KernelBug(`migrate_pages_batch: ${migrateModeName(mode)} with more than one folio on the list`);
     }
+  }
+
+  /**
+   * A finished batch made a new one, as if constructed with these arguments; it keeps its own
+   * objects, so a migrate_pages_batch() in steady state allocates nothing (migratePagesBatch()
+   * reuses batches from k.migrateScratch).
+   */
+  reinit(
+    from: FolioList,
+    getNewFolio: NewFolioFn,
+    putNewFolio: FreeFolioFn | null,
+    priv: unknown,
+    mode: MigrateMode,
+    reason: number,
+    retFolios: FolioList,
+    splitFolios: FolioList | null,
+    stats: MigratePagesStats,
+    nrPass: number,
+  ): this {
+    if (this.phase !== "done") throw new Error(`MigrateBatch.reinit: still in phase ${this.phase}`);
+    MigrateBatch.check(from, mode);
+    this.phase = "unmap";
+    this.from = from;
+    this.getNewFolio = getNewFolio;
+    this.putNewFolio = putNewFolio;
+    this.priv = priv;
+    this.mode = mode;
+    this.reason = reason;
+    this.retFolios = retFolios;
+    this.splitFolios = splitFolios;
+    this.stats = stats;
+    this.nrPass = nrPass;
+    this.nrFailed = 0;
+    this.rcSaved = 0;
+    this.rc = 0;
+    this.dstp.value = -1;
     this.nosplit = reason === MR_NUMA_MISPLACED;
-    this.unmapFolios = k.lists.alloc();
-    this.dstFolios = k.lists.alloc();
+    this.unmapFolios = this.k.lists.alloc();
+    this.dstFolios = this.k.lists.alloc();
+    return this;
   }
 
   /**
@@ -326,5 +390,10 @@ export function migratePagesBatch(
   stats: MigratePagesStats,
   nrPass: number,
 ): number {
-  return new MigrateBatch(k, from, getNewFolio, putNewFolio, priv, mode, reason, retFolios, splitFolios, stats, nrPass).run();
+  const pool = k.migrateScratch.batches;
+  const reused = pool.pop();
+  const batch = reused ? reused.reinit(from, getNewFolio, putNewFolio, priv, mode, reason, retFolios, splitFolios, stats, nrPass) : new MigrateBatch(k, from, getNewFolio, putNewFolio, priv, mode, reason, retFolios, splitFolios, stats, nrPass);
+  const rc = batch.run();
+  pool.push(batch);
+  return rc;
 }

@@ -12,7 +12,9 @@ import type { MemMap } from "../mm/mem-map.js";
 import { PGMIGRATE_FAIL, PGMIGRATE_SUCCESS, THP_MIGRATION_FAIL, THP_MIGRATION_SPLIT, THP_MIGRATION_SUCCESS } from "../mm/vmstat.js";
 import { MIGRATE_ASYNC, migrateModeName, migrateReasonName, type MigrateMode } from "./migrate-mode.js";
 import {
-  MigratePagesStats,
+  getMigratePagesStats,
+  putMigratePagesStats,
+  type MigratePagesStats,
   NR_MAX_BATCHED_MIGRATION,
   NR_MAX_MIGRATE_ASYNC_RETRY,
   NR_MAX_MIGRATE_PAGES_RETRY,
@@ -40,7 +42,7 @@ export function migratePagesSync(
 ): number {
   let nrFailed = 0;
   const folios = k.lists.alloc();
-  const astats = new MigratePagesStats();
+  const astats = getMigratePagesStats(k);
   // Try to migrate in batch with MIGRATE_ASYNC mode first.
   let rc = migratePagesBatch(k, from, getNewFolio, putNewFolio, priv, MIGRATE_ASYNC, reason, folios, splitFolios, astats, NR_MAX_MIGRATE_ASYNC_RETRY);
   stats.nrSucceeded += astats.nrSucceeded;
@@ -50,6 +52,7 @@ export function migratePagesSync(
   if (rc < 0) {
     stats.nrFailedPages += astats.nrFailedPages;
     stats.nrThpFailed += astats.nrThpFailed;
+    putMigratePagesStats(k, astats);
     retFolios.spliceTail(folios);
     folios.release();
     return rc;
@@ -57,6 +60,7 @@ export function migratePagesSync(
   stats.nrThpFailed += astats.nrThpSplit;
   // Failures other than splits are retried below, so only splits count here.
   nrFailed += astats.nrSplit;
+  putMigratePagesStats(k, astats);
   // Fall back to migrating every failed folio one by one, synchronously.
   from.spliceTail(folios);
   while (!from.isEmpty()) {
@@ -137,7 +141,7 @@ export function migratePages(
   const mem = k.mem;
   const trace = k.trace;
   if (trace.enabled("mm_migrate_pages_start")) trace.emit("mm_migrate_pages_start", { mode: migrateModeName(mode), reason: migrateReasonName(reason) });
-  const stats = new MigratePagesStats();
+  const stats = getMigratePagesStats(k);
   const folios = k.lists.alloc();
   const retFolios = k.lists.alloc();
   const splitFolios = k.lists.alloc();
@@ -208,6 +212,7 @@ export function migratePages(
     });
   }
   if (retSucceeded) retSucceeded.value = stats.nrSucceeded;
+  putMigratePagesStats(k, stats);
   folios.release();
   retFolios.release();
   splitFolios.release();

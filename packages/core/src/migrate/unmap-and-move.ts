@@ -22,7 +22,7 @@
  * no per-cpu LRU batches: folio_add_lru() reaches the list at once).
  */
 import type { Backend } from "../backend/contract.js";
-import { vmBugOn } from "../kernel/bug.js";
+import { vmBug } from "../kernel/bug.js";
 import { EAGAIN, EBUSY, EINVAL, EIO, ENOMEM, EOPNOTSUPP } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
 import type { MigrateFolioExtracted } from "../kernel/out-params.js";
@@ -195,7 +195,7 @@ export function migrateFolioUnmap(
         break out;
       }
     } else if (mem.folioMapped(src)) {
-      vmBugOn(mem.folioTestAnon(src) && !mem.folioTestKsm(src) && !anonVma, `migrate_folio_unmap: anon pfn ${src} has no anon_vma`);
+      if (mem.folioTestAnon(src) && !mem.folioTestKsm(src) && !anonVma) vmBug(`migrate_folio_unmap: anon pfn ${src} has no anon_vma`);
       tryToMigrate(k, src, mode === MIGRATE_ASYNC ? TTU_BATCH_FLUSH : 0);
       oldPageState |= PAGE_WAS_MAPPED;
     }
@@ -271,8 +271,8 @@ export function migrateFolioMove(
  */
 export function moveToNewFolio(k: Kernel, dst: number, src: number, mode: MigrateMode): number {
   const mem = k.mem;
-  vmBugOn(!mem.testFlag(src, PG_locked), `move_to_new_folio: src pfn ${src} is not locked`);
-  vmBugOn(!mem.testFlag(dst, PG_locked), `move_to_new_folio: dst pfn ${dst} is not locked`);
+  if (!mem.testFlag(src, PG_locked)) vmBug(`move_to_new_folio: src pfn ${src} is not locked`);
+  if (!mem.testFlag(dst, PG_locked)) vmBug(`move_to_new_folio: dst pfn ${dst} is not locked`);
   const backend = k.backends.forFolio(k, src);
   let rc: number;
   if (!mem.folioHasMapping(src) || (!backend && mem.folioTestSwapcache(src))) {

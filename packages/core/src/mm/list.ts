@@ -5,7 +5,8 @@
  *
  * A list head is a slot at index >= nrPages of the link arrays. Permanent heads (LRU, free
  * lists) are taken once at boot; transient heads (migration lists) come from the same pool
- * and are given back with `release()`.
+ * and are given back with `release()`, the FolioList object with its slot, so that a list
+ * taken and given back per migration allocates nothing.
  */
 import "reflect-metadata";
 import { inject, injectable } from "tsyringe";
@@ -16,6 +17,8 @@ import type { MemMap } from "./mem-map.js";
 export class ListHeads {
   private readonly freeSlots: Int32Array;
   private nrFree: number;
+  /** released lists, empty, each still owning its slot: handed out again first */
+  private readonly released: FolioList[] = [];
 
   constructor(@inject(MEM_MAP) private readonly mem: MemMap) {
     this.freeSlots = new Int32Array(mem.nrListHeads);
@@ -25,19 +28,26 @@ export class ListHeads {
 
   /** A new, empty list. */
   alloc(): FolioList {
+    const reused = this.released.pop();
+    if (reused) {
+      reused.inPool = false;
+      return reused;
+    }
     if (this.nrFree === 0) throw new Error("list heads exhausted: raise nrListHeads in the system options");
     const slot = this.freeSlots[--this.nrFree]!;
     return new FolioList(this.mem, slot, this);
   }
 
   /** @internal */
-  giveBack(slot: number): void {
-    this.freeSlots[this.nrFree++] = slot;
+  giveBack(list: FolioList): void {
+    this.released.push(list);
   }
 }
 
 /** A list_head whose entries are folio head pfns. */
 export class FolioList {
+  /** @internal given back with release() and not handed out again yet */
+  inPool = false;
   constructor(
     private readonly mem: MemMap,
     readonly head: number,
@@ -90,7 +100,9 @@ export class FolioList {
   /** Give the head back to the pool; the list must be empty. */
   release(): void {
     if (!this.isEmpty()) throw new Error("FolioList.release: list is not empty");
-    this.owner.giveBack(this.head);
+    if (this.inPool) throw new Error("FolioList.release: the list was already released");
+    this.inPool = true;
+    this.owner.giveBack(this);
   }
 }
 

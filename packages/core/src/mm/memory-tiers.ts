@@ -68,7 +68,11 @@ export class MemoryTiers {
   }
 
   private tierIndexOf(nid: number): number {
-    return this.tiers.findIndex((t) => t.nodes.includes(nid));
+    // a plain loop: a findIndex() callback would allocate a closure per call (node_is_toptier()
+    // runs on every migration)
+    const tiers = this.tiers;
+    for (let i = 0; i < tiers.length; i++) if (tiers[i]!.nodes.includes(nid)) return i;
+    return -1;
   }
 
   tierOf(nid: number): MemoryTier {

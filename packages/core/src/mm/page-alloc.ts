@@ -298,7 +298,7 @@ export class PageAlloc {
     if (preferredNid < 0 || preferredNid >= this.topo.nrNodes) throw new RangeError(`__alloc_pages: no node ${preferredNid}`);
     if (gfp & __GFP_THISNODE) return nodemask && !nodemask.includes(preferredNid) ? [] : this.thisNode[preferredNid]!;
     const order = this.zonelists[preferredNid]!;
-    return nodemask ? order.filter((nid) => nodemask.includes(nid)) : order;
+    return nodemask ? filterNodes(order, nodemask) : order;
   }
 
   private allocPagesSlowpath(gfp: number, order: number, nodes: number[], highest: number): number {
@@ -461,4 +461,12 @@ export class PageAlloc {
     for (const z of this.topo.nodes[nid]!.zones) sum += this.zoneFreePages(z);
     return sum;
   }
+}
+
+/**
+ * The nodes of `order` that `nodemask` allows. Its own function: a filter callback in
+ * zonelist() would make every call allocate a context for nodemask, even with no nodemask.
+ */
+function filterNodes(order: readonly number[], nodemask: readonly number[]): number[] {
+  return order.filter((nid) => nodemask.includes(nid));
 }

@@ -5,11 +5,11 @@
  */
 import type { Kernel } from "../kernel/kernel.js";
 import type { MmStruct } from "./mm-types.js";
-import { ptePresent, pteSpecial } from "./pgtable.js";
+import { addrHi, addrLo, ptePresent, pteSpecial } from "./pgtable.js";
 
 export function folioWalkStart(k: Kernel, mm: MmStruct, addr: number): number {
   const pt = k.pgtables;
-  if (!pt.walk(mm.pgd, Math.floor(addr / 4096), false)) return -1;
+  if (!pt.walkSplit(mm.pgd, addrHi(addr), addrLo(addr) >>> 12, false)) return -1;
   const pte = pt.leaf[pt.off]!;
   if (!ptePresent(pte) || pteSpecial(pte)) return -1;
   return k.mem.pageFolio(pt.frame[pt.off]!);

@@ -159,6 +159,19 @@ export function addrToVpn(addr: number): number {
 export function addrPageOffset(addr: number): number {
   return addr - Math.floor(addr * (1 / 4096)) * 4096;
 }
+/**
+ * An address split at bit 30 into two int32s, addrHi (bits 30-47: the pgd and pud index) and
+ * addrLo (bits 0-29), for a hot loop that passes addresses to a call: a double above 2^31 is
+ * boxed into a fresh heap number on every call, two small integers are not.
+ */
+export const ADDR_SPLIT = 2 ** 30;
+export function addrHi(addr: number): number {
+  return Math.floor(addr * (1 / ADDR_SPLIT));
+}
+export function addrLo(addr: number): number {
+  return addr - Math.floor(addr * (1 / ADDR_SPLIT)) * ADDR_SPLIT;
+}
+
 /** ALIGN_DOWN(addr, size) for a power-of-two size. */
 export function addrAlignDown(addr: number, size: number): number {
   return Math.floor(addr / size) * size;
@@ -256,7 +269,14 @@ export class PgtableArena {
     // vpn may exceed 2^31: split it into the pgd/pud part and the pmd/pte part (18 bits each)
     // with a multiply, so the rest is int32 arithmetic
     const hi = Math.floor(vpn * (1 / 262144));
-    const lo = vpn - hi * 262144;
+    return this.walkSplit(pgd, hi, vpn - hi * 262144, alloc);
+  }
+
+  /**
+   * walk() of the virtual page hi * 2^18 + lo: hi the pgd/pud index (addrHi()), lo the pmd/pte
+   * index (addrLo() >>> 12), both int32.
+   */
+  walkSplit(pgd: number, hi: number, lo: number, alloc: boolean): boolean {
     let id = pgd;
     id = this.child(id, hi >>> 9, alloc);
     if (id === 0) return false;

@@ -7,6 +7,7 @@
  * put present PTEs back) and try_to_unmap_flush() (the deferred TLB flush).
  */
 import { KernelBug } from "../kernel/bug.js";
+import type { Backend } from "../backend/contract.js";
 import type { Kernel } from "../kernel/kernel.js";
 import { PAGE_MAPPING_ANON } from "./mem-map.js";
 import { AnonVma, VM_LOCKED, type VmArea } from "./mm-types.js";
@@ -28,7 +29,6 @@ import {
   pteDirty,
   pteWrite,
   pteYoung,
-  vpnPteIndex,
 } from "./pgtable.js";
 import { folioGet, folioPut } from "./swap.js";
 import { NR_ANON_MAPPED, NR_FILE_MAPPED, lruvecStatModFolio } from "./vmstat.js";
@@ -201,22 +201,33 @@ function walkAnon(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne
   const pgoff = mem.index[head]!;
   const nr = mem.folioNrPages(head);
   const pt = k.pgtables;
-  for (const vma of av.vmas) {
+  const vmas = av.vmas;
+  for (let v = 0; v < vmas.length; v++) {
+    const vma = vmas[v]!;
+    // vma_address() of page i is page vpn0 + i, inside [startVpn, endVpn). Virtual pages are
+    // doubles (up to 2^36): each is split into the pgd/pud and pmd/pte indexes (int32) before
+    // any call, so no double is boxed whether or not the callee is inlined.
+    const startVpn = vma.vmStart * (1 / 4096);
+    const endVpn = vma.vmEnd * (1 / 4096);
+    const vpn0 = startVpn + (pgoff - vma.vmPgoff);
     // Walk the upper levels once per leaf table, then step through the leaf, as
     // page_vma_mapped_walk() does within one PMD.
-    let leafVpn = -1;
+    let leafHi = -1;
+    let leafLo = -1;
     let leaf = pt.leaf;
     let frame = pt.frame;
     let shadow = pt.shadow;
     let leafBase = -1;
     for (let i = 0; i < nr; i++) {
-      const addr = vma.address(pgoff + i);
-      if (addr < 0) continue;
-      const vpn = addr / 4096;
-      const slot = vpnPteIndex(vpn);
-      if (vpn - slot !== leafVpn) {
-        leafVpn = vpn - slot;
-        leafBase = pt.walk(vma.mm.pgd, vpn, false) ? pt.off - slot : -1;
+      const vpn = vpn0 + i;
+      if (vpn < startVpn || vpn >= endVpn) continue;
+      const hi = Math.floor(vpn * (1 / 262144)) | 0;
+      const lo = (vpn - hi * 262144) | 0;
+      const slot = lo & 511;
+      if (hi !== leafHi || lo - slot !== leafLo) {
+        leafHi = hi;
+        leafLo = lo - slot;
+        leafBase = pt.walkSplit(vma.mm.pgd, hi, lo, false) ? pt.off - slot : -1;
         leaf = pt.leaf;
         frame = pt.frame;
         shadow = pt.shadow;
@@ -227,9 +238,9 @@ function walkAnon(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne
       pt.shadow = shadow;
       pt.off = leafBase + slot;
       if (one) {
-        k.rmapArgs.addr = addr;
+        k.rmapArgs.addr = vpn * 4096;
         if (!one(k, vma, i)) return false;
-      } else if (!visit!(vma, i, addr)) return false;
+      } else if (!visit!(vma, i, vpn * 4096)) return false;
     }
   }
   return true;
@@ -250,15 +261,22 @@ function walkFile(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne
   const pgoff = k.mem.index[head]!;
   const nr = k.mem.folioNrPages(head);
   const pt = k.pgtables;
-  for (const vma of as.iMmap) {
+  const vmas = as.iMmap;
+  for (let v = 0; v < vmas.length; v++) {
+    const vma = vmas[v]!;
+    // as in walkAnon: vma_address() as a virtual page, split before the walk
+    const startVpn = vma.vmStart * (1 / 4096);
+    const endVpn = vma.vmEnd * (1 / 4096);
+    const vpn0 = startVpn + (pgoff - vma.vmPgoff);
     for (let i = 0; i < nr; i++) {
-      const addr = vma.address(pgoff + i);
-      if (addr < 0) continue;
-      if (!pt.walk(vma.mm.pgd, addr / 4096, false)) continue;
+      const vpn = vpn0 + i;
+      if (vpn < startVpn || vpn >= endVpn) continue;
+      const hi = Math.floor(vpn * (1 / 262144)) | 0;
+      if (!pt.walkSplit(vma.mm.pgd, hi, (vpn - hi * 262144) | 0, false)) continue;
       if (one) {
-        k.rmapArgs.addr = addr;
+        k.rmapArgs.addr = vpn * 4096;
         if (!one(k, vma, i)) return false;
-      } else if (!visit!(vma, i, addr)) return false;
+      } else if (!visit!(vma, i, vpn * 4096)) return false;
     }
   }
   return true;
@@ -283,13 +301,21 @@ export function rmapWalkOne(k: Kernel, head: number, one: RmapOne): boolean {
   if (tag === PAGE_MAPPING_ANON) return walkAnon(k, head, null, one);
   if (tag === 0 && k.mem.mapping[head] !== 0) return walkFile(k, head, null, one);
   const backend = k.backends.forFolio(k, head);
-  if (backend?.rmapWalk) {
-    return backend.rmapWalk(k, head, (vma, i, addr) => {
-      k.rmapArgs.addr = addr;
-      return one(k, vma, i);
-    });
-  }
+  if (backend?.rmapWalk) return backendWalkOne(k, backend, head, one);
   return true;
+}
+
+/**
+ * A backend's own walk (KSM's stable-node rmap items) with an rmap_one: a visitor is made here,
+ * in a function of its own, so that rmapWalkOne() captures nothing (a function whose
+ * parameters a closure captures allocates their context on every call, even if that branch
+ * never runs).
+ */
+function backendWalkOne(k: Kernel, backend: Backend, head: number, one: RmapOne): boolean {
+  return backend.rmapWalk!(k, head, (vma, i, addr) => {
+    k.rmapArgs.addr = addr;
+    return one(k, vma, i);
+  });
 }
 
 /**

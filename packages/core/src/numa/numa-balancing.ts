@@ -31,7 +31,7 @@ import { NUMA_BALANCING_MEMORY_TIERING, NUMA_BALANCING_NORMAL, numaBalancingMode
 import { VM_HUGETLB, VM_IO, VM_PFNMAP, VM_READ, VM_WRITE, type MmStruct, type VmArea } from "../mm/mm-types.js";
 import { PG_active, PG_dirty, PG_lru, PG_referenced } from "../mm/page-flags.js";
 import { WMARK_PROMO } from "../mm/page-alloc.js";
-import { _PAGE_PROTNONE, ptePresent, pteSpecial } from "../mm/pgtable.js";
+import { _PAGE_PROTNONE, ptePresent, pteSpecial, vpnPteIndex } from "../mm/pgtable.js";
 import { ZONE_MOVABLE } from "../mm/topology.js";
 import { PGPROMOTE_CANDIDATE } from "../mm/vmstat.js";
 import { folioLikelyMappedShared } from "../mm/mapped-shared.js";
@@ -291,7 +291,7 @@ export function changeProtNuma(k: Kernel, vma: VmArea, addr: number, end: number
   let visited = 0;
   const endVpn = end / 4096;
   for (let vpn = addr / 4096; vpn < endVpn; ) {
-    const tableEnd = Math.min(endVpn, vpn - (vpn % 512) + 512);
+    const tableEnd = Math.min(endVpn, vpn - vpnPteIndex(vpn) + 512);
     // one walk per leaf table, then its entries in order (change_pte_range)
     if (!pt.walk(vma.mm.pgd, vpn, false)) {
       vpn = tableEnd;

@@ -22,7 +22,7 @@
  */
 import type { Kernel } from "@foliox/core";
 import { WMARK_PROMO } from "@foliox/core";
-import { ptePresent, pteSpecial } from "@foliox/core";
+import { addrPageOffset, ptePresent, pteSpecial } from "@foliox/core";
 import { rmapWalk } from "@foliox/core";
 import type { AccessBatch, AccessSource } from "../sim/access-batch.js";
 import { LlcFilter, type LlcGeometry } from "../sim/llc.js";
@@ -85,7 +85,7 @@ export class EpochOracleLookahead {
       const addr = b.addr[i]!;
       const size = b.size[i]!;
       // the pages the replay touches: an access crossing a page boundary touches the next one too
-      const pages = size > 0 && (addr % 4096) + size > 4096 ? 2 : 1;
+      const pages = size > 0 && addrPageOffset(addr) + size > 4096 ? 2 : 1;
       for (let p = 0; p < pages; p++) {
         const a = p === 0 ? addr : Math.floor(addr / 4096) * 4096 + 4096;
         if (this.llc !== null && this.llc.access(pid, a)) continue;

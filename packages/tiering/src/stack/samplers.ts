@@ -17,7 +17,7 @@
  */
 import type { Kernel } from "@foliox/core";
 import type { MmStruct } from "@foliox/core";
-import { _PAGE_ACCESSED, ptePresent, pteSpecial } from "@foliox/core";
+import { _PAGE_ACCESSED, ptePresent, pteSpecial, vpnPteIndex } from "@foliox/core";
 import { enableNumaBalancing } from "@foliox/core";
 import type { HotnessModel, Sampler, TieringContext } from "./types.js";
 
@@ -66,7 +66,7 @@ function scanYoung(k: Kernel, mm: MmStruct, startVpn: number, endVpn: number, yo
     const e = Math.min(vma.vmEnd / 4096, endVpn);
     for (let vpn = s; vpn < e; vpn++) {
       if (!pt.walk(mm.pgd, vpn, false)) {
-        vpn = vpn - (vpn % 512) + 511;
+        vpn = vpn - vpnPteIndex(vpn) + 511;
         continue;
       }
       const pte = pt.leaf[pt.off]!;
