@@ -81,7 +81,7 @@ describe("foliox compare", () => {
     expect(r.out).toMatch(/bounds: all-fast .*, all-slow /);
     expect(r.out).toMatch(/linux-default \(baseline\) +exchange/);
     expect(r.out).toMatch(/hit ratio +0\.\d{4} +0\.\d{4} \([+-]0\.\d{4}\)/);
-    expect(r.out).toMatch(/application time .*\(\d+\.\d% (faster|slower)\)/);
+    expect(r.out).toMatch(/application time .*\((\d+\.\d\d× (faster|slower), [−+]\d+\.\d% runtime|same runtime)\)/);
     expect(r.out).toMatch(/background CPU/);
     expect(r.out).toMatch(/promoted, untouched next epoch/);
     expect(r.out).toMatch(/pgexchange_success/);

@@ -24,6 +24,7 @@ import { TRACE_FORMAT_NAMES } from "@foliox/trace";
 import { collect } from "../plugin.js";
 import { parseSeed } from "../options.js";
 import { formatJson } from "../render/json.js";
+import { formatSpeedup } from "../render/speedup.js";
 import { renderTable, type Cell } from "../render/table.js";
 import { ALLOW_OOM_HELP, formatDrops, oomDrops, reportOom } from "../oom.js";
 import { outDirFromArgs, writeOutputs } from "../output-path.js";
@@ -123,12 +124,6 @@ export function compareJson(name: string, results: SimResult[], notes: string[],
   };
 }
 
-/** "12.3% faster" / "4.5% slower": the runtime against the baseline's. */
-function speed(baseline: number, runtime: number): string {
-  const r = baseline / runtime;
-  return r >= 1 ? `${(100 * (r - 1)).toFixed(1)}% faster` : `${(100 * (1 / r - 1)).toFixed(1)}% slower`;
-}
-
 const share = (x: number | null) => (x === null ? "-" : `${(100 * x).toFixed(1)}%`);
 
 export function renderCompareText(c: CompareJson, header: string): string {
@@ -139,7 +134,7 @@ export function renderCompareText(c: CompareJson, header: string): string {
   const rows: Cell[][] = [
     ["", ...s.map((x, i) => (i === 0 ? `${x.name} (baseline)` : x.name))],
     row("hit ratio", (x, i) => `${x.hitRatio.toFixed(4)}${i ? ` (${x.hitRatioVsFirst >= 0 ? "+" : ""}${x.hitRatioVsFirst.toFixed(4)})` : ""}`),
-    row("application time", (x, i) => `${fmtNs(x.runtime)}${i ? ` (${speed(first.runtime, x.runtime)})` : ""}`),
+    row("application time", (x, i) => `${fmtNs(x.runtime)}${i ? ` (${formatSpeedup(first.runtime, x.runtime)})` : ""}`),
     row("× all-fast bound", (x) => (x.runtime / x.bounds.allFastRuntime).toFixed(2)),
     row("  accesses", (x) => fmtNs(x.time.access)),
     row("  LLC hits, zero page", (x) => fmtNs(x.time.cache)),
