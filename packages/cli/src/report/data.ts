@@ -1,8 +1,10 @@
 /**
- * What the HTML report draws, read from a run's result.json (the engine's SimResult, as
- * `foliox run --json` prints it and `--out DIR` writes it) or from a compare.json (`foliox
- * compare --out DIR`). Only the fields drawn are read, so the report does not break when the
- * result gains fields.
+ * What the run page draws, read from a run's result: `foliox run --out DIR`'s result.json (what
+ * `foliox run --json` prints: the scenario with its seed and source, the notes, then the
+ * engine's SimResult), one stack's file of `foliox compare --out DIR`, or the `result` of a line
+ * of a sweep's results.jsonl — all the same shape. Only the fields drawn are read, so the
+ * report does not break when the result gains fields; an older result (the scenario's name and
+ * the seed at the top level) still reads.
  */
 
 export interface ReportEpoch {
@@ -18,10 +20,16 @@ export interface ReportEpoch {
 
 export interface ReportData {
   scenario: string;
+  /** where the scenario came from: "built-in", a plugin, a config file's path */
+  source: string | null;
+  /** the replayed trace's file, for a trace run */
+  trace: string | null;
   stack: string;
   seed: number | null;
   hitRatio: number;
   runtimeNs: number | null;
+  /** no run is faster: every access at the fast tier's latency, nothing else (null: not in the result) */
+  allFastRuntimeNs: number | null;
   epochs: ReportEpoch[];
   /** failed moves over the whole run, by reason */
   failures: Record<string, number>;
@@ -36,29 +44,8 @@ export interface ReportData {
   /** churn figures by name (movesPerPage, pingPong, …) */
   churn: Record<string, number | null>;
   simulatedSeconds: number | null;
-}
-
-/** One stack of a compare.json, as the compare page shows it. */
-export interface CompareReportStack {
-  name: string;
-  hitRatio: number;
-  runtimeNs: number;
-  simulatedSeconds: number | null;
-  time: Record<string, number>;
-  backgroundCpuNs: Record<string, number>;
-  churn: Record<string, number | null>;
-  promotions: number;
-  demotions: number;
-  exchanges: number;
-  failures: Record<string, number>;
-  allFastRuntime: number | null;
-}
-
-export interface CompareReportData {
-  scenario: string;
-  trace: string | null;
-  stacks: CompareReportStack[];
-  notes: string[];
+  /** accesses dropped because no page could be faulted in (counters.oom) */
+  oomDropped: number;
 }
 
 /** A result file that cannot be drawn: the message says which field and what was expected. */
@@ -69,17 +56,17 @@ export class ReportInputError extends Error {
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+export type Obj = Record<string, unknown>;
+export const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function num(o: Obj, key: string, where: string, fallback?: number): number {
+export function num(o: Obj, key: string, where: string, fallback?: number): number {
   const v = o[key];
   if (typeof v === "number" && Number.isFinite(v)) return v;
   if (v === undefined && fallback !== undefined) return fallback;
   throw new ReportInputError(`${where}.${key} should be a number, got ${v === undefined ? "nothing" : JSON.stringify(v)}`);
 }
 
-function counts(v: unknown, where: string): Record<string, number> {
+export function counts(v: unknown, where: string): Record<string, number> {
   if (v === undefined) return {};
   if (!isObj(v)) throw new ReportInputError(`${where} should be an object of counts by name`);
   const out: Record<string, number> = {};
@@ -90,54 +77,7 @@ function counts(v: unknown, where: string): Record<string, number> {
   return out;
 }
 
-/** Pick the drawn fields out of a parsed result.json; `file` names it in errors. */
-export function reportDataFrom(json: unknown, file: string): ReportData {
-  const where = "result";
-  try {
-    if (!isObj(json)) throw new ReportInputError("the file should hold one JSON object, a run's result");
-    const perEpoch = json.perEpoch ?? json.epochs;
-    if (!Array.isArray(perEpoch)) throw new ReportInputError(`${where}.perEpoch should be the array of epoch records`);
-    const epochs = perEpoch.map((e, i): ReportEpoch => {
-      const w = `${where}.perEpoch[${i}]`;
-      if (!isObj(e)) throw new ReportInputError(`${w} should be an object`);
-      return {
-        t: num(e, "t", w, i),
-        accesses: num(e, "accesses", w, 0),
-        hitRatio: num(e, "hitRatio", w),
-        promotions: num(e, "promotions", w, 0),
-        demotions: num(e, "demotions", w, 0),
-        exchanges: num(e, "exchanges", w, 0),
-        failures: counts(e.failures, `${w}.failures`),
-      };
-    });
-    const af = isObj(json.anonFileRatio) ? json.anonFileRatio : isObj(json.anonFile) ? json.anonFile : {};
-    const failures = json.failures !== undefined ? counts(json.failures, `${where}.failures`) : sumFailures(epochs);
-    const scenario = isObj(json.scenario) ? String(json.scenario.name ?? "") : String(json.scenario ?? "");
-    return {
-      scenario,
-      stack: String(isObj(json.stack) ? json.stack.name : (json.stack ?? "")),
-      seed: typeof json.seed === "number" ? json.seed : null,
-      hitRatio: num(json, "hitRatio", where),
-      runtimeNs: typeof json.runtime === "number" ? json.runtime : typeof json.runtimeNs === "number" ? json.runtimeNs : null,
-      epochs,
-      failures,
-      anonFile: { anon: num(af, "anon", `${where}.anonFileRatio`, 0), file: num(af, "file", `${where}.anonFileRatio`, 0), shmem: num(af, "shmem", `${where}.anonFileRatio`, 0) },
-      vmstat: counts(json.vmstat, `${where}.vmstat`),
-      notes: Array.isArray(json.notes) ? json.notes.map(String) : [],
-      time: counts(json.time, `${where}.time`),
-      backgroundCpuNs: counts(json.backgroundCpuNs, `${where}.backgroundCpuNs`),
-      churn: churnOf(json.churn, `${where}.churn`),
-      simulatedSeconds: typeof json.simulatedSeconds === "number" ? json.simulatedSeconds : null,
-    };
-  } catch (err) {
-    if (err instanceof ReportInputError) {
-      throw new ReportInputError(`${file}: ${err.message}; pass a result.json written by \`foliox run --out DIR\` (or \`foliox run --json > result.json\`)`);
-    }
-    throw err;
-  }
-}
-
-function churnOf(v: unknown, where: string): Record<string, number | null> {
+export function churnOf(v: unknown, where: string): Record<string, number | null> {
   if (v === undefined) return {};
   if (!isObj(v)) throw new ReportInputError(`${where} should be an object of figures by name`);
   const out: Record<string, number | null> = {};
@@ -148,39 +88,71 @@ function churnOf(v: unknown, where: string): Record<string, number | null> {
   return out;
 }
 
-/** Is this parsed JSON a compare.json (`foliox compare --json` or `--out DIR`)? */
-export function isCompareJson(json: unknown): boolean {
-  return isObj(json) && Array.isArray(json.stacks) && !Array.isArray(json.perEpoch);
+const optNum = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+function epochsOf(perEpoch: unknown, where: string): ReportEpoch[] {
+  if (!Array.isArray(perEpoch)) throw new ReportInputError(`${where}.perEpoch should be the array of epoch records`);
+  return perEpoch.map((e, i): ReportEpoch => {
+    const w = `${where}.perEpoch[${i}]`;
+    if (!isObj(e)) throw new ReportInputError(`${w} should be an object`);
+    return {
+      t: num(e, "t", w, i),
+      accesses: num(e, "accesses", w, 0),
+      hitRatio: num(e, "hitRatio", w),
+      promotions: num(e, "promotions", w, 0),
+      demotions: num(e, "demotions", w, 0),
+      exchanges: num(e, "exchanges", w, 0),
+      failures: counts(e.failures, `${w}.failures`),
+    };
+  });
 }
 
-/** Pick what the compare page shows out of a parsed compare.json; `file` names it in errors. */
-export function compareReportDataFrom(json: unknown, file: string): CompareReportData {
+/** Read a parsed run result; `where` names it in errors ("result", "line 3: result"). */
+export function runDataOf(json: unknown, where = "result"): ReportData {
+  if (!isObj(json)) throw new ReportInputError(`${where} should be one JSON object, a run's result`);
+  const epochs = epochsOf(json.perEpoch ?? json.epochs, where);
+  const af = isObj(json.anonFileRatio) ? json.anonFileRatio : isObj(json.anonFile) ? json.anonFile : {};
+  const failures = json.failures !== undefined ? counts(json.failures, `${where}.failures`) : sumFailures(epochs);
+  // `foliox run` writes the scenario as an object, its seed inside; older results had both at the top
+  const sc = isObj(json.scenario) ? json.scenario : null;
+  const seed = optNum(sc?.seed) ?? optNum(json.seed);
+  const trace = isObj(sc?.trace) && typeof sc.trace.file === "string" ? sc.trace.file : null;
+  const bounds = isObj(json.bounds) ? json.bounds : {};
+  const counters = isObj(json.counters) ? json.counters : {};
+  return {
+    scenario: sc ? String(sc.name ?? "") : String(json.scenario ?? ""),
+    source: sc && typeof sc.source === "string" ? sc.source : null,
+    trace,
+    stack: String(isObj(json.stack) ? json.stack.name : (json.stack ?? sc?.stack ?? "")),
+    seed,
+    hitRatio: num(json, "hitRatio", where),
+    runtimeNs: optNum(json.runtimeNs) ?? optNum(json.runtime),
+    allFastRuntimeNs: optNum(bounds.allFastRuntime),
+    epochs,
+    failures,
+    anonFile: {
+      anon: num(af, "anon", `${where}.anonFileRatio`, 0),
+      file: num(af, "file", `${where}.anonFileRatio`, 0),
+      shmem: num(af, "shmem", `${where}.anonFileRatio`, 0),
+    },
+    vmstat: counts(json.vmstat, `${where}.vmstat`),
+    notes: Array.isArray(json.notes) ? json.notes.map(String) : [],
+    time: counts(json.time, `${where}.time`),
+    backgroundCpuNs: counts(json.backgroundCpuNs, `${where}.backgroundCpuNs`),
+    churn: churnOf(json.churn, `${where}.churn`),
+    simulatedSeconds: optNum(json.simulatedSeconds),
+    oomDropped: optNum(counters.oom) ?? 0,
+  };
+}
+
+/** Pick the drawn fields out of a parsed result.json; `file` names it in errors. */
+export function reportDataFrom(json: unknown, file: string): ReportData {
   try {
-    if (!isObj(json) || !Array.isArray(json.stacks)) throw new ReportInputError("the file should hold a compare result: an object with a stacks array");
-    const stacks = json.stacks.map((st, i): CompareReportStack => {
-      const w = `compare.stacks[${i}]`;
-      if (!isObj(st)) throw new ReportInputError(`${w} should be an object`);
-      const bounds = isObj(st.bounds) ? st.bounds : isObj(json.bounds) ? json.bounds : {};
-      return {
-        name: String(st.name ?? `stack ${i + 1}`),
-        hitRatio: num(st, "hitRatio", w),
-        runtimeNs: num(st, "runtime", w),
-        simulatedSeconds: typeof st.simulatedSeconds === "number" ? st.simulatedSeconds : null,
-        time: counts(st.time, `${w}.time`),
-        backgroundCpuNs: counts(st.backgroundCpuNs, `${w}.backgroundCpuNs`),
-        churn: churnOf(st.churn, `${w}.churn`),
-        promotions: num(st, "promotions", w, 0),
-        demotions: num(st, "demotions", w, 0),
-        exchanges: num(st, "exchanges", w, 0),
-        failures: counts(st.failures, `${w}.failures`),
-        allFastRuntime: typeof bounds.allFastRuntime === "number" ? bounds.allFastRuntime : null,
-      };
-    });
-    if (stacks.length === 0) throw new ReportInputError("compare.stacks is empty");
-    const trace = isObj(json.trace) && typeof json.trace.file === "string" ? json.trace.file : null;
-    return { scenario: String(json.scenario ?? ""), trace, stacks, notes: Array.isArray(json.notes) ? json.notes.map(String) : [] };
+    return runDataOf(json);
   } catch (err) {
-    if (err instanceof ReportInputError) throw new ReportInputError(`${file}: ${err.message}; pass a compare.json written by \`foliox compare --out DIR\` (or \`foliox compare --json > compare.json\`)`);
+    if (err instanceof ReportInputError) {
+      throw new ReportInputError(`${file}: ${err.message}; pass a result.json written by \`foliox run --out DIR\` (or \`foliox run --json > result.json\`)`);
+    }
     throw err;
   }
 }
