@@ -56,7 +56,7 @@ import { container as rootContainer } from "tsyringe";
 import { createProcess } from "@foliox/core";
 import type { Kernel } from "@foliox/core";
 import { Prng } from "@foliox/core";
-import { ACCESS_BLOCKED, ACCESS_OK, ACCESS_OOM, ACCESS_SEGV, accessVirtual } from "@foliox/core";
+import { ACCESS_BLOCKED, ACCESS_OK, ACCESS_OOM, ACCESS_SEGV, accessVirtualSplit, addrHi, addrLo, addrPageOffset } from "@foliox/core";
 import type { MmStruct } from "@foliox/core";
 import { doMmap } from "@foliox/core";
 import { pteSpecial } from "@foliox/core";
@@ -223,6 +223,19 @@ export function costsFor(k: Kernel, overrides: CostOverrides | CostOverrides[] =
     ...(Array.isArray(overrides) ? overrides : [overrides]),
   );
 }
+
+/** The engine's accumulators (indexes into its Float64Array). */
+const ACC_TOTAL = 0; // accesses (weighted), memory or cache
+const ACC_MEMORY = 1; // accesses that reached a memory node
+const ACC_MEMORY_HITS = 2; // … on the fast tier
+const ACC_ZERO_READS = 3;
+const ACC_LLC_HITS = 4;
+const ACC_LLC_MISSES = 5;
+const ACC_EPOCH = 6; // memory accesses this epoch
+const ACC_EPOCH_HITS = 7;
+const ACC_FAST_BOUND = 8; // the run's time had every access gone to the fastest node
+const ACC_SLOW_BOUND = 9; // … to the slowest, fully loaded
+const NR_ACC = 10;
 
 /** Run a workload through a stack. Deterministic: same kernel state, seed and input → same result. */
 export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimResult> {
@@ -416,19 +429,12 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   const hintFaultNs = cost.hintFaultNs;
   const blockedWaitNs = cost.blockedWaitNs;
   const counters = { faults: 0, hintFaults: 0, blocked: 0, oom: 0, segv: 0, skipped: 0, kswapdRuns: 0, tppFiltered: 0 };
-  let totalAcc = 0;
-  let memAcc = 0;
-  let memHits = 0;
-  let zeroReads = 0;
-  let llcHits = 0;
-  let llcMisses = 0;
+  // the access counters and the bounds, in a typed array: a double kept in a `let` of this
+  // async function (captured by its closures) is boxed into a new heap number on every +=
+  const acc = new Float64Array(NR_ACC);
   let entries = 0;
-  let epAcc = 0;
-  let epHits = 0;
   let epEntries = 0;
   let epStart = clock.nowNs;
-  let fastBound = 0;
-  let slowBound = 0;
   // the sampler's phase comes from the seed
   let countdown = period > 0 ? 1 + rng.below(period) : 0;
   let sinceKswapd = 0;
@@ -465,11 +471,11 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
       nodeAcc[n] = 0;
       nodeNs[n] = 0;
     }
-    const rec = metrics.endEpoch(clock.nowNs - t0, epAcc, epHits, epEntries);
+    const rec = metrics.endEpoch(clock.nowNs - t0, acc[ACC_EPOCH]!, acc[ACC_EPOCH_HITS]!, epEntries);
     opts.onEpoch?.(rec, metrics.perEpoch.length - 1);
     ctx.epoch = metrics.perEpoch.length;
-    epAcc = 0;
-    epHits = 0;
+    acc[ACC_EPOCH] = 0;
+    acc[ACC_EPOCH_HITS] = 0;
     epEntries = 0;
     epStart = clock.nowNs;
   };
@@ -499,18 +505,19 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
         counters.skipped += w;
       } else {
         const size = bSize[i]!;
-        const pages = size > 0 && (addr % 4096) + size > 4096 ? 2 : 1;
+        const pages = size > 0 && addrPageOffset(addr) + size > 4096 ? 2 : 1;
         for (let p = 0; p < pages; p++) {
           const a = p === 0 ? addr : Math.floor(addr / 4096) * 4096 + 4096;
           const cached = llc !== null && llc.access(pid, a);
           let f0 = vm.event(PGFAULT);
           let h0 = nbState.numaHintFaults;
-          let r = accessVirtual(k, mm, a, write);
+          // the address split in two int32s: a double passed to a call is boxed every time
+          let r = accessVirtualSplit(k, mm, addrHi(a), addrLo(a), write);
           if (r === ACCESS_SEGV && autoMap && mapAround(mm, a)) {
             // the trace's program had this mapping: the attempt before autoMap made it is not its fault
             f0 = vm.event(PGFAULT);
             h0 = nbState.numaHintFaults;
-            r = accessVirtual(k, mm, a, write);
+            r = accessVirtualSplit(k, mm, addrHi(a), addrLo(a), write);
           }
           const df = vm.event(PGFAULT) - f0;
           if (df > 0) {
@@ -536,20 +543,20 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
             else counters.segv += w;
             continue;
           }
-          totalAcc += w;
+          acc[ACC_TOTAL]! += w;
           const pte = pt.leaf[pt.off]!;
           if (cached || pteSpecial(pte)) {
             // an LLC hit, or a read of the zero page: cached, no tier
             const c = (llcNs * w) / conc;
             clock.advance(c);
             time.cache += c;
-            fastBound += c;
-            slowBound += c;
-            if (cached) llcHits += w;
-            else zeroReads += w;
+            acc[ACC_FAST_BOUND]! += c;
+            acc[ACC_SLOW_BOUND]! += c;
+            if (cached) acc[ACC_LLC_HITS]! += w;
+            else acc[ACC_ZERO_READS]! += w;
             continue;
           }
-          if (llc) llcMisses += w;
+          if (llc) acc[ACC_LLC_MISSES]! += w;
           const pfn = pt.frame[pt.off]!;
           const nid = topo.pfnToNid(pfn);
           const an = ((write ? wl[nid]! : rl[nid]!) * factor[nid]! * w) / conc;
@@ -558,13 +565,13 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
           nodeBytes[nid]! += w * bpa;
           nodeAcc[nid]! += w;
           nodeNs[nid]! += an;
-          fastBound += ((write ? minWrite : minRead) * w) / conc;
-          slowBound += ((write ? maxWrite : maxRead) * maxFactor * w) / conc;
-          memAcc += w;
-          epAcc += w;
+          acc[ACC_FAST_BOUND]! += ((write ? minWrite : minRead) * w) / conc;
+          acc[ACC_SLOW_BOUND]! += ((write ? maxWrite : maxRead) * maxFactor * w) / conc;
+          acc[ACC_MEMORY]! += w;
+          acc[ACC_EPOCH]! += w;
           if (isFast[nid]) {
-            memHits += w;
-            epHits += w;
+            acc[ACC_MEMORY_HITS]! += w;
+            acc[ACC_EPOCH_HITS]! += w;
           }
           // promoted in the previous epoch (promoEpoch holds epoch + 1: see SimMetrics)
           if (promoEpoch[pfn] === metrics.epoch && metrics.epoch > 0) metrics.touch(pfn);
@@ -619,12 +626,12 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   for (const key of Object.keys(background).sort()) bgSorted[key] = background[key]!;
   return {
     stack: cfg.name,
-    hitRatio: memAcc > 0 ? memHits / memAcc : 0,
-    accesses: totalAcc,
-    memoryAccesses: memAcc,
-    zeroPageReads: zeroReads,
+    hitRatio: acc[ACC_MEMORY]! > 0 ? acc[ACC_MEMORY_HITS]! / acc[ACC_MEMORY]! : 0,
+    accesses: acc[ACC_TOTAL]!,
+    memoryAccesses: acc[ACC_MEMORY]!,
+    zeroPageReads: acc[ACC_ZERO_READS]!,
     entries,
-    llc: llc ? { ...llc.geometry, hits: llcHits, misses: llcMisses } : null,
+    llc: llc ? { ...llc.geometry, hits: acc[ACC_LLC_HITS]!, misses: acc[ACC_LLC_MISSES]! } : null,
     perEpoch: metrics.perEpoch,
     runtimeNs,
     simulatedSeconds: runtimeNs / 1e9,
@@ -640,7 +647,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
     exchanges: metrics.totalExchanges,
     failures: { ...metrics.totalFailures },
     convergenceNs: conv.meanNs,
-    bounds: { allFastRuntime: fastBound, allSlowRuntime: slowBound },
+    bounds: { allFastRuntime: acc[ACC_FAST_BOUND]!, allSlowRuntime: acc[ACC_SLOW_BOUND]! },
     costs: cost,
     counters,
   };
