@@ -197,6 +197,13 @@ export const scenarioSchema = z.strictObject({
     .enum(KERNEL_VERSIONS as [KernelVersion, ...KernelVersion[]])
     .default("6.12")
     .meta({ description: "the Linux version whose behaviour the model follows where versions differ (docs/kernel-facts.md, \"Differences between 6.1 and 6.12\")" }),
+  lockdep: z
+    .boolean()
+    .default(false)
+    .meta({
+      description:
+        "record every lock order and report an inversion as a KernelBug (docs/decisions.md, wait model and lockdep); off for simulation runs because it costs time on every lock, on by default in the model's own tests",
+    }),
   epochs: z
     .number()
     .int()

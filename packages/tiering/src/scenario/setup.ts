@@ -105,6 +105,7 @@ export function prepareScenario(scenario: Scenario, opts: PrepareOptions): Prepa
     memory: [fastBytes, slowBytes],
     seed: scenario.seed,
     kernel: scenario.kernel,
+    lockdep: scenario.lockdep,
     backends: opts.backends,
     ...(opts.container ? { container: opts.container } : {}),
   });
