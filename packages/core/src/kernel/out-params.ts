@@ -59,6 +59,9 @@ export class RmapArgs {
   anon = false;
   /** the address of the page visited (a double: written in place, never boxed per visit) */
   addr = 0.5;
+  /** PTEs the walk changed, and pages whose mapcount it took to or from 0 (stats and refs applied once after it) */
+  nrPtes = 0;
+  nrPages = 0;
 }
 
 /**

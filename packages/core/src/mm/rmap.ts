@@ -30,7 +30,7 @@ import {
   pteWrite,
   pteYoung,
 } from "./pgtable.js";
-import { folioGet, folioPut } from "./swap.js";
+import { folioPutRefs } from "./swap.js";
 import { NR_ANON_MAPPED, NR_FILE_MAPPED, lruvecStatModFolio } from "./vmstat.js";
 import { folioMarkDirty } from "./folio-dirty.js";
 import { mlockVmaFolio, munlockFolio } from "./mlock.js";
@@ -204,12 +204,24 @@ function walkAnon(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne
   const vmas = av.vmas;
   for (let v = 0; v < vmas.length; v++) {
     const vma = vmas[v]!;
-    // vma_address() of page i is page vpn0 + i, inside [startVpn, endVpn). Virtual pages are
-    // doubles (up to 2^36): each is split into the pgd/pud and pmd/pte indexes (int32) before
-    // any call, so no double is boxed whether or not the callee is inlined.
+    // vma_address() of page i is page vpn0 + i, for the i whose page is inside the vma.
+    // Virtual pages are doubles (up to 2^36): vpn0 is split once into the pgd/pud and pmd/pte
+    // indexes (int32), and page i's indexes follow with a carry, so the loop is int32
+    // arithmetic and no double is boxed whether or not a callee is inlined.
     const startVpn = vma.vmStart * (1 / 4096);
-    const endVpn = vma.vmEnd * (1 / 4096);
     const vpn0 = startVpn + (pgoff - vma.vmPgoff);
+    // the pages of the folio inside the vma: [iStart, iEnd)
+    const before = startVpn - vpn0;
+    const iStart = before > 0 ? (before < nr ? before | 0 : nr) : 0;
+    const inVma = vma.vmEnd * (1 / 4096) - vpn0;
+    const iEnd = inVma < nr ? (inVma > 0 ? inVma | 0 : 0) : nr;
+    if (iStart >= iEnd) continue;
+    // (hi * 2^18 in a double: as an int32 product it would overflow)
+    const hiD = Math.floor(vpn0 * (1 / 262144));
+    const hi0 = hiD | 0;
+    const lo0 = (vpn0 - hiD * 262144) | 0;
+    const addr0 = vpn0 * 4096;
+    const pgd = vma.mm.pgd;
     // Walk the upper levels once per leaf table, then step through the leaf, as
     // page_vma_mapped_walk() does within one PMD.
     let leafHi = -1;
@@ -218,29 +230,35 @@ function walkAnon(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne
     let frame = pt.frame;
     let shadow = pt.shadow;
     let leafBase = -1;
-    for (let i = 0; i < nr; i++) {
-      const vpn = vpn0 + i;
-      if (vpn < startVpn || vpn >= endVpn) continue;
-      const hi = Math.floor(vpn * (1 / 262144)) | 0;
-      const lo = (vpn - hi * 262144) | 0;
+    for (let i = iStart; i < iEnd; i++) {
+      let hi = hi0;
+      let lo = lo0 + i;
+      if (lo >= 262144) {
+        hi++;
+        lo -= 262144;
+      }
       const slot = lo & 511;
       if (hi !== leafHi || lo - slot !== leafLo) {
         leafHi = hi;
         leafLo = lo - slot;
-        leafBase = pt.walkSplit(vma.mm.pgd, hi, lo, false) ? pt.off - slot : -1;
+        leafBase = pt.walkSplit(pgd, hi, lo, false) ? pt.off - slot : -1;
         leaf = pt.leaf;
         frame = pt.frame;
         shadow = pt.shadow;
       }
       if (leafBase < 0) continue;
-      pt.leaf = leaf;
-      pt.frame = frame;
-      pt.shadow = shadow;
+      // a visitor that walked elsewhere moved the arena's chunks: put back this leaf's (and only
+      // then: a reference store costs a write barrier)
+      if (pt.leaf !== leaf) {
+        pt.leaf = leaf;
+        pt.frame = frame;
+        pt.shadow = shadow;
+      }
       pt.off = leafBase + slot;
       if (one) {
-        k.rmapArgs.addr = vpn * 4096;
+        k.rmapArgs.addr = addr0 + i * 4096;
         if (!one(k, vma, i)) return false;
-      } else if (!visit!(vma, i, vpn * 4096)) return false;
+      } else if (!visit!(vma, i, addr0 + i * 4096)) return false;
     }
   }
   return true;
@@ -271,8 +289,8 @@ function walkFile(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne
     for (let i = 0; i < nr; i++) {
       const vpn = vpn0 + i;
       if (vpn < startVpn || vpn >= endVpn) continue;
-      const hi = Math.floor(vpn * (1 / 262144)) | 0;
-      if (!pt.walkSplit(vma.mm.pgd, hi, (vpn - hi * 262144) | 0, false)) continue;
+      const hiD = Math.floor(vpn * (1 / 262144));
+      if (!pt.walkSplit(vma.mm.pgd, hiD | 0, (vpn - hiD * 262144) | 0, false)) continue;
       if (one) {
         k.rmapArgs.addr = vpn * 4096;
         if (!one(k, vma, i)) return false;
@@ -330,7 +348,15 @@ export function tryToMigrate(k: Kernel, head: number, flags: number): void {
   args.head = head;
   args.flags = flags;
   args.anon = k.mem.folioTestAnon(head);
+  args.nrPtes = 0;
+  args.nrPages = 0;
   rmapWalkOne(k, head, tryToMigrateOne);
+  // What each PTE's folio_remove_rmap_pte() and folio_put() would have done, for the folio at
+  // once (folio_remove_rmap_ptes(), folio_put_refs()): the pages left unmapped leave
+  // NR_ANON_MAPPED (NR_FILE_MAPPED), each PTE's reference goes. Nothing reads them mid-walk.
+  const { nrPtes, nrPages, anon } = args;
+  if (nrPages > 0) lruvecStatModFolio(k, head, anon ? NR_ANON_MAPPED : NR_FILE_MAPPED, -nrPages);
+  if (nrPtes > 0) folioPutRefs(k, head, nrPtes);
   // __folio_remove_rmap() → munlock_vma_folio(); the remap mlocks the new folio again
   munlockVmaFolio(k, head);
 }
@@ -356,9 +382,13 @@ function tryToMigrateOne(k: Kernel, _vma: VmArea, i: number): boolean {
   const type = pteWrite(pte) ? SWP_MIGRATION_WRITE : exclusive ? SWP_MIGRATION_READ_EXCLUSIVE : SWP_MIGRATION_READ;
   if (exclusive) mem.clearFlag(page, PG_anon_exclusive);
   pt.setSwpPte(page, migrationEntryBits(type, pteYoung(pte), pteDirty(pte)));
-  // MM_ANONPAGES is left alone: the migration entry still counts in rss (as in the kernel)
-  folioRemoveRmapPte(k, page);
-  folioPut(k, head);
+  // MM_ANONPAGES is left alone: the migration entry still counts in rss (as in the kernel).
+  // folio_remove_rmap_pte(): the mapcounts now, the stat and the reference after the walk.
+  mem.largeMapcount[head]!--;
+  const left = --mem.mapcount[page]!;
+  if (left < 0) throw new KernelBug(`try_to_migrate_one: pfn ${page} mapcount went negative`);
+  if (left === 0) k.rmapArgs.nrPages++;
+  k.rmapArgs.nrPtes++;
   return true;
 }
 
@@ -396,7 +426,15 @@ export function removeMigrationPtes(k: Kernel, src: number, dst: number): void {
   args.src = src;
   args.head = dst;
   args.anon = k.mem.folioTestAnon(dst);
+  args.nrPtes = 0;
+  args.nrPages = 0;
+  // each restored PTE takes a reference (folio_get()): dst must hold one already
+  if (k.mem.refcount[dst]! <= 0) throw new KernelBug(`remove_migration_ptes: dst pfn ${dst} has refcount ${k.mem.refcount[dst]}`);
   rmapWalkOne(k, dst, removeMigrationPte);
+  // the walk's folio_get()s and the pages it mapped again, for the folio at once
+  // (folio_add_*_rmap_ptes() batches them the same way)
+  if (args.nrPtes > 0) k.mem.refcount[dst]! += args.nrPtes;
+  if (args.nrPages > 0) lruvecStatModFolio(k, dst, args.anon ? NR_ANON_MAPPED : NR_FILE_MAPPED, args.nrPages);
 }
 
 /** remove_migration_pte(): an entry naming page i of args.src, restored for page i of args.head. */
@@ -407,13 +445,16 @@ function removeMigrationPte(k: Kernel, vma: VmArea, i: number): boolean {
   const pte = pt.leaf[pt.off]!;
   if (!isMigrationEntry(pte) || pt.frame[pt.off] !== src + i) return true;
   const page = dst + i;
-  folioGet(k, dst);
   let bits = 0;
   if (isMigrationEntryYoung(pte)) bits |= _PAGE_ACCESSED;
   if (mem.testFlag(dst, PG_dirty) && isMigrationEntryDirty(pte)) bits |= _PAGE_DIRTY;
   if (isWritableMigrationEntry(pte)) bits |= _PAGE_RW;
-  if (anon) folioAddAnonRmapPte(k, page, isReadableMigrationEntry(pte) ? RMAP_NONE : RMAP_EXCLUSIVE);
-  else folioAddFileRmapPte(k, page);
+  // folio_get() and folio_add_{anon,file}_rmap_pte(): the mapcounts and PG_anon_exclusive now,
+  // the reference and the stat after the walk (removeMigrationPtes)
+  mem.largeMapcount[dst]!++;
+  if (mem.mapcount[page]!++ === 0) k.rmapArgs.nrPages++;
+  if (anon && !isReadableMigrationEntry(pte)) mem.setFlag(page, PG_anon_exclusive);
+  k.rmapArgs.nrPtes++;
   pt.setPfnPte(page, bits);
   // folio_add_*_rmap_pte() → mlock_vma_folio()
   if (vma.vmFlags & VM_LOCKED) mlockVmaFolio(k, page, vma, k.rmapArgs.addr);

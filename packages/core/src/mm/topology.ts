@@ -167,6 +167,8 @@ export class Topology {
   readonly zones: Zone[];
   readonly nrPages: number;
   readonly distance: number[][];
+  /** each node's first pfn, for pfn_to_nid() (a typed array: a load per node, no object) */
+  private readonly nodeStartPfn: Float64Array;
 
   constructor(readonly spec: TopologySpec) {
     if (spec.nodes.length === 0) throw new Error(`topology ${spec.name}: it needs at least one node`);
@@ -208,6 +210,7 @@ export class Topology {
       pfn += nrPages;
     });
     this.nrPages = pfn;
+    this.nodeStartPfn = Float64Array.from(this.nodes, (n) => n.startPfn);
     const n = spec.nodes.length;
     this.distance =
       spec.distance ?? Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 10 : 20)));
@@ -222,8 +225,8 @@ export class Topology {
 
   /** pfn_to_nid() */
   pfnToNid(pfn: number): number {
-    const nodes = this.nodes;
-    for (let i = nodes.length - 1; i > 0; i--) if (pfn >= nodes[i]!.startPfn) return i;
+    const starts = this.nodeStartPfn;
+    for (let i = starts.length - 1; i > 0; i--) if (pfn >= starts[i]!) return i;
     return 0;
   }
 
