@@ -70,6 +70,16 @@ describe("an output path that cannot be used fails before the work, exit 2", () 
     expect(dir.stderr).toMatch(/-o .*: it is a directory; pass a file name/);
   });
 
+  it("report -o into /proc or a missing directory: refused before the input is read", () => {
+    // the input does not exist either: the output path is what is checked first
+    const proc = foliox(["report", join(tmp, "no-such-result.json"), "-o", "/proc/r.html"]);
+    expect(proc.status).toBe(2);
+    expect(proc.stderr).toBe("foliox report: -o /proc/r.html: cannot create a file in /proc (ENOENT: no such file or directory); pass a path you can write to\n");
+    const missing = foliox(["report", join(tmp, "no-such-result.json"), "-o", join(tmp, "no-such-dir", "r.html")]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/^foliox report: -o .*no-such-dir\/r\.html: the directory .*no-such-dir does not exist; create it first\n$/);
+  });
+
   it.skipIf(process.getuid?.() === 0)("a read-only directory (not for root, whom permissions do not stop)", () => {
     const ro = join(tmp, "ro");
     mkdirSync(ro);

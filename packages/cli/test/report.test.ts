@@ -299,9 +299,9 @@ describe("foliox report: errors", () => {
     expect(empty.err).toMatch(/holds no compare\.json \(foliox compare --out\), results\.jsonl \(foliox sweep --out\) or result\.json \(foliox run --out\)/);
   });
 
-  it("a page that cannot be written exits 1", async () => {
+  it("a page whose directory does not exist is refused before any work (exit 2)", async () => {
     const r = await run("report", fixture, "-o", "/nonexistent-dir/report.html");
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/cannot write \/nonexistent-dir\/report\.html/);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/-o \/nonexistent-dir\/report\.html: the directory \/nonexistent-dir does not exist; create it first/);
   });
 });

@@ -9,10 +9,11 @@
  * Exit 0 when written; 2 when the input is none of these or an option is missing; 1 when the
  * page cannot be written.
  */
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Command } from "@commander-js/extra-typings";
 import { RESULTS_FILE } from "../sweep/results.js";
+import { OutputPathError, cannotWrite, checkOutputFile, writeWhole } from "../output-path.js";
 import { loadReportAssets } from "../report/assets.js";
 import { COMPARE_FILE, compareDirData, compareReportDataFrom, isCompareJson } from "../report/compare-data.js";
 import { renderCompareHtml } from "../report/compare-html.js";
@@ -82,17 +83,19 @@ export function registerReportCommand(program: Command, ctx: CommandContext): vo
     .action((input, opts) => {
       let html: () => string;
       try {
+        // the output path first: a report that cannot be written is found before any reading
+        checkOutputFile("-o", opts.output);
         html = pageOf(input);
       } catch (err) {
-        if (!(err instanceof ReportInputError)) throw err;
+        if (!(err instanceof ReportInputError) && !(err instanceof OutputPathError)) throw err;
         ctx.writeErr(`foliox report: ${err.message}\n`);
         ctx.exitCode = EXIT_BAD_INPUT;
         return;
       }
       try {
-        writeFileSync(opts.output, html());
+        writeWhole(opts.output, html());
       } catch (err) {
-        ctx.writeErr(`foliox report: cannot write ${opts.output}: ${err instanceof Error ? err.message : String(err)}\n`);
+        ctx.writeErr(`foliox report: ${cannotWrite(opts.output, err)}\n`);
         ctx.exitCode = EXIT_RUNTIME;
         return;
       }
