@@ -55,8 +55,8 @@ async function child() {
     touchedGiB: (touchedPages * 4096) / GiB,
     usedPages: used,
     pageTables: k.pgtables.nrTables,
-    // leaf + shadow arenas: 2 x 2 KiB per table slot, allocated in chunks of 256 tables
-    pageTableArenaBytes: Math.ceil((k.pgtables.nrTables + 1) / 256) * 256 * 2 * 2048,
+    // the leaf, frame and shadow arenas: 3 x 2 KiB per table slot, allocated in chunks of 256 tables
+    pageTableArenaBytes: k.pgtables.bytes,
     memMapBytes,
     memMapBytesPerPage: memMapBytes / k.topo.nrPages,
     buildMs,

@@ -8,8 +8,13 @@ export const KiB = 1024;
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
 
-export function makeSystem({ memory = [8 * MiB, 8 * MiB], bytes = false, seed = 1 } = {}) {
-  return createSystem({ memory, backends: [registerAnon], bytes, seed }).kernel;
+/**
+ * A system as simulation runs build it: lockdep off (a scenario's `lockdep: false` default; it
+ * records every lock order, a cost on every lock that grows with the locks held, e.g. a
+ * 256-folio migrate batch). The model's own tests run with it on.
+ */
+export function makeSystem({ memory = [8 * MiB, 8 * MiB], bytes = false, seed = 1, lockdep = false } = {}) {
+  return createSystem({ memory, backends: [registerAnon], bytes, seed, lockdep }).kernel;
 }
 
 /** A process on `nid` with `pages` written pages (order `thpOrder` folios); returns task and base address. */

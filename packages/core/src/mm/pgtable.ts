@@ -223,6 +223,11 @@ export class PgtableArena {
     this.nrTables--;
   }
 
+  /** Bytes the arena holds: the leaf, frame and shadow chunks (256 tables of 2 KiB each, per chunk). */
+  get bytes(): number {
+    return this.chunks.length * 3 * TABLES_PER_CHUNK * PTRS_PER_TABLE * 4;
+  }
+
   /** The table's entries: its chunk and base offset. */
   table(id: number): Int32Array {
     return this.chunks[id >>> 8]!;
