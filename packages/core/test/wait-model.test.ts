@@ -64,7 +64,7 @@ class Holder implements WaitOwner {
 function migrateOne(k: Kernel, head: number, nid: number): number {
   const list = k.lists.alloc();
   expect(isolateFolioForMigration(k, head, list)).toBe(true);
-  const rc = migratePages(k, list, allocMigrationTarget, null, toNode(nid), MIGRATE_SYNC, MR_SYSCALL);
+  const rc = migratePages(k, list, (kk, src) => allocMigrationTarget(kk, src, toNode(nid)), null, null, MIGRATE_SYNC, MR_SYSCALL);
   putbackMovablePages(k, list); // what is left on the list (the kernel's callers do the same)
   return rc;
 }
@@ -233,7 +233,7 @@ describe("smaller kernel facts", () => {
     k.mem.refcount[head]!++;
     const refs = k.mem.refcount[head]!;
     const dst = { value: -1 };
-    const rc = migrateFolioUnmap(k, allocMigrationTarget, null, toNode(0), head, dst, MIGRATE_SYNC, MR_SYSCALL, null);
+    const rc = migrateFolioUnmap(k, (kk, src) => allocMigrationTarget(kk, src, toNode(0)), null, null, head, dst, MIGRATE_SYNC, MR_SYSCALL, null);
     expect(rc).toBeLessThan(0);
     expect(k.mem.testFlag(head, PG_private)).toBe(false);
     expect(k.mem.private[head]).toBe(0);

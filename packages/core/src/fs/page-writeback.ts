@@ -152,7 +152,7 @@ export function folioWaitWriteback(k: Kernel, head: number): void {
  * folio_wait_writeback() for a SYNC path that sleeps on it (the wait model, kernel/wait.ts):
  * PG_waiters is set, the I/O in flight completes now, and the sleep costs WAIT_IO_NS. False if
  * PG_writeback is set with no I/O in flight (set by hand: nothing can end it), so the caller
- * backs out; the waiter bit stays for whoever ends it.
+ * backs out, leaving the wait queue (PG_waiters goes again unless another waiter set it).
  */
 export function folioWaitWritebackSleep(k: Kernel, head: number): boolean {
   const mem = k.mem;
