@@ -136,7 +136,7 @@ export class FolioExchange {
     const mem = k.mem;
     if (mem.folioTestAnon(side.head) && !mem.folioTestKsm(side.head)) side.anonVma = folioGetAnonVma(k, side.head);
     if (mem.mapping[side.head] !== 0 && mem.folioMapped(side.head)) {
-      tryToMigrate(k, side.head, TTU_BATCH_FLUSH);
+      tryToMigrate(k, side.head, TTU_BATCH_FLUSH, op);
       side.unmapped = true;
     }
     return this.folioExchangeUnmapped(k, side.head);
@@ -359,8 +359,8 @@ export class FolioExchange {
   /** folio_exchange_remap(): crosswise after an exchange, each to itself after a failure. */
   folioExchangeRemap(op: ExchangeOp): void {
     const { k, old, new: nw } = op;
-    if (old.unmapped) removeMigrationPtes(k, old.head, op.exchanged ? nw.head : old.head);
-    if (nw.unmapped) removeMigrationPtes(k, nw.head, op.exchanged ? old.head : nw.head);
+    if (old.unmapped) removeMigrationPtes(k, old.head, op.exchanged ? nw.head : old.head, op);
+    if (nw.unmapped) removeMigrationPtes(k, nw.head, op.exchanged ? old.head : nw.head, op);
     for (const side of op.sides) {
       if (side.anonVma) putAnonVma(k, side.anonVma);
       side.anonVma = null;

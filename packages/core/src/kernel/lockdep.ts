@@ -148,8 +148,13 @@ export class Lockdep {
   dependencies = 0;
   /** why lockdep turned itself off, or "" */
   offReason = "";
-  /** held-lock stacks of holders that hold nothing now, reused by the next holder (no allocation per op) */
+  /**
+   * held-lock stacks of holders that hold nothing now, reused by the next holder (no allocation
+   * per op): the first nrFreeHeld entries. A stack kept by count, not push/pop: an array that
+   * pops to empty gives its backing store back, and the next push allocates it again.
+   */
   readonly freeHeld: HeldLocks[] = [];
+  nrFreeHeld = 0;
   /** DFS scratch over the classes, made once */
   private readonly stack = new Uint8Array(NR_LOCK_CLASSES);
   private readonly seen = new Uint8Array(NR_LOCK_CLASSES);
@@ -220,7 +225,7 @@ function chainText(h: LockHolder, held: HeldLocks, cls: number, instance: number
 function heldOf(ld: Lockdep, h: LockHolder): HeldLocks {
   let held = h.heldLocks;
   if (!held) {
-    held = ld.freeHeld.pop() ?? new HeldLocks();
+    held = ld.nrFreeHeld > 0 ? ld.freeHeld[--ld.nrFreeHeld]! : new HeldLocks();
     h.heldLocks = held;
   }
   return held;
@@ -290,7 +295,7 @@ export function lockRelease(ld: Lockdep, cls: number, instance: number, holder: 
       // a holder that holds nothing gives its stack back for the next one
       if (held.depth === 0) {
         holder.heldLocks = null;
-        ld.freeHeld.push(held);
+        ld.freeHeld[ld.nrFreeHeld++] = held;
       }
       return;
     }

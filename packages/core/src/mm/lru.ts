@@ -6,10 +6,15 @@
  * Left out: the per-cpu folio batches (lru_add_drain) — a folio reaches its list at once — and
  * memcg LRU lists: there is one set of lists per node (the memcg's per-node stats of
  * vmstat.ts's MEMCG_STAT_ITEMS are kept; the LRU sizes are not split per memcg).
+ *
+ * Adding and isolating take the node's lruvec->lru_lock (lockdep instance: the nid), the
+ * innermost lock of the model: nothing is taken under it.
  */
 import "reflect-metadata";
 import { inject, injectable } from "tsyringe";
-import { LIST_HEADS, MEM_MAP, TOPOLOGY, VMSTAT } from "../tokens.js";
+import { LIST_HEADS, LOCKDEP, MEM_MAP, TOPOLOGY, VMSTAT, WAITS } from "../tokens.js";
+import { LOCK_LRU, lockAcquire, lockRelease, type Lockdep } from "../kernel/lockdep.js";
+import type { WaitState } from "../kernel/wait.js";
 import type { FolioList, ListHeads } from "./list.js";
 import { listDel } from "./list.js";
 import type { MemMap } from "./mem-map.js";
@@ -36,6 +41,8 @@ export class Lru {
     @inject(TOPOLOGY) private readonly topo: Topology,
     @inject(VMSTAT) private readonly vmstat: VmStat,
     @inject(LIST_HEADS) lists: ListHeads,
+    @inject(LOCKDEP) private readonly lockdep: Lockdep,
+    @inject(WAITS) private readonly waits: WaitState,
   ) {
     this.lists = topo.nodes.map(() => Array.from({ length: NR_LRU_LISTS }, () => lists.alloc()));
   }
@@ -60,8 +67,10 @@ export class Lru {
     if (mem.testSetFlag(head, PG_lru)) throw new Error(`folio_add_lru: pfn ${head} is already on an LRU`);
     const nid = this.topo.pfnToNid(head);
     const lru = this.folioLruList(head);
+    lockAcquire(this.lockdep, LOCK_LRU, nid, this.waits.current);
     this.lists[nid]![lru]!.add(head);
     this.vmstat.modNode(nid, LRU_STAT[lru]!, mem.folioNrPages(head));
+    lockRelease(this.lockdep, LOCK_LRU, nid, this.waits.current);
   }
 
   /** lruvec_del_folio(): unlink and uncount; the caller handles PG_lru. */
@@ -80,9 +89,12 @@ export class Lru {
     const mem = this.mem;
     if ((mem.flags[head]! & (1 << PG_lru)) === 0) return false;
     if (mem.refcount[head]! <= 0) return false;
+    const nid = this.topo.pfnToNid(head);
+    lockAcquire(this.lockdep, LOCK_LRU, nid, this.waits.current);
     mem.refcount[head]!++;
     this.lruvecDelFolio(head);
     mem.clearFlag(head, PG_lru);
+    lockRelease(this.lockdep, LOCK_LRU, nid, this.waits.current);
     return true;
   }
 }

@@ -21,6 +21,7 @@
  * accessVirtual() is one CPU load or store. It allocates nothing and emits nothing.
  */
 import type { Kernel } from "../kernel/kernel.js";
+import { LOCK_MMAP, LOCK_PTL, lockAcquire, lockRelease } from "../kernel/lockdep.js";
 import { GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE_LIGHT, __GFP_ZERO } from "./gfp.js";
 import { PAGE_SHIFT } from "./mem-map.js";
 import { VM_LOCKED, VM_MAYSHARE, VM_SHARED, VM_WRITE, type MmStruct, type VmArea } from "./mm-types.js";
@@ -101,7 +102,12 @@ export function accessVirtualSplit(k: Kernel, mm: MmStruct, hi: number, lo: numb
         return ACCESS_OK;
       }
     }
+    // the fault handler runs under mmap_read_lock() (lock_mm_and_find_vma()); a hit does not
+    const ld = k.lockdep;
+    const current = k.waits.current;
+    lockAcquire(ld, LOCK_MMAP, mm.id, current);
     const fault = handleMmFault(k, mm, hi * ADDR_SPLIT + lo, write ? FAULT_FLAG_WRITE : 0);
+    lockRelease(ld, LOCK_MMAP, mm.id, current);
     if (fault & VM_FAULT_RETRY) return ACCESS_BLOCKED;
     if (fault & VM_FAULT_SIGSEGV) return ACCESS_SEGV;
     if (fault & VM_FAULT_OOM) return ACCESS_OOM;
@@ -241,7 +247,11 @@ function doAnonymousPage(k: Kernel, vma: VmArea, addr: number, write: boolean): 
   for (let i = 0; i < nr; i++) {
     pt.walk(mm.pgd, base / 4096 + i, true);
     const at = base + i * 4096;
+    // set_ptes() under pte_offset_map_lock()
+    const ptl = pt.leafId;
+    lockAcquire(k.lockdep, LOCK_PTL, ptl, k.waits.current);
     pt.setPfnPte(head + i, rw | (at === page ? _PAGE_ACCESSED | _PAGE_DIRTY : 0));
+    lockRelease(k.lockdep, LOCK_PTL, ptl, k.waits.current);
   }
   mm.rssAnon += nr;
   return 0;
@@ -338,10 +348,14 @@ export function wpPageCopy(k: Kernel, vma: VmArea, addr: number, old: number): n
 function setPteFile(k: Kernel, vma: VmArea, addr: number, page: number, bits: number): void {
   const pt = k.pgtables;
   pt.walk(vma.mm.pgd, addrToVpn(addr), true);
+  // finish_fault(): the PTE is installed under pte_offset_map_lock(), inside the folio lock
+  const ptl = pt.leafId;
+  lockAcquire(k.lockdep, LOCK_PTL, ptl, k.waits.current);
   folioAddFileRmapPte(k, page);
   pt.setPfnPte(page, bits | _PAGE_ACCESSED);
   vma.mm.rssFile++;
   mlockVmaFolio(k, page, vma, addr);
+  lockRelease(k.lockdep, LOCK_PTL, ptl, k.waits.current);
 }
 
 /**

@@ -198,6 +198,8 @@ export class PgtableArena {
   frame: Int32Array = new Int32Array(0);
   shadow: Int32Array = new Int32Array(0);
   off = 0;
+  /** the last walk()'s leaf table id: the PTE lock's instance (split ptlocks: one per table) */
+  leafId = 0;
 
   allocTable(): number {
     let id = this.freeIds.pop();
@@ -294,6 +296,7 @@ export class PgtableArena {
     this.frame = this.frameChunks[c]!;
     this.shadow = this.shadowChunks[c]!;
     this.off = ((id & (TABLES_PER_CHUNK - 1)) << 9) + (lo & 511);
+    this.leafId = id;
     return true;
   }
 

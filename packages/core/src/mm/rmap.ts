@@ -9,6 +9,7 @@
 import { KernelBug } from "../kernel/bug.js";
 import type { Backend } from "../backend/contract.js";
 import type { Kernel } from "../kernel/kernel.js";
+import { LOCK_ANON_VMA, LOCK_I_MMAP, LOCK_PTL, lockAcquire, lockRelease, type LockHolder } from "../kernel/lockdep.js";
 import { PAGE_MAPPING_ANON } from "./mem-map.js";
 import { AnonVma, VM_LOCKED, type VmArea } from "./mm-types.js";
 import { PG_anon_exclusive, PG_dirty, PG_mlocked, PG_swapbacked } from "./page-flags.js";
@@ -189,14 +190,22 @@ export type RmapOne = (k: Kernel, vma: VmArea, i: number) => boolean;
  * rmap_walk_anon(): visit each (vma, page i of the folio, address) where page i may be mapped.
  * The visitor reads the PTE through k.pgtables (walk already done) and returns false to stop.
  */
-export function rmapWalkAnon(k: Kernel, head: number, visit: RmapVisit): boolean {
-  return walkAnon(k, head, visit, null);
+export function rmapWalkAnon(k: Kernel, head: number, visit: RmapVisit, owner: LockHolder = k.waits.current): boolean {
+  return walkAnon(k, head, visit, null, owner);
 }
 
-/** The anon walk for a visitor or an rmap_one (exactly one of them is given). */
-function walkAnon(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne | null): boolean {
+/**
+ * The anon walk for a visitor or an rmap_one (exactly one of them is given), by `owner`: under
+ * anon_vma_lock_read() of the root anon_vma, and each leaf table's PTE lock while its PTEs are
+ * visited (page_vma_mapped_walk() holds pvmw.ptl across the folio's PTEs in one table).
+ */
+function walkAnon(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne | null, owner: LockHolder): boolean {
   const av = folioAnonVma(k, head);
   if (!av) return true;
+  const ld = k.lockdep;
+  const avLock = (av.root ?? av).id;
+  lockAcquire(ld, LOCK_ANON_VMA, avLock, owner);
+  let ptl = -1;
   const mem = k.mem;
   const pgoff = mem.index[head]!;
   const nr = mem.folioNrPages(head);
@@ -245,6 +254,9 @@ function walkAnon(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne
         leaf = pt.leaf;
         frame = pt.frame;
         shadow = pt.shadow;
+        if (ptl >= 0) lockRelease(ld, LOCK_PTL, ptl, owner);
+        ptl = leafBase < 0 ? -1 : pt.leafId;
+        if (ptl >= 0) lockAcquire(ld, LOCK_PTL, ptl, owner);
       }
       if (leafBase < 0) continue;
       // a visitor that walked elsewhere moved the arena's chunks: put back this leaf's (and only
@@ -257,11 +269,21 @@ function walkAnon(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne
       pt.off = leafBase + slot;
       if (one) {
         k.rmapArgs.addr = addr0 + i * 4096;
-        if (!one(k, vma, i)) return false;
-      } else if (!visit!(vma, i, addr0 + i * 4096)) return false;
+        if (!one(k, vma, i)) return walkAnonUnlock(k, avLock, ptl, owner);
+      } else if (!visit!(vma, i, addr0 + i * 4096)) return walkAnonUnlock(k, avLock, ptl, owner);
     }
+    if (ptl >= 0) lockRelease(ld, LOCK_PTL, ptl, owner);
+    ptl = -1;
   }
+  lockRelease(ld, LOCK_ANON_VMA, avLock, owner);
   return true;
+}
+
+/** pte_unmap_unlock() and anon_vma_unlock_read() of a walk the visitor stopped: false. */
+function walkAnonUnlock(k: Kernel, avLock: number, ptl: number, owner: LockHolder): boolean {
+  if (ptl >= 0) lockRelease(k.lockdep, LOCK_PTL, ptl, owner);
+  lockRelease(k.lockdep, LOCK_ANON_VMA, avLock, owner);
+  return false;
 }
 
 /**
@@ -269,13 +291,17 @@ function walkAnon(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne
  * file index, at vma_address(index + i). Private file VMAs are visited too; a PTE there may map
  * an anon COW copy instead, which the visitor tells apart by the pfn.
  */
-export function rmapWalkFile(k: Kernel, head: number, visit: RmapVisit): boolean {
-  return walkFile(k, head, visit, null);
+export function rmapWalkFile(k: Kernel, head: number, visit: RmapVisit, owner: LockHolder = k.waits.current): boolean {
+  return walkFile(k, head, visit, null, owner);
 }
 
-function walkFile(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne | null): boolean {
+/** The file walk, by `owner`: under i_mmap_lock_read(), each PTE visited under its table's PTE lock. */
+function walkFile(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne | null, owner: LockHolder): boolean {
   const as = k.fs.addressSpaces[k.mem.mapping[head]! >> 2];
   if (!as) return true;
+  const ld = k.lockdep;
+  const mapping = as.id;
+  lockAcquire(ld, LOCK_I_MMAP, mapping, owner);
   const pgoff = k.mem.index[head]!;
   const nr = k.mem.folioNrPages(head);
   const pt = k.pgtables;
@@ -291,20 +317,29 @@ function walkFile(k: Kernel, head: number, visit: RmapVisit | null, one: RmapOne
       if (vpn < startVpn || vpn >= endVpn) continue;
       const hiD = Math.floor(vpn * (1 / 262144));
       if (!pt.walkSplit(vma.mm.pgd, hiD | 0, (vpn - hiD * 262144) | 0, false)) continue;
+      const ptl = pt.leafId;
+      lockAcquire(ld, LOCK_PTL, ptl, owner);
+      let more: boolean;
       if (one) {
         k.rmapArgs.addr = vpn * 4096;
-        if (!one(k, vma, i)) return false;
-      } else if (!visit!(vma, i, vpn * 4096)) return false;
+        more = one(k, vma, i);
+      } else more = visit!(vma, i, vpn * 4096);
+      lockRelease(ld, LOCK_PTL, ptl, owner);
+      if (!more) {
+        lockRelease(ld, LOCK_I_MMAP, mapping, owner);
+        return false;
+      }
     }
   }
+  lockRelease(ld, LOCK_I_MMAP, mapping, owner);
   return true;
 }
 
 /** rmap_walk(): anon folios through their anon_vma, page-cache folios through i_mmap; others through their backend. */
-export function rmapWalk(k: Kernel, head: number, visit: RmapVisit): boolean {
+export function rmapWalk(k: Kernel, head: number, visit: RmapVisit, owner: LockHolder = k.waits.current): boolean {
   const tag = k.mem.mapping[head]! & 3;
-  if (tag === PAGE_MAPPING_ANON) return walkAnon(k, head, visit, null);
-  if (tag === 0 && k.mem.mapping[head] !== 0) return walkFile(k, head, visit, null);
+  if (tag === PAGE_MAPPING_ANON) return walkAnon(k, head, visit, null, owner);
+  if (tag === 0 && k.mem.mapping[head] !== 0) return walkFile(k, head, visit, null, owner);
   const backend = k.backends.forFolio(k, head);
   if (backend?.rmapWalk) return backend.rmapWalk(k, head, visit);
   return true;
@@ -314,10 +349,10 @@ export function rmapWalk(k: Kernel, head: number, visit: RmapVisit): boolean {
  * rmap_walk(folio, &rwc) with rwc.rmap_one = `one`: the same walk, allocation-free for anon and
  * page-cache folios. A backend's own walk (KSM) takes a visitor, made here.
  */
-export function rmapWalkOne(k: Kernel, head: number, one: RmapOne): boolean {
+export function rmapWalkOne(k: Kernel, head: number, one: RmapOne, owner: LockHolder = k.waits.current): boolean {
   const tag = k.mem.mapping[head]! & 3;
-  if (tag === PAGE_MAPPING_ANON) return walkAnon(k, head, null, one);
-  if (tag === 0 && k.mem.mapping[head] !== 0) return walkFile(k, head, null, one);
+  if (tag === PAGE_MAPPING_ANON) return walkAnon(k, head, null, one, owner);
+  if (tag === 0 && k.mem.mapping[head] !== 0) return walkFile(k, head, null, one, owner);
   const backend = k.backends.forFolio(k, head);
   if (backend?.rmapWalk) return backendWalkOne(k, backend, head, one);
   return true;
@@ -343,14 +378,14 @@ function backendWalkOne(k: Kernel, backend: Backend, head: number, one: RmapOne)
  * An exclusive page that is pinned (folio_try_share_anon_rmap_pte fails) stays mapped, and the
  * walk stops: the caller sees folio_mapped() and backs off.
  */
-export function tryToMigrate(k: Kernel, head: number, flags: number): void {
+export function tryToMigrate(k: Kernel, head: number, flags: number, owner: LockHolder = k.waits.current): void {
   const args = k.rmapArgs;
   args.head = head;
   args.flags = flags;
   args.anon = k.mem.folioTestAnon(head);
   args.nrPtes = 0;
   args.nrPages = 0;
-  rmapWalkOne(k, head, tryToMigrateOne);
+  rmapWalkOne(k, head, tryToMigrateOne, owner);
   // What each PTE's folio_remove_rmap_pte() and folio_put() would have done, for the folio at
   // once (folio_remove_rmap_ptes(), folio_put_refs()): the pages left unmapped leave
   // NR_ANON_MAPPED (NR_FILE_MAPPED), each PTE's reference goes. Nothing reads them mid-walk.
@@ -421,7 +456,7 @@ export function tryToUnmapFlush(k: Kernel): void {
  * data had) and turn every migration entry that points at a page of src into a present PTE for
  * the same page of dst. Exclusive and writable entries come back exclusive.
  */
-export function removeMigrationPtes(k: Kernel, src: number, dst: number): void {
+export function removeMigrationPtes(k: Kernel, src: number, dst: number, owner: LockHolder = k.waits.current): void {
   const args = k.rmapArgs;
   args.src = src;
   args.head = dst;
@@ -430,7 +465,7 @@ export function removeMigrationPtes(k: Kernel, src: number, dst: number): void {
   args.nrPages = 0;
   // each restored PTE takes a reference (folio_get()): dst must hold one already
   if (k.mem.refcount[dst]! <= 0) throw new KernelBug(`remove_migration_ptes: dst pfn ${dst} has refcount ${k.mem.refcount[dst]}`);
-  rmapWalkOne(k, dst, removeMigrationPte);
+  rmapWalkOne(k, dst, removeMigrationPte, owner);
   // the walk's folio_get()s and the pages it mapped again, for the folio at once
   // (folio_add_*_rmap_ptes() batches them the same way)
   if (args.nrPtes > 0) k.mem.refcount[dst]! += args.nrPtes;

@@ -36,6 +36,7 @@
  */
 import { EACCES, EAGAIN, EFAULT, EINVAL, ENOENT } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
+import { LOCK_MMAP, lockAcquire, lockRelease } from "../kernel/lockdep.js";
 import { MIGRATE_SYNC } from "../migrate/migrate-mode.js";
 import type { MmStruct, Task } from "../mm/mm-types.js";
 import { folioExchange } from "../exchange/folio-exchange.js";
@@ -56,6 +57,14 @@ const INT_MAX = 0x7fffffff;
  * (-EFAULT: no VMA, not migratable, or the zero page; -ENOENT: not present).
  */
 export function resolveFolio(k: Kernel, mm: MmStruct, addr: number): number {
+  // the lookup under mmap_read_lock(), as move_pages(2) does its own
+  lockAcquire(k.lockdep, LOCK_MMAP, mm.id, k.waits.current);
+  const folio = resolveFolioLocked(k, mm, addr);
+  lockRelease(k.lockdep, LOCK_MMAP, mm.id, k.waits.current);
+  return folio;
+}
+
+function resolveFolioLocked(k: Kernel, mm: MmStruct, addr: number): number {
   const vma = vmaLookupUser(mm, addr);
   if (!vma || !vmaMigratable(vma)) return -EFAULT;
   const fw = folioWalkStartVma(k, vma, addr, FW_ZEROPAGE);

@@ -33,6 +33,7 @@
  */
 import { EFAULT, EINVAL, EPERM, ESRCH } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
+import { LOCK_MMAP, lockAcquire, lockRelease } from "../kernel/lockdep.js";
 import { MIGRATE_SYNC, MR_SYSCALL } from "../migrate/migrate-mode.js";
 import { migratePages } from "../migrate/migrate-pages.js";
 import { NUMA_NO_NODE, allocMigrationTargetCb, type MigrationTargetControl } from "../migrate/migration-target.js";
@@ -200,11 +201,16 @@ export function migrateToNode(k: Kernel, mm: MmStruct, source: number, dest: num
   const nmask = nodemaskEmpty();
   nmask[source] = 1;
   if (!(flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL))) throw new RangeError("migrate_to_node: flags need MPOL_MF_MOVE or MPOL_MF_MOVE_ALL");
-  // find_vma(mm, 0)
+  // find_vma(mm, 0) and the walk under mmap_read_lock(); migrate_pages() runs after it is dropped
+  lockAcquire(k.lockdep, LOCK_MMAP, mm.id, k.waits.current);
   const vma = mm.findVma(0);
-  if (!vma) return 0;
+  if (!vma) {
+    lockRelease(k.lockdep, LOCK_MMAP, mm.id, k.waits.current);
+    return 0;
+  }
   const pagelist = k.lists.alloc();
   const nrFailed = queuePagesRange(k, mm, vma.vmStart, TASK_SIZE, nmask, flags | MPOL_MF_DISCONTIG_OK, pagelist);
+  lockRelease(k.lockdep, LOCK_MMAP, mm.id, k.waits.current);
   let err = 0;
   if (!pagelist.isEmpty()) {
     const mtc: MigrationTargetControl = { nid: dest, nmask: null, gfpMask: GFP_HIGHUSER_MOVABLE | __GFP_THISNODE };

@@ -12,6 +12,7 @@
  */
 import { ENOMEM } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
+import { LOCK_MMAP, lockAcquire, lockRelease } from "../kernel/lockdep.js";
 import { FAULT_FLAG_WRITE, VM_FAULT_OOM, handleMmFault } from "../mm/memory.js";
 import { mlockFolio } from "../mm/mlock.js";
 import { VM_LOCKED, VM_SHARED, VM_WRITE, type MmStruct, type VmArea } from "../mm/mm-types.js";
@@ -48,6 +49,14 @@ function mappedFolio(k: Kernel, mm: MmStruct, vpn: number): number {
 
 /** mlock(addr, len) by the task whose mm is `mm`: 0, -ENOMEM (a hole in the range), or -ENOMEM from the populate. */
 export function sysMlock(k: Kernel, mm: MmStruct, addr: number, len: number): number {
+  // do_mlock() under mmap_write_lock(), then __mm_populate() under mmap_read_lock(): one class
+  lockAcquire(k.lockdep, LOCK_MMAP, mm.id, k.waits.current);
+  const rc = doMlock(k, mm, addr, len);
+  lockRelease(k.lockdep, LOCK_MMAP, mm.id, k.waits.current);
+  return rc;
+}
+
+function doMlock(k: Kernel, mm: MmStruct, addr: number, len: number): number {
   if (len === 0) return 0;
   const [start, end] = pageRange(addr, len);
   const vmas = vmasOf(mm, start, end);
@@ -73,6 +82,14 @@ export function sysMlock(k: Kernel, mm: MmStruct, addr: number, len: number): nu
 
 /** munlock(addr, len): 0 or -ENOMEM (a hole in the range). */
 export function sysMunlock(k: Kernel, mm: MmStruct, addr: number, len: number): number {
+  // under mmap_write_lock()
+  lockAcquire(k.lockdep, LOCK_MMAP, mm.id, k.waits.current);
+  const rc = doMunlock(k, mm, addr, len);
+  lockRelease(k.lockdep, LOCK_MMAP, mm.id, k.waits.current);
+  return rc;
+}
+
+function doMunlock(k: Kernel, mm: MmStruct, addr: number, len: number): number {
   if (len === 0) return 0;
   const [start, end] = pageRange(addr, len);
   const vmas = vmasOf(mm, start, end);

@@ -41,6 +41,7 @@
 import { KernelBug } from "../kernel/bug.js";
 import { EACCES, EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, EPERM } from "../kernel/errno.js";
 import type { Kernel } from "../kernel/kernel.js";
+import { LOCK_MMAP, lockAcquire, lockRelease } from "../kernel/lockdep.js";
 import { MIGRATE_SYNC, MR_SYSCALL } from "../migrate/migrate-mode.js";
 import { migratePages } from "../migrate/migrate-pages.js";
 import { NUMA_NO_NODE, allocMigrationTargetCb, type MigrationTargetControl } from "../migrate/migration-target.js";
@@ -110,6 +111,14 @@ function __addFolioForMigration(k: Kernel, folio: number, page: number, node: nu
  * Returns 1 (queued), 0 (already on node) or a negative errno (see the file comment).
  */
 export function addFolioForMigration(k: Kernel, mm: MmStruct, addr: number, node: number, pagelist: FolioList, migrateAll: boolean): number {
+  // the lookup and the isolation under mmap_read_lock(); migrate_pages() runs after it is dropped
+  lockAcquire(k.lockdep, LOCK_MMAP, mm.id, k.waits.current);
+  const rc = addFolioForMigrationLocked(k, mm, addr, node, pagelist, migrateAll);
+  lockRelease(k.lockdep, LOCK_MMAP, mm.id, k.waits.current);
+  return rc;
+}
+
+function addFolioForMigrationLocked(k: Kernel, mm: MmStruct, addr: number, node: number, pagelist: FolioList, migrateAll: boolean): number {
   const vma = vmaLookupUser(mm, addr);
   if (!vma || !vmaMigratable(vma)) return -EFAULT;
   const fw = folioWalkStartVma(k, vma, addr, FW_ZEROPAGE);
