@@ -12,7 +12,7 @@
  * pass of migrate_pages_batch() retries it), and the exchange's fs_prepare returns
  * EXCHANGE_WOULD_BLOCK, which a SYNC folio_exchange() cannot satisfy: -EAGAIN, undone.
  */
-import { EAGAIN, MIGRATE_ASYNC, MIGRATE_SYNC_LIGHT, MIGRATEPAGE_SUCCESS, filemapMigrateFolio, folioExpectedRefs, migrateFolio, type Kernel, type MigrateMode } from "@foliox/core";
+import { EAGAIN, LOCK_BUFFER, MIGRATE_ASYNC, MIGRATE_SYNC_LIGHT, MIGRATEPAGE_SUCCESS, filemapMigrateFolio, folioExpectedRefs, lockAcquire, lockRelease, migrateFolio, type Kernel, type MigrateMode } from "@foliox/core";
 import { invalidateBhLrus } from "./bh-lru.js";
 import { BH_Uptodate, bufferHeads, folioBuffers, type BufferHeads } from "./buffer-head.js";
 
@@ -27,8 +27,14 @@ export const LOCK_WOULD_SLEEP = 1;
  * buffer_migrate_lock_buffers(head, mode): trylock every buffer of the ring. On contention:
  * ASYNC, or SYNC_LIGHT with a !uptodate buffer, unlocks what it took and fails; otherwise the
  * kernel sleeps in lock_buffer() (here: LOCK_WOULD_SLEEP, also with nothing held).
+ *
+ * lockdep sees the ring as one lock (class "buffer_head lock", instance the head bh: the
+ * buffers of a ring are always taken together, in ring order), taken by the current context
+ * inside the folio lock: a blocking acquisition unless ASYNC, which can only trylock, or
+ * `trylock` (the exchange's fs_prepare, which backs out with nothing held rather than sleep
+ * while it holds the other folio's ring).
  */
-export function bufferMigrateLockBuffers(t: BufferHeads, head: number, mode: MigrateMode): number {
+export function bufferMigrateLockBuffers(k: Kernel, t: BufferHeads, head: number, mode: MigrateMode, trylock = mode === MIGRATE_ASYNC): number {
   let bh = head;
   do {
     if (!t.trylock(bh)) {
@@ -39,11 +45,13 @@ export function bufferMigrateLockBuffers(t: BufferHeads, head: number, mode: Mig
     }
     bh = t.thisPage[bh]!;
   } while (bh !== head);
+  lockAcquire(k.lockdep, LOCK_BUFFER, head, k.waits.current, trylock);
   return LOCKED;
 }
 
 /** Unlock every buffer of the ring (the unlock_buffers: label). */
-export function bufferUnlockRing(t: BufferHeads, head: number): void {
+export function bufferUnlockRing(k: Kernel, t: BufferHeads, head: number): void {
+  lockRelease(k.lockdep, LOCK_BUFFER, head, k.waits.current);
   let bh = head;
   do {
     t.unlock(bh);
@@ -95,13 +103,13 @@ export function __bufferMigrateFolio(k: Kernel, dst: number, src: number, mode: 
   const mem = k.mem;
   if (mem.refcount[src] !== folioExpectedRefs(k, mem.folioHasMapping(src), src)) return -EAGAIN;
   const t = bufferHeads(k);
-  if (bufferMigrateLockBuffers(t, head, mode) !== LOCKED) return -EAGAIN;
+  if (bufferMigrateLockBuffers(k, t, head, mode) !== LOCKED) return -EAGAIN;
   let rc = checkRefs ? bufferCheckRefs(k, t, head) : 0;
   if (rc === 0) {
     rc = filemapMigrateFolio(k, dst, src, mode);
     if (rc === MIGRATEPAGE_SUCCESS) ringSetFolio(t, head, dst);
   }
-  bufferUnlockRing(t, head);
+  bufferUnlockRing(k, t, head);
   return rc;
 }
 

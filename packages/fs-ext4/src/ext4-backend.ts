@@ -98,12 +98,12 @@ export class Ext4Backend implements Backend {
     const mem = k.mem;
     if (mem.refcount[head] !== folioExpectedRefs(k, mem.folioHasMapping(head), head)) return -EAGAIN;
     const t = this.bufferHeads;
-    const rc = bufferMigrateLockBuffers(t, ring, mode);
+    const rc = bufferMigrateLockBuffers(k, t, ring, mode, true);
     if (rc !== LOCKED) return rc === LOCK_FAILED || mode !== MIGRATE_SYNC ? -EAGAIN : EXCHANGE_WOULD_BLOCK;
     if (this.flavour.dataJournal) {
       const busy = bufferCheckRefs(k, t, ring);
       if (busy) {
-        bufferUnlockRing(t, ring);
+        bufferUnlockRing(k, t, ring);
         return busy;
       }
     }
@@ -126,7 +126,7 @@ export class Ext4Backend implements Backend {
   /** folio_exchange_fs_finish(): unlock the buffers prepare locked (now on `head`). */
   finish(k: Kernel, head: number, _mode: MigrateMode, state: ExchangePrepareState): void {
     const ring = folioBuffers(k, head);
-    if (state.locked && ring) bufferUnlockRing(this.bufferHeads, ring);
+    if (state.locked && ring) bufferUnlockRing(k, this.bufferHeads, ring);
     state.locked = false;
   }
 
