@@ -23,7 +23,16 @@ const CONFIGS = [
 function special(bytes) {
   // Fill with a mix of patterns that a lossy path (a float view, a string, a JSON trip) would change.
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const f64 = [0x7ff0000000000001n, 0x7ff4000000000000n, 0xfff8000000000000n, 0x7ff8deadbeefcafen, 0xfff0000000000001n, 0x8000000000000000n, 0x0000000000000001n, 0x7fefffffffffffffn];
+  const f64 = [
+    0x7ff0000000000001n,
+    0x7ff4000000000000n,
+    0xfff8000000000000n,
+    0x7ff8deadbeefcafen,
+    0xfff0000000000001n,
+    0x8000000000000000n,
+    0x0000000000000001n,
+    0x7fefffffffffffffn,
+  ];
   const f32 = [0x7f800001, 0x7fa00000, 0xffc00001, 0x7fc0dead, 0xff800001, 0x80000000, 0x00000001];
   let o = 0;
   for (let i = 0; i < 256 && o < bytes.length; i++) bytes[o++] = i;
@@ -165,7 +174,9 @@ export function runDataSwap({ rounds = 9, log = () => {} } = {}) {
         rawGBps: bytesPerOp / r.b.nsPerOp.median,
       };
       results.push(res);
-      log(`  data-swap ${cfg.label} ${what}: ${(res.bandwidthRatio.median * 100).toFixed(1)}% of raw (min ${(res.bandwidthRatio.min * 100).toFixed(1)}%, max ${(res.bandwidthRatio.max * 100).toFixed(1)}%)`);
+      log(
+        `  data-swap ${cfg.label} ${what}: ${(res.bandwidthRatio.median * 100).toFixed(1)}% of raw (min ${(res.bandwidthRatio.min * 100).toFixed(1)}%, max ${(res.bandwidthRatio.max * 100).toFixed(1)}%)`,
+      );
     }
   }
   return { results, bitExact: checks };

@@ -16,7 +16,22 @@
 // A pass touches every pair once; the pairs are re-found (untimed) before each pass, because a
 // bimigrate moves each folio to a new pfn. A round is several passes of each side, interleaved
 // (A B B A …); time per pair = the side's total time in the round / its pairs.
-import { checkIntegrity, checkInvariants, folioBimigrate, folioExchange, folioExchangeBatch, isolateFolioForMigration, putbackMovablePages, migratePages, allocMigrationTargetCb, GFP_HIGHUSER_MOVABLE, __GFP_THISNODE, MIGRATE_SYNC, MR_SYSCALL, WMARK_HIGH } from "@foliox/core";
+import {
+  checkIntegrity,
+  checkInvariants,
+  folioBimigrate,
+  folioExchange,
+  folioExchangeBatch,
+  isolateFolioForMigration,
+  putbackMovablePages,
+  migratePages,
+  allocMigrationTargetCb,
+  GFP_HIGHUSER_MOVABLE,
+  __GFP_THISNODE,
+  MIGRATE_SYNC,
+  MR_SYSCALL,
+  WMARK_HIGH,
+} from "@foliox/core";
 import { abRounds, cpuNs, nowNs } from "./lib/harness.mjs";
 import { makeSystem, folioPairs, MiB } from "./lib/scenario.mjs";
 
@@ -142,7 +157,9 @@ export function runExchangeVsBimigrate({ rounds = 9, log = () => {} } = {}) {
         targetMet: r.ratio.median <= 1,
       };
       results.push(res);
-      log(`  ${cfg.label} ${kind}: exchange/bimigrate ${r.ratio.median.toFixed(3)} (min ${r.ratio.min.toFixed(3)}, max ${r.ratio.max.toFixed(3)}), cpu-time ratio ${r.cpuRatio.median.toFixed(3)}; exchange ${(r.a.nsPerOp.median / 1000).toFixed(2)} µs/pair, bimigrate ${(r.b.nsPerOp.median / 1000).toFixed(2)} µs/pair`);
+      log(
+        `  ${cfg.label} ${kind}: exchange/bimigrate ${r.ratio.median.toFixed(3)} (min ${r.ratio.min.toFixed(3)}, max ${r.ratio.max.toFixed(3)}), cpu-time ratio ${r.cpuRatio.median.toFixed(3)}; exchange ${(r.a.nsPerOp.median / 1000).toFixed(2)} µs/pair, bimigrate ${(r.b.nsPerOp.median / 1000).toFixed(2)} µs/pair`,
+      );
     }
     // The runs must leave a consistent system behind.
     const integ = checkIntegrity(k);
@@ -150,7 +167,10 @@ export function runExchangeVsBimigrate({ rounds = 9, log = () => {} } = {}) {
     if (!integ.ok || inv.length) throw new Error(`after ${cfg.label}: integrity ${integ.ok}, invariants: ${inv.slice(0, 3).join("; ")}`);
     const back = find();
     const onNode0 = back.filter(([a]) => k.folioNid(a) === 0).length;
-    results.push({ folio: cfg.label, check: { integrityPagesChecked: integ.pagesChecked, invariantViolations: 0, headroomFoliosPerNode: room, pairsWithFirstOnNode0: onNode0 } });
+    results.push({
+      folio: cfg.label,
+      check: { integrityPagesChecked: integ.pagesChecked, invariantViolations: 0, headroomFoliosPerNode: room, pairsWithFirstOnNode0: onNode0 },
+    });
   }
   return results;
 }

@@ -42,10 +42,23 @@ async function child() {
   const after = usage();
 
   const mem = k.mem;
-  const memMapBytes = [mem.flags, mem.refcount, mem.mapcount, mem.mapping, mem.index, mem.private, mem.order, mem.pageType, mem.memcg, mem.lastCpupid, mem.pincount, mem.zone, mem.content, mem.lruNext, mem.lruPrev].reduce(
-    (s, a) => s + a.byteLength,
-    0,
-  );
+  const memMapBytes = [
+    mem.flags,
+    mem.refcount,
+    mem.mapcount,
+    mem.mapping,
+    mem.index,
+    mem.private,
+    mem.order,
+    mem.pageType,
+    mem.memcg,
+    mem.lastCpupid,
+    mem.pincount,
+    mem.zone,
+    mem.content,
+    mem.lruNext,
+    mem.lruPrev,
+  ].reduce((s, a) => s + a.byteLength, 0);
   const touchedPages = 2 * (thpPages + smallPages);
   let used = 0;
   for (const nid of [0, 1]) used += k.topo.nodes[nid].nrPages - k.alloc.nodeFreePages(nid);
@@ -89,7 +102,9 @@ export function runMemory({ log = () => {} } = {}) {
         rssAboveBaselineMiB: (r.after.rss - r.baseline.rss) / MiB / g,
       };
       r.target = { rssLimitGiB: 2, met: r.after.rss <= 2 * GiB };
-      log(`  memory: ${g} GiB simulated, ${r.touchedGiB} GiB touched: RSS ${(r.after.rss / GiB).toFixed(2)} GiB (${r.perSimulatedGiB.rssMiB.toFixed(1)} MiB/GiB), heap ${(r.after.heapUsed / MiB).toFixed(1)} MiB`);
+      log(
+        `  memory: ${g} GiB simulated, ${r.touchedGiB} GiB touched: RSS ${(r.after.rss / GiB).toFixed(2)} GiB (${r.perSimulatedGiB.rssMiB.toFixed(1)} MiB/GiB), heap ${(r.after.heapUsed / MiB).toFixed(1)} MiB`,
+      );
       resolve(r);
     });
   });

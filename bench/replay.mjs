@@ -79,7 +79,12 @@ async function child(workload, stack, rounds) {
           name: workload,
           topology: "dram-cxl",
           memory: { fast: roundUp4MiB((w.pages * 4096) / 32), slow: roundUp4MiB(w.pages * 4096 * 1.25) },
-          workload: { pattern: { type: "zipf", s: 0.99, scatter: true }, regions: [{ name: "heap", kind: "anon", size: w.pages * 4096 }], accessesPerEpoch: w.perEpoch, weight: 128 },
+          workload: {
+            pattern: { type: "zipf", s: 0.99, scatter: true },
+            regions: [{ name: "heap", kind: "anon", size: w.pages * 4096 }],
+            accessesPerEpoch: w.perEpoch,
+            weight: 128,
+          },
           stack,
           epochs: w.epochs,
           seed: 1,
@@ -110,7 +115,15 @@ async function child(workload, stack, rounds) {
     setups.push((performance.now() - t) / 1000);
     t = performance.now();
     const cpu0 = process.cpuUsage();
-    const res = await runSimulation(prepared.kernel, { source, stack, container: prepared.container, epochAccesses, seed: 1, autoMap: workload.startsWith("lackey"), llc });
+    const res = await runSimulation(prepared.kernel, {
+      source,
+      stack,
+      container: prepared.container,
+      epochAccesses,
+      seed: 1,
+      autoMap: workload.startsWith("lackey"),
+      llc,
+    });
     const secs = (performance.now() - t) / 1000;
     const cpu = process.cpuUsage(cpu0);
     entries = res.entries;
@@ -121,28 +134,44 @@ async function child(workload, stack, rounds) {
     prepared = null;
   }
   const ru = process.resourceUsage();
-  process.stdout.write(`${JSON.stringify({ workload, stack, pages, entries, hitRatio, simulatedSeconds, entriesPerSec: stats(rates), entriesPerWallSec: stats(wallRates), ...(decodePerSec !== null ? { decodeEntriesPerSec: decodePerSec } : {}), setupSec: stats(setups), peakRssBytes: ru.maxRSS * 1024 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ workload, stack, pages, entries, hitRatio, simulatedSeconds, entriesPerSec: stats(rates), entriesPerWallSec: stats(wallRates), ...(decodePerSec !== null ? { decodeEntriesPerSec: decodePerSec } : {}), setupSec: stats(setups), peakRssBytes: ru.maxRSS * 1024 })}\n`,
+  );
 }
 
 function spawnChild(workload, stack, rounds) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ["--expose-gc", "--max-old-space-size=4096", fileURLToPath(import.meta.url), "--child", workload, stack, String(rounds)], { stdio: ["ignore", "pipe", "inherit"] });
+    const p = spawn(
+      process.execPath,
+      ["--expose-gc", "--max-old-space-size=4096", fileURLToPath(import.meta.url), "--child", workload, stack, String(rounds)],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
     let out = "";
     p.stdout.on("data", (d) => {
       out += d;
     });
-    p.on("close", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop())) : reject(new Error(`replay child ${workload}/${stack} exited ${code}`))));
+    p.on("close", (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop())) : reject(new Error(`replay child ${workload}/${stack} exited ${code}`)),
+    );
   });
 }
 
 /** Run every (workload, stack) in its own child; rounds per child (16 M pages and long traces: one). */
 export async function runReplay({ log = console.log, rounds = 3, workloads, stacks = REPLAY_STACKS } = {}) {
-  const ws = workloads ?? ["zipf-1M", "zipf-16M", "lackey", "zipf-1M-bin", ...(process.env.FOLIOX_BENCH_LACKEY && existsSync(process.env.FOLIOX_BENCH_LACKEY) ? ["lackey-env"] : [])];
+  const ws = workloads ?? [
+    "zipf-1M",
+    "zipf-16M",
+    "lackey",
+    "zipf-1M-bin",
+    ...(process.env.FOLIOX_BENCH_LACKEY && existsSync(process.env.FOLIOX_BENCH_LACKEY) ? ["lackey-env"] : []),
+  ];
   const out = [];
   for (const w of ws) {
     for (const s of stacks) {
       const r = await spawnChild(w, s, w === "zipf-16M" || w === "lackey-env" ? 1 : rounds);
-      log(`  ${w} ${s}: ${Math.round(r.entriesPerSec.median).toLocaleString("en-US")} entries/CPU s (${Math.round(r.entriesPerWallSec.median).toLocaleString("en-US")}/wall s), peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+      log(
+        `  ${w} ${s}: ${Math.round(r.entriesPerSec.median).toLocaleString("en-US")} entries/CPU s (${Math.round(r.entriesPerWallSec.median).toLocaleString("en-US")}/wall s), peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+      );
       out.push(r);
     }
     const base = out.find((r) => r.workload === w && r.stack === "linux-default");

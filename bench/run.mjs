@@ -31,7 +31,12 @@ const started = performance.now();
 const results = { machine, command: "npm run bench", rounds, loadAvgStart: os.loadavg(), suites: {} };
 
 console.log(`foliox benchmarks — figures of the model (the simulator's cost), not of a kernel`);
-console.log(`node ${machine.node}, ${machine.cpu}, ${machine.cores} cores, ${machine.platform}; load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+console.log(
+  `node ${machine.node}, ${machine.cpu}, ${machine.cores} cores, ${machine.platform}; load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")}`,
+);
 console.log(`${rounds} rounds per figure, A and B in turns; ratios are median (min, max)\n`);
 
 if (want("swap")) {
@@ -96,12 +101,31 @@ if (results.suites.exchangeVsBimigrate) {
 if (results.suites.dataSwap) {
   const ds = results.suites.dataSwap;
   const cpuP3 = (c) => `${pct(c.median)} (${pct(c.min)}, ${pct(c.max)})`;
-  const rows = ds.results.map((r) => [r.folio, `${r.what} (hot: ${r.pairs} pairs)`, cpuP3(r.cpuBandwidthRatio), pct(r.bandwidthRatio.median), `${r.modelGBps.toFixed(2)} GB/s`, `${r.rawGBps.toFixed(2)} GB/s`, "-"]);
+  const rows = ds.results.map((r) => [
+    r.folio,
+    `${r.what} (hot: ${r.pairs} pairs)`,
+    cpuP3(r.cpuBandwidthRatio),
+    pct(r.bandwidthRatio.median),
+    `${r.modelGBps.toFixed(2)} GB/s`,
+    `${r.rawGBps.toFixed(2)} GB/s`,
+    "-",
+  ]);
   const cold = results.suites.dataSwapCold;
-  if (cold) rows.push([cold.folio, `data swap (cold: ${cold.framesMiB} MiB of frames)`, cpuP3(cold.cpuBandwidthRatio), pct(cold.bandwidthRatio.median), `${cold.modelGBps.toFixed(2)} GB/s`, `${cold.rawGBps.toFixed(2)} GB/s`, `>= 100%: ${cold.cpuBandwidthRatio.median >= 1 ? "met" : "MISSED"}`]);
+  if (cold)
+    rows.push([
+      cold.folio,
+      `data swap (cold: ${cold.framesMiB} MiB of frames)`,
+      cpuP3(cold.cpuBandwidthRatio),
+      pct(cold.bandwidthRatio.median),
+      `${cold.modelGBps.toFixed(2)} GB/s`,
+      `${cold.rawGBps.toFixed(2)} GB/s`,
+      `>= 100%: ${cold.cpuBandwidthRatio.median >= 1 ? "met" : "MISSED"}`,
+    ]);
   console.log("P2: bytes-mode data swap vs raw swap (bandwidth = 2 x folio size per swap; by CPU time, wall beside). Goal: >= 100% for 2 MiB on cold data.");
   console.log(table(["folio", "what", "bandwidth vs raw (cpu)", "(wall)", "model", "raw", "goal"], rows));
-  console.log(`bit-exact check: ${ds.bitExact.map((c) => `order ${c.order}: ${c.ok ? `ok (${c.bytesCompared} bytes compared)` : `FAILED: ${c.why}`}`).join("; ")}`);
+  console.log(
+    `bit-exact check: ${ds.bitExact.map((c) => `order ${c.order}: ${c.ok ? `ok (${c.bytesCompared} bytes compared)` : `FAILED: ${c.why}`}`).join("; ")}`,
+  );
   console.log("");
 }
 if (results.suites.replay) {
@@ -115,7 +139,9 @@ if (results.suites.replay) {
     r.vsLinuxDefault === undefined ? "-" : r.vsLinuxDefault.toFixed(2),
     `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
   ]);
-  console.log("Replay: entries (accesses, or weighted samples) replayed per second of CPU time (runSimulation's user + system), parsing included (median (min, max) over rounds), peak RSS of the child process.");
+  console.log(
+    "Replay: entries (accesses, or weighted samples) replayed per second of CPU time (runSimulation's user + system), parsing included (median (min, max) over rounds), peak RSS of the child process.",
+  );
   console.log(table(["workload", "pages", "stack", "entries", "simulated", "entries/s", "÷ linux-default", "peak RSS"], rows));
   console.log("");
 }
@@ -135,7 +161,9 @@ if (results.suites.memory) {
       ],
     ),
   );
-  console.log(`mem_map ${(m.memMapBytes / MiB).toFixed(0)} MiB (${m.memMapBytesPerPage.toFixed(1)} B/page); ${m.pageTables} page tables, arena ${(m.pageTableArenaBytes / MiB).toFixed(0)} MiB; target ${m.target.met ? "met" : "MISSED"}`);
+  console.log(
+    `mem_map ${(m.memMapBytes / MiB).toFixed(0)} MiB (${m.memMapBytesPerPage.toFixed(1)} B/page); ${m.pageTables} page tables, arena ${(m.pageTableArenaBytes / MiB).toFixed(0)} MiB; target ${m.target.met ? "met" : "MISSED"}`,
+  );
   console.log("");
 }
 if (results.suites.scale) {
@@ -146,7 +174,15 @@ if (results.suites.scale) {
   console.log(
     table(
       ["machine", "build (cpu)", "(wall)", "RSS after build", "touched", "RSS after", "sections used / all"],
-      sc.machines.map((m) => [`${m.gib} GiB`, `${m.buildCpuMs.toFixed(0)} ms`, `${m.buildWallMs.toFixed(0)} ms`, `${(m.afterBuild.rss / MiB).toFixed(0)} MiB`, `${m.touchGiB} GiB`, `${(m.after.rss / GiB).toFixed(2)} GiB`, `${m.sectionsAfterTouch} / ${m.sections}`]),
+      sc.machines.map((m) => [
+        `${m.gib} GiB`,
+        `${m.buildCpuMs.toFixed(0)} ms`,
+        `${m.buildWallMs.toFixed(0)} ms`,
+        `${(m.afterBuild.rss / MiB).toFixed(0)} MiB`,
+        `${m.touchGiB} GiB`,
+        `${(m.after.rss / GiB).toFixed(2)} GiB`,
+        `${m.sectionsAfterTouch} / ${m.sections}`,
+      ]),
     ),
   );
   console.log("Scale: per-op CPU time, each size against 1 GiB in turns: ratio (wall beside), and the size's own time per op.");
@@ -154,14 +190,23 @@ if (results.suites.scale) {
   console.log(
     table(
       ["op", ...sc.ops.filter((o) => o.op === "fault").map((o) => `${o.gib} GiB / 1 GiB`), "1 GiB per op"],
-      ["fault", "migrate", "exchange"].map((op) => [op === "migrate" ? "4 KiB migration" : op === "fault" ? "fault (first store)" : "4 KiB exchange", ...byOp(op).map((o) => `${r3(o.cpuRatio)} (wall ${o.ratio.median.toFixed(2)}), ${fmtNs(o.cpuNsPerOp.median)}`), fmtNs(byOp(op)[0].baseCpuNsPerOp.median)]),
+      ["fault", "migrate", "exchange"].map((op) => [
+        op === "migrate" ? "4 KiB migration" : op === "fault" ? "fault (first store)" : "4 KiB exchange",
+        ...byOp(op).map((o) => `${r3(o.cpuRatio)} (wall ${o.ratio.median.toFixed(2)}), ${fmtNs(o.cpuNsPerOp.median)}`),
+        fmtNs(byOp(op)[0].baseCpuNsPerOp.median),
+      ]),
     ),
   );
   console.log("");
 }
 if (results.suites.alloc) {
   console.log("Allocation per operation in steady state (V8 heap space statistics around the runs after a warm-up; the smallest of three runs).");
-  console.log(table(["operation", "bytes/op", "runs"], results.suites.alloc.map((a) => [a.what, a.bytesPerOp.toFixed(2), a.runs.map((x) => x.toFixed(2)).join(", ")])));
+  console.log(
+    table(
+      ["operation", "bytes/op", "runs"],
+      results.suites.alloc.map((a) => [a.what, a.bytesPerOp.toFixed(2), a.runs.map((x) => x.toFixed(2)).join(", ")]),
+    ),
+  );
   console.log("");
 }
 results.goals = evaluateGoals(results);

@@ -45,13 +45,24 @@ export function compare(scenarios, kernelRecords, folioxRecords, spec) {
         const same = show(kv) === show(fv);
         const entry = known.get(key);
         if (entry) used.add(key);
-        if (entry && same && !entry.varies) problems.push(`${sc.name} step ${step} ${field} is listed as a difference in scenarios.json but matches: remove it from "known"`);
-        rows.push({ scenario: sc.name, step, call: kr.call, field, kernel: show(kv), foliox: show(fv), match: same ? "yes" : entry ? "listed" : "NO", why: entry?.why });
+        if (entry && same && !entry.varies)
+          problems.push(`${sc.name} step ${step} ${field} is listed as a difference in scenarios.json but matches: remove it from "known"`);
+        rows.push({
+          scenario: sc.name,
+          step,
+          call: kr.call,
+          field,
+          kernel: show(kv),
+          foliox: show(fv),
+          match: same ? "yes" : entry ? "listed" : "NO",
+          why: entry?.why,
+        });
       }
       if (rest.length) rows.push({ scenario: sc.name, step, call: kr.call, field: OTHERS, kernel: "0", foliox: "0", match: "yes", others: rest });
     });
   }
-  for (const key of known.keys()) if (!used.has(key)) problems.push(`scenarios.json lists a difference for ${key.replaceAll("|", " ")}, which no compared field has`);
+  for (const key of known.keys())
+    if (!used.has(key)) problems.push(`scenarios.json lists a difference for ${key.replaceAll("|", " ")}, which no compared field has`);
   return { rows, problems };
 }
 
@@ -80,7 +91,9 @@ export function renderDoc(rows, spec, { release, tiers }, baselineMisses = []) {
   out.push("A difference fails the test unless it is listed below with its reason. The kernel's version rules are in");
   out.push("[kernel-facts.md](kernel-facts.md#differences-6-1-6-12).");
   out.push("");
-  out.push(`Last run: kernel \`${release}\` (memory tiers: \`${tiers}\`), ${spec.scenarios.length} scenarios, ${rows.length} fields: ${matched} match, ${listed.length} listed differences.`);
+  out.push(
+    `Last run: kernel \`${release}\` (memory tiers: \`${tiers}\`), ${spec.scenarios.length} scenarios, ${rows.length} fields: ${matched} match, ${listed.length} listed differences.`,
+  );
   out.push("");
   out.push("## Listed differences");
   out.push("");
@@ -151,7 +164,8 @@ export function checkDoc(text, rows) {
     const d = doc.get(key);
     if (!d) stale.push(`no row for ${r.scenario} step ${r.step} ${r.field}`);
     else if (d.match !== r.match) stale.push(`${r.scenario} step ${r.step} ${r.field}: ${d.match} there, ${r.match} now`);
-    else if (r.match !== "listed" && (d.kernel !== r.kernel || d.foliox !== r.foliox)) stale.push(`${r.scenario} step ${r.step} ${r.field}: ${d.kernel}/${d.foliox} there, ${r.kernel}/${r.foliox} now`);
+    else if (r.match !== "listed" && (d.kernel !== r.kernel || d.foliox !== r.foliox))
+      stale.push(`${r.scenario} step ${r.step} ${r.field}: ${d.kernel}/${d.foliox} there, ${r.kernel}/${r.foliox} now`);
   }
   for (const key of doc.keys()) if (!seen.has(key)) stale.push(`a row for ${key.replaceAll("|", " ")} that this run has not`);
   return stale;

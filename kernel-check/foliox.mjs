@@ -144,7 +144,17 @@ export function replay(scenario, vm, counters, kernelVersion = "6.1") {
             pages.push(addr + (p + j) * PAGE);
           }
           const status = new Int32Array(FILL_CHUNK);
-          if (sys.movePages(0, FILL_CHUNK, pages, pages.map(() => node), status, MPOL_MF_MOVE) !== 0) break;
+          if (
+            sys.movePages(
+              0,
+              FILL_CHUNK,
+              pages,
+              pages.map(() => node),
+              status,
+              MPOL_MF_MOVE,
+            ) !== 0
+          )
+            break;
         }
         break;
       }

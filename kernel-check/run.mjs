@@ -74,7 +74,9 @@ try {
   log(`kernel-check: the VM ran ${((Date.now() - t0) / 1000).toFixed(1)} s${vm.timedOut ? " and was killed by the watchdog" : ""}`);
   if (!done) {
     const tail = vm.console.split(/\r?\n/).slice(-15).join("\n");
-    throw new Missing(`the VM did not finish the scenarios (${vm.timedOut ? `watchdog: no power-off in ${BOOT_TIMEOUT_MS / 1000} s` : `qemu exit ${vm.code}`}).\nqemu stderr: ${vm.stderr.trim() || "(none)"}\nlast console lines:\n${tail}`);
+    throw new Missing(
+      `the VM did not finish the scenarios (${vm.timedOut ? `watchdog: no power-off in ${BOOT_TIMEOUT_MS / 1000} s` : `qemu exit ${vm.code}`}).\nqemu stderr: ${vm.stderr.trim() || "(none)"}\nlast console lines:\n${tail}`,
+    );
   }
   const bootRec = records.find((r) => r.call === "boot");
   release = bootRec?.kernel ?? "?";
@@ -95,7 +97,12 @@ const { replay } = await import("./foliox.mjs").catch((err) => {
 });
 const folioxRecords = scenarios.flatMap((s) => replay(s, spec.vm, spec.counters));
 // The same scenarios on the default model (v6.12), to show what kernel "6.1" changes.
-const baseline = compare(scenarios, kernelRecords, scenarios.flatMap((s) => replay(s, spec.vm, spec.counters, "6.12")), { ...spec, known: [] });
+const baseline = compare(
+  scenarios,
+  kernelRecords,
+  scenarios.flatMap((s) => replay(s, spec.vm, spec.counters, "6.12")),
+  { ...spec, known: [] },
+);
 
 const result = compare(scenarios, kernelRecords, folioxRecords, spec);
 let passed = result.rows.filter((r) => r.match !== "NO").length + 1; // + the boot
@@ -103,7 +110,8 @@ let failed = result.rows.filter((r) => r.match === "NO").length;
 const notes = [];
 for (const r of result.rows) {
   if (r.match === "NO") notes.push(`FAIL ${r.scenario} step ${r.step} ${r.field}: kernel ${r.kernel}, foliox ${r.foliox}`);
-  else if (opts.verbose) notes.push(`${r.match === "listed" ? "LISTED" : "ok"}   ${r.scenario} step ${r.step} ${r.field}: kernel ${r.kernel}, foliox ${r.foliox}`);
+  else if (opts.verbose)
+    notes.push(`${r.match === "listed" ? "LISTED" : "ok"}   ${r.scenario} step ${r.step} ${r.field}: kernel ${r.kernel}, foliox ${r.foliox}`);
 }
 for (const p of result.problems) {
   notes.push(`FAIL ${p}`);
@@ -111,7 +119,12 @@ for (const p of result.problems) {
 }
 
 if (!opts.only) {
-  const doc = renderDoc(result.rows, spec, { release, tiers }, baseline.rows.filter((r) => r.match === "NO"));
+  const doc = renderDoc(
+    result.rows,
+    spec,
+    { release, tiers },
+    baseline.rows.filter((r) => r.match === "NO"),
+  );
   if (opts.writeDoc) {
     writeFileSync(docPath, doc);
     notes.push(`kernel-check: wrote ${docPath.slice(root.length + 1)}`);
@@ -124,7 +137,9 @@ if (!opts.only) {
     const stale = checkDoc(current, result.rows);
     if (stale.length) {
       failed++;
-      notes.push(`FAIL docs/fidelity.md does not show this run (${stale.slice(0, 5).join("; ")}${stale.length > 5 ? "; …" : ""}): run \`npm run test:kernel -- --write-doc\``);
+      notes.push(
+        `FAIL docs/fidelity.md does not show this run (${stale.slice(0, 5).join("; ")}${stale.length > 5 ? "; …" : ""}): run \`npm run test:kernel -- --write-doc\``,
+      );
     } else passed++;
   }
 }

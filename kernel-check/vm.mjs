@@ -105,7 +105,13 @@ export function ensureKernel(cacheDir, log) {
 /** The initramfs: the static probe as /init and the scenarios as /scenarios.txt; cached by content. */
 export function ensureInitramfs(cacheDir, probeSource, scenariosText) {
   // The key covers this file too: how the image is built is part of what it holds.
-  const key = createHash("sha256").update(readFileSync(fileURLToPath(import.meta.url))).update(readFileSync(probeSource)).update("\0").update(scenariosText).digest("hex").slice(0, 16);
+  const key = createHash("sha256")
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .update(readFileSync(probeSource))
+    .update("\0")
+    .update(scenariosText)
+    .digest("hex")
+    .slice(0, 16);
   const target = join(cacheDir, `initramfs-${key}.cpio`);
   if (existsSync(target)) return target;
   const root = mkdtempSync(join(tmpdir(), "kernel-check-root-"));
@@ -133,15 +139,36 @@ export function ensureInitramfs(cacheDir, probeSource, scenariosText) {
 export function boot({ kernel, initramfs, nodeMiB, append, timeoutMs }) {
   const [m0, m1] = nodeMiB;
   const args = [
-    "-machine", "q35", "-accel", "tcg", "-cpu", "max",
-    "-m", `${m0 + m1}M`, "-smp", "2",
-    "-object", `memory-backend-ram,id=m0,size=${m0}M`,
-    "-object", `memory-backend-ram,id=m1,size=${m1}M`,
-    "-numa", "node,nodeid=0,cpus=0-1,memdev=m0",
-    "-numa", "node,nodeid=1,memdev=m1",
-    "-kernel", kernel, "-initrd", initramfs,
-    "-append", `console=ttyS0 quiet panic=-1 ${append}`,
-    "-nographic", "-no-reboot", "-monitor", "none", "-serial", "stdio",
+    "-machine",
+    "q35",
+    "-accel",
+    "tcg",
+    "-cpu",
+    "max",
+    "-m",
+    `${m0 + m1}M`,
+    "-smp",
+    "2",
+    "-object",
+    `memory-backend-ram,id=m0,size=${m0}M`,
+    "-object",
+    `memory-backend-ram,id=m1,size=${m1}M`,
+    "-numa",
+    "node,nodeid=0,cpus=0-1,memdev=m0",
+    "-numa",
+    "node,nodeid=1,memdev=m1",
+    "-kernel",
+    kernel,
+    "-initrd",
+    initramfs,
+    "-append",
+    `console=ttyS0 quiet panic=-1 ${append}`,
+    "-nographic",
+    "-no-reboot",
+    "-monitor",
+    "none",
+    "-serial",
+    "stdio",
   ];
   return new Promise((resolve, reject) => {
     const child = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "pipe", "pipe"] });

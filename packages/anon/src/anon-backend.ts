@@ -8,11 +8,34 @@
  * stable tree lives in ksm/, and the Backend seams give core rmap_walk_ksm(),
  * folio_migrate_ksm() and the KSM folio exchange (see README.md) without core knowing KSM.
  */
-import { PAGE_MAPPING_ANON, PAGE_MAPPING_FLAGS, PAGE_MAPPING_KSM, migrateFolio, type Backend, type CapabilityManifest, type Kernel, type MigrateMode, type MmStruct, type VmArea, type WaitOwner } from "@foliox/core";
+import {
+  PAGE_MAPPING_ANON,
+  PAGE_MAPPING_FLAGS,
+  PAGE_MAPPING_KSM,
+  migrateFolio,
+  type Backend,
+  type CapabilityManifest,
+  type Kernel,
+  type MigrateMode,
+  type MmStruct,
+  type VmArea,
+  type WaitOwner,
+} from "@foliox/core";
 import { anonFixture } from "./fixture.js";
 import { withSwapcacheFixture } from "./swapcache-fixture.js";
 import { ksmFork, ksmRmapPending } from "./ksm/ksm-fork.js";
-import { Ksm, folioMigrateKsm, ksmCheckInvariants, ksmExchangeBegin, ksmExchangeBlockingLock, ksmExchangeEnd, ksmExchangeMapping, ksmExchangeMayFreeze, rmapWalkKsm, withKsmFixture } from "./ksm/index.js";
+import {
+  Ksm,
+  folioMigrateKsm,
+  ksmCheckInvariants,
+  ksmExchangeBegin,
+  ksmExchangeBlockingLock,
+  ksmExchangeEnd,
+  ksmExchangeMapping,
+  ksmExchangeMayFreeze,
+  rmapWalkKsm,
+  withKsmFixture,
+} from "./ksm/index.js";
 
 export const ANON_MANIFEST: CapabilityManifest = {
   name: "anon",

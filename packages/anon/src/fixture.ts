@@ -3,7 +3,22 @@
  * (a private anonymous mmap, write-faulted page by page on the folio's node with core's fixture
  * helpers, so the fault path allocates it) and the one extra state it makes itself, lazyfree.
  */
-import { PG_active, PG_dirty, PG_referenced, PG_swapbacked, createProcess, doMmap, fixtureFail, fixtureFaultIn, fixtureFolioAt, folioPut, type ConformanceFixture, type FixtureFolio, type FixtureFolioOptions, type Kernel } from "@foliox/core";
+import {
+  PG_active,
+  PG_dirty,
+  PG_referenced,
+  PG_swapbacked,
+  createProcess,
+  doMmap,
+  fixtureFail,
+  fixtureFaultIn,
+  fixtureFolioAt,
+  folioPut,
+  type ConformanceFixture,
+  type FixtureFolio,
+  type FixtureFolioOptions,
+  type Kernel,
+} from "@foliox/core";
 
 /**
  * folio_mark_lazyfree() → lru_lazyfree() (mm/swap.c), the LRU half of MADV_FREE: a clean,

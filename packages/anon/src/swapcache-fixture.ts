@@ -5,7 +5,17 @@
  * faults every page back in by reading: do_swap_page maps the pages of the folio still in the
  * swap cache (exclusive, so writable). The system gets a swap device if it has none.
  */
-import { SWAPOUT_KEEP, completeWriteback, fixtureFaultIn, folioWalkStart, reclaimFolio, swapon, type ConformanceFixture, type FixtureFolio, type Kernel } from "@foliox/core";
+import {
+  SWAPOUT_KEEP,
+  completeWriteback,
+  fixtureFaultIn,
+  folioWalkStart,
+  reclaimFolio,
+  swapon,
+  type ConformanceFixture,
+  type FixtureFolio,
+  type Kernel,
+} from "@foliox/core";
 
 /** Swap slots the fixture gives a system without swap: room for a few order-9 folios. */
 export const FIXTURE_SWAP_PAGES = 4096;
@@ -27,7 +37,8 @@ export function makeSwapcacheFolio(k: Kernel, f: FixtureFolio): FixtureFolio {
 export function withSwapcacheFixture(base: ConformanceFixture): ConformanceFixture {
   return {
     ...base,
-    makeFolio: (k, nid, order, opts = {}) => (opts.state === "swapcache" ? makeSwapcacheFolio(k, base.makeFolio(k, nid, order, { ...opts, state: undefined })) : base.makeFolio(k, nid, order, opts)),
+    makeFolio: (k, nid, order, opts = {}) =>
+      opts.state === "swapcache" ? makeSwapcacheFolio(k, base.makeFolio(k, nid, order, { ...opts, state: undefined })) : base.makeFolio(k, nid, order, opts),
     swapEntry: (k, head) => (k.mem.folioTestSwapcache(head) ? k.mem.private[head]! : 0),
   };
 }

@@ -1,4 +1,23 @@
-import { ACCESS_BLOCKED, ACCESS_OK, EXCHANGE_FAILURE_POINTS, EXCHANGE_WOULD_BLOCK, ExchangeOp, MIGRATE_ASYNC, MIGRATE_SYNC, MIGRATE_SYNC_LIGHT, PGEXCHANGE_FAIL, PGEXCHANGE_SUCCESS, PG_locked, accessVirtual, checkIntegrity, checkInvariants, folioExchange, folioExchangeBatch, migrationWaitDone, type Kernel } from "@foliox/core";
+import {
+  ACCESS_BLOCKED,
+  ACCESS_OK,
+  EXCHANGE_FAILURE_POINTS,
+  EXCHANGE_WOULD_BLOCK,
+  ExchangeOp,
+  MIGRATE_ASYNC,
+  MIGRATE_SYNC,
+  MIGRATE_SYNC_LIGHT,
+  PGEXCHANGE_FAIL,
+  PGEXCHANGE_SUCCESS,
+  PG_locked,
+  accessVirtual,
+  checkIntegrity,
+  checkInvariants,
+  folioExchange,
+  folioExchangeBatch,
+  migrationWaitDone,
+  type Kernel,
+} from "@foliox/core";
 import { describe, expect, it } from "vitest";
 import { folioAt, makeSystem, populate, snapshot } from "./scenario.js";
 

@@ -3,7 +3,26 @@
  * mover, against docs/kernel-facts.md#differences-6-1-6-12 (kernel-check/ compares the same
  * paths with a running v6.1 kernel).
  */
-import { ACCESS_OK, MPOL_MF_MOVE, PGMIGRATE_SUCCESS, THP_MIGRATION_FAIL, THP_MIGRATION_SPLIT, accessVirtual, checkIntegrity, checkInvariants, copyProcess, createProcess, createSystem, doMmap, doMunmap, folioPutbackLru, syscalls, userNodemask, type Kernel, type KernelVersion } from "@foliox/core";
+import {
+  ACCESS_OK,
+  MPOL_MF_MOVE,
+  PGMIGRATE_SUCCESS,
+  THP_MIGRATION_FAIL,
+  THP_MIGRATION_SPLIT,
+  accessVirtual,
+  checkIntegrity,
+  checkInvariants,
+  copyProcess,
+  createProcess,
+  createSystem,
+  doMmap,
+  doMunmap,
+  folioPutbackLru,
+  syscalls,
+  userNodemask,
+  type Kernel,
+  type KernelVersion,
+} from "@foliox/core";
 import { describe, expect, it } from "vitest";
 import { registerAnon } from "../src/index.js";
 import { MiB, folioAt, populate } from "./scenario.js";

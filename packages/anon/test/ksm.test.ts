@@ -7,7 +7,34 @@
  * checkInvariants() after every step.
  */
 import { LOCK_FOLIO, LOCK_KSM_THREAD_MUTEX, LockdepBug, NR_LOCK_CLASSES, PG_locked, TaskOwner, lockAcquire, lockRelease } from "@foliox/core";
-import { ACCESS_OK, COW_KSM, EAGAIN, EBUSY, EFAULT, EINVAL, EXCHANGE_FAILURE_POINTS, EXCHANGE_WOULD_BLOCK, ExchangeOp, MIGRATE_ASYNC, MIGRATE_SYNC, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, NR_ANON_MAPPED, PG_anon_exclusive, accessVirtual, checkIntegrity, checkInvariants, copyProcess, createProcess, doMmap, folioExchange, pteWrite, syscalls, type Kernel, type Task } from "@foliox/core";
+import {
+  ACCESS_OK,
+  COW_KSM,
+  EAGAIN,
+  EBUSY,
+  EFAULT,
+  EINVAL,
+  EXCHANGE_FAILURE_POINTS,
+  EXCHANGE_WOULD_BLOCK,
+  ExchangeOp,
+  MIGRATE_ASYNC,
+  MIGRATE_SYNC,
+  MPOL_MF_MOVE,
+  MPOL_MF_MOVE_ALL,
+  NR_ANON_MAPPED,
+  PG_anon_exclusive,
+  accessVirtual,
+  checkIntegrity,
+  checkInvariants,
+  copyProcess,
+  createProcess,
+  doMmap,
+  folioExchange,
+  pteWrite,
+  syscalls,
+  type Kernel,
+  type Task,
+} from "@foliox/core";
 import { SeedLiteralExchange } from "@foliox/conformance";
 import { CONFORMANCE_CASES, runConformance, probeBackends } from "@foliox/conformance";
 import { describe, expect, it } from "vitest";
@@ -102,7 +129,10 @@ describe("KSM merging (ksmd)", () => {
         expect(k.mem.folioMapcount(ka)).toBe(2);
         expect(k.mem.refcount[ka]).toBe(2);
         expect(k.mem.testFlag(ka, PG_anon_exclusive)).toBe(false);
-        for (const [t, addr] of [[a.task, a.addr], [b.task, b.addr]] as const) {
+        for (const [t, addr] of [
+          [a.task, a.addr],
+          [b.task, b.addr],
+        ] as const) {
           const pte = pteOf(k, t, addr + i * 4096);
           expect(pfnOf(k, t, addr + i * 4096)).toBe(ka);
           expect(pteWrite(pte)).toBe(false);
@@ -251,7 +281,10 @@ describe("KSM folio exchange (docs/decisions.md#ksm-exchange)", () => {
       expect([ksmMergingPages(k, a.task.mm!), ksmMergingPages(k, b.task.mm!)]).toEqual(merging);
       expect(k.anonVmas.map((av) => av?.refcount ?? -1)).toEqual(avRefs);
       // remapped through rmap_walk_ksm: both KSM PTEs read-only and not exclusive
-      for (const [t, addr] of [[a.task, a.addr], [b.task, b.addr]] as const) {
+      for (const [t, addr] of [
+        [a.task, a.addr],
+        [b.task, b.addr],
+      ] as const) {
         expect(pfnOf(k, t, addr)).toBe(anon);
         expect(pteWrite(pteOf(k, t, addr))).toBe(false);
       }

@@ -5,7 +5,17 @@
  * through "bimigrate" (two one-way migrations, each needing a free page), and check that both
  * movers end in the same placement. For 4 KiB and 2 MiB folios, in SYNC and ASYNC.
  */
-import { ACCESS_OK, MIGRATE_ASYNC, MIGRATE_SYNC, accessVirtual, checkIntegrity, checkInvariants, folioBimigrate, folioExchange, type Kernel } from "@foliox/core";
+import {
+  ACCESS_OK,
+  MIGRATE_ASYNC,
+  MIGRATE_SYNC,
+  accessVirtual,
+  checkIntegrity,
+  checkInvariants,
+  folioBimigrate,
+  folioExchange,
+  type Kernel,
+} from "@foliox/core";
 import { describe, expect, it } from "vitest";
 import { MiB, folioAt, makeSystem, populate } from "./scenario.js";
 

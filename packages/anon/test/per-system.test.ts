@@ -24,7 +24,10 @@ describe("AnonBackend: one instance and one KSM state per system", () => {
     const a = populate(k1, 0, 2);
     const b = populate(k1, 1, 2);
     // same data in both pages of both tasks
-    for (const [t, addr] of [[a.task, a.addr], [b.task, b.addr]] as const) {
+    for (const [t, addr] of [
+      [a.task, a.addr],
+      [b.task, b.addr],
+    ] as const) {
       for (let i = 0; i < 2; i++) {
         const pfn = folioAt(k1, t, addr + i * 4096);
         k1.content.writePage(pfn, 7 + i);

@@ -3,7 +3,35 @@
  * sys.exchangeFolios (the seed's exchange_folios), against docs/kernel-facts.md#syscalls and
  * #seed-exchange, and docs/decisions.md#eacces-rule, #exchange-folios-syscall and #seed-defect-9.
  */
-import { ACCESS_OK, EXCHANGE_FOLIOS_TRIES, MAX_NUMNODES, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, MPOL_MF_STRICT, NR_ISOLATED_ANON, PGEXCHANGE_FAIL, PGEXCHANGE_FAIL_EAGAIN, PGEXCHANGE_SUCCESS, PGMIGRATE_SUCCESS, Task, accessVirtual, checkIntegrity, checkInvariants, copyProcess, createProcess, createSystem, doMmap, doMunmap, dramCxl, folioGet, folioPut, folioPutbackLru, syscalls, userNodemask, type Kernel } from "@foliox/core";
+import {
+  ACCESS_OK,
+  EXCHANGE_FOLIOS_TRIES,
+  MAX_NUMNODES,
+  MPOL_MF_MOVE,
+  MPOL_MF_MOVE_ALL,
+  MPOL_MF_STRICT,
+  NR_ISOLATED_ANON,
+  PGEXCHANGE_FAIL,
+  PGEXCHANGE_FAIL_EAGAIN,
+  PGEXCHANGE_SUCCESS,
+  PGMIGRATE_SUCCESS,
+  Task,
+  accessVirtual,
+  checkIntegrity,
+  checkInvariants,
+  copyProcess,
+  createProcess,
+  createSystem,
+  doMmap,
+  doMunmap,
+  dramCxl,
+  folioGet,
+  folioPut,
+  folioPutbackLru,
+  syscalls,
+  userNodemask,
+  type Kernel,
+} from "@foliox/core";
 import { describe, expect, it } from "vitest";
 import { registerAnon } from "../src/index.js";
 import { MiB, folioAt, makeSystem, populate } from "./scenario.js";

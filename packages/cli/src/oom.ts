@@ -37,7 +37,9 @@ export function oomReason(scenario: Scenario, trace: boolean): string {
   const nodes = `${formatNodeMemory(scenario.memory.fast)} + ${formatNodeMemory(scenario.memory.slow)}`;
   const footprint = scenario.workload.regions.reduce((a, r) => a + r.size, 0) * scenario.workload.processes;
   const what = trace ? `the trace's pages do not fit in the nodes' ${nodes}` : `the workload touches ${formatSize(footprint)} and the nodes hold ${nodes}`;
-  const fix = trace ? "give the nodes more memory (memory.fast, memory.slow)" : "give the nodes more memory (memory.fast, memory.slow) or shrink workload.regions";
+  const fix = trace
+    ? "give the nodes more memory (memory.fast, memory.slow)"
+    : "give the nodes more memory (memory.fast, memory.slow) or shrink workload.regions";
   return `their page faults found no free page on either node and nothing to reclaim (no swap): ${what}. The hit ratio and the times leave these accesses out; ${fix}, or pass --allow-oom to accept the result`;
 }
 
@@ -57,6 +59,8 @@ export function reportOom(
     ctx.writeErr(`foliox ${command}: --allow-oom: accepted a result that dropped accesses for want of memory: ${which}\n`);
     return;
   }
-  ctx.writeErr(`foliox ${command}: ${results.length > 1 ? `runs dropped accesses for want of memory (${which})` : `the run dropped ${which}`} — ${oomReason(scenario, trace)}\n`);
+  ctx.writeErr(
+    `foliox ${command}: ${results.length > 1 ? `runs dropped accesses for want of memory (${which})` : `the run dropped ${which}`} — ${oomReason(scenario, trace)}\n`,
+  );
   if (ctx.exitCode === 0) ctx.exitCode = EXIT_OOM;
 }

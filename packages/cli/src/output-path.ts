@@ -165,7 +165,9 @@ export function checkOutputFile(option: string, file: string): void {
     }
   })();
   if (kind !== true) {
-    throw new OutputPathError(`${option} ${file}: ${kind === undefined ? `the directory ${parent} does not exist; create it first` : `${parent} is a file, not a directory`}`);
+    throw new OutputPathError(
+      `${option} ${file}: ${kind === undefined ? `the directory ${parent} does not exist; create it first` : `${parent} is a file, not a directory`}`,
+    );
   }
   try {
     probeWritable(parent);

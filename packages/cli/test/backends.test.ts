@@ -38,7 +38,10 @@ describe("foliox backends", () => {
   });
 
   it("a --plugin from outside packages/ appears, as a global option or a command option", async () => {
-    for (const args of [["--plugin", example, "backends", "--json"], ["backends", "--plugin", example, "--json"]]) {
+    for (const args of [
+      ["--plugin", example, "backends", "--json"],
+      ["backends", "--plugin", example, "--json"],
+    ]) {
       const r = await run(...args);
       expect(r.code, r.err).toBe(0);
       expect((JSON.parse(r.out) as { backends: { name: string }[] }).backends.map((b) => b.name)).toEqual(["anon-thp-only", ...BUILTIN]);

@@ -5,9 +5,7 @@ import { describe, expect, it } from "vitest";
 import { main } from "../src/program.js";
 
 const bin = fileURLToPath(new URL("../bin/foliox.js", import.meta.url));
-const { version } = JSON.parse(
-  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
-) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
 function foliox(...args: string[]) {
   return spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });

@@ -52,7 +52,9 @@ describe("foliox compare", () => {
     expect(j.stacks.map((s) => s.name)).toEqual(["numab2", "tpp", "exchange", "epoch-oracle"]);
     for (const s of j.stacks) {
       expect(Object.keys(s)).toEqual(expect.arrayContaining(["name", "hitRatio", "runtime", "simulatedSeconds", "time", "backgroundCpuNs", "churn", "vmstat"]));
-      expect(Object.keys(s.churn)).toEqual(expect.arrayContaining(["movesPerPage", "maxMovesPerPage", "rePromotedAfterDemote", "pingPong", "promotedUntouchedNextEpoch"]));
+      expect(Object.keys(s.churn)).toEqual(
+        expect.arrayContaining(["movesPerPage", "maxMovesPerPage", "rePromotedAfterDemote", "pingPong", "promotedUntouchedNextEpoch"]),
+      );
       // real kernel time: the built-in scenario lasts at least 10 simulated seconds
       expect(s.simulatedSeconds).toBeGreaterThanOrEqual(10);
       expect(s.simulatedSeconds).toBeCloseTo(s.runtime / 1e9, 9);
@@ -69,7 +71,9 @@ describe("foliox compare", () => {
     const ex = by.exchange!.vmstat;
     expect(ex.pgexchange_success).toBeGreaterThan(0);
     expect(by.exchange!.exchanges).toBeGreaterThan(0);
-    const allocs = Object.entries(ex).filter(([k]) => k.startsWith("pgalloc_")).reduce((a, [, n]) => a + n, 0);
+    const allocs = Object.entries(ex)
+      .filter(([k]) => k.startsWith("pgalloc_"))
+      .reduce((a, [, n]) => a + n, 0);
     expect(ex.pgfree).toBe(0);
     expect(allocs).toBe(ex.nr_anon_pages! + ex.nr_file_pages!);
   }, 300_000);
@@ -94,14 +98,22 @@ describe("foliox compare", () => {
     const j = JSON.parse(r.out) as { scenario: string; stacks: (Stack & { time: Record<string, number> })[] };
     expect(j.scenario).toBe("pressure");
     expect(j.stacks.map((s) => s.name)).toEqual(["numab2", "tpp", "exchange", "epoch-oracle"]);
-    for (const s of j.stacks) expect(Object.keys(s.time)).toEqual(expect.arrayContaining(["access", "cache", "hintFault", "fault", "scan", "promoteInFault", "directReclaim", "mover", "blocked"]));
+    for (const s of j.stacks)
+      expect(Object.keys(s.time)).toEqual(
+        expect.arrayContaining(["access", "cache", "hintFault", "fault", "scan", "promoteInFault", "directReclaim", "mover", "blocked"]),
+      );
   }, 120_000);
 
   it("--trace: a lackey trace of a real program (valgrind, /bin/true) with a 20% fast tier, every preset, none beyond a bound", async () => {
     const r = await run("compare", "--trace", lackey, "--format", "lackey", "--stacks", STACK_NAMES.join(","), "--json");
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    const j = JSON.parse(r.out) as { scenario: string; trace: { file: string }; stacks: (Stack & { llc: { hits: number; misses: number } | null })[]; notes: string[] };
+    const j = JSON.parse(r.out) as {
+      scenario: string;
+      trace: { file: string };
+      stacks: (Stack & { llc: { hits: number; misses: number } | null })[];
+      notes: string[];
+    };
     expect(j.scenario).toBe("trace");
     expect(j.trace.file).toBe(lackey);
     expect(j.stacks.map((s) => s.name)).toEqual([...STACK_NAMES]);
@@ -133,7 +145,21 @@ describe("foliox compare", () => {
   }, 120_000);
 
   it("--cost and --llc reach the runs", async () => {
-    const r = await run("compare", "zipf", "--stacks", "linux-default", "--epochs", "1", "--cost", "fastReadNs=50", "--cost", "slowReadNs=400", "--llc", "1MiB:16:64", "--json");
+    const r = await run(
+      "compare",
+      "zipf",
+      "--stacks",
+      "linux-default",
+      "--epochs",
+      "1",
+      "--cost",
+      "fastReadNs=50",
+      "--cost",
+      "slowReadNs=400",
+      "--llc",
+      "1MiB:16:64",
+      "--json",
+    );
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out) as { costs: Record<string, number>; stacks: (Stack & { llc: { sizeBytes: number } })[] };
     expect(j.costs.fastReadNs).toBe(50);

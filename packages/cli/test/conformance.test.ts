@@ -108,7 +108,10 @@ describe("foliox conformance", () => {
   });
 
   it("works from the built CLI (bin/foliox.js), with the plugin", () => {
-    const r = spawnSync(process.execPath, [bin, "conformance", "--plugin", example, "--backend", "anon-thp-only", "--backend", "anon", "--json"], { encoding: "utf8", maxBuffer: 64 << 20 });
+    const r = spawnSync(process.execPath, [bin, "conformance", "--plugin", example, "--backend", "anon-thp-only", "--backend", "anon", "--json"], {
+      encoding: "utf8",
+      maxBuffer: 64 << 20,
+    });
     expect(r.status, r.stderr).toBe(0);
     expect((JSON.parse(r.stdout) as Report).backends).toEqual(["anon-thp-only", ...BUILTIN]);
   });

@@ -44,7 +44,11 @@ describe("usage and input errors exit 2 in every command", () => {
   });
 
   it("the built CLI: the same codes as the process's exit status", () => {
-    for (const args of [["run", "--trace", "/nonexistent/t.gz"], ["trace", "inspect", "/nonexistent/t.gz"], ["conformance", "--backend", "bogus"]]) {
+    for (const args of [
+      ["run", "--trace", "/nonexistent/t.gz"],
+      ["trace", "inspect", "/nonexistent/t.gz"],
+      ["conformance", "--backend", "bogus"],
+    ]) {
       const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
       expect([args.join(" "), r.status]).toEqual([args.join(" "), 2]);
     }
@@ -70,14 +74,22 @@ describe("sizes: the field, the limit in the user's terms", () => {
   });
 
   it("a node given as a share of a footprint too large for the model is refused by field too", async () => {
-    const p = file("share.yaml", 'memory: { fast: "100%", slow: 4MiB }\nworkload: { pattern: { type: uniform }, regions: [{ name: h, size: 5TiB }] }\nepochs: 1\n');
+    const p = file(
+      "share.yaml",
+      'memory: { fast: "100%", slow: 4MiB }\nworkload: { pattern: { type: uniform }, regions: [{ name: h, size: 5TiB }] }\nepochs: 1\n',
+    );
     const r = await run("run", p);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/field memory\.fast: 100% of the footprint of 5 TiB: 5 TiB is more than the model holds: memory\.fast \+ memory\.slow can be at most 4 TiB/);
+    expect(r.err).toMatch(
+      /field memory\.fast: 100% of the footprint of 5 TiB: 5 TiB is more than the model holds: memory\.fast \+ memory\.slow can be at most 4 TiB/,
+    );
   });
 
   it("a size of 2^60 is too large, not 'not a multiple of 4 KiB'", async () => {
-    const region = file("huge-region.yaml", "memory: { fast: 4MiB, slow: 8MiB }\nworkload:\n  pattern: { type: uniform }\n  regions: [{ name: heap, size: 1152921504606846976 }]\n");
+    const region = file(
+      "huge-region.yaml",
+      "memory: { fast: 4MiB, slow: 8MiB }\nworkload:\n  pattern: { type: uniform }\n  regions: [{ name: heap, size: 1152921504606846976 }]\n",
+    );
     const r = await run("run", region);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/field workload\.regions\[0\]\.size: 1152921504606847000 is too large: a size can be at most 9007199254740991 bytes/);

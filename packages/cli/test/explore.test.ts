@@ -23,22 +23,26 @@ const BUDGET = Number(process.env.FOLIOX_EXPLORE_BUDGET ?? 1200);
 const PREEMPTIONS = Number(process.env.FOLIOX_EXPLORE_PREEMPTIONS ?? 2);
 
 describe("foliox explore", () => {
-  it(`runs ${BUDGET} interleavings (at most ${PREEMPTIONS} preemptions each) over every scenario with no violation`, async () => {
-    const r = await foliox("explore", "--json", "--budget", String(BUDGET), "--preemptions", String(PREEMPTIONS));
-    expect(r.err).toBe("");
-    expect(r.code).toBe(0);
-    const report = JSON.parse(r.out) as {
-      scenarios: { name: string; interleavings: number }[];
-      interleavings: number;
-      violations: JsonViolation[];
-      mover: string;
-    };
-    expect(report.violations).toEqual([]);
-    expect(report.interleavings).toBeGreaterThanOrEqual(Math.min(BUDGET, 1000));
-    expect(report.scenarios.map((s) => s.name)).toEqual(EXPLORE_SCENARIO_NAMES);
-    for (const s of report.scenarios) expect(s.interleavings).toBeGreaterThan(10);
-    expect(report.mover).toBe("foliox");
-  }, Math.max(300_000, BUDGET * 50));
+  it(
+    `runs ${BUDGET} interleavings (at most ${PREEMPTIONS} preemptions each) over every scenario with no violation`,
+    async () => {
+      const r = await foliox("explore", "--json", "--budget", String(BUDGET), "--preemptions", String(PREEMPTIONS));
+      expect(r.err).toBe("");
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.out) as {
+        scenarios: { name: string; interleavings: number }[];
+        interleavings: number;
+        violations: JsonViolation[];
+        mover: string;
+      };
+      expect(report.violations).toEqual([]);
+      expect(report.interleavings).toBeGreaterThanOrEqual(Math.min(BUDGET, 1000));
+      expect(report.scenarios.map((s) => s.name)).toEqual(EXPLORE_SCENARIO_NAMES);
+      for (const s of report.scenarios) expect(s.interleavings).toBeGreaterThan(10);
+      expect(report.mover).toBe("foliox");
+    },
+    Math.max(300_000, BUDGET * 50),
+  );
 
   it("catches the seed's exchange: lockdep's ABBA and broken invariants, each with a schedule that replays", async () => {
     const r = await foliox("explore", "--json", "--mover", "seed-literal", "--budget", "600");

@@ -8,7 +8,19 @@
  */
 import "reflect-metadata";
 import { describe, expect, it } from "vitest";
-import { MIGRATE_SYNC, NR_ANON_MAPPED, NR_FILE_DIRTY, NR_FILE_MAPPED, NR_FILE_PAGES, NR_SHMEM, PG_dirty, PG_swapbacked, folioAddressSpace, folioInPagecache, type Kernel } from "@foliox/core";
+import {
+  MIGRATE_SYNC,
+  NR_ANON_MAPPED,
+  NR_FILE_DIRTY,
+  NR_FILE_MAPPED,
+  NR_FILE_PAGES,
+  NR_SHMEM,
+  PG_dirty,
+  PG_swapbacked,
+  folioAddressSpace,
+  folioInPagecache,
+  type Kernel,
+} from "@foliox/core";
 import { CONFORMANCE_CASES, check, checkEqual, checkHealthy, checkRc, probeBackends, runConformance, type ConformanceCase } from "@foliox/conformance";
 import { BUILTIN_BACKENDS } from "../src/plugin.js";
 import { main } from "../src/program.js";
@@ -47,7 +59,8 @@ const countersByNode: ConformanceCase = {
     for (const dirty of [false, true]) {
       const k = ctx.system();
       // a dirty folio on the fallback path is written out or refused (fs.dirty covers that)
-      const state = (m: typeof ctx.old) => (dirty && m.states?.includes("dirty") && m.migrateCallback !== "fallback_migrate_folio" ? ("dirty" as const) : undefined);
+      const state = (m: typeof ctx.old) =>
+        dirty && m.states?.includes("dirty") && m.migrateCallback !== "fallback_migrate_folio" ? ("dirty" as const) : undefined;
       const p = ctx.pair(k, { oldState: state(ctx.old), newState: state(ctx.new) });
       const read = () => [0, 1].map((nid) => ITEMS.map(([item]) => k.vmstat.nodePage(nid, item)));
       const before = read();
@@ -99,7 +112,8 @@ describe("cross-backend matrix: every ordered pair of the built-in backends", ()
   it("file-backed pairs run the fs.* cases and the counters case", () => {
     const p = report.pairs.find((x) => x.old === "f2fs" && x.new === "anon")!;
     const status = Object.fromEntries(p.cases.map((c) => [c.id, c.status]));
-    for (const id of ["fs.dirty", "fs.writeback", "fs.locked-buffers", "fs.private-follows-data", "fs.truncate-between-phases", "matrix.counters-by-node"]) expect(status[id], id).toBe("pass");
+    for (const id of ["fs.dirty", "fs.writeback", "fs.locked-buffers", "fs.private-follows-data", "fs.truncate-between-phases", "matrix.counters-by-node"])
+      expect(status[id], id).toBe("pass");
     const fb = report.pairs.find((x) => x.old === "anon" && x.new === "fallback")!;
     expect(fb.cases.find((c) => c.id === "fs.dirty")!.status).toBe("pass");
   });

@@ -23,7 +23,8 @@ function config(name: string, text: string): string {
 }
 
 // 128 MiB of anon memory touched on a machine of 4 + 4 MiB with no swap: faults run out of pages
-const TOO_SMALL = "name: too-small\nmemory: { fast: 4MiB, slow: 4MiB }\npressure: none\nworkload:\n  pattern: { type: zipf, s: 1.0 }\n  regions: [{ name: heap, size: 128MiB }]\n  accessesPerEpoch: 10000\nepochs: 2\nstack: numab2\n";
+const TOO_SMALL =
+  "name: too-small\nmemory: { fast: 4MiB, slow: 4MiB }\npressure: none\nworkload:\n  pattern: { type: zipf, s: 1.0 }\n  regions: [{ name: heap, size: 128MiB }]\n  accessesPerEpoch: 10000\nepochs: 2\nstack: numab2\n";
 const FITS = TOO_SMALL.replace("size: 128MiB", "size: 4MiB").replace("name: too-small", "name: fits");
 
 describe("accesses dropped for want of memory", () => {

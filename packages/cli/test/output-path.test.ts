@@ -19,7 +19,8 @@ const LACKEY = fileURLToPath(new URL("../../trace/test/fixtures/lackey-true.txt.
 const tmp = mkdtempSync(join(tmpdir(), "foliox-out-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const SMALL = "name: small\nmemory: { fast: 4MiB, slow: 8MiB }\nworkload:\n  pattern: { type: zipf, s: 1.0 }\n  regions: [{ name: heap, size: 8MiB }]\n  accessesPerEpoch: 5000\nepochs: 2\nstack: numab2\n";
+const SMALL =
+  "name: small\nmemory: { fast: 4MiB, slow: 8MiB }\nworkload:\n  pattern: { type: zipf, s: 1.0 }\n  regions: [{ name: heap, size: 8MiB }]\n  accessesPerEpoch: 5000\nepochs: 2\nstack: numab2\n";
 const small = join(tmp, "small.yaml");
 writeFileSync(small, SMALL);
 
@@ -64,7 +65,9 @@ describe("an output path that cannot be used fails before the work, exit 2", () 
     expect(missing.stderr).toMatch(/^foliox trace convert: -o .*no-such-dir\/t\.csv: the directory .*no-such-dir does not exist; create it first\n$/);
     const proc = foliox(["trace", "convert", LACKEY, "--to", "csv", "-o", "/proc/t.csv"]);
     expect(proc.status).toBe(2);
-    expect(proc.stderr).toBe("foliox trace convert: -o /proc/t.csv: cannot create a file in /proc (ENOENT: no such file or directory); pass a path you can write to\n");
+    expect(proc.stderr).toBe(
+      "foliox trace convert: -o /proc/t.csv: cannot create a file in /proc (ENOENT: no such file or directory); pass a path you can write to\n",
+    );
     const dir = foliox(["trace", "convert", LACKEY, "--to", "csv", "-o", tmp]);
     expect(dir.status).toBe(2);
     expect(dir.stderr).toMatch(/-o .*: it is a directory; pass a file name/);
@@ -74,7 +77,9 @@ describe("an output path that cannot be used fails before the work, exit 2", () 
     // the input does not exist either: the output path is what is checked first
     const proc = foliox(["report", join(tmp, "no-such-result.json"), "-o", "/proc/r.html"]);
     expect(proc.status).toBe(2);
-    expect(proc.stderr).toBe("foliox report: -o /proc/r.html: cannot create a file in /proc (ENOENT: no such file or directory); pass a path you can write to\n");
+    expect(proc.stderr).toBe(
+      "foliox report: -o /proc/r.html: cannot create a file in /proc (ENOENT: no such file or directory); pass a path you can write to\n",
+    );
     const missing = foliox(["report", join(tmp, "no-such-result.json"), "-o", join(tmp, "no-such-dir", "r.html")]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/^foliox report: -o .*no-such-dir\/r\.html: the directory .*no-such-dir does not exist; create it first\n$/);

@@ -31,7 +31,9 @@ describe("examples/iomap-fs (--plugin)", () => {
   it("appears in `foliox backends --plugin …` with its manifest, ahead of the built-in backends", async () => {
     const r = await run("backends", "--plugin", example, "--json");
     expect(r.code, r.err).toBe(0);
-    const j = JSON.parse(r.out) as { backends: { name: string; kinds: string[]; migrateCallback: string; fsPrivate: boolean; writeback: boolean; exchange: boolean }[] };
+    const j = JSON.parse(r.out) as {
+      backends: { name: string; kinds: string[]; migrateCallback: string; fsPrivate: boolean; writeback: boolean; exchange: boolean }[];
+    };
     expect(j.backends.map((b) => b.name)).toEqual([NAME, ...BUILTIN]);
     expect(j.backends[0]).toMatchObject({ kinds: ["file"], migrateCallback: "filemap_migrate_folio", fsPrivate: true, writeback: true, exchange: true });
     const text = await run("--plugin", example, "backends");
@@ -50,7 +52,11 @@ describe("examples/iomap-fs (--plugin)", () => {
       expect(p.cases.filter((c) => !c.ok)).toEqual([]);
       if (p.old === NAME || p.new === NAME) {
         // every filesystem case runs (and passes) wherever the plugin is one side of the pair
-        for (const id of FS_CASES) expect(p.cases.find((c) => c.id === id), `${p.old}×${p.new} ${id}`).toMatchObject({ ok: true, status: "pass" });
+        for (const id of FS_CASES)
+          expect(
+            p.cases.find((c) => c.id === id),
+            `${p.old}×${p.new} ${id}`,
+          ).toMatchObject({ ok: true, status: "pass" });
       }
     }
     // n/a only where the manifest says so
@@ -96,7 +102,15 @@ describe("examples/iomap-fs (--plugin)", () => {
     const id = k.mem.private[f.head]!;
     const list = k.lists.alloc();
     expect(api.isolateFolioForMigration(k, f.head, list)).toBe(true);
-    const rc = api.migratePages(k, list, api.allocMigrationTargetCb, null, { nid: 1, nmask: null, gfpMask: api.GFP_HIGHUSER_MOVABLE | api.__GFP_THISNODE }, api.MIGRATE_SYNC, api.MR_SYSCALL);
+    const rc = api.migratePages(
+      k,
+      list,
+      api.allocMigrationTargetCb,
+      null,
+      { nid: 1, nmask: null, gfpMask: api.GFP_HIGHUSER_MOVABLE | api.__GFP_THISNODE },
+      api.MIGRATE_SYNC,
+      api.MR_SYSCALL,
+    );
     api.putbackMovablePages(k, list);
     list.release();
     expect(rc).toBe(0);

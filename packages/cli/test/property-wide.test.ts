@@ -90,12 +90,25 @@ describe("counterexamples the wide harness found, replayed", () => {
   it("truncate zaps a MAP_PRIVATE copy of a file page that was swapped out: a store past the end is SIGBUS", () => {
     // a store COWs page 0 of the private ext4 mapping, reclaim swaps the copy out, the file is
     // truncated to nothing: the swap entry must go with the copy (unmap_mapping_range, even_cows)
-    const w = replayWide(shape, [new AccessCmd(12067, 25471, 0, true), new ReclaimCmd(37333, 0, 0), new TruncateCmd(0, 0), new ExitCmd(0), new PopulateCmd(0, 41608)]);
+    const w = replayWide(shape, [
+      new AccessCmd(12067, 25471, 0, true),
+      new ReclaimCmd(37333, 0, 0),
+      new TruncateCmd(0, 0),
+      new ExitCmd(0),
+      new PopulateCmd(0, 41608),
+    ]);
     expect(w.stats.truncates).toBe(1);
   });
 
   it("a child's scan merges a page it shares with its fork parent: the parent's PTE maps the KSM page with no rmap item, as in the kernel", () => {
-    const w = replayWide(shape, [new AccessCmd(37725, 0, 0, true), new ExitCmd(0), new ForkCmd(0), new AnonMmapCmd(6141, 1, 0), new KsmTwinCmd([19689, 0, 0], [32055, 27431, 0]), new KsmdCmd()]);
+    const w = replayWide(shape, [
+      new AccessCmd(37725, 0, 0, true),
+      new ExitCmd(0),
+      new ForkCmd(0),
+      new AnonMmapCmd(6141, 1, 0),
+      new KsmTwinCmd([19689, 0, 0], [32055, 27431, 0]),
+      new KsmdCmd(),
+    ]);
     expect(w.stats.ksmMerged).toBe(1);
   });
 

@@ -27,7 +27,8 @@ function tmpFile(name: string, text: string): string {
   return p;
 }
 
-const SMALL = "name: small\nmemory: { fast: 4MiB, slow: 8MiB }\nworkload:\n  pattern: { type: zipf, s: 1.0, moveEvery: 2 }\n  regions: [{ name: heap, size: 8MiB }]\n  accessesPerEpoch: 5000\nepochs: 4\nstack: numab2\n";
+const SMALL =
+  "name: small\nmemory: { fast: 4MiB, slow: 8MiB }\nworkload:\n  pattern: { type: zipf, s: 1.0, moveEvery: 2 }\n  regions: [{ name: heap, size: 8MiB }]\n  accessesPerEpoch: 5000\nepochs: 4\nstack: numab2\n";
 
 describe("foliox run", () => {
   it("positional and --scenario give the same run; --json is byte-identical for the same seed", async () => {
@@ -118,7 +119,10 @@ describe("foliox run", () => {
   });
 
   it("a run that fails exits 1 with the reason", async () => {
-    const tooBig = tmpFile("big.yaml", "memory: { fast: 4MiB, slow: 4MiB }\npressure: full\nworkload: { pattern: { type: uniform }, regions: [{ name: h, size: 16MiB }] }\n");
+    const tooBig = tmpFile(
+      "big.yaml",
+      "memory: { fast: 4MiB, slow: 4MiB }\npressure: full\nworkload: { pattern: { type: uniform }, regions: [{ name: h, size: 16MiB }] }\n",
+    );
     const r = await run("run", tooBig);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/does not fit in memory .*give the nodes more memory/);

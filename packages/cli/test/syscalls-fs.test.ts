@@ -7,7 +7,39 @@
  * Every backend is registered as the CLI registers them (BUILTIN_BACKENDS).
  */
 import "reflect-metadata";
-import { ACCESS_OK, MAP_PRIVATE, MAP_SHARED, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, NR_FILE_PAGES, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_SHMEM, PGMIGRATE_SUCCESS, SWAPOUT_FREED, SWAPOUT_KEEP, completeWriteback, reclaimFolio, accessVirtual, checkIntegrity, checkInvariants, createInode, createProcess, createSystem, doMmap, doMmapFile, filemapWrite, folioWalkStart, mountFs, syscalls, userNodemask, type Inode, type Kernel, type SuperBlock, type Task } from "@foliox/core";
+import {
+  ACCESS_OK,
+  MAP_PRIVATE,
+  MAP_SHARED,
+  MPOL_MF_MOVE,
+  MPOL_MF_MOVE_ALL,
+  NR_FILE_PAGES,
+  NR_ISOLATED_ANON,
+  NR_ISOLATED_FILE,
+  NR_SHMEM,
+  PGMIGRATE_SUCCESS,
+  SWAPOUT_FREED,
+  SWAPOUT_KEEP,
+  completeWriteback,
+  reclaimFolio,
+  accessVirtual,
+  checkIntegrity,
+  checkInvariants,
+  createInode,
+  createProcess,
+  createSystem,
+  doMmap,
+  doMmapFile,
+  filemapWrite,
+  folioWalkStart,
+  mountFs,
+  syscalls,
+  userNodemask,
+  type Inode,
+  type Kernel,
+  type SuperBlock,
+  type Task,
+} from "@foliox/core";
 import { ksmGetFolioProbe, ksmMadviseMergeable, ksmRmapItem, ksmStats, ksmdRun } from "@foliox/anon";
 import { mountTmpfs, shmemWrite } from "@foliox/fs-tmpfs";
 import { describe, expect, it } from "vitest";
@@ -302,7 +334,7 @@ describe("tmpfs: a swapped-out shmem page and the LRU a shmem folio is isolated 
   });
 });
 
-describe("the -EACCES rule is \"maybe mapped by more than one mm\" as the kernel version computes it (docs/decisions.md#eacces-rule)", () => {
+describe('the -EACCES rule is "maybe mapped by more than one mm" as the kernel version computes it (docs/decisions.md#eacces-rule)', () => {
   it("a small file folio mapped twice by the same mm is shared by mapcount (> 1) on 6.12 and 6.16 alike", () => {
     for (const v of ["6.12", "6.16"] as const) {
       const k = system(v);

@@ -121,8 +121,14 @@ describe("foliox trace convert", () => {
 
 describe("usage errors exit 2 and say what to do", () => {
   it.each([
-    [["trace", "inspect", LACKEY, "--format", "valgrind"], /option '--format <f>' argument 'valgrind' is invalid\. pass one of lackey, pin, perf, damo, csv, jsonl, bin or auto/],
-    [["trace", "convert", LACKEY, "--to", "xml"], /argument 'xml' is invalid\. pass --to csv \(header t,pid,addr,op,size\[,weight\]\), --to jsonl .* or --to bin/],
+    [
+      ["trace", "inspect", LACKEY, "--format", "valgrind"],
+      /option '--format <f>' argument 'valgrind' is invalid\. pass one of lackey, pin, perf, damo, csv, jsonl, bin or auto/,
+    ],
+    [
+      ["trace", "convert", LACKEY, "--to", "xml"],
+      /argument 'xml' is invalid\. pass --to csv \(header t,pid,addr,op,size\[,weight\]\), --to jsonl .* or --to bin/,
+    ],
     [["trace", "convert", LACKEY], /required option '--to <f>' not specified/],
     [["trace", "inspect"], /missing required argument 'file'/],
     [["trace", "inspect", LACKEY, "--bogus"], /unknown option '--bogus'/],

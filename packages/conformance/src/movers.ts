@@ -24,7 +24,10 @@ export function seedLiteralMover(name: string, description: string, ids?: readon
   return Object.freeze({ name, description, exchange, exchangeFolios });
 }
 
-export const SEED_LITERAL_MOVER: Mover = seedLiteralMover("seed-literal", "the seed's mm/exchange.c as written: every seed defect put back (docs/decisions.md#seed-defects)");
+export const SEED_LITERAL_MOVER: Mover = seedLiteralMover(
+  "seed-literal",
+  "the seed's mm/exchange.c as written: every seed defect put back (docs/decisions.md#seed-defects)",
+);
 
 /** "foliox", "seed-literal", then "seed-literal:9b.1" … "seed-literal:9b.9". */
 export const MOVER_NAMES: readonly string[] = ["foliox", "seed-literal", ...SEED_DEFECTS.map((d) => `seed-literal:${d.id}`)];

@@ -77,7 +77,13 @@ export function runCase(
   }
 }
 
-function runPairs(backends: readonly ConformanceBackend[], mover: Mover, only: readonly string[] | undefined, cases: readonly ConformanceCase[], memory?: readonly [number, number]): PairResult[] {
+function runPairs(
+  backends: readonly ConformanceBackend[],
+  mover: Mover,
+  only: readonly string[] | undefined,
+  cases: readonly ConformanceCase[],
+  memory?: readonly [number, number],
+): PairResult[] {
   const registerAll = [...new Set(backends.map((b) => b.register))];
   return conformancePairs(backends, only).map(([a, b]) => ({
     old: a.manifest.name,
@@ -98,16 +104,26 @@ export function runConformance(opts: RunOptions): ConformanceReport {
 }
 
 /** Each seed defect alone: caught (some case failed), awaits (no pair can show it) or missed. */
-export function runDefects(backends: readonly ConformanceBackend[], only: readonly string[] | undefined, cases: readonly ConformanceCase[] = CONFORMANCE_CASES): DefectResult[] {
+export function runDefects(
+  backends: readonly ConformanceBackend[],
+  only: readonly string[] | undefined,
+  cases: readonly ConformanceCase[] = CONFORMANCE_CASES,
+): DefectResult[] {
   const pairs = conformancePairs(backends, only);
-  const failures = (mover: Mover) => runPairs(backends, mover, only, cases).flatMap((p) => p.cases.filter((c) => !c.ok).map((c) => `${p.old}×${p.new}:${c.id}`));
+  const failures = (mover: Mover) =>
+    runPairs(backends, mover, only, cases).flatMap((p) => p.cases.filter((c) => !c.ok).map((c) => `${p.old}×${p.new}:${c.id}`));
   // A case that fails without any defect proves nothing about one: only new failures count.
   const baseline = new Set(failures(moverByName("foliox")));
   return SEED_DEFECTS.map((d) => {
     const failedCases = [...new Set(failures(moverByName(`seed-literal:${d.id}`)))].filter((c) => !baseline.has(c));
     const canManifest = pairs.some(([a, b]) => d.manifests(a.manifest, b.manifest));
     const status: DefectResult["status"] = failedCases.length ? "caught" : canManifest ? "missed" : "awaits";
-    const detail = status === "caught" ? `caught by ${failedCases.length} case(s)` : status === "awaits" ? `awaits ${d.needs}` : "a registered pair could show it, and no case failed";
+    const detail =
+      status === "caught"
+        ? `caught by ${failedCases.length} case(s)`
+        : status === "awaits"
+          ? `awaits ${d.needs}`
+          : "a registered pair could show it, and no case failed";
     return { id: d.id, title: d.title, status, failedCases, detail };
   });
 }

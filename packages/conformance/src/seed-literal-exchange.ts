@@ -138,7 +138,15 @@ export class SeedLiteralExchange extends FolioExchange {
    * node it left. Invisible for file↔file of one size across two nodes (the counts cross), wrong
    * for file↔anon.
    */
-  override folioExchangeMappingStats(k: Kernel, oldHead: number, newHead: number, oldSwap: number, newSwap: number, memcgInOld: number, memcgInNew: number): void {
+  override folioExchangeMappingStats(
+    k: Kernel,
+    oldHead: number,
+    newHead: number,
+    oldSwap: number,
+    newSwap: number,
+    memcgInOld: number,
+    memcgInNew: number,
+  ): void {
     super.folioExchangeMappingStats(k, oldHead, newHead, oldSwap, newSwap, memcgInOld, memcgInNew);
     if (!this.has("9b.7")) return;
     const mem = k.mem;

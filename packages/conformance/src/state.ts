@@ -76,5 +76,8 @@ export function checkHealthy(k: Kernel, when: string): void {
   check(bad.length === 0, `${when}: invariants: ${bad.slice(0, 3).join("; ")}${bad.length > 3 ? ` (+${bad.length - 3} more)` : ""}`);
   const integrity = checkIntegrity(k);
   const v = integrity.violations[0];
-  check(integrity.ok, `${when}: integrity: ${integrity.violations.length} page(s) read the wrong data${v ? `, e.g. pid ${v.pid} at ${v.addr} reads pfn ${v.pfn}` : ""}`);
+  check(
+    integrity.ok,
+    `${when}: integrity: ${integrity.violations.length} page(s) read the wrong data${v ? `, e.g. pid ${v.pid} at ${v.addr} reads pfn ${v.pfn}` : ""}`,
+  );
 }

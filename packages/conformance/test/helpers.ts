@@ -73,7 +73,10 @@ export function makeSystem(opts: { swapPages?: number } = {}): { k: Kernel; sb: 
   const { kernel: k } = createSystem({
     memory: [8 * MiB, 8 * MiB],
     swapPages: opts.swapPages,
-    backends: [(c: DependencyContainer) => c.register(BACKENDS, { useValue: testAnon }), (c: DependencyContainer) => c.register(BACKENDS, { useValue: testFs })],
+    backends: [
+      (c: DependencyContainer) => c.register(BACKENDS, { useValue: testAnon }),
+      (c: DependencyContainer) => c.register(BACKENDS, { useValue: testFs }),
+    ],
   });
   return { k, sb: mountFs(k, testFs, { raPages: 8 }) };
 }

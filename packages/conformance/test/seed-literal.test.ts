@@ -137,7 +137,9 @@ describe("each defect shows", () => {
       }
       expect(err).toBeInstanceOf(LockdepBug);
       expect((err as LockdepBug).report.kind).toBe("possible recursive locking");
-      expect((err as LockdepBug).report.chain).toMatch(sameFile ? /i_pages#\d+ -> &mapping->i_pages#\d+ \(already held\)/ : /&swapper_space->i_pages -> &swapper_space->i_pages \(already held\)/);
+      expect((err as LockdepBug).report.chain).toMatch(
+        sameFile ? /i_pages#\d+ -> &mapping->i_pages#\d+ \(already held\)/ : /&swapper_space->i_pages -> &swapper_space->i_pages \(already held\)/,
+      );
     }
   });
 

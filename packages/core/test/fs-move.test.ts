@@ -51,9 +51,12 @@ function migrateOne(k: Kernel, head: number, nid: number, mode: MigrateMode = MI
 function snapshot(k: Kernel): unknown {
   const mem = k.mem;
   const ptes: number[] = [];
-  for (const mm of k.mms) for (const vma of mm.vmas) for (let v = vma.vmStart / 4096; v < vma.vmEnd / 4096; v++) ptes.push(k.pgtables.walk(mm.pgd, v, false) ? k.pgtables.leaf[k.pgtables.off]! : 0);
+  for (const mm of k.mms)
+    for (const vma of mm.vmas)
+      for (let v = vma.vmStart / 4096; v < vma.vmEnd / 4096; v++) ptes.push(k.pgtables.walk(mm.pgd, v, false) ? k.pgtables.leaf[k.pgtables.off]! : 0);
   const slots: number[] = [];
-  for (const as of k.fs.addressSpaces) if (as) for (let i = as.iPages.findNext(0); i >= 0; i = as.iPages.findNext(i + 1)) slots.push(as.id, i, as.iPages.load(i));
+  for (const as of k.fs.addressSpaces)
+    if (as) for (let i = as.iPages.findNext(0); i >= 0; i = as.iPages.findNext(i + 1)) slots.push(as.id, i, as.iPages.load(i));
   const events = Array.from(k.vmstat.events);
   return {
     flags: Array.from(mem.flags, (f) => f & ~(1 << PG_dirty)),
@@ -115,7 +118,10 @@ describe("migrating page-cache folios", () => {
 
   it("without ->migrate_folio: a dirty folio is refused in ASYNC (-EBUSY); a clean one goes through fallback_migrate_folio", () => {
     const base = makeTestFsBackend();
-    const backend = makeTestFsBackend("fallbackfs", { migrateFolio: undefined, manifest: { ...base.manifest, name: "fallbackfs", migrateCallback: "fallback_migrate_folio" } });
+    const backend = makeTestFsBackend("fallbackfs", {
+      migrateFolio: undefined,
+      manifest: { ...base.manifest, name: "fallbackfs", migrateCallback: "fallback_migrate_folio" },
+    });
     const { k, sb } = makeFsSystem({ backend });
     const { inode, tokens } = writtenFile(k, sb, 2);
     const dirty = cachedAt(inode, 0);
@@ -157,7 +163,7 @@ describe("folio exchange with page-cache folios", () => {
     expect(k.vmstat.nodePage(0, NR_FILE_PAGES)).toBe(1);
     expect(k.vmstat.nodePage(0, NR_FILE_DIRTY)).toBe(1);
     expect(k.vmstat.nodePage(0, NR_FILE_MAPPED)).toBe(1);
-    expect(k.vmstat.zonePage(1 * MAX_NR_ZONES + k.mem.zone[fileHead]! % MAX_NR_ZONES, NR_ZONE_WRITE_PENDING)).toBe(1);
+    expect(k.vmstat.zonePage(1 * MAX_NR_ZONES + (k.mem.zone[fileHead]! % MAX_NR_ZONES), NR_ZONE_WRITE_PENDING)).toBe(1);
     expect(k.vmstat.event(PGEXCHANGE_SUCCESS)).toBe(1);
     healthy(k);
     expect(filemapRead(k, file.inode, 0)).toBe(4096);

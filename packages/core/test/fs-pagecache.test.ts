@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { filemapRead, filemapWrite } from "../src/fs/filemap.js";
-import {
-  WB_SYNC_NONE,
-  completeWriteback,
-  filemapWriteAndWait,
-  writeCachePages,
-} from "../src/fs/page-writeback.js";
+import { WB_SYNC_NONE, completeWriteback, filemapWriteAndWait, writeCachePages } from "../src/fs/page-writeback.js";
 import { createInode } from "../src/fs/super.js";
 import { dropPagecache, invalidateMappingPages, truncateSetsize } from "../src/fs/truncate.js";
 import { EAGAIN } from "../src/kernel/errno.js";

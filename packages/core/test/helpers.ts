@@ -64,9 +64,7 @@ export function totalFreePages(k: Kernel): number {
 
 /** The buddy free lists' exact shape: per zone, per order, the sorted pfns of the free blocks. */
 export function freeListShape(k: Kernel): number[][][] {
-  return k.topo.zones.map((zone) =>
-    Array.from({ length: NR_PAGE_ORDERS }, (_, o) => k.alloc.freeArea[zone.idx]![o]!.toArray().sort((a, b) => a - b)),
-  );
+  return k.topo.zones.map((zone) => Array.from({ length: NR_PAGE_ORDERS }, (_, o) => k.alloc.freeArea[zone.idx]![o]!.toArray().sort((a, b) => a - b)));
 }
 
 /** The PTE mapping addr in mm (0 when no table or none). */

@@ -7,7 +7,19 @@
 import { describe, expect, it } from "vitest";
 import { doMmapFile } from "../src/fs/file-fault.js";
 import { folioExchange } from "../src/exchange/folio-exchange.js";
-import { LOCK_ANON_VMA, LOCK_FOLIO, LOCK_I_MMAP, LOCK_LRU, LOCK_MMAP, LOCK_PTL, LockdepBug, NR_LOCK_CLASSES, lockAcquire, lockRelease, type Lockdep } from "../src/kernel/lockdep.js";
+import {
+  LOCK_ANON_VMA,
+  LOCK_FOLIO,
+  LOCK_I_MMAP,
+  LOCK_LRU,
+  LOCK_MMAP,
+  LOCK_PTL,
+  LockdepBug,
+  NR_LOCK_CLASSES,
+  lockAcquire,
+  lockRelease,
+  type Lockdep,
+} from "../src/kernel/lockdep.js";
 import { TaskOwner } from "../src/kernel/wait.js";
 import { ACCESS_OK, accessVirtual } from "../src/mm/memory.js";
 import { MAP_SHARED, doMmap } from "../src/mm/mmap.js";
@@ -91,7 +103,9 @@ describe("lockdep records the model's lock order where the kernel takes each loc
     expect(folioExchange(k, fileHead, anonHead, MIGRATE_SYNC)).toBe(0);
     const task = new TaskOwner("task 8");
     lockAcquire(k.lockdep, LOCK_I_MMAP, 1, task);
-    expect(() => lockAcquire(k.lockdep, LOCK_FOLIO, anonHead, task)).toThrow(/circular locking dependency[\s\S]*task 8: &mapping->i_mmap_rwsem#1 -> folio_lock#\d+[\s\S]*earlier, the other order: .*folio_lock#\d+ -> .*&mapping->i_mmap_rwsem#\d+/);
+    expect(() => lockAcquire(k.lockdep, LOCK_FOLIO, anonHead, task)).toThrow(
+      /circular locking dependency[\s\S]*task 8: &mapping->i_mmap_rwsem#1 -> folio_lock#\d+[\s\S]*earlier, the other order: .*folio_lock#\d+ -> .*&mapping->i_mmap_rwsem#\d+/,
+    );
   });
 
   it("with lockdep off nothing is recorded, and the exchange is the same", () => {

@@ -102,7 +102,19 @@ describe("folio_migrate_flags", () => {
     const k = makeSystem();
     const src = anonSrc(k, 0);
     const dst = page(k, 0);
-    for (const bit of [PG_referenced, PG_active, PG_workingset, PG_checked, PG_mappedtodisk, PG_dirty, PG_young, PG_idle, PG_readahead, PG_private, PG_mlocked]) {
+    for (const bit of [
+      PG_referenced,
+      PG_active,
+      PG_workingset,
+      PG_checked,
+      PG_mappedtodisk,
+      PG_dirty,
+      PG_young,
+      PG_idle,
+      PG_readahead,
+      PG_private,
+      PG_mlocked,
+    ]) {
       k.mem.setFlag(src, bit);
     }
     k.mem.private[src] = 77;
@@ -282,7 +294,16 @@ describe("move_to_new_folio dispatch", () => {
   it("an anon folio goes to its backend's migrateFolio when it has one, and keeps its mapping tag", () => {
     const calls: number[][] = [];
     const spy: Backend = {
-      manifest: { name: "spy-anon", kinds: ["anon"], migrateCallback: "migrate_folio", exchange: true, largeFolios: true, fsPrivate: false, writeback: false, description: "spy" },
+      manifest: {
+        name: "spy-anon",
+        kinds: ["anon"],
+        migrateCallback: "migrate_folio",
+        exchange: true,
+        largeFolios: true,
+        fsPrivate: false,
+        writeback: false,
+        description: "spy",
+      },
       owns: (k, head) => (k.mem.mapping[head]! & 3) === PAGE_MAPPING_ANON,
       migrateFolio: (k, dst, src, mode) => {
         calls.push([dst, src, mode]);

@@ -7,7 +7,15 @@ import { checkIntegrity } from "../src/debug/integrity.js";
 import { checkInvariants } from "../src/debug/invariants.js";
 import { PG_lru } from "../src/mm/page-flags.js";
 import { folioPut } from "../src/mm/swap.js";
-import { NR_ISOLATED_ANON, NUMA_PAGE_MIGRATE, PGMIGRATE_FAIL, PGPROMOTE_SUCCESS, THP_MIGRATION_FAIL, THP_MIGRATION_SUCCESS, THP_SPLIT_PAGE } from "../src/mm/vmstat.js";
+import {
+  NR_ISOLATED_ANON,
+  NUMA_PAGE_MIGRATE,
+  PGMIGRATE_FAIL,
+  PGPROMOTE_SUCCESS,
+  THP_MIGRATION_FAIL,
+  THP_MIGRATION_SUCCESS,
+  THP_SPLIT_PAGE,
+} from "../src/mm/vmstat.js";
 import { migrateBalancedPgdat, migrateMisplacedFolio, migrateMisplacedFolioPrepare } from "../src/migrate/migrate-misplaced.js";
 import { makeSystem } from "./helpers.js";
 import { expectRegionData, fillNode, populatedRegion, regionFolios, releasePages, type Region } from "./migrate-helpers.js";

@@ -70,7 +70,16 @@ describe("migration of shared and partly-populated folios", () => {
     const list = k.lists.alloc();
     expect(isolateFolioForMigration(k, head, list)).toBe(true);
     const succeeded = { value: 0 };
-    const rc = migratePages(k, list, (kk, src) => (kk.mem.order[src]! > 0 ? -1 : allocMigrationTarget(kk, src, toNode(1))), null, null, MIGRATE_ASYNC, MR_SYSCALL, succeeded);
+    const rc = migratePages(
+      k,
+      list,
+      (kk, src) => (kk.mem.order[src]! > 0 ? -1 : allocMigrationTarget(kk, src, toNode(1))),
+      null,
+      null,
+      MIGRATE_ASYNC,
+      MR_SYSCALL,
+      succeeded,
+    );
     list.release();
     expect(rc).toBe(0);
     expect(k.vmstat.event(THP_SPLIT_PAGE)).toBe(1);

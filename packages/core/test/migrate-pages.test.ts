@@ -119,7 +119,9 @@ describe("migratePages: order-0 anon folios", () => {
     const r = populatedRegion(k, 0, 2);
     const list = isolateRegion(k, r);
     const ret = k.lists.alloc();
-    expect(() => migratePagesBatch(k, list, allocMigrationTargetCb, null, toNode(1), MIGRATE_SYNC, MR_SYSCALL, ret, null, new MigratePagesStats(), 1)).toThrow(KernelBug);
+    expect(() => migratePagesBatch(k, list, allocMigrationTargetCb, null, toNode(1), MIGRATE_SYNC, MR_SYSCALL, ret, null, new MigratePagesStats(), 1)).toThrow(
+      KernelBug,
+    );
     ret.release();
     settle(k, list);
   });

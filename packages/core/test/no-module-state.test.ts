@@ -58,7 +58,12 @@ function sourceFiles(packages = PACKAGES): string[] {
 }
 
 function isModuleScope(decl: ts.Node): decl is ts.VariableDeclaration {
-  return ts.isVariableDeclaration(decl) && ts.isVariableDeclarationList(decl.parent) && ts.isVariableStatement(decl.parent.parent) && ts.isSourceFile(decl.parent.parent.parent);
+  return (
+    ts.isVariableDeclaration(decl) &&
+    ts.isVariableDeclarationList(decl.parent) &&
+    ts.isVariableStatement(decl.parent.parent) &&
+    ts.isSourceFile(decl.parent.parent.parent)
+  );
 }
 
 /** The identifier a property/element chain starts from (a.b[c].d → a), or null. */
@@ -85,8 +90,12 @@ function assignmentOperator(k: ts.SyntaxKind): boolean {
 
 /** The receiver chain a node mutates, if it is a mutation: x.a = …, x[i]++, delete x.a, x.push(…). */
 function mutatedChain(n: ts.Node): ts.Expression | null {
-  if (ts.isBinaryExpression(n) && assignmentOperator(n.operatorToken.kind) && (ts.isPropertyAccessExpression(n.left) || ts.isElementAccessExpression(n.left))) return n.left;
-  if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) {
+  if (ts.isBinaryExpression(n) && assignmentOperator(n.operatorToken.kind) && (ts.isPropertyAccessExpression(n.left) || ts.isElementAccessExpression(n.left)))
+    return n.left;
+  if (
+    (ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n)) &&
+    (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)
+  ) {
     const t = n.operand;
     if (ts.isPropertyAccessExpression(t) || ts.isElementAccessExpression(t)) return t;
   }
@@ -102,7 +111,15 @@ interface Finding {
 }
 
 function scan(files: readonly string[], root = REPO): Finding[] {
-  const program = ts.createProgram(files, { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, noEmit: true, experimentalDecorators: true, skipLibCheck: true, types: [] });
+  const program = ts.createProgram(files, {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    noEmit: true,
+    experimentalDecorators: true,
+    skipLibCheck: true,
+    types: [],
+  });
   const checker = program.getTypeChecker();
   const findings: Finding[] = [];
   const at = (sf: ts.SourceFile, n: ts.Node) => `${relative(root, sf.fileName)}:${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1}`;
@@ -115,7 +132,12 @@ function scan(files: readonly string[], root = REPO): Finding[] {
       for (const d of list.declarations) {
         const name = d.name.getText(sf);
         if (kind !== "const") findings.push({ where: at(sf, d), name, what: `module-scope ${kind}` });
-        else if (d.initializer && ts.isNewExpression(d.initializer) && ts.isIdentifier(d.initializer.expression) && /^Weak(Map|Set)$/.test(d.initializer.expression.text)) {
+        else if (
+          d.initializer &&
+          ts.isNewExpression(d.initializer) &&
+          ts.isIdentifier(d.initializer.expression) &&
+          /^Weak(Map|Set)$/.test(d.initializer.expression.text)
+        ) {
           findings.push({ where: at(sf, d), name, what: `module-scope new ${d.initializer.expression.text}` });
         }
       }
@@ -172,7 +194,13 @@ describe("no module-level mutable state in packages/*/src", () => {
       );
       write("user.ts", ['import { result } from "./state.js";', "export function read(x: number): void {", "  result.last = x;", "}"].join("\n"));
       const found = scan(sourceFiles(dir), dir).map((f) => `${f.name}: ${f.what.replace(/ declared at .*/, "")}`);
-      expect(found.sort()).toEqual(["counter: module-scope let", "legacy: module-scope var", "names: mutates the module-scope const", "perKernel: module-scope new WeakMap", "result: mutates the module-scope const"]);
+      expect(found.sort()).toEqual([
+        "counter: module-scope let",
+        "legacy: module-scope var",
+        "names: mutates the module-scope const",
+        "perKernel: module-scope new WeakMap",
+        "result: mutates the module-scope const",
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

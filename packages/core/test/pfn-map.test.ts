@@ -4,7 +4,11 @@ import { PfnMap } from "../src/kernel/pfn-map.js";
 
 describe("PfnMap", () => {
   it("agrees with a Map over random sets, gets and deletes (colliding keys included)", () => {
-    const op = fc.record({ kind: fc.constantFrom("set", "delete", "get"), key: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })), v: fc.integer() });
+    const op = fc.record({
+      kind: fc.constantFrom("set", "delete", "get"),
+      key: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2 ** 31 - 1 })),
+      v: fc.integer(),
+    });
     fc.assert(
       fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
         const m = new PfnMap<number>(2);

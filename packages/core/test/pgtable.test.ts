@@ -187,15 +187,15 @@ describe("page-table arena", () => {
     const pgd = pt.allocTable();
     const addrs = [0x10000, 0x7f00_0000_0000, 0x7fff_ffff_f000, 0x1_0000_0000, 0x1_0000_1000, 0x4000_0000_0000];
     addrs.forEach((addr, i) => put(pt, pgd, Math.floor(addr / 4096), 100 + i));
-    addrs.forEach((addr, i) => expect((get(pt, pgd, Math.floor(addr / 4096)))).toBe(100 + i));
+    addrs.forEach((addr, i) => expect(get(pt, pgd, Math.floor(addr / 4096))).toBe(100 + i));
     // the top of a 48-bit address space is vpn 2^36 - 1
     const top = 2 ** 36 - 1;
     put(pt, pgd, top, 7);
     // vpn 2^35 + 5 and vpn 5 must be distinct slots (a 32-bit shift would alias them)
     put(pt, pgd, 2 ** 35 + 5, 8);
     expect(get(pt, pgd, 5)).toBe(-1);
-    expect((get(pt, pgd, 2 ** 35 + 5))).toBe(8);
-    expect((get(pt, pgd, top))).toBe(7);
+    expect(get(pt, pgd, 2 ** 35 + 5)).toBe(8);
+    expect(get(pt, pgd, top)).toBe(7);
     put(pt, pgd, 2 ** 32 + 3, 9);
     expect(get(pt, pgd, 3)).toBe(-1);
   });
@@ -248,6 +248,6 @@ describe("page-table arena", () => {
     const pgd = pt.allocTable();
     for (let i = 0; i < 600; i++) put(pt, pgd, i * 512, i + 1);
     expect(pt.nrTables).toBeGreaterThan(600);
-    for (let i = 0; i < 600; i++) expect((get(pt, pgd, i * 512))).toBe(i + 1);
+    for (let i = 0; i < 600; i++) expect(get(pt, pgd, i * 512)).toBe(i + 1);
   });
 });

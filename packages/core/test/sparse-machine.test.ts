@@ -111,7 +111,9 @@ describe("topology presets", () => {
 
 describe("machines the model refuses, by field and limit", () => {
   it("a node larger than one section that is not a whole number of sections", () => {
-    expect(() => makeSystem({ memory: [200 * MiB, 64 * MiB] })).toThrow(/nodes\[0\]\.memory \(DRAM\) is 200 MiB, not a whole number of 128 MiB memory sections.*give 128 MiB or 256 MiB/);
+    expect(() => makeSystem({ memory: [200 * MiB, 64 * MiB] })).toThrow(
+      /nodes\[0\]\.memory \(DRAM\) is 200 MiB, not a whole number of 128 MiB memory sections.*give 128 MiB or 256 MiB/,
+    );
   });
 
   it("a node of whole sections after a small node: off a section boundary, its partial sections initialized at boot", () => {

@@ -42,4 +42,3 @@ export function swapOutPage(k: Kernel, task: Task, addr: number): void {
   expect(reclaimFolio(k, head)).toBe(SWAPOUT_FREED);
   healthy(k, "freed");
 }
-

@@ -38,7 +38,24 @@ export const BH_FixtureHeld = BH_PrivateStart;
 /** ext4's invalid_block (~0): what a delayed buffer is map_bh()'d to (fs/ext4/inode.c) */
 export const INVALID_BLOCK = -1;
 
-export const BH_NAMES = ["Uptodate", "Dirty", "Lock", "Req", "Mapped", "New", "Async_Read", "Async_Write", "Delay", "Boundary", "Write_EIO", "Unwritten", "Quiet", "Meta", "Prio", "Defer_Completion"] as const;
+export const BH_NAMES = [
+  "Uptodate",
+  "Dirty",
+  "Lock",
+  "Req",
+  "Mapped",
+  "New",
+  "Async_Read",
+  "Async_Write",
+  "Delay",
+  "Boundary",
+  "Write_EIO",
+  "Unwritten",
+  "Quiet",
+  "Meta",
+  "Prio",
+  "Defer_Completion",
+] as const;
 
 export class BufferHeads {
   state = new Int32Array(64);

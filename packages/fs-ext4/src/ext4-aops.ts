@@ -210,7 +210,12 @@ export function ext4InvalidateFolio(k: Kernel, folio: number, offset: number, le
   if (length === k.mem.folioNrPages(folio) * PAGE_SIZE) {
     bhLruForgetRing(k, ring);
     if (!tryToFreeBuffers(k, folio)) {
-      throw new KernelBug(`block_invalidate_folio: pfn ${folio}: buffers still busy (${t.ring(ring).map((b) => `${b}:${t.describe(b)}/count ${t.count[b]}`).join(", ")})`);
+      throw new KernelBug(
+        `block_invalidate_folio: pfn ${folio}: buffers still busy (${t
+          .ring(ring)
+          .map((b) => `${b}:${t.describe(b)}/count ${t.count[b]}`)
+          .join(", ")})`,
+      );
     }
   }
 }

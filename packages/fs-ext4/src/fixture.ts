@@ -9,7 +9,18 @@
  * also looked up through the per-CPU bh LRU, which holds a b_count reference
  * (buffer_migrate_folio_norefs must invalidate it).
  */
-import { fixtureEndWriteback, fixtureFail, fixtureMount, fixtureTruncate, makeFileFolio, type Backend, type ConformanceFixture, type FixtureFolio, type FixtureFolioOptions, type Kernel } from "@foliox/core";
+import {
+  fixtureEndWriteback,
+  fixtureFail,
+  fixtureMount,
+  fixtureTruncate,
+  makeFileFolio,
+  type Backend,
+  type ConformanceFixture,
+  type FixtureFolio,
+  type FixtureFolioOptions,
+  type Kernel,
+} from "@foliox/core";
 import { bhLruInstall } from "./bh-lru.js";
 import { BH_FixtureHeld, bufferHeads, folioBuffers } from "./buffer-head.js";
 import { EXT4_SB } from "./ext4-super.js";

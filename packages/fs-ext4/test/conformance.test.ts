@@ -47,7 +47,10 @@ describe("seed-defect-5 (headBufferOnly) against ext4", () => {
   });
 
   it("runDefects reports seed defect 9b.5 caught, by fs.private-follows-data (on ext4-1k × ext4-1k: every defect reruns the matrix)", () => {
-    const d = runDefects(ext4.filter((b) => b.manifest.name === "ext4-1k"), undefined).find((x) => x.id === "9b.5")!;
+    const d = runDefects(
+      ext4.filter((b) => b.manifest.name === "ext4-1k"),
+      undefined,
+    ).find((x) => x.id === "9b.5")!;
     expect(d.status).toBe("caught");
     expect(d.failedCases.some((c) => c.endsWith(":fs.private-follows-data"))).toBe(true);
   });

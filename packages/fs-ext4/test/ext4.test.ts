@@ -1,5 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { EAGAIN, EXCHANGE_WOULD_BLOCK, ExchangeOp, MIGRATE_ASYNC, MIGRATE_SYNC, NR_FILE_PAGES, PG_private, createInode, dropPagecache, filemapWrite, mountFs, filemapRead, filemapWriteAndWait, folioExchange, type Kernel, type MigrateMode } from "@foliox/core";
+import {
+  EAGAIN,
+  EXCHANGE_WOULD_BLOCK,
+  ExchangeOp,
+  MIGRATE_ASYNC,
+  MIGRATE_SYNC,
+  NR_FILE_PAGES,
+  PG_private,
+  createInode,
+  dropPagecache,
+  filemapWrite,
+  mountFs,
+  filemapRead,
+  filemapWriteAndWait,
+  folioExchange,
+  type Kernel,
+  type MigrateMode,
+} from "@foliox/core";
 import {
   BH_Delay,
   BH_Dirty,

@@ -1,6 +1,32 @@
 /** Shared setup for the ext4 unit tests: a two-node system with ext4 and anon registered. */
 import { expect } from "vitest";
-import { ACCESS_OK, GFP_HIGHUSER_MOVABLE, MAP_SHARED, MR_SYSCALL, __GFP_THISNODE, accessVirtual, allocMigrationTargetCb, checkIntegrity, checkInvariants, createInode, createProcess, createSystem, doMmap, doMmapFile, filemapWrite, folioWalkStart, isolateFolioForMigration, migratePages, mountFs, putbackMovablePages, type Inode, type Kernel, type MigrateMode, type SuperBlock, type Task } from "@foliox/core";
+import {
+  ACCESS_OK,
+  GFP_HIGHUSER_MOVABLE,
+  MAP_SHARED,
+  MR_SYSCALL,
+  __GFP_THISNODE,
+  accessVirtual,
+  allocMigrationTargetCb,
+  checkIntegrity,
+  checkInvariants,
+  createInode,
+  createProcess,
+  createSystem,
+  doMmap,
+  doMmapFile,
+  filemapWrite,
+  folioWalkStart,
+  isolateFolioForMigration,
+  migratePages,
+  mountFs,
+  putbackMovablePages,
+  type Inode,
+  type Kernel,
+  type MigrateMode,
+  type SuperBlock,
+  type Task,
+} from "@foliox/core";
 import { registerAnon } from "@foliox/anon";
 import { registerExt4 } from "../src/index.js";
 

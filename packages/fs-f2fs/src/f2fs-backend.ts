@@ -27,9 +27,30 @@
  * fixture's "buffers-locked" state models. Before v5.19 f2fs_migrate_page() took the inmem
  * lock for atomic-written pages (-EAGAIN when contended); that path is gone in v6.12.
  */
-import { PG_dirty, PG_uptodate, blockWriteFullFolio, filemapDirtyFolio, filemapMigrateFolio, folioAddressSpace, type Backend, type CapabilityManifest, type Inode, type Kernel, type MigrateMode, type SuperBlock } from "@foliox/core";
+import {
+  PG_dirty,
+  PG_uptodate,
+  blockWriteFullFolio,
+  filemapDirtyFolio,
+  filemapMigrateFolio,
+  folioAddressSpace,
+  type Backend,
+  type CapabilityManifest,
+  type Inode,
+  type Kernel,
+  type MigrateMode,
+  type SuperBlock,
+} from "@foliox/core";
 import { f2fsFixtureFor } from "./fixture.js";
-import { PAGE_PRIVATE_ATOMIC_WRITE, PAGE_PRIVATE_ONGOING_MIGRATION, PAGE_PRIVATE_REF_RESOURCE, clearPagePrivate, clearPagePrivateAll, pagePrivateTest, setPagePrivate } from "./page-private.js";
+import {
+  PAGE_PRIVATE_ATOMIC_WRITE,
+  PAGE_PRIVATE_ONGOING_MIGRATION,
+  PAGE_PRIVATE_REF_RESOURCE,
+  clearPagePrivate,
+  clearPagePrivateAll,
+  pagePrivateTest,
+  setPagePrivate,
+} from "./page-private.js";
 
 export const F2FS_MANIFEST: CapabilityManifest = {
   name: "f2fs",

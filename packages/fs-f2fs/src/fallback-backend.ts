@@ -25,7 +25,25 @@
  * filesystem with no private data at all would reach that BUG_ON in v6.12 whenever the I/O
  * outlives the retry (a real window in the kernel; in this synchronous model it always does).
  */
-import { EBUSY, EAGAIN, GFP_KERNEL, MIGRATE_SYNC, PG_dirty, PG_private, blockWriteFullFolio, filemapReleaseFolio, folioAddressSpace, folioAttachPrivate, folioDetachPrivate, writeout, type Backend, type CapabilityManifest, type ExchangePrepareState, type Kernel, type MigrateMode } from "@foliox/core";
+import {
+  EBUSY,
+  EAGAIN,
+  GFP_KERNEL,
+  MIGRATE_SYNC,
+  PG_dirty,
+  PG_private,
+  blockWriteFullFolio,
+  filemapReleaseFolio,
+  folioAddressSpace,
+  folioAttachPrivate,
+  folioDetachPrivate,
+  writeout,
+  type Backend,
+  type CapabilityManifest,
+  type ExchangePrepareState,
+  type Kernel,
+  type MigrateMode,
+} from "@foliox/core";
 import { fallbackFixtureFor } from "./fixture.js";
 
 /** The private word of a fallback-fs folio: buffers attached by ->writepage */

@@ -8,7 +8,20 @@
  * - fallback: the private data ->writepage attached is dropped once the fsync is done (a clean
  *   folio's buffers are freeable), so a plain fallback folio carries none.
  */
-import { GFP_KERNEL, PG_locked, fileFixture, filemapLookup, filemapReleaseFolio, fixtureMount, folioAddressSpace, folioMarkDirty, folioPut, makeFileFolio, type Backend, type ConformanceFixture } from "@foliox/core";
+import {
+  GFP_KERNEL,
+  PG_locked,
+  fileFixture,
+  filemapLookup,
+  filemapReleaseFolio,
+  fixtureMount,
+  folioAddressSpace,
+  folioMarkDirty,
+  folioPut,
+  makeFileFolio,
+  type Backend,
+  type ConformanceFixture,
+} from "@foliox/core";
 import { PAGE_PRIVATE_ONGOING_MIGRATION, setPagePrivate } from "./page-private.js";
 
 export function f2fsFixtureFor(backend: Backend): ConformanceFixture {

@@ -47,7 +47,8 @@ export function clearPagePrivate(k: Kernel, head: number, flag: number): void {
 
 /** clear_page_private_all(): every flag, so the private data is detached. */
 export function clearPagePrivateAll(k: Kernel, head: number): void {
-  for (const flag of [PAGE_PRIVATE_REF_RESOURCE, PAGE_PRIVATE_ONGOING_MIGRATION, PAGE_PRIVATE_INLINE_INODE, PAGE_PRIVATE_ATOMIC_WRITE]) clearPagePrivate(k, head, flag);
+  for (const flag of [PAGE_PRIVATE_REF_RESOURCE, PAGE_PRIVATE_ONGOING_MIGRATION, PAGE_PRIVATE_INLINE_INODE, PAGE_PRIVATE_ATOMIC_WRITE])
+    clearPagePrivate(k, head, flag);
   // f2fs_bug_on(sbi, page_private(page)): a word with only NOT_POINTER left was detached above.
 }
 

@@ -3,7 +3,22 @@
  * moves as a whole; what makes an f2fs folio busy; exchange with anon and with the fallback fs.
  */
 import { describe, expect, it } from "vitest";
-import { EAGAIN, MIGRATE_ASYNC, MIGRATE_SYNC, NR_FILE_DIRTY, NR_FILE_PAGES, PG_dirty, PG_private, PG_writeback, filemapLookup, filemapWriteAndWait, fixtureInode, folioExchange, type Kernel, type MigrateMode } from "@foliox/core";
+import {
+  EAGAIN,
+  MIGRATE_ASYNC,
+  MIGRATE_SYNC,
+  NR_FILE_DIRTY,
+  NR_FILE_PAGES,
+  PG_dirty,
+  PG_private,
+  PG_writeback,
+  filemapLookup,
+  filemapWriteAndWait,
+  fixtureInode,
+  folioExchange,
+  type Kernel,
+  type MigrateMode,
+} from "@foliox/core";
 import {
   PAGE_PRIVATE_ATOMIC_WRITE,
   PAGE_PRIVATE_INLINE_INODE,

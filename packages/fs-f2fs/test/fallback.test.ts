@@ -3,7 +3,19 @@
  * fs_prepare, v6.12 against ≥6.16, dirty and clean folios, private data released or refused.
  */
 import { describe, expect, it } from "vitest";
-import { EAGAIN, EBUSY, MIGRATE_ASYNC, MIGRATE_SYNC, PG_dirty, PG_private, PG_writeback, folioExchange, type Kernel, type MigrateMode, type KernelVersion } from "@foliox/core";
+import {
+  EAGAIN,
+  EBUSY,
+  MIGRATE_ASYNC,
+  MIGRATE_SYNC,
+  PG_dirty,
+  PG_private,
+  PG_writeback,
+  folioExchange,
+  type Kernel,
+  type MigrateMode,
+  type KernelVersion,
+} from "@foliox/core";
 import { snapshot } from "@foliox/conformance";
 import { FALLBACK_PRIVATE_BUFFERS, FALLBACK_PRIVATE_PINNED, fallbackAttachPrivate } from "../src/index.js";
 import { folio, healthy, makeK, mapped, migrateTo } from "./helpers.js";

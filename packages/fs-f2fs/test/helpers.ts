@@ -1,7 +1,24 @@
 /** Shared helpers for the f2fs / fallback unit tests. */
 import "reflect-metadata";
 import { expect } from "vitest";
-import { GFP_HIGHUSER_MOVABLE, MR_SYSCALL, __GFP_THISNODE, allocMigrationTargetCb, checkIntegrity, checkInvariants, createSystem, folioWalkStart, isolateFolioForMigration, migratePages, putbackMovablePages, type FixtureFolio, type FixtureFolioOptions, type Kernel, type KernelVersion, type MigrateMode } from "@foliox/core";
+import {
+  GFP_HIGHUSER_MOVABLE,
+  MR_SYSCALL,
+  __GFP_THISNODE,
+  allocMigrationTargetCb,
+  checkIntegrity,
+  checkInvariants,
+  createSystem,
+  folioWalkStart,
+  isolateFolioForMigration,
+  migratePages,
+  putbackMovablePages,
+  type FixtureFolio,
+  type FixtureFolioOptions,
+  type Kernel,
+  type KernelVersion,
+  type MigrateMode,
+} from "@foliox/core";
 import { registerAnon } from "@foliox/anon";
 import { registerF2fs, registerFallback } from "../src/index.js";
 

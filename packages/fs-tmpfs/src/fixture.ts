@@ -10,6 +10,7 @@ import { fixtureMount, fixtureTruncate, makeFileFolio, type Backend, type Confor
 export function tmpfsFixtureFor(backend: Backend): ConformanceFixture {
   return {
     truncate: fixtureTruncate,
-    makeFolio: (k, nid, order, opts) => makeFileFolio(k, fixtureMount(k, backend, { raPages: 1, huge: order ? "always" : "never" }), nid, order, opts, { fsync: false, writeFault: true }),
+    makeFolio: (k, nid, order, opts) =>
+      makeFileFolio(k, fixtureMount(k, backend, { raPages: 1, huge: order ? "always" : "never" }), nid, order, opts, { fsync: false, writeFault: true }),
   };
 }

@@ -7,7 +7,18 @@ import type { DependencyContainer } from "tsyringe";
 import { registerBackend } from "@foliox/core";
 import { TmpfsBackend } from "./shmem.js";
 
-export { TmpfsBackend, TMPFS_MANIFEST, mountTmpfs, shmemAllocHuge, shmemRead, shmemSbInfo, shmemWrite, shmemZeroSetup, type ShmemSbInfo, type TmpfsMountOptions } from "./shmem.js";
+export {
+  TmpfsBackend,
+  TMPFS_MANIFEST,
+  mountTmpfs,
+  shmemAllocHuge,
+  shmemRead,
+  shmemSbInfo,
+  shmemWrite,
+  shmemZeroSetup,
+  type ShmemSbInfo,
+  type TmpfsMountOptions,
+} from "./shmem.js";
 export { tmpfsFixtureFor } from "./fixture.js";
 
 /** Options for registerTmpfs (none yet: mount options are per mount). */

@@ -10,7 +10,36 @@
  * MAP_SHARED|MAP_ANONYMOUS memory (shmem_zero_setup) is a mapping of an unlinked tmpfs file:
  * shmemZeroSetup().
  */
-import { EINVAL, GFP_TRANSHUGE_LIGHT, HPAGE_PMD_ORDER, MAP_SHARED, PG_dirty, PG_locked, PG_uptodate, __GFP_NORETRY, __GFP_NOWARN, __GFP_ZERO, createInode, doMmapFile, filemapAddFolio, filemapWrite, filemapRead, folioAddressSpace, folioPut, migrateFolio, mountFs, type AddressSpace, type Backend, type CapabilityManifest, type Inode, type Kernel, type MigrateMode, type MmStruct, type MountOptions, type SuperBlock } from "@foliox/core";
+import {
+  EINVAL,
+  GFP_TRANSHUGE_LIGHT,
+  HPAGE_PMD_ORDER,
+  MAP_SHARED,
+  PG_dirty,
+  PG_locked,
+  PG_uptodate,
+  __GFP_NORETRY,
+  __GFP_NOWARN,
+  __GFP_ZERO,
+  createInode,
+  doMmapFile,
+  filemapAddFolio,
+  filemapWrite,
+  filemapRead,
+  folioAddressSpace,
+  folioPut,
+  migrateFolio,
+  mountFs,
+  type AddressSpace,
+  type Backend,
+  type CapabilityManifest,
+  type Inode,
+  type Kernel,
+  type MigrateMode,
+  type MmStruct,
+  type MountOptions,
+  type SuperBlock,
+} from "@foliox/core";
 import { tmpfsFixtureFor } from "./fixture.js";
 
 export const TMPFS_MANIFEST: CapabilityManifest = {
@@ -131,4 +160,3 @@ export function shmemZeroSetup(k: Kernel, sb: SuperBlock, mm: MmStruct, len: num
   const addr = doMmapFile(k, mm, inode, len, { flags: MAP_SHARED });
   return { addr, inode: addr < 0 ? null : inode };
 }
-

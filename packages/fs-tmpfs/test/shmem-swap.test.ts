@@ -6,7 +6,31 @@
  */
 import "reflect-metadata";
 import { describe, expect, it } from "vitest";
-import { ACCESS_OK, MAP_SHARED, MIGRATE_SYNC, NR_SHMEM, NR_SWAPCACHE, SWAPOUT_FREED, SWAPOUT_KEEP, accessVirtual, checkIntegrity, checkInvariants, completeWriteback, createInode, createProcess, createSystem, doMmapFile, folioExchange, folioWalkStart, reclaimFolio, swapCacheLookup, truncateSetsize, xaIsValue, xaToValue, type Kernel } from "@foliox/core";
+import {
+  ACCESS_OK,
+  MAP_SHARED,
+  MIGRATE_SYNC,
+  NR_SHMEM,
+  NR_SWAPCACHE,
+  SWAPOUT_FREED,
+  SWAPOUT_KEEP,
+  accessVirtual,
+  checkIntegrity,
+  checkInvariants,
+  completeWriteback,
+  createInode,
+  createProcess,
+  createSystem,
+  doMmapFile,
+  folioExchange,
+  folioWalkStart,
+  reclaimFolio,
+  swapCacheLookup,
+  truncateSetsize,
+  xaIsValue,
+  xaToValue,
+  type Kernel,
+} from "@foliox/core";
 import { makeSwapcacheFolio, anonFixture, registerAnon } from "@foliox/anon";
 import { mountTmpfs, registerTmpfs, shmemRead, shmemWrite, shmemZeroSetup } from "../src/index.js";
 

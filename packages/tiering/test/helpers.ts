@@ -7,8 +7,18 @@ import "reflect-metadata";
 import type { DependencyContainer } from "tsyringe";
 import { registerAnon } from "@foliox/anon";
 import {
-  BACKENDS, blockWriteFullFolio, createSystem, filemapMigrateFolio, folioAddressSpace, mountFs,
-  type Backend, type Kernel, type MmStruct, type MountOptions, type SuperBlock, type SystemOptions,
+  BACKENDS,
+  blockWriteFullFolio,
+  createSystem,
+  filemapMigrateFolio,
+  folioAddressSpace,
+  mountFs,
+  type Backend,
+  type Kernel,
+  type MmStruct,
+  type MountOptions,
+  type SuperBlock,
+  type SystemOptions,
 } from "@foliox/core";
 
 export const MiB = 1024 * 1024;

@@ -59,7 +59,10 @@ describe("config files", () => {
   });
 
   it("JSON: loads", async () => {
-    const p = tmp("s.json", JSON.stringify({ name: "j", workload: { pattern: { type: "hotset", hotFraction: 0.2 } }, memory: { fast: "16MiB", slow: 33554432 } }));
+    const p = tmp(
+      "s.json",
+      JSON.stringify({ name: "j", workload: { pattern: { type: "hotset", hotFraction: 0.2 } }, memory: { fast: "16MiB", slow: 33554432 } }),
+    );
     const s = await loadScenarioFile(p);
     expect(s.workload.pattern).toEqual({ type: "hotset", hotFraction: 0.2, hotShare: 0.9, moveEvery: 5 });
     expect(s.memory).toEqual({ fast: 16 * MiB, slow: 32 * MiB });
@@ -111,10 +114,7 @@ describe("config files", () => {
   });
 
   it("bad values: wrong type, unknown pattern type, out of range, bad size, missing workload", async () => {
-    const p = tmp(
-      "vals.yaml",
-      "memory:\n  fast: 30000\n  slow: lots\npressure: high\nepochs: two\nworkload:\n  pattern:\n    type: zipfian\n",
-    );
+    const p = tmp("vals.yaml", "memory:\n  fast: 30000\n  slow: lots\npressure: high\nepochs: two\nworkload:\n  pattern:\n    type: zipfian\n");
     const e = await configError(loadScenarioFile(p));
     const byField = Object.fromEntries(e.problems.map((x) => [x.field, x]));
     expect(byField["memory.fast"]!.message).toMatch(/multiple of 4 KiB of at least 16 pages/);
@@ -123,7 +123,9 @@ describe("config files", () => {
     expect(byField["pressure"]!.message).toMatch(/"high" is not allowed; use one of: "none", "full"/);
     expect(byField["pressure"]).toMatchObject({ line: 4, column: 11 });
     expect(byField["epochs"]!.message).toMatch(/expected number.*; give a number/);
-    expect(byField["workload.pattern.type"]!.message).toMatch(/"zipfian" is not a known kind; set it to one of: uniform, zipf, hotset, stairs, zigzag, seqscan/);
+    expect(byField["workload.pattern.type"]!.message).toMatch(
+      /"zipfian" is not a known kind; set it to one of: uniform, zipf, hotset, stairs, zigzag, seqscan/,
+    );
     const missing = await configError(() => parseScenario({ name: "x" }, "inline"));
     expect(missing.message).toMatch(/inline: field workload: required: add workload/);
   });

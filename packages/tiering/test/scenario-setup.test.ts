@@ -43,7 +43,10 @@ describe("prepareScenario", () => {
   });
 
   it("pressure none: regions mapped, nothing faulted, nodes not full", () => {
-    const s = parseScenario({ memory: { fast: "8MiB", slow: "8MiB" }, workload: { pattern: { type: "uniform" }, processes: 2, regions: [{ name: "h", size: "2MiB", thpOrder: 9 }] } }, "inline");
+    const s = parseScenario(
+      { memory: { fast: "8MiB", slow: "8MiB" }, workload: { pattern: { type: "uniform" }, processes: 2, regions: [{ name: "h", size: "2MiB", thpOrder: 9 }] } },
+      "inline",
+    );
     const p = prepareScenario(s, { backends: [registerTestAnon] });
     expect(p.tasks.map((t) => t.mm!.vmas.map((v) => [v.vmStart, v.vmEnd - v.vmStart, v.thpOrder]))).toEqual([
       [[64 * 2 ** 30, 2 * 2 ** 20, 9]],
@@ -54,8 +57,13 @@ describe("prepareScenario", () => {
   });
 
   it("a workload that does not fit says what to change", () => {
-    const s = parseScenario({ memory: { fast: "4MiB", slow: "4MiB" }, pressure: "full", workload: { pattern: { type: "uniform" }, regions: [{ name: "h", size: "16MiB" }] } }, "inline");
-    expect(() => prepareScenario(s, { backends: [registerTestAnon] })).toThrow(/does not fit in memory .*give the nodes more memory or shrink workload\.regions/);
+    const s = parseScenario(
+      { memory: { fast: "4MiB", slow: "4MiB" }, pressure: "full", workload: { pattern: { type: "uniform" }, regions: [{ name: "h", size: "16MiB" }] } },
+      "inline",
+    );
+    expect(() => prepareScenario(s, { backends: [registerTestAnon] })).toThrow(
+      /does not fit in memory .*give the nodes more memory or shrink workload\.regions/,
+    );
   });
 });
 

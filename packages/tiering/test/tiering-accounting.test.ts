@@ -60,7 +60,13 @@ async function pressureRun(stack: string, epochs = 3) {
   const { scenario } = await resolveScenario("pressure", { overrides: { stack, epochs } });
   const p = prepareScenario(scenario, { backends: [registerTestAnon] });
   const pendingAfterSetup = Array.from(p.kernel.alloc.kswapdPending).reduce((a, n) => a + n, 0);
-  const r = await runSimulation(p.kernel, { source: () => p.workload.batches(p.pids), stack, container: p.container, epochAccesses: scenario.workload.accessesPerEpoch, seed: 1 });
+  const r = await runSimulation(p.kernel, {
+    source: () => p.workload.batches(p.pids),
+    stack,
+    container: p.container,
+    epochAccesses: scenario.workload.accessesPerEpoch,
+    seed: 1,
+  });
   return { r, pendingAfterSetup };
 }
 
@@ -72,7 +78,9 @@ describe("engine cost accounting", () => {
     const runs: SimResult[] = [];
     for (const faultNs of [0, 7000]) {
       const { container, kernel } = small();
-      runs.push(await runSimulation(kernel, { source: batches, stack: "numab2", container, epochAccesses: 3000, seed: 3, cost: { faultNs, hintFaultNs: 1000 } }));
+      runs.push(
+        await runSimulation(kernel, { source: batches, stack: "numab2", container, epochAccesses: 3000, seed: 3, cost: { faultNs, hintFaultNs: 1000 } }),
+      );
     }
     const [a, b] = runs as [SimResult, SimResult];
     expect(a.counters.hintFaults).toBeGreaterThan(0);
@@ -102,7 +110,9 @@ describe("failures by reason under pressure", () => {
     expect(r.vmstat.pgpromote_success).toBe(0);
     expect(f["numab:-EAGAIN"]).toBe(r.vmstat.pgpromote_candidate);
     // every hint fault either promoted or was refused for a recorded reason
-    const numab = Object.entries(f).filter(([k]) => k.startsWith("numab:")).reduce((a, [, n]) => a + n, 0);
+    const numab = Object.entries(f)
+      .filter(([k]) => k.startsWith("numab:"))
+      .reduce((a, [, n]) => a + n, 0);
     expect(numab).toBe(r.vmstat.numa_hint_faults);
     // kswapd, woken by the failed promotions, tries to demote into a full slow node
     expect(f["kswapd-demote:-ENOMEM"]).toBe(r.vmstat.pgmigrate_fail);

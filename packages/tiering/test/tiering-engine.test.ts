@@ -133,7 +133,9 @@ describe("simulation engine and presets", () => {
   });
 
   it("the epoch-oracle places each epoch's hot set, at no cost (a reference point, not a bound)", () => {
-    if (process.env.FOLIOX_TIERING_SUMMARY) for (const [n, r] of results) console.log(n, r.hitRatio.toFixed(3), r.runtimeNs, r.promotions, r.demotions, r.exchanges, JSON.stringify(r.failures), JSON.stringify(r.churn));
+    if (process.env.FOLIOX_TIERING_SUMMARY)
+      for (const [n, r] of results)
+        console.log(n, r.hitRatio.toFixed(3), r.runtimeNs, r.promotions, r.demotions, r.exchanges, JSON.stringify(r.failures), JSON.stringify(r.churn));
     const oracle = results.get("epoch-oracle")!;
     expect(oracle.exchanges + oracle.promotions).toBeGreaterThan(0);
     expect(oracle.backgroundCpuNs["mover"] ?? 0).toBe(0);
@@ -174,7 +176,13 @@ describe("simulation engine and presets", () => {
   it("the loaded-latency curve slows a run that saturates a node", async () => {
     const mk = async (loaded: boolean) => {
       const { container, kernel } = system();
-      return runSimulation(kernel, { source: batches, stack: "linux-default", container, epochAccesses: 4000, cost: { concurrency: 512, loadedLatencyKappa: loaded ? 0.5 : 0 } });
+      return runSimulation(kernel, {
+        source: batches,
+        stack: "linux-default",
+        container,
+        epochAccesses: 4000,
+        cost: { concurrency: 512, loadedLatencyKappa: loaded ? 0.5 : 0 },
+      });
     };
     const idle = await mk(false);
     const loaded = await mk(true);

@@ -41,7 +41,11 @@ function topShare(counts: Float64Array, k: number): number {
 }
 
 function topPages(counts: Float64Array, k: number): Set<number> {
-  return new Set(Array.from(counts.keys()).sort((a, b) => counts[b]! - counts[a]! || a - b).slice(0, k));
+  return new Set(
+    Array.from(counts.keys())
+      .sort((a, b) => counts[b]! - counts[a]! || a - b)
+      .slice(0, k),
+  );
 }
 
 function digest(spec: WorkloadSpecInput, seed: number, epochs = 2): string {
@@ -183,7 +187,11 @@ describe("synthetic workload generators", () => {
       { seed: 1, epochs: 1 },
     );
     const rs = w.layout.processes[0]!.regions;
-    expect(rs.map((r) => [r.kind, r.backing, r.thpOrder])).toEqual([["anon", "anon", 9], ["file", "anon", 0], ["shmem", "anon", 0]]);
+    expect(rs.map((r) => [r.kind, r.backing, r.thpOrder])).toEqual([
+      ["anon", "anon", 9],
+      ["file", "anon", 0],
+      ["shmem", "anon", 0],
+    ]);
     for (const r of rs) expect(r.start % (2 * MiB)).toBe(0);
     expect(w.notes).toHaveLength(2);
     expect(w.notes[0]).toMatch(/region "db" is file .* mapped as anon memory/);
@@ -196,7 +204,10 @@ describe("synthetic workload generators", () => {
   });
 
   it("multi-process: accesses interleave round-robin over the pids, each process on its own stream", () => {
-    const w = createWorkload({ pattern: { type: "zipf" }, processes: 3, nid: 1, regions: [{ name: "h", size: "1MiB" }], accessesPerEpoch: 9 }, { seed: 1, epochs: 1 });
+    const w = createWorkload(
+      { pattern: { type: "zipf" }, processes: 3, nid: 1, regions: [{ name: "h", size: "1MiB" }], accessesPerEpoch: 9 },
+      { seed: 1, epochs: 1 },
+    );
     expect(w.layout.processes.map((p) => p.nid)).toEqual([1, 1, 1]);
     const [b] = [...w.batches([5, 6, 7])];
     expect(Array.from(b!.pid.subarray(0, 9))).toEqual([5, 6, 7, 5, 6, 7, 5, 6, 7]);
@@ -205,6 +216,8 @@ describe("synthetic workload generators", () => {
   it("rejects bad specs with the field named", () => {
     expect(() => createWorkload({ pattern: { type: "zipf", s: -1 } }, { seed: 1, epochs: 1 })).toThrow(/s/);
     expect(() => createWorkload({ pattern: { type: "uniform" }, regions: [{ name: "h", size: "3000" }] }, { seed: 1, epochs: 1 })).toThrow(/multiple of 4 KiB/);
-    expect(() => createWorkload({ pattern: { type: "uniform" }, regions: [{ name: "h", size: "1MiB", thpOrder: 9 }] }, { seed: 1, epochs: 1 })).toThrow(/order-9 folio/);
+    expect(() => createWorkload({ pattern: { type: "uniform" }, regions: [{ name: "h", size: "1MiB", thpOrder: 9 }] }, { seed: 1, epochs: 1 })).toThrow(
+      /order-9 folio/,
+    );
   });
 });

@@ -174,7 +174,12 @@ function checkHeader(file: string, h: Uint8Array, stats: TraceReadStats): void {
   const recordBytes = v.getUint16(10, true);
   const flags = v.getUint32(12, true);
   if (version !== TRACE_BIN_VERSION) {
-    throw new TraceParseError(file, 1, `binary trace version ${TRACE_BIN_VERSION}`, `version ${version} (written by a newer foliox? convert it again with this one)`);
+    throw new TraceParseError(
+      file,
+      1,
+      `binary trace version ${TRACE_BIN_VERSION}`,
+      `version ${version} (written by a newer foliox? convert it again with this one)`,
+    );
   }
   if (recordBytes !== TRACE_BIN_RECORD_BYTES) throw new TraceParseError(file, 1, `records of ${TRACE_BIN_RECORD_BYTES} bytes`, `${recordBytes}-byte records`);
   if ((flags & ~FLAG_WEIGHTED) !== 0) throw new TraceParseError(file, 1, "flags with only bit 0 (weighted) set", `flags 0x${flags.toString(16)}`);

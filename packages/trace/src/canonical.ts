@@ -201,12 +201,20 @@ export class CanonicalCsvParser implements TraceLineParser {
   }
 
   private header(b: Uint8Array, s: number, e: number, lineNo: number): void {
-    const names = (b as Buffer).toString("latin1", s, e).split(",").map((x) => x.trim().toLowerCase());
+    const names = (b as Buffer)
+      .toString("latin1", s, e)
+      .split(",")
+      .map((x) => x.trim().toLowerCase());
     const cols: number[] = [];
     for (const name of names) {
       const c = TRACE_CSV_COLUMNS.indexOf(name as Column);
       if (c < 0 || cols.includes(c)) {
-        throw new TraceParseError(this.file, lineNo, HEADER_EXPECTED, `${c < 0 ? "column" : "a second column"} ${quoteTraceText(name)} in ${quoteTraceBytes(b, s, e)}`);
+        throw new TraceParseError(
+          this.file,
+          lineNo,
+          HEADER_EXPECTED,
+          `${c < 0 ? "column" : "a second column"} ${quoteTraceText(name)} in ${quoteTraceBytes(b, s, e)}`,
+        );
       }
       cols.push(c);
     }
@@ -262,7 +270,12 @@ export class CanonicalJsonlParser implements TraceLineParser {
     if (typeof o !== "object" || o === null || Array.isArray(o)) throw new TraceParseError(this.file, lineNo, JSONL_EXPECTED, quoteTraceText(text));
     const r = o as Record<string, unknown>;
     const bad = (field: string, what: string): never => {
-      throw new TraceParseError(this.file, lineNo, `"${field}" as ${what}`, `${r[field] === undefined ? "no such field" : JSON.stringify(r[field])} in ${quoteTraceText(text)}`);
+      throw new TraceParseError(
+        this.file,
+        lineNo,
+        `"${field}" as ${what}`,
+        `${r[field] === undefined ? "no such field" : JSON.stringify(r[field])} in ${quoteTraceText(text)}`,
+      );
     };
     const t = r.t;
     if (typeof t !== "number" || !(t >= 0)) bad("t", "a non-negative number of ns");

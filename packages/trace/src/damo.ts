@@ -78,7 +78,11 @@ class LinedJson {
     if (c === "[") return this.array();
     if (c === '"') return this.string();
     if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return this.number();
-    for (const [word, v] of [["true", true], ["false", false], ["null", null]] as const) {
+    for (const [word, v] of [
+      ["true", true],
+      ["false", false],
+      ["null", null],
+    ] as const) {
       if (this.s.startsWith(word, this.pos)) {
         this.pos += word.length;
         return v;
@@ -246,7 +250,12 @@ export async function* readDamo(file: string, chunks: AsyncIterable<Uint8Array>,
   const root = json.parse();
   const w: DamoWalker = new DamoWalker(file, json);
   if (!Array.isArray(root)) {
-    throw new TraceParseError(file, 1, "a damo record file: a JSON array of records with snapshots (damo record --output_type json)", quoteTraceText(text.slice(0, 40)));
+    throw new TraceParseError(
+      file,
+      1,
+      "a damo record file: a JSON array of records with snapshots (damo record --output_type json)",
+      quoteTraceText(text.slice(0, 40)),
+    );
   }
 
   const snaps: Snap[] = [];
@@ -271,7 +280,8 @@ export async function* readDamo(file: string, chunks: AsyncIterable<Uint8Array>,
       if (sample > 0) samplesPerAggr = aggr / sample;
     }
     for (const snap of rec.snapshots) {
-      if (!isObject(snap) || !Array.isArray(snap.regions)) w.fail(isObject(snap) ? snap : rec, 'a snapshot {"start_time": …, "end_time": …, "regions": [ … ]}', snap);
+      if (!isObject(snap) || !Array.isArray(snap.regions))
+        w.fail(isObject(snap) ? snap : rec, 'a snapshot {"start_time": …, "end_time": …, "regions": [ … ]}', snap);
       const tv = snap.end_time ?? snap.start_time;
       const t = w.timeNs(snap, snap.end_time !== undefined ? "end_time" : "start_time", tv);
       snaps.push({ t, pid, regions: snap.regions, record: rec, samplesPerAggr });

@@ -24,11 +24,13 @@ export interface TraceFormatDefinition {
 
 /** What is wrong with a plugin's trace format (empty: nothing). `taken` are names in use. */
 export function traceFormatProblems(def: unknown, taken: readonly string[] = TRACE_FORMAT_NAMES): string[] {
-  if (typeof def !== "object" || def === null) return [`a trace format is an object { name, description, createParser }, got ${def === null ? "null" : typeof def}`];
+  if (typeof def !== "object" || def === null)
+    return [`a trace format is an object { name, description, createParser }, got ${def === null ? "null" : typeof def}`];
   const d = def as Record<string, unknown>;
   const out: string[] = [];
   const name = d["name"];
-  if (typeof name !== "string" || !/^[a-z][a-z0-9-]*$/.test(name)) out.push(`name must be a lower-case word (what --format takes), got ${JSON.stringify(name)}`);
+  if (typeof name !== "string" || !/^[a-z][a-z0-9-]*$/.test(name))
+    out.push(`name must be a lower-case word (what --format takes), got ${JSON.stringify(name)}`);
   else if (taken.includes(name)) out.push(`"${name}" is a trace format already; give it another name`);
   if (typeof d["description"] !== "string") out.push("description must be a string (one line for help texts)");
   if (typeof d["createParser"] !== "function") out.push("createParser(file, stats, options) must be a function returning a line parser");

@@ -171,7 +171,10 @@ export class PerfScriptParser implements TraceLineParser {
     if (this.mode === "weight") {
       let rest: string[];
       if (opAt >= 0) {
-        rest = text.slice(text.lastIndexOf("|") + 1).trim().split(/\s+/);
+        rest = text
+          .slice(text.lastIndexOf("|") + 1)
+          .trim()
+          .split(/\s+/);
         let i = 1; // the last block's name (BLK)
         while (i < rest.length && BLK_WORDS.has(rest[i]!)) i++;
         rest = rest.slice(i);

@@ -23,14 +23,7 @@ import { LackeyParser } from "./lackey.js";
 import { PerfScriptParser } from "./perf.js";
 import { PinParser } from "./pin.js";
 import { decompressedChunks, fileTraceSource, type TraceSource } from "./source.js";
-import {
-  createTraceReadStats,
-  TRACE_FORMAT_NAMES,
-  type TraceFormat,
-  type TraceLineParser,
-  type TraceReadOptions,
-  type TraceReadStats,
-} from "./types.js";
+import { createTraceReadStats, TRACE_FORMAT_NAMES, type TraceFormat, type TraceLineParser, type TraceReadOptions, type TraceReadStats } from "./types.js";
 
 /** Bytes examined to detect the format. */
 const DETECT_BYTES = 64 * 1024;
@@ -80,9 +73,15 @@ export async function* readTrace(source: string | TraceSource, options: TraceRea
         headBytes += r.value.length;
       }
       const bytes = head.length === 1 ? head[0]! : Buffer.concat(head);
-      const found = stats.compression === "zlib" ? "damo" : (detectTraceFormat(bytes) ?? extra.find((f) => f.detect?.(latin1(bytes, 0, Math.min(bytes.length, DETECT_BYTES))))?.name);
+      const found =
+        stats.compression === "zlib"
+          ? "damo"
+          : (detectTraceFormat(bytes) ?? extra.find((f) => f.detect?.(latin1(bytes, 0, Math.min(bytes.length, DETECT_BYTES))))?.name);
       if (found === undefined) {
-        const firstLine = latin1(bytes, 0, Math.min(bytes.length, 200)).split("\n").find((l) => l.trim() !== "") ?? "";
+        const firstLine =
+          latin1(bytes, 0, Math.min(bytes.length, 200))
+            .split("\n")
+            .find((l) => l.trim() !== "") ?? "";
         throw new TraceParseError(
           src.name,
           1,
@@ -109,7 +108,9 @@ export async function* readTrace(source: string | TraceSource, options: TraceRea
       yield* readTraceBinary(src.name, all(), stats, batch);
       return stats;
     }
-    const parser = plugin ? plugin.createParser(src.name, stats, options) : createTraceLineParser(format as Exclude<TraceFormat, "damo" | "bin">, src.name, stats, options);
+    const parser = plugin
+      ? plugin.createParser(src.name, stats, options)
+      : createTraceLineParser(format as Exclude<TraceFormat, "damo" | "bin">, src.name, stats, options);
     yield* readLines(all(), parser, batch, stats);
     return stats;
   } finally {
@@ -174,4 +175,3 @@ async function* readLines(chunks: AsyncIterable<Uint8Array>, parser: TraceLinePa
 function tooLong(stats: TraceReadStats, lineNo: number, bytes: Uint8Array): never {
   throw new TraceParseError(stats.file, lineNo, `a line shorter than ${MAX_LINE} bytes (is this a text trace?)`, quoteTraceText(latin1(bytes, 0, 100)));
 }
-

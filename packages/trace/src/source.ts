@@ -34,9 +34,11 @@ export function fileTraceSource(path: string, name = path): TraceSource {
  * Decompression errors become TraceParseErrors at the line being read (stats.lines + 1).
  */
 export async function* decompressedChunks(src: TraceSource, stats: TraceReadStats): AsyncGenerator<Uint8Array> {
-  const it = (Symbol.asyncIterator in src.chunks
-    ? (src.chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
-    : (src.chunks as Iterable<Uint8Array>)[Symbol.iterator]()) as AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
+  const it = (
+    Symbol.asyncIterator in src.chunks
+      ? (src.chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+      : (src.chunks as Iterable<Uint8Array>)[Symbol.iterator]()
+  ) as AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
   let first: IteratorResult<Uint8Array>;
   // the first chunk must hold the 2 magic bytes: gather until it does
   let head: Uint8Array = new Uint8Array(0);

@@ -153,7 +153,11 @@ describe("convertTrace round trips", () => {
 
   it("weighted sources get a weight column, and it survives the trip", async () => {
     const csv = await convertToString(fixture("perf-mem-fields.txt"), "csv");
-    expect(csv.split("\n").slice(0, 3)).toEqual(["t,pid,addr,op,size,weight", "3193464301000,4242,0x7ffd5c3a1b28,R,0,5003", "3193464322000,4242,0x55d2c1a4f010,W,0,20011"]);
+    expect(csv.split("\n").slice(0, 3)).toEqual([
+      "t,pid,addr,op,size,weight",
+      "3193464301000,4242,0x7ffd5c3a1b28,R,0,5003",
+      "3193464322000,4242,0x55d2c1a4f010,W,0,20011",
+    ]);
     const a = await summarizeTrace(fixture("perf-mem-fields.txt"));
     const b = await summarizeTrace(textSource("p.csv", csv));
     expect([b.accesses, b.weight, b.tMin, b.tMax, b.pids]).toEqual([a.accesses, a.weight, a.tMin, a.tMax, a.pids]);
@@ -166,12 +170,19 @@ describe("convertTrace round trips", () => {
     const out: string[] = [];
     const src = textSource("w.csv", text);
     // a jsonl source (not declared weighted up front) with a late weight
-    const jsonl = Array.from({ length: 40 }, (_, i) => JSON.stringify({ t: i, pid: 1, addr: 4096, op: "R", size: 4, ...(i === 30 ? { weight: 2 } : {}) })).join("\n");
-    await expect(convertTrace({ name: "late.jsonl", chunks: [Buffer.from(jsonl)] }, { to: "csv", batchSize: 8, write: (s) => void out.push(s.toString()) })).rejects.toThrow(
+    const jsonl = Array.from({ length: 40 }, (_, i) => JSON.stringify({ t: i, pid: 1, addr: 4096, op: "R", size: 4, ...(i === 30 ? { weight: 2 } : {}) })).join(
+      "\n",
+    );
+    await expect(
+      convertTrace({ name: "late.jsonl", chunks: [Buffer.from(jsonl)] }, { to: "csv", batchSize: 8, write: (s) => void out.push(s.toString()) }),
+    ).rejects.toThrow(
       /^late\.jsonl: weights other than 1 appear after the first 24 entries, and the CSV has no weight column: convert again with the weight column forced \(--weight\)$/,
     );
     const forced: string[] = [];
-    await convertTrace({ name: "late.jsonl", chunks: [Buffer.from(jsonl)] }, { to: "csv", batchSize: 8, weighted: true, write: (s) => void forced.push(s.toString()) });
+    await convertTrace(
+      { name: "late.jsonl", chunks: [Buffer.from(jsonl)] },
+      { to: "csv", batchSize: 8, weighted: true, write: (s) => void forced.push(s.toString()) },
+    );
     expect(forced.join("").split("\n")[31]).toBe("30,1,0x1000,R,4,2");
     // a csv with a weight column keeps it
     const kept: string[] = [];

@@ -52,7 +52,9 @@ describe("a plugin's trace format", () => {
 
   it("without it, the file is not detected and the name is unknown; both messages list the plugin's when given", async () => {
     await expect(collect(file)).rejects.toThrow(/a trace in one of the formats lackey, pin, perf, damo, csv, jsonl, bin \(or pass the format/);
-    await expect(collect(file, { format: "addrz", formats: [ADDRS] })).rejects.toThrow(/unknown trace format "addrz": pass one of lackey, .*, jsonl, bin, addrs/);
+    await expect(collect(file, { format: "addrz", formats: [ADDRS] })).rejects.toThrow(
+      /unknown trace format "addrz": pass one of lackey, .*, jsonl, bin, addrs/,
+    );
   });
 
   it("its parse errors name the file and the line", async () => {

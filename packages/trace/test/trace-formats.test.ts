@@ -10,7 +10,6 @@ import { collect } from "./trace-helpers.js";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 
-
 function textSource(name: string, text: string | Uint8Array): TraceSource {
   return { name, chunks: [typeof text === "string" ? Buffer.from(text) : text] };
 }
@@ -117,7 +116,10 @@ describe("perf (perf script of perf mem record)", () => {
 
   it("fewer fields: no period means weight 1 per sample; no time means t from the sample index", async () => {
     const stats = createTraceReadStats("x");
-    const got = await collect(textSource("x", " 4242  cpu/mem-loads,ldlat=30/P:  7ffd5c3a1b28\n 4242  cpu/mem-stores/P:  7ffd5c3a1b30\n"), { stats, format: "perf" });
+    const got = await collect(textSource("x", " 4242  cpu/mem-loads,ldlat=30/P:  7ffd5c3a1b28\n 4242  cpu/mem-stores/P:  7ffd5c3a1b30\n"), {
+      stats,
+      format: "perf",
+    });
     expect(got.map((e) => [e.t, e.pid, e.write, e.weight])).toEqual([
       [0, 4242, 0, 1],
       [1, 4242, 1, 1],
@@ -172,7 +174,9 @@ describe("damo (damo record JSON)", () => {
     expect(await errorOf(textSource("d.json", text.replace('"end_time": "8798000000"', '"end_time": "soon"')))).toBe(
       'd.json:36: expected "end_time" as a time (ns, or a string like "100 ms"), got "\\"soon\\""',
     );
-    expect(await errorOf(textSource("d.json", text.replace('"target_id": 1,', '"target_id": 1')))).toMatch(/^d\.json:63: expected "," or "}" in a JSON object, got/);
+    expect(await errorOf(textSource("d.json", text.replace('"target_id": 1,', '"target_id": 1')))).toMatch(
+      /^d\.json:63: expected "," or "}" in a JSON object, got/,
+    );
     expect(await errorOf(textSource("d.json", "[{}]"))).toBe('d.json:1: expected a damo record {"target_id": …, "snapshots": [ … ]}, got "{}"');
     expect(await errorOf(textSource("d.json", '{"snapshots":[]'), { format: "damo" })).toBe(
       'd.json:1: expected "," or "}" in a JSON object, got the end of the file',
@@ -212,9 +216,15 @@ describe("canonical CSV and JSONL", () => {
     expect(await errorOf(textSource("c.csv", "t,pid,addr,op,size\n0,1,0x10,R,4\n1,1,0x1g,R,4\n"), csv)).toBe(
       'c.csv:3: expected addr as 0x-hex or a decimal integer below 2^53 (column 3), got "0x1g" in "1,1,0x1g,R,4"',
     );
-    expect(await errorOf(textSource("c.csv", "t,pid,addr,op,size\n0,1,0x10,X,4\n"), csv)).toMatch(/^c\.csv:2: expected op as one of R, W, L, S, I \(either case\) \(column 4\), got "X"/);
-    expect(await errorOf(textSource("c.csv", "t,pid,addr,op,size\n0,1,0x10,R\n"), csv)).toBe('c.csv:2: expected 5 comma-separated fields (t,pid,addr,op,size), got 4: "0,1,0x10,R"');
-    expect(await errorOf(textSource("c.csv", "t,pid,addr,op,size\n-1,1,0x10,R,4\n"), csv)).toMatch(/^c\.csv:2: expected t as a non-negative decimal number of ns \(column 1\)/);
+    expect(await errorOf(textSource("c.csv", "t,pid,addr,op,size\n0,1,0x10,X,4\n"), csv)).toMatch(
+      /^c\.csv:2: expected op as one of R, W, L, S, I \(either case\) \(column 4\), got "X"/,
+    );
+    expect(await errorOf(textSource("c.csv", "t,pid,addr,op,size\n0,1,0x10,R\n"), csv)).toBe(
+      'c.csv:2: expected 5 comma-separated fields (t,pid,addr,op,size), got 4: "0,1,0x10,R"',
+    );
+    expect(await errorOf(textSource("c.csv", "t,pid,addr,op,size\n-1,1,0x10,R,4\n"), csv)).toMatch(
+      /^c\.csv:2: expected t as a non-negative decimal number of ns \(column 1\)/,
+    );
     expect(await errorOf(textSource("c.csv", "# only a comment\n"), csv)).toMatch(/^c\.csv:1: expected a CSV header .*, got the end of the file$/);
   });
 
@@ -223,7 +233,11 @@ describe("canonical CSV and JSONL", () => {
     expect(await errorOf(textSource("j.jsonl", '{"t":0,"pid":1,"addr":"0x10","op":"R","size":4}\n{"t":1,"pid":1,"addr":"0x10","op":"R"}\n'), jsonl)).toBe(
       'j.jsonl:2: expected "size" as an integer 0..2147483647, got no such field in "{\\"t\\":1,\\"pid\\":1,\\"addr\\":\\"0x10\\",\\"op\\":\\"R\\"}"',
     );
-    expect(await errorOf(textSource("j.jsonl", "{nope\n"), jsonl)).toMatch(/^j\.jsonl:1: expected a JSON object \{"t":…,"pid":…,"addr":…,"op":…,"size":…\[,"weight":…\]\}, got "\{nope" \(/);
-    expect(await errorOf(textSource("j.jsonl", '{"t":0,"pid":1,"addr":18446744073709551615,"op":"R","size":4}\n'), jsonl)).toMatch(/^j\.jsonl:1: expected "addr" as a non-negative integer below 2\^53/);
+    expect(await errorOf(textSource("j.jsonl", "{nope\n"), jsonl)).toMatch(
+      /^j\.jsonl:1: expected a JSON object \{"t":…,"pid":…,"addr":…,"op":…,"size":…\[,"weight":…\]\}, got "\{nope" \(/,
+    );
+    expect(await errorOf(textSource("j.jsonl", '{"t":0,"pid":1,"addr":18446744073709551615,"op":"R","size":4}\n'), jsonl)).toMatch(
+      /^j\.jsonl:1: expected "addr" as a non-negative integer below 2\^53/,
+    );
   });
 });

@@ -10,7 +10,6 @@ import { collect, type Entry } from "./trace-helpers.js";
 
 const FIXTURE = new URL("./fixtures/lackey-true.txt.gz", import.meta.url).pathname;
 
-
 /** A source that hands `text` over in chunks of `chunk` bytes (to cut lines anywhere). */
 function textSource(name: string, text: string | Uint8Array, chunk = 1 << 20): TraceSource {
   const bytes = typeof text === "string" ? Buffer.from(text, "latin1") : Buffer.from(text);
@@ -134,13 +133,17 @@ describe("lackey: lines", () => {
   it("a truncated gzip file is an error at the line being read, not a silent short trace", async () => {
     const gz = readFileSync(FIXTURE);
     const err = await parseError(textSource("cut.gz", gz.subarray(0, gz.length >> 1)));
-    expect(err.message).toMatch(/^cut\.gz:\d+: expected gzip data that decompresses to the end, got a decompression error \(unexpected end of file; is the file truncated\?\)$/);
+    expect(err.message).toMatch(
+      /^cut\.gz:\d+: expected gzip data that decompresses to the end, got a decompression error \(unexpected end of file; is the file truncated\?\)$/,
+    );
     expect(err.line).toBeGreaterThan(1000);
   });
 
   it("an unknown file is an error on line 1 that says which formats exist", async () => {
     const err = await parseError(textSource("x.bin", "hello\nworld\n"));
-    expect(err.message).toBe('x.bin:1: expected a trace in one of the formats lackey, pin, perf, damo, csv, jsonl, bin (or pass the format: --format F), got "hello"');
+    expect(err.message).toBe(
+      'x.bin:1: expected a trace in one of the formats lackey, pin, perf, damo, csv, jsonl, bin (or pass the format: --format F), got "hello"',
+    );
     expect((await parseError(textSource("e.txt", ""))).message).toMatch(/^e\.txt:1: expected a trace .*, got an empty file$/);
   });
 });

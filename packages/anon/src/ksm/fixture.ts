@@ -6,7 +6,17 @@
  * the scanned page becomes the KSM page, the unstable tree's is replaced by it), and the KSM
  * folio stays on the node the case asked for.
  */
-import { createProcess, doMmap, fixtureFail, fixtureFaultIn, folioWalkStart, type ConformanceFixture, type FixtureFolio, type FixtureFolioOptions, type Kernel } from "@foliox/core";
+import {
+  createProcess,
+  doMmap,
+  fixtureFail,
+  fixtureFaultIn,
+  folioWalkStart,
+  type ConformanceFixture,
+  type FixtureFolio,
+  type FixtureFolioOptions,
+  type Kernel,
+} from "@foliox/core";
 import { STABLE_FLAG } from "./ksm-state.js";
 import { ksmMadviseMergeable, ksmRmapItem, ksmdScan } from "./ksmd.js";
 import { ksmGetFolioProbe } from "./stable-tree.js";
@@ -32,7 +42,9 @@ export function makeKsmFolio(k: Kernel, base: ConformanceFixture, nid: number, o
   }
   const head = folioWalkStart(k, f.task.mm!, f.addr);
   if (head < 0 || !k.mem.folioTestKsm(head) || k.folioNid(head) !== nid) {
-    throw new Error(`ksm fixture: wanted a KSM folio on node ${nid}, got pfn ${head} (${head < 0 ? "none" : `ksm ${k.mem.folioTestKsm(head)}, node ${k.folioNid(head)}`})`);
+    throw new Error(
+      `ksm fixture: wanted a KSM folio on node ${nid}, got pfn ${head} (${head < 0 ? "none" : `ksm ${k.mem.folioTestKsm(head)}, node ${k.folioNid(head)}`})`,
+    );
   }
   return { head, task: f.task, addr: f.addr, len: 4096 };
 }

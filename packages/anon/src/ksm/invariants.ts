@@ -40,13 +40,15 @@ export function ksmCheckInvariants(k: Kernel, quiescent: boolean, out: string[])
       sharing += node.hlist.length - 1;
     }
     for (const item of node.hlist) {
-      if (item.head !== node || (item.flags & STABLE_FLAG) === 0 || !item.anonVma) out.push(`stable node ${node.id}: rmap item (mm ${item.mm.id}, 0x${item.address.toString(16)}) is not a stable item of this node`);
+      if (item.head !== node || (item.flags & STABLE_FLAG) === 0 || !item.anonVma)
+        out.push(`stable node ${node.id}: rmap item (mm ${item.mm.id}, 0x${item.address.toString(16)}) is not a stable item of this node`);
       merging.set(item.mm, (merging.get(item.mm) ?? 0) + 1);
     }
     if (quiescent && mapping[node.kpfn] === stableNodeMapping(node)) {
       rmapWalk(k, node.kpfn, (vma, _i, addr) => {
         const pte = k.pgtables.leaf[k.pgtables.off]!;
-        if (ptePresent(pte) && k.pgtables.frame[k.pgtables.off] === node.kpfn && pteWrite(pte)) out.push(`mm ${vma.mm.id} 0x${addr.toString(16)}: KSM page pfn ${node.kpfn} is mapped writable`);
+        if (ptePresent(pte) && k.pgtables.frame[k.pgtables.off] === node.kpfn && pteWrite(pte))
+          out.push(`mm ${vma.mm.id} 0x${addr.toString(16)}: KSM page pfn ${node.kpfn} is mapped writable`);
         return true;
       });
     }

@@ -3,7 +3,32 @@
  * try_to_merge_one_page(), try_to_merge_with_ksm_page(), try_to_merge_two_pages(),
  * try_to_merge_with_zero_page() and break_cow().
  */
-import { EFAULT, FAULT_FLAG_WRITE, PG_anon_exclusive, PG_dirty, PG_locked, PG_referenced, RMAP_NONE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_RW, _PAGE_SPECIAL, folioAddAnonRmapPte, folioGet, folioPut, folioRemoveRmapPte, handleMmFault, ptePresent, pteDirty, pteSpecial, pteWrite, putAnonVma, type Kernel, type MmStruct, type VmArea } from "@foliox/core";
+import {
+  EFAULT,
+  FAULT_FLAG_WRITE,
+  PG_anon_exclusive,
+  PG_dirty,
+  PG_locked,
+  PG_referenced,
+  RMAP_NONE,
+  _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+  _PAGE_RW,
+  _PAGE_SPECIAL,
+  folioAddAnonRmapPte,
+  folioGet,
+  folioPut,
+  folioRemoveRmapPte,
+  handleMmFault,
+  ptePresent,
+  pteDirty,
+  pteSpecial,
+  pteWrite,
+  putAnonVma,
+  type Kernel,
+  type MmStruct,
+  type VmArea,
+} from "@foliox/core";
 import { VM_MERGEABLE, ksmOf, type RmapItem } from "./ksm-state.js";
 import { pagesIdentical } from "./checksum.js";
 import { folioSetStableNode, removeRmapItemFromTree } from "./stable-tree.js";

@@ -68,7 +68,9 @@ export function ksmGetFolioLocked(k: Kernel, node: StableNode, owner: WaitOwner)
     const rc = folioLock(k, folio, owner);
     if (rc) {
       folioPut(k, folio);
-      throw new KernelBug(`ksm_get_folio(LOCK): ${owner.holderName} sleeps on folio_lock#${folio} forever (${rc === FOLIO_LOCK_DEADLOCK ? k.waits.lastDeadlock : "its holder cannot release it"})`);
+      throw new KernelBug(
+        `ksm_get_folio(LOCK): ${owner.holderName} sleeps on folio_lock#${folio} forever (${rc === FOLIO_LOCK_DEADLOCK ? k.waits.lastDeadlock : "its holder cannot release it"})`,
+      );
     }
     if (k.mem.mapping[folio] === expected) return folio;
     folioUnlock(k, folio);

@@ -27,7 +27,17 @@ export function registerBackendsCommand(program: Command, ctx: CommandContext): 
       const rows = [["name", "kinds", "migrate_folio", "exchange", "orders", "fsPrivate", "writeback", "states", "source"]];
       for (const b of backends) {
         const m = b.manifest;
-        rows.push([m.name, m.kinds.join(","), m.migrateCallback, String(m.exchange), manifestOrders(m).join(","), String(m.fsPrivate), String(m.writeback), (m.states ?? []).join(",") || "-", b.source ?? "-"]);
+        rows.push([
+          m.name,
+          m.kinds.join(","),
+          m.migrateCallback,
+          String(m.exchange),
+          manifestOrders(m).join(","),
+          String(m.fsPrivate),
+          String(m.writeback),
+          (m.states ?? []).join(",") || "-",
+          b.source ?? "-",
+        ]);
       }
       ctx.writeOut(`${renderTable(rows, "")}\n\n${backends.map((b) => `${b.manifest.name}: ${b.manifest.description}`).join("\n")}\n`);
     });

@@ -19,7 +19,17 @@
  */
 import { existsSync } from "node:fs";
 import type { Command } from "@commander-js/extra-typings";
-import { describeScenario, formatNodeMemory, registryForScenario, TRACE_SCENARIO_NAME, unknownNameMessage, type Churn, type Costs, type RuntimeBreakdown, type SimResult } from "@foliox/tiering";
+import {
+  describeScenario,
+  formatNodeMemory,
+  registryForScenario,
+  TRACE_SCENARIO_NAME,
+  unknownNameMessage,
+  type Churn,
+  type Costs,
+  type RuntimeBreakdown,
+  type SimResult,
+} from "@foliox/tiering";
 import { TRACE_FORMAT_NAMES } from "@foliox/trace";
 import { collect } from "../plugin.js";
 import { parseSeed } from "../options.js";
@@ -177,16 +187,29 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
   program
     .command("compare")
     .description("run one scenario once per stack (same workload, same seed) and compare them side by side")
-    .argument("[scenario]", `a built-in scenario (pressure, zipf, ...) or a foliox.config.ts / .json / .yaml file; default ./foliox.config.*, else the built-in ${DEFAULT_COMPARE_SCENARIO}`)
-    .option("--stacks <list>", `comma-separated stacks, the first is the baseline: ${STACKS_HELP} (default: the config file's stacks, else ${DEFAULT_COMPARE_STACKS.join(",")})`, parseStacks)
+    .argument(
+      "[scenario]",
+      `a built-in scenario (pressure, zipf, ...) or a foliox.config.ts / .json / .yaml file; default ./foliox.config.*, else the built-in ${DEFAULT_COMPARE_SCENARIO}`,
+    )
+    .option(
+      "--stacks <list>",
+      `comma-separated stacks, the first is the baseline: ${STACKS_HELP} (default: the config file's stacks, else ${DEFAULT_COMPARE_STACKS.join(",")})`,
+      parseStacks,
+    )
     .option("--scenario <name|file>", "the same as the positional argument")
     .option("--seed <n>", "PRNG seed (default: the scenario's)", parseSeed)
     .option("--epochs <n>", "epochs to run (default: the scenario's)", parseEpochs)
-    .option("--trace <file>", `replay this trace with every stack instead of the scenario's workload (default scenario then: the built-in ${TRACE_SCENARIO_NAME}, DRAM 20% of the trace's footprint)`)
+    .option(
+      "--trace <file>",
+      `replay this trace with every stack instead of the scenario's workload (default scenario then: the built-in ${TRACE_SCENARIO_NAME}, DRAM 20% of the trace's footprint)`,
+    )
     .option("--format <format>", `the trace's format: auto, ${TRACE_FORMAT_NAMES.join(", ")}, or a --plugin's`, parseTraceFormat)
     .option("--cost <name=value>", COST_OPTION_HELP, collectCost)
     .option("--llc <setting>", LLC_OPTION_HELP, parseLlc)
-    .option("--json", 'print { "scenario", "trace", "bounds", "costs", "stacks": [ { "name", "hitRatio", "runtime", "simulatedSeconds", "time", "backgroundCpuNs", "churn", "vmstat", ... } ] }')
+    .option(
+      "--json",
+      'print { "scenario", "trace", "bounds", "costs", "stacks": [ { "name", "hitRatio", "runtime", "simulatedSeconds", "time", "backgroundCpuNs", "churn", "vmstat", ... } ] }',
+    )
     .option("--out <dir>", "also write DIR/<stack>.json (each run's result, for foliox report) and DIR/compare.json; checked before the runs")
     .option("--allow-oom", ALLOW_OOM_HELP)
     .option("--plugin <package-or-path>", PLUGIN_OPTION_HELP, collect, [] as string[])
@@ -226,7 +249,9 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
       if (!resolved) return;
       const { scenario: base, source } = resolved;
       if (trace && base.pressure === "full") {
-        ctx.writeErr(`foliox compare: scenario ${base.name} holds memory full (pressure "full"), which needs its synthetic workload faulted in first; with --trace use a scenario with pressure "none" (the built-in ${TRACE_SCENARIO_NAME}, say)\n`);
+        ctx.writeErr(
+          `foliox compare: scenario ${base.name} holds memory full (pressure "full"), which needs its synthetic workload faulted in first; with --trace use a scenario with pressure "none" (the built-in ${TRACE_SCENARIO_NAME}, say)\n`,
+        );
         ctx.exitCode = EXIT_USAGE;
         return;
       }
@@ -273,7 +298,8 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
       const json = compareJson(name, results, notes, trace);
       ctx.writeOut(opts.json === true ? formatJson(json) : renderCompareText(json, header));
       // written only once every run has succeeded: a failed compare leaves nothing behind
-      if (out) writeOutputs("compare", ctx, out, [...runs.map((r, i) => [stackFileName(stacks[i]!), formatJson(r)] as const), ["compare.json", formatJson(json)]]);
+      if (out)
+        writeOutputs("compare", ctx, out, [...runs.map((r, i) => [stackFileName(stacks[i]!), formatJson(r)] as const), ["compare.json", formatJson(json)]]);
       reportOom("compare", ctx, results, base, trace !== undefined, opts.allowOom === true);
     });
 }

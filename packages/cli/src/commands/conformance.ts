@@ -27,7 +27,9 @@ export function renderConformanceText(r: ConformanceReport): string {
   const header = ["case", ...r.pairs.map((p) => `${p.old}×${p.new}`)];
   const rows = [header, ...ids.map((id, i) => [id, ...r.pairs.map((p) => (p.cases[i]!.status === "n/a" ? "n/a" : p.cases[i]!.ok ? "pass" : "FAIL"))])];
   out.push(renderTable(rows, ""), "");
-  const notes = r.pairs.flatMap((p) => p.cases.filter((c) => c.status !== "pass").map((c) => `  ${p.old}×${p.new} ${c.id}: ${c.status === "n/a" ? `n/a (${c.detail})` : `FAIL ${c.detail}`}`));
+  const notes = r.pairs.flatMap((p) =>
+    p.cases.filter((c) => c.status !== "pass").map((c) => `  ${p.old}×${p.new} ${c.id}: ${c.status === "n/a" ? `n/a (${c.detail})` : `FAIL ${c.detail}`}`),
+  );
   if (notes.length) out.push(...notes, "");
   if (r.defects) {
     out.push("seed defects (docs/decisions.md#seed-defects), each switched on alone:");

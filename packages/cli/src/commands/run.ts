@@ -36,7 +36,10 @@ export function parseStack(value: string): string {
 
 /** --stacks a,b,c: the names, checked in the action against the registered stacks. */
 export function parseStacks(value: string): string[] {
-  const names = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const names = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   if (names.length === 0) throw new InvalidArgumentError(`pass a comma-separated list of stacks, e.g. --stacks numab2,tpp,exchange,epoch-oracle`);
   return names;
 }
@@ -100,14 +103,23 @@ function renderRunText(scenario: Scenario, source: string, notes: string[], r: S
   const c = r.churn;
   const rows: string[][] = [
     ["hit ratio", `${r.hitRatio.toFixed(4)} (fast-tier accesses ÷ ${r.memoryAccesses} memory accesses)`],
-    ["application time", `${fmtNs(r.runtimeNs)} = ${r.simulatedSeconds.toFixed(3)} simulated s (all-fast bound ${fmtNs(r.bounds.allFastRuntime)}: ×${(r.runtimeNs / r.bounds.allFastRuntime).toFixed(2)})`],
+    [
+      "application time",
+      `${fmtNs(r.runtimeNs)} = ${r.simulatedSeconds.toFixed(3)} simulated s (all-fast bound ${fmtNs(r.bounds.allFastRuntime)}: ×${(r.runtimeNs / r.bounds.allFastRuntime).toFixed(2)})`,
+    ],
     [
       "  of which",
       `accesses ${fmtNs(t.access)}, LLC hits and zero page ${fmtNs(t.cache)}, page faults ${fmtNs(t.fault)}, hint faults ${fmtNs(t.hintFault)}, task_numa_work ${fmtNs(t.scan)}, promotions in faults ${fmtNs(t.promoteInFault)}, direct reclaim ${fmtNs(t.directReclaim)}, moves in the task ${fmtNs(t.mover)}, migration-entry waits ${fmtNs(t.blocked)}`,
     ],
-    ["accesses' time", `${fmtNs(t.access + t.cache)} (all-slow bound ${fmtNs(r.bounds.allSlowRuntime)}: ×${((t.access + t.cache) / r.bounds.allSlowRuntime).toFixed(2)})`],
+    [
+      "accesses' time",
+      `${fmtNs(t.access + t.cache)} (all-slow bound ${fmtNs(r.bounds.allSlowRuntime)}: ×${((t.access + t.cache) / r.bounds.allSlowRuntime).toFixed(2)})`,
+    ],
     ["background CPU (not in the application's time)", bg.length ? bg.map(([a, ns]) => `${a} ${fmtNs(ns)}`).join(", ") : "none"],
-    ["accesses", `${r.accesses} in ${r.entries} entries${r.llc ? `; LLC ${r.llc.sizeBytes / 1024} KiB ${r.llc.ways}-way hits ${r.llc.hits}` : ""}; zero-page reads ${r.zeroPageReads}`],
+    [
+      "accesses",
+      `${r.accesses} in ${r.entries} entries${r.llc ? `; LLC ${r.llc.sizeBytes / 1024} KiB ${r.llc.ways}-way hits ${r.llc.hits}` : ""}; zero-page reads ${r.zeroPageReads}`,
+    ],
     ["promotions (pages)", String(r.promotions)],
     ["demotions (pages)", String(r.demotions)],
     ["exchanges", String(r.exchanges)],
@@ -119,7 +131,14 @@ function renderRunText(scenario: Scenario, source: string, notes: string[], r: S
     ["migration traffic", `${r.migrationBytes} bytes`],
     ["convergence after a phase change", r.convergenceNs === null ? "n/a" : fmtNs(r.convergenceNs)],
     ...(oomRow(r) ? [["dropped for want of memory", oomRow(r)!]] : []),
-    ["failures", Object.keys(r.failures).length ? Object.entries(r.failures).map(([k, n]) => `${k} ${n}`).join(", ") : "none"],
+    [
+      "failures",
+      Object.keys(r.failures).length
+        ? Object.entries(r.failures)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(", ")
+        : "none",
+    ],
   ];
   const counters = SHOWN_COUNTERS.filter((c) => c in r.vmstat).map((c) => [`${c}${r.folioxOwnCounters.includes(c) ? " (foliox)" : ""}`, r.vmstat[c]!]);
   return [
@@ -189,7 +208,9 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
         return;
       }
       if (trace && scenario.pressure === "full") {
-        ctx.writeErr(`foliox run: scenario ${scenario.name} holds memory full (pressure "full"), which needs its synthetic workload faulted in first; with --trace use a scenario with pressure "none"\n`);
+        ctx.writeErr(
+          `foliox run: scenario ${scenario.name} holds memory full (pressure "full"), which needs its synthetic workload faulted in first; with --trace use a scenario with pressure "none"\n`,
+        );
         ctx.exitCode = EXIT_USAGE;
         return;
       }

@@ -6,7 +6,14 @@
  * command has a `fallback` built-in (compare: "pressure"), that one. Names (scenarios, stacks,
  * parts) are checked against `catalog`: the built-ins and what the command's plugins added.
  */
-import { resolveScenario, ScenarioConfigError, ScenarioNotFoundError, type ResolvedScenario, type ScenarioCatalog, type ScenarioOverrides } from "@foliox/tiering";
+import {
+  resolveScenario,
+  ScenarioConfigError,
+  ScenarioNotFoundError,
+  type ResolvedScenario,
+  type ScenarioCatalog,
+  type ScenarioOverrides,
+} from "@foliox/tiering";
 import type { CommandContext } from "./context.js";
 
 export const EXIT_USAGE = 2;

@@ -113,7 +113,10 @@ export async function simulate(
     // the synthetic batches come synchronously: let the event loop turn, for Ctrl-C
     source = () => yieldingToSignals(prepared.workload.batches(prepared.pids));
   }
-  if (llc) notes.push(`LLC filter: ${llc.sizeBytes / 1024} KiB, ${llc.ways}-way, ${llc.lineBytes} B lines${scenario.llc === "auto" && !overrides.llc ? ` (on for ${summary?.format} traces, scaled to the footprint of ${footprint} pages)` : ""}; its hits reach no tier`);
+  if (llc)
+    notes.push(
+      `LLC filter: ${llc.sizeBytes / 1024} KiB, ${llc.ways}-way, ${llc.lineBytes} B lines${scenario.llc === "auto" && !overrides.llc ? ` (on for ${summary?.format} traces, scaled to the footprint of ${footprint} pages)` : ""}; its hits reach no tier`,
+    );
   const result = await runSimulation(prepared.kernel, {
     source,
     stack,

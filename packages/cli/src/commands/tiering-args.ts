@@ -62,7 +62,8 @@ export function describeRunFailure(err: unknown): { message: string; usage: bool
   // a weight that is not a positive number, whether the engine or the trace's parser finds it
   const badWeight = err instanceof AccessWeightError || (err instanceof TraceParseError && /weight/.test(err.expected));
   // a trace that does not parse, or a config that only turns out wrong once its sizes are resolved, is bad input too
-  const usage = badWeight || err instanceof CostError || err instanceof LlcGeometryError || err instanceof TraceParseError || err instanceof ScenarioConfigError;
+  const usage =
+    badWeight || err instanceof CostError || err instanceof LlcGeometryError || err instanceof TraceParseError || err instanceof ScenarioConfigError;
   return { message: `${msg}${badWeight ? " (check the trace's weight column or the workload's weight)" : ""}`, usage };
 }
 

@@ -15,7 +15,17 @@ import { basename } from "node:path";
 import { createWriteStream, renameSync, rmSync, type WriteStream } from "node:fs";
 import { createGzip, type Gzip } from "node:zlib";
 import { InvalidArgumentError, type Command } from "@commander-js/extra-typings";
-import { convertTrace, summarizeTrace, TRACE_FORMATS, TRACE_FORMAT_NAMES, TRACE_OUTPUT_FORMATS, type TraceFormat, type TraceOutputFormat, type TracePerfWeight, type TraceSummary } from "@foliox/trace";
+import {
+  convertTrace,
+  summarizeTrace,
+  TRACE_FORMATS,
+  TRACE_FORMAT_NAMES,
+  TRACE_OUTPUT_FORMATS,
+  type TraceFormat,
+  type TraceOutputFormat,
+  type TracePerfWeight,
+  type TraceSummary,
+} from "@foliox/trace";
 import { EXIT_FAILURE, EXIT_USAGE } from "../exit.js";
 import { cannotWrite, checkOutputFile, OutputPathError } from "../output-path.js";
 import { formatJson } from "../render/json.js";
@@ -43,7 +53,9 @@ export function parseTraceFormat(value: string): TraceFormat | "auto" {
 export function parseOutputFormat(value: string): TraceOutputFormat {
   const v = value.trim().toLowerCase();
   if ((TRACE_OUTPUT_FORMATS as string[]).includes(v)) return v as TraceOutputFormat;
-  throw new InvalidArgumentError(`pass --to csv (header t,pid,addr,op,size[,weight]), --to jsonl (one JSON object per line) or --to bin (binary records, fastest to replay; needs -o)`);
+  throw new InvalidArgumentError(
+    `pass --to csv (header t,pid,addr,op,size[,weight]), --to jsonl (one JSON object per line) or --to bin (binary records, fastest to replay; needs -o)`,
+  );
 }
 
 /** --perf-weight W. */
@@ -106,7 +118,9 @@ export function renderTraceSummary(s: TraceSummary): string {
   if (s.instructions > 0) {
     rows.push([
       "instructions",
-      s.instructionsIncluded ? `${s.instructions} fetches, included as loads` : `${s.instructions} fetches, not included (pass --instructions to replay them as loads)`,
+      s.instructionsIncluded
+        ? `${s.instructions} fetches, included as loads`
+        : `${s.instructions} fetches, not included (pass --instructions to replay them as loads)`,
     ]);
   }
   if (s.idleRegions > 0) rows.push(["idle regions", `${s.idleRegions} (nr_accesses 0, not emitted)`]);

@@ -7,7 +7,45 @@
  * give the same report.
  */
 import { registerAnon } from "@foliox/anon";
-import { EBUSY, ENOMEM, EVENT_NAMES, FOLIOX_OWN_COUNTERS, GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE_LIGHT, MIGRATE_ASYNC, MIGRATE_SYNC, MR_NUMA_MISPLACED, NR_ISOLATED_ANON, NR_ISOLATED_FILE, PGPROMOTE_CANDIDATE, PGPROMOTE_SUCCESS, WMARK_HIGH, WMARK_LOW, WMARK_MIN, WMARK_PROMO, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, __GFP_RECLAIM, __GFP_THISNODE, allocMisplacedDstFolio, checkIntegrity, checkInvariants, createSystem, errnoName, folioExchange, gfpName, isolateFolioForMigration, migrateModeName, migratePages, migrateReasonName, putbackMovablePages, type IntegrityViolation, type Kernel, type TraceEvents } from "@foliox/core";
+import {
+  EBUSY,
+  ENOMEM,
+  EVENT_NAMES,
+  FOLIOX_OWN_COUNTERS,
+  GFP_HIGHUSER_MOVABLE,
+  GFP_TRANSHUGE_LIGHT,
+  MIGRATE_ASYNC,
+  MIGRATE_SYNC,
+  MR_NUMA_MISPLACED,
+  NR_ISOLATED_ANON,
+  NR_ISOLATED_FILE,
+  PGPROMOTE_CANDIDATE,
+  PGPROMOTE_SUCCESS,
+  WMARK_HIGH,
+  WMARK_LOW,
+  WMARK_MIN,
+  WMARK_PROMO,
+  __GFP_NOMEMALLOC,
+  __GFP_NORETRY,
+  __GFP_NOWARN,
+  __GFP_RECLAIM,
+  __GFP_THISNODE,
+  allocMisplacedDstFolio,
+  checkIntegrity,
+  checkInvariants,
+  createSystem,
+  errnoName,
+  folioExchange,
+  gfpName,
+  isolateFolioForMigration,
+  migrateModeName,
+  migratePages,
+  migrateReasonName,
+  putbackMovablePages,
+  type IntegrityViolation,
+  type Kernel,
+  type TraceEvents,
+} from "@foliox/core";
 import { buildPressureScenario, type NodePressure } from "@foliox/tiering";
 import { folioState, findPtes, pairState, type FolioState } from "./snapshot.js";
 
@@ -116,10 +154,20 @@ const FULL_DEFINITION =
 
 /** The gfp mask alloc_misplaced_dst_folio() uses for a folio of this order (mm/migrate.c). */
 function promotionGfp(order: number): number {
-  return order > 0 ? __GFP_THISNODE | GFP_TRANSHUGE_LIGHT : (__GFP_THISNODE | GFP_HIGHUSER_MOVABLE | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN) & ~__GFP_RECLAIM;
+  return order > 0
+    ? __GFP_THISNODE | GFP_TRANSHUGE_LIGHT
+    : (__GFP_THISNODE | GFP_HIGHUSER_MOVABLE | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN) & ~__GFP_RECLAIM;
 }
 
-const EVENTS_SHOWN = ["pgmigrate_success", "pgmigrate_fail", "thp_migration_success", "thp_migration_fail", "thp_migration_split", "pgexchange_success", "pgexchange_fail"];
+const EVENTS_SHOWN = [
+  "pgmigrate_success",
+  "pgmigrate_fail",
+  "thp_migration_success",
+  "thp_migration_fail",
+  "thp_migration_split",
+  "pgexchange_success",
+  "pgexchange_fail",
+];
 
 function vmstatReport(k: Kernel): ExchangeDemoReport["vmstat"] {
   const events: Record<string, number> = {};
@@ -195,8 +243,20 @@ export function runExchangeDemo(opts: ExchangeDemoOptions): ExchangeDemoReport {
   const integrity = checkIntegrity(k);
   const invariants = checkInvariants(k, { quiescent: true });
   const expectations = [
-    expect("migrate rc", migrateRc === -ENOMEM, `-ENOMEM (${-ENOMEM})`, `${errnoName(migrateRc)} (${migrateRc})`, `migrate_pages() should fail for want of a free page on node ${fastNid}`),
-    expect("exchange rc", exchangeRc === 0, "0", exchangeRc === 0 ? "0" : `${errnoName(exchangeRc)} (${exchangeRc})`, "folio_exchange() should swap the pair in place"),
+    expect(
+      "migrate rc",
+      migrateRc === -ENOMEM,
+      `-ENOMEM (${-ENOMEM})`,
+      `${errnoName(migrateRc)} (${migrateRc})`,
+      `migrate_pages() should fail for want of a free page on node ${fastNid}`,
+    ),
+    expect(
+      "exchange rc",
+      exchangeRc === 0,
+      "0",
+      exchangeRc === 0 ? "0" : `${errnoName(exchangeRc)} (${exchangeRc})`,
+      "folio_exchange() should swap the pair in place",
+    ),
     expect("exchange allocations", exchangeAllocs === 0, "0", String(exchangeAllocs), "folio exchange must not call the page allocator"),
     expect(
       "integrity",
@@ -205,7 +265,13 @@ export function runExchangeDemo(opts: ExchangeDemoOptions): ExchangeDemoReport {
       integrity.ok ? "ok" : `${integrity.violations.length} violations`,
       "every virtual page must read back the data last written there",
     ),
-    expect("invariants", invariants.length === 0, "[]", invariants.length === 0 ? "[]" : `${invariants.length} violations: ${invariants[0]}`, "checkInvariants(k, { quiescent: true }) must be clean"),
+    expect(
+      "invariants",
+      invariants.length === 0,
+      "[]",
+      invariants.length === 0 ? "[]" : `${invariants.length} violations: ${invariants[0]}`,
+      "checkInvariants(k, { quiescent: true }) must be clean",
+    ),
   ];
   const where = (t: { task: { pid: number }; addr: number; head: number }) => ({
     pid: t.task.pid,

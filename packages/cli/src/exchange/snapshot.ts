@@ -2,7 +2,19 @@
  * What a user sees of one folio at one instant: its struct page fields and every PTE or
  * migration entry, in any process, that names one of its pages.
  */
-import { PAGE_MAPPING_ANON, PAGE_MAPPING_KSM, PAGE_MAPPING_MOVABLE, isMigrationEntry, pageFlagNames, pteKind, ptePresent, pteSpecial, pteYoung, isMigrationEntryYoung, type Kernel } from "@foliox/core";
+import {
+  PAGE_MAPPING_ANON,
+  PAGE_MAPPING_KSM,
+  PAGE_MAPPING_MOVABLE,
+  isMigrationEntry,
+  pageFlagNames,
+  pteKind,
+  ptePresent,
+  pteSpecial,
+  pteYoung,
+  isMigrationEntryYoung,
+  type Kernel,
+} from "@foliox/core";
 
 export interface PteRef {
   pid: number;

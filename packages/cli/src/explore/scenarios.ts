@@ -176,7 +176,8 @@ const SCENARIOS: readonly ScenarioSpec[] = [
   },
   {
     name: "ksm-ksm-exchange-ksmd",
-    description: "two KSM folios of different stable nodes exchanged (SYNC: ksm_thread_mutex, then the folio locks) against a ksmd scan and a store that breaks COW",
+    description:
+      "two KSM folios of different stable nodes exchanged (SYNC: ksm_thread_mutex, then the folio locks) against a ksmd scan and a store that breaks COW",
     ops: ({ k, ex, folio }) => {
       const m = folio("anon", 1, "ksm");
       const n = folio("anon", 0, "ksm");
@@ -206,7 +207,12 @@ const SCENARIOS: readonly ScenarioSpec[] = [
     ops: ({ k, ex, folio }) => {
       const t = folio("tmpfs", 1);
       const a = folio("anon", 0);
-      return [new ExchangeStep(k, t.head, a.head, MIGRATE_SYNC, { ex }), new ReclaimStep(k, t.head), new WritebackStep(k), new FileReadStep(k, fixtureInode(t), 0)];
+      return [
+        new ExchangeStep(k, t.head, a.head, MIGRATE_SYNC, { ex }),
+        new ReclaimStep(k, t.head),
+        new WritebackStep(k),
+        new FileReadStep(k, fixtureInode(t), 0),
+      ];
     },
   },
 ];

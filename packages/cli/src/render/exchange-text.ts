@@ -97,7 +97,16 @@ function checksSection(r: ExchangeDemoReport): string[] {
   out.push("", "vmstat", `  ${ev}`);
   const rows: Cell[][] = [["node", "nr_free_pages", "min", "low", "high", "promo", "nr_isolated_anon", "nr_isolated_file"]];
   for (const nd of r.vmstat.nodes) {
-    rows.push([nd.nid, nd.nr_free_pages, nd.watermarks.min, nd.watermarks.low, nd.watermarks.high, nd.watermarks.promo, nd.nr_isolated_anon, nd.nr_isolated_file]);
+    rows.push([
+      nd.nid,
+      nd.nr_free_pages,
+      nd.watermarks.min,
+      nd.watermarks.low,
+      nd.watermarks.high,
+      nd.watermarks.promo,
+      nd.nr_isolated_anon,
+      nd.nr_isolated_file,
+    ]);
   }
   out.push(renderTable(rows));
   const last = r.exchange.steps[r.exchange.steps.length - 1];
@@ -108,7 +117,14 @@ function checksSection(r: ExchangeDemoReport): string[] {
         `with no free page and ${r.exchange.allocations} allocations; migrate_pages could not do it (${r.migrate.errno}).`,
     );
   }
-  out.push(r.ok ? "All expectations met." : `Expectations failed: ${r.expectations.filter((e) => !e.ok).map((e) => e.name).join(", ")}.`);
+  out.push(
+    r.ok
+      ? "All expectations met."
+      : `Expectations failed: ${r.expectations
+          .filter((e) => !e.ok)
+          .map((e) => e.name)
+          .join(", ")}.`,
+  );
   return out;
 }
 

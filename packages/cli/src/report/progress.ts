@@ -20,7 +20,12 @@ const NONE: Progress = { tick() {}, stop() {} };
 
 const MiB = 1024 * 1024;
 
-export function createProgress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr, unit: "accesses" | "bytes" | "runs" = "accesses"): Progress {
+export function createProgress(
+  label: string,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+  unit: "accesses" | "bytes" | "runs" = "accesses",
+): Progress {
   if (!stream.isTTY || total <= 0) return NONE;
   const bytes = unit === "bytes";
   const bar = new cliProgress.SingleBar(

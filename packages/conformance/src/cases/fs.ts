@@ -121,7 +121,10 @@ export const privateFollowsData: ConformanceCase = {
         const refs = hook(ctx, k, side, "privateRefs")(k, frame);
         check(refs.length > 0, `no private refs on pfn ${frame}`);
         const wrong = refs.filter((f) => f !== frame);
-        check(wrong.length === 0, `${wrong.length} of ${refs.length} private refs (buffer heads) of the ${side} data still point at pfn ${wrong[0]}, not ${frame}`);
+        check(
+          wrong.length === 0,
+          `${wrong.length} of ${refs.length} private refs (buffer heads) of the ${side} data still point at pfn ${wrong[0]}, not ${frame}`,
+        );
       }
       checkHealthy(k, `order ${order}`);
     }

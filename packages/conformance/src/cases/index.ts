@@ -6,7 +6,15 @@ import { dirty, lockedBuffers, privateFollowsData, truncateBetweenPhases, writeb
 import { asyncNoWait, extraPin, isolationFailure, mlocked, rollback, syncWaits } from "./rollback.js";
 import { ksmGetFolio, swapEntryFollows } from "./swap-ksm.js";
 import { syscallErr } from "./syscall.js";
-import { batchWaitsForWriteback, lockedBuffersSync, sameSwapSpace, syncWaitsForHolder, syncWaitsForOp, tlbFlushOnFailure, waitersOnMigrationEntry } from "./waits.js";
+import {
+  batchWaitsForWriteback,
+  lockedBuffersSync,
+  sameSwapSpace,
+  syncWaitsForHolder,
+  syncWaitsForOp,
+  tlbFlushOnFailure,
+  waitersOnMigrationEntry,
+} from "./waits.js";
 
 export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   dataAndMetadata,

@@ -64,12 +64,7 @@ export function registerBackendState<T>(c: DependencyContainer, token: Injection
 }
 
 /** Which kernel callback a backend's migrateFolio is, for manifests and the exchange. */
-export type MigrateCallback =
-  | "migrate_folio"
-  | "buffer_migrate_folio"
-  | "buffer_migrate_folio_norefs"
-  | "filemap_migrate_folio"
-  | "fallback_migrate_folio";
+export type MigrateCallback = "migrate_folio" | "buffer_migrate_folio" | "buffer_migrate_folio_norefs" | "filemap_migrate_folio" | "fallback_migrate_folio";
 
 /** The kinds of folio a backend can own. */
 export type FolioKind = "anon" | "anon-swapcache" | "ksm" | "file" | "shmem";

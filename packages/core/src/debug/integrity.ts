@@ -62,7 +62,8 @@ export function checkIntegrity(k: Kernel): IntegrityReport {
           if (pfn >= 0) pfn += pt.frame[pt.off]! - swpOffset(k.mem.private[pfn]!);
           else {
             pagesChecked++;
-            if (!k.swap.slotHolds(pt.frame[pt.off]!, expected)) violations.push({ pid: task.pid, addr: `0x${(vpn * 4096).toString(16)}`, pfn: -1, expected, found: -1, where: "swap" });
+            if (!k.swap.slotHolds(pt.frame[pt.off]!, expected))
+              violations.push({ pid: task.pid, addr: `0x${(vpn * 4096).toString(16)}`, pfn: -1, expected, found: -1, where: "swap" });
             continue;
           }
         } else {

@@ -28,13 +28,32 @@
  *   each folio under its own folio->memcg_data.
  */
 import type { Kernel } from "../kernel/kernel.js";
-import { MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGES_PER_SECTION, PAGE_MAPPING_ANON, PAGE_MAPPING_KSM, PAGE_SECTION_MASK, PFN_SECTION_SHIFT, PGTY_buddy } from "../mm/mem-map.js";
+import {
+  MAX_PAGE_ORDER,
+  NR_PAGE_ORDERS,
+  PAGES_PER_SECTION,
+  PAGE_MAPPING_ANON,
+  PAGE_MAPPING_KSM,
+  PAGE_SECTION_MASK,
+  PFN_SECTION_SHIFT,
+  PGTY_buddy,
+} from "../mm/mem-map.js";
 import type { VmArea } from "../mm/mm-types.js";
 import { rmapWalk } from "../mm/rmap.js";
 import { NR_LRU_LISTS } from "../mm/lru.js";
 import { PG_head, PG_lru, PG_reserved } from "../mm/page-flags.js";
 import { isMigrationEntry, isSwapPte, ptePresent, pteSpecial, swpOffset } from "../mm/pgtable.js";
-import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_ANON_MAPPED, NR_FREE_PAGES, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, NR_ISOLATED_FILE, NR_UNEVICTABLE } from "../mm/vmstat.js";
+import {
+  NR_ACTIVE_ANON,
+  NR_ACTIVE_FILE,
+  NR_ANON_MAPPED,
+  NR_FREE_PAGES,
+  NR_INACTIVE_ANON,
+  NR_INACTIVE_FILE,
+  NR_ISOLATED_ANON,
+  NR_ISOLATED_FILE,
+  NR_UNEVICTABLE,
+} from "../mm/vmstat.js";
 import { NR_FILE_DIRTY, NR_FILE_MAPPED, NR_FILE_PAGES, NR_SHMEM, NR_WRITEBACK, NR_ZONE_WRITE_PENDING } from "../mm/vmstat.js";
 import { PG_dirty, PG_locked, PG_private, PG_swapbacked, PG_writeback } from "../mm/page-flags.js";
 import { NR_SWAPCACHE, MEMCG_STAT_ITEMS, NR_VM_NODE_STAT_ITEMS } from "../mm/vmstat.js";
@@ -157,7 +176,8 @@ function checkAddressSpaces(k: Kernel, out: string[], swapRefs: Int32Array | nul
         // shmem: a swapped-out page's swap entry (swap/shmem-swap.ts) holds a slot reference
         values++;
         const off = swpOffset(xaToValue(v));
-        if (!as.swapBacked || !swapRefs || off <= 0 || off >= swapRefs.length) out.push(`mapping ${as.id} index ${i}: value entry ${xaToValue(v)} is not a swap entry of a swap-backed mapping`);
+        if (!as.swapBacked || !swapRefs || off <= 0 || off >= swapRefs.length)
+          out.push(`mapping ${as.id} index ${i}: value entry ${xaToValue(v)} is not a swap entry of a swap-backed mapping`);
         else swapRefs[off]!++;
         continue;
       }
@@ -218,10 +238,13 @@ function checkSwapDevice(k: Kernel, swapRefs: Int32Array | null, out: string[]):
       continue;
     }
     inuse++;
-    if (si.count(off) !== swapRefs[off]) out.push(`swap slot ${off}: swap_map count ${si.count(off)}, ${swapRefs[off]} swap PTEs and value entries refer to it`);
+    if (si.count(off) !== swapRefs[off])
+      out.push(`swap slot ${off}: swap_map count ${si.count(off)}, ${swapRefs[off]} swap PTEs and value entries refer to it`);
     const cached = space.iPages.load(off) - 1;
-    if (si.hasCache(off) !== cached >= 0) out.push(`swap slot ${off}: SWAP_HAS_CACHE ${si.hasCache(off)}, but the swap cache ${cached >= 0 ? `holds pfn ${cached}` : "is empty"}`);
-    if (cached >= 0 && (!k.mem.folioTestSwapcache(cached) || k.mem.refcount[cached] === 0)) out.push(`swap slot ${off}: the swap cache names pfn ${cached}, which is not a swap-cache folio`);
+    if (si.hasCache(off) !== cached >= 0)
+      out.push(`swap slot ${off}: SWAP_HAS_CACHE ${si.hasCache(off)}, but the swap cache ${cached >= 0 ? `holds pfn ${cached}` : "is empty"}`);
+    if (cached >= 0 && (!k.mem.folioTestSwapcache(cached) || k.mem.refcount[cached] === 0))
+      out.push(`swap slot ${off}: the swap cache names pfn ${cached}, which is not a swap-cache folio`);
     if (!si.hasCache(off) && si.slotBlock[off] === 0) out.push(`swap slot ${off}: referenced, not cached, and never written (the data is lost)`);
   }
   for (let off = 1; off < si.max; off++) {
@@ -283,11 +306,17 @@ function checkAllInvariants(k: Kernel, opts: InvariantOptions, ptes: Int32Array,
           // a swap entry: it names a used slot of the swap device, in an anonymous vma
           const si = k.swap;
           const off = pt.frame[pt.off]!;
-          if (!isSwapPte(pte) || !si || off <= 0 || off >= si.max) out.push(`mm ${mm.id} 0x${addr.toString(16)}: swap entry 0x${pte.toString(16)} names no slot of a swap device`);
+          if (!isSwapPte(pte) || !si || off <= 0 || off >= si.max)
+            out.push(`mm ${mm.id} 0x${addr.toString(16)}: swap entry 0x${pte.toString(16)} names no slot of a swap device`);
           else swapRefs![off]!++;
           continue;
         }
-        if (page >= n || !mem.sectionHasMemMap(page >>> PFN_SECTION_SHIFT) || mem.pageType[page] === PGTY_buddy || mem.refcount[mem.pageFolio(page)]! === 0 && ptePresent(pte)) {
+        if (
+          page >= n ||
+          !mem.sectionHasMemMap(page >>> PFN_SECTION_SHIFT) ||
+          mem.pageType[page] === PGTY_buddy ||
+          (mem.refcount[mem.pageFolio(page)]! === 0 && ptePresent(pte))
+        ) {
           out.push(`mm ${mm.id} 0x${addr.toString(16)}: PTE names pfn ${page}, which is free`);
           continue;
         }
@@ -307,13 +336,17 @@ function checkAllInvariants(k: Kernel, opts: InvariantOptions, ptes: Int32Array,
             continue;
           }
           const want = vma.address(mem.index[head]! + (page - head));
-          if (want !== addr) out.push(`mm ${mm.id} 0x${addr.toString(16)}: pfn ${page} has file index ${mem.index[head]! + (page - head)}, which rmap places at ${want < 0 ? "no address" : "0x" + want.toString(16)}`);
+          if (want !== addr)
+            out.push(
+              `mm ${mm.id} 0x${addr.toString(16)}: pfn ${page} has file index ${mem.index[head]! + (page - head)}, which rmap places at ${want < 0 ? "no address" : "0x" + want.toString(16)}`,
+            );
           continue;
         }
         if ((m & 3) === PAGE_MAPPING_KSM) {
           // KSM: the rmap is the stable node's rmap items (the owning backend's rmapWalk), and
           // the address comes from the rmap item, not from the index.
-          if (!rmapFinds(k, head, vma, addr) && !k.backends.forFolio(k, head)?.rmapPending?.(k, head, vma, addr)) out.push(`mm ${mm.id} 0x${addr.toString(16)}: rmap cannot find this PTE: KSM folio pfn ${head} (stable node ${m >> 2}) does not list it`);
+          if (!rmapFinds(k, head, vma, addr) && !k.backends.forFolio(k, head)?.rmapPending?.(k, head, vma, addr))
+            out.push(`mm ${mm.id} 0x${addr.toString(16)}: rmap cannot find this PTE: KSM folio pfn ${head} (stable node ${m >> 2}) does not list it`);
           continue;
         }
         if ((m & 3) !== PAGE_MAPPING_ANON) {
@@ -327,7 +360,9 @@ function checkAllInvariants(k: Kernel, opts: InvariantOptions, ptes: Int32Array,
         }
         const want = vma.address(mem.index[head]! + (page - head));
         if (want !== addr) {
-          out.push(`mm ${mm.id} 0x${addr.toString(16)}: pfn ${page} has index ${mem.index[head]! + (page - head)}, which rmap places at ${want < 0 ? "no address" : "0x" + want.toString(16)}`);
+          out.push(
+            `mm ${mm.id} 0x${addr.toString(16)}: pfn ${page} has index ${mem.index[head]! + (page - head)}, which rmap places at ${want < 0 ? "no address" : "0x" + want.toString(16)}`,
+          );
         }
       }
     }
@@ -390,7 +425,9 @@ function checkAllInvariants(k: Kernel, opts: InvariantOptions, ptes: Int32Array,
     const cacheRefs = pagecache ? nr + (mem.testFlag(head, PG_private) ? 1 : 0) : inSwapcache ? nr : 0;
     const expected = (onLru ? 0 : 1) + cacheRefs + mapcount + mem.pincount[head]!;
     if (mem.refcount[head] !== expected) {
-      out.push(`pfn ${head}: refcount ${mem.refcount[head]}, expected ${expected} (${onLru ? "on LRU" : "off LRU: +1"}, ${inSwapcache ? "swap" : "page"} cache ${cacheRefs}, mapcount ${mapcount}, pincount ${mem.pincount[head]})`);
+      out.push(
+        `pfn ${head}: refcount ${mem.refcount[head]}, expected ${expected} (${onLru ? "on LRU" : "off LRU: +1"}, ${inSwapcache ? "swap" : "page"} cache ${cacheRefs}, mapcount ${mapcount}, pincount ${mem.pincount[head]})`,
+      );
     }
     if (onLru) lruPages[k.folioNid(head) * NR_LRU_LISTS + k.lru.folioLruList(head)]! += nr;
     else if (opts.quiescent && mem.mapping[head] !== 0) out.push(`pfn ${head}: mapped folio is off the LRU with no mover in flight`);
@@ -405,10 +442,12 @@ function checkAllInvariants(k: Kernel, opts: InvariantOptions, ptes: Int32Array,
       const list = k.alloc.freeArea[zone.idx]![o]!;
       const deferred = o === MAX_PAGE_ORDER ? k.alloc.nrDeferredPages(zone) >> MAX_PAGE_ORDER : 0;
       const count = list.count() + deferred;
-      if (count !== k.alloc.nrFree[zone.idx * NR_PAGE_ORDERS + o]) out.push(`zone ${zone.idx} order ${o}: ${count} free blocks (${deferred} deferred), nr_free says ${k.alloc.nrFree[zone.idx * NR_PAGE_ORDERS + o]}`);
+      if (count !== k.alloc.nrFree[zone.idx * NR_PAGE_ORDERS + o])
+        out.push(`zone ${zone.idx} order ${o}: ${count} free blocks (${deferred} deferred), nr_free says ${k.alloc.nrFree[zone.idx * NR_PAGE_ORDERS + o]}`);
       zoneFree += count << o;
     }
-    if (zoneFree !== k.vmstat.zonePage(zone.idx, NR_FREE_PAGES)) out.push(`zone ${zone.idx}: nr_free_pages ${k.vmstat.zonePage(zone.idx, NR_FREE_PAGES)}, free lists hold ${zoneFree}`);
+    if (zoneFree !== k.vmstat.zonePage(zone.idx, NR_FREE_PAGES))
+      out.push(`zone ${zone.idx}: nr_free_pages ${k.vmstat.zonePage(zone.idx, NR_FREE_PAGES)}, free lists hold ${zoneFree}`);
     free += zoneFree;
   }
   if (free + allocated + reserved !== n) out.push(`memory: free ${free} + allocated ${allocated} + reserved ${reserved} != capacity ${n}`);
@@ -423,7 +462,8 @@ function checkAllInvariants(k: Kernel, opts: InvariantOptions, ptes: Int32Array,
   for (const node of k.topo.nodes) {
     for (let l = 0; l < NR_LRU_LISTS; l++) {
       const c = k.vmstat.nodePage(node.nid, LRU_STAT[l]!);
-      if (c !== lruPages[node.nid * NR_LRU_LISTS + l]) out.push(`node ${node.nid}: LRU list ${l} counter ${c}, lists hold ${lruPages[node.nid * NR_LRU_LISTS + l]}`);
+      if (c !== lruPages[node.nid * NR_LRU_LISTS + l])
+        out.push(`node ${node.nid}: LRU list ${l} counter ${c}, lists hold ${lruPages[node.nid * NR_LRU_LISTS + l]}`);
     }
     for (const [item, name, arr] of [
       [NR_FILE_MAPPED, "nr_mapped", file.mapped],

@@ -26,7 +26,15 @@ function freezeOrCheck(k: Kernel, head: number, count: number, freeze: boolean):
  * Freeze both at their expected counts, or neither: 0 or -EAGAIN. A side with `freeze*` false
  * (Backend.exchangeMayFreeze) is only checked at its expected count, never frozen.
  */
-export function folioExchangeFreeze(k: Kernel, oldHead: number, oldExpected: number, newHead: number, newExpected: number, freezeOld = true, freezeNew = true): number {
+export function folioExchangeFreeze(
+  k: Kernel,
+  oldHead: number,
+  oldExpected: number,
+  newHead: number,
+  newExpected: number,
+  freezeOld = true,
+  freezeNew = true,
+): number {
   const oldRc = k.faultInject.check("folio_ref_freeze(old)");
   if (oldRc || !freezeOrCheck(k, oldHead, oldExpected, freezeOld)) return oldRc || -EAGAIN;
   const newRc = k.faultInject.check("folio_ref_freeze(new)");
@@ -43,7 +51,15 @@ export function folioExchangeFreeze(k: Kernel, oldHead: number, oldExpected: num
  * difference with folio_ref_add() (the seed's file↔anon path does this for its anon side). For
  * two folios with no address_space (anon, KSM) both counts are 1: no reference moves.
  */
-export function folioExchangeUnfreeze(k: Kernel, oldHead: number, oldExpected: number, newHead: number, newExpected: number, freezeOld = true, freezeNew = true): void {
+export function folioExchangeUnfreeze(
+  k: Kernel,
+  oldHead: number,
+  oldExpected: number,
+  newHead: number,
+  newExpected: number,
+  freezeOld = true,
+  freezeNew = true,
+): void {
   if (freezeOld) folioRefUnfreeze(k, oldHead, newExpected);
   else k.mem.refcount[oldHead]! += newExpected - oldExpected;
   if (freezeNew) folioRefUnfreeze(k, newHead, oldExpected);
@@ -88,7 +104,15 @@ export function folioExchangeXaUnlock(k: Kernel, oldAs: XaLockable | null, newAs
  * it now lives on, under `memcgInOld` / `memcgInNew`: the memcg of the data each frame now holds
  * (its own, never the partner's: seed-defect-7). Cannot fail.
  */
-export function folioExchangeMappingStats(k: Kernel, oldHead: number, newHead: number, oldSwap: number, newSwap: number, memcgInOld: number, memcgInNew: number): void {
+export function folioExchangeMappingStats(
+  k: Kernel,
+  oldHead: number,
+  newHead: number,
+  oldSwap: number,
+  newSwap: number,
+  memcgInOld: number,
+  memcgInNew: number,
+): void {
   const mem = k.mem;
   const nr = mem.folioNrPages(oldHead);
   const oldZone = mem.zone[oldHead]!;
@@ -125,4 +149,3 @@ export function backendExchangeMapping(k: Kernel, oldHead: number, newHead: numb
   const b = k.backends.forFolio(k, newHead);
   return b !== a && !!b?.exchangeMapping?.(k, oldHead, newHead);
 }
-

@@ -353,7 +353,8 @@ export class ExchangeOp implements WaitOwner {
     if (rc < 0) {
       this.rc = rc;
       // Undo: remap to self, unlock, put back — the remaining phases do exactly that.
-      this.phase = this.phase === "isolate" || this.phase === "lock" || this.phase === "supported" || this.phase === "unmap" || this.phase === "move" ? "remap" : next;
+      this.phase =
+        this.phase === "isolate" || this.phase === "lock" || this.phase === "supported" || this.phase === "unmap" || this.phase === "move" ? "remap" : next;
       return rc;
     }
     this.phase = next;

@@ -25,7 +25,6 @@ export const EXCHANGE_WAIT_WRITEBACK = 2;
 /** a backend's sleeping lock (ksm_thread_mutex): the lock class in `blockedPfn` */
 export const EXCHANGE_WAIT_LOCK_CLASS = 3;
 
-
 /**
  * folio_exchange_supported(): 0, EXCHANGE_WOULD_BLOCK (SYNC waits for writeback), or an errno.
  * The refcount test compares against expected + mapcount, so any extra reference or pin is

@@ -253,7 +253,9 @@ export class FolioExchange {
       if (side.freeze === may) continue;
       if (side.freeze) folioRefUnfreeze(k, side.head, side.expected);
       else if (!folioRefFreeze(k, side.head, side.expected)) {
-        throw new KernelBug(`folio_exchange_mapping: pfn ${side.head} refcount ${k.mem.refcount[side.head]} moved from ${side.expected} under the i_pages lock`);
+        throw new KernelBug(
+          `folio_exchange_mapping: pfn ${side.head} refcount ${k.mem.refcount[side.head]} moved from ${side.expected} under the i_pages lock`,
+        );
       }
       side.freeze = may;
     }

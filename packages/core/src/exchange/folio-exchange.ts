@@ -84,7 +84,13 @@ function countInvalid(k: Kernel): void {
  * A folio may appear in at most one pair. Returns one rc per pair: in `out` when given (its
  * length set to the number of pairs), else in a new array.
  */
-export function folioExchangeBatch(k: Kernel, pairs: readonly (readonly [number, number])[], mode: number, ex: FolioExchange = FOLIO_EXCHANGE, out?: number[]): number[] {
+export function folioExchangeBatch(
+  k: Kernel,
+  pairs: readonly (readonly [number, number])[],
+  mode: number,
+  ex: FolioExchange = FOLIO_EXCHANGE,
+  out?: number[],
+): number[] {
   const n = pairs.length;
   const rcs = out ?? new Array<number>(n);
   rcs.length = n;

@@ -18,7 +18,15 @@ import type { Kernel } from "../kernel/kernel.js";
 import { listDel, type FolioList } from "../mm/list.js";
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, type MemMap } from "../mm/mem-map.js";
 import { tryToUnmapFlush } from "../mm/rmap.js";
-import { MIGRATE_ASYNC, MIGRATEPAGE_SUCCESS, MIGRATEPAGE_UNMAP, MR_LONGTERM_PIN, MR_NUMA_MISPLACED, migrateModeName, type MigrateMode } from "./migrate-mode.js";
+import {
+  MIGRATE_ASYNC,
+  MIGRATEPAGE_SUCCESS,
+  MIGRATEPAGE_UNMAP,
+  MR_LONGTERM_PIN,
+  MR_NUMA_MISPLACED,
+  migrateModeName,
+  type MigrateMode,
+} from "./migrate-mode.js";
 import { trySplitFolio } from "./split-folio.js";
 import {
   migrateFolioExtract,
@@ -392,7 +400,9 @@ export function migratePagesBatch(
 ): number {
   const pool = k.migrateScratch.batches;
   const reused = pool.pop();
-  const batch = reused ? reused.reinit(from, getNewFolio, putNewFolio, priv, mode, reason, retFolios, splitFolios, stats, nrPass) : new MigrateBatch(k, from, getNewFolio, putNewFolio, priv, mode, reason, retFolios, splitFolios, stats, nrPass);
+  const batch = reused
+    ? reused.reinit(from, getNewFolio, putNewFolio, priv, mode, reason, retFolios, splitFolios, stats, nrPass)
+    : new MigrateBatch(k, from, getNewFolio, putNewFolio, priv, mode, reason, retFolios, splitFolios, stats, nrPass);
   const rc = batch.run();
   pool.push(batch);
   return rc;

@@ -4,7 +4,18 @@
  * (mm/migrate.c, the NUMA-balancing one). Both return a head pfn with one reference, or -1.
  */
 import type { Kernel } from "../kernel/kernel.js";
-import { GFP_HIGHUSER_MOVABLE, GFP_TRANSHUGE, GFP_TRANSHUGE_LIGHT, __GFP_COMP, __GFP_HIGHMEM, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, __GFP_RECLAIM, __GFP_THISNODE } from "../mm/gfp.js";
+import {
+  GFP_HIGHUSER_MOVABLE,
+  GFP_TRANSHUGE,
+  GFP_TRANSHUGE_LIGHT,
+  __GFP_COMP,
+  __GFP_HIGHMEM,
+  __GFP_NOMEMALLOC,
+  __GFP_NORETRY,
+  __GFP_NOWARN,
+  __GFP_RECLAIM,
+  __GFP_THISNODE,
+} from "../mm/gfp.js";
 import { MAX_NR_ZONES, ZONE_MOVABLE } from "../mm/topology.js";
 
 export const NUMA_NO_NODE = -1;

@@ -86,14 +86,7 @@ export function migrateFolioExtract(k: Kernel, dst: number): MigrateFolioExtract
 }
 
 /** migrate_folio_undo_src(): restore the source folio after a failure. */
-export function migrateFolioUndoSrc(
-  k: Kernel,
-  src: number,
-  pageWasMapped: boolean,
-  anonVma: AnonVma | null,
-  locked: boolean,
-  ret: FolioList | null,
-): void {
+export function migrateFolioUndoSrc(k: Kernel, src: number, pageWasMapped: boolean, anonVma: AnonVma | null, locked: boolean, ret: FolioList | null): void {
   if (pageWasMapped) removeMigrationPtes(k, src, src);
   if (anonVma) putAnonVma(k, anonVma);
   if (locked) folioUnlock(k, src);

@@ -225,4 +225,3 @@ export class MemMap {
     return this.mapping[head]! & PAGE_MAPPING_FLAGS;
   }
 }
-

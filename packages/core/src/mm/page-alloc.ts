@@ -20,7 +20,19 @@
 import "reflect-metadata";
 import { inject, injectable } from "tsyringe";
 import { KernelBug } from "../kernel/bug.js";
-import { gfpName, __GFP_DIRECT_RECLAIM, __GFP_HIGH, __GFP_HIGHMEM, __GFP_KSWAPD_RECLAIM, __GFP_MOVABLE, __GFP_NOMEMALLOC, __GFP_NORETRY, __GFP_NOWARN, __GFP_THISNODE, __GFP_ZERO } from "./gfp.js";
+import {
+  gfpName,
+  __GFP_DIRECT_RECLAIM,
+  __GFP_HIGH,
+  __GFP_HIGHMEM,
+  __GFP_KSWAPD_RECLAIM,
+  __GFP_MOVABLE,
+  __GFP_NOMEMALLOC,
+  __GFP_NORETRY,
+  __GFP_NOWARN,
+  __GFP_THISNODE,
+  __GFP_ZERO,
+} from "./gfp.js";
 import { listDel, type FolioList } from "./list.js";
 import { MAX_PAGE_ORDER, NR_PAGE_ORDERS, PAGES_PER_SECTION, PAGE_SHIFT, PFN_SECTION_SHIFT, PGTY_buddy, PGTY_none } from "./mem-map.js";
 import { PG_head, PG_locked, PG_lru, PG_reserved, PG_writeback } from "./page-flags.js";

@@ -91,5 +91,4 @@ export function pageFlagNames(flags: number, anon: boolean): string[] {
  * Bits that stay with the physical frame and are never exchanged (docs/decisions.md#frame-bits):
  * PG_locked, PG_waiters, PG_lru, PG_head, PG_hwpoison.
  */
-export const FRAME_FLAGS_MASK =
-  (1 << PG_locked) | (1 << PG_waiters) | (1 << PG_lru) | (1 << PG_head) | (1 << PG_hwpoison);
+export const FRAME_FLAGS_MASK = (1 << PG_locked) | (1 << PG_waiters) | (1 << PG_lru) | (1 << PG_head) | (1 << PG_hwpoison);

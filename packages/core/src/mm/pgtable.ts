@@ -133,7 +133,8 @@ export function isMigrationEntryDirty(pte: number): boolean {
 /** What a PTE is, in words a user reads. */
 export function pteKind(pte: number): string {
   if (pte === 0) return "none";
-  if (pte & _PAGE_PRESENT) return pte & _PAGE_SPECIAL ? "present-zero" : pte & _PAGE_PROTNONE ? "present-protnone" : pte & _PAGE_RW ? "present-rw" : "present-ro";
+  if (pte & _PAGE_PRESENT)
+    return pte & _PAGE_SPECIAL ? "present-zero" : pte & _PAGE_PROTNONE ? "present-protnone" : pte & _PAGE_RW ? "present-rw" : "present-ro";
   switch (swpType(pte)) {
     case SWP_MIGRATION_READ:
       return "migration-read";

@@ -59,8 +59,7 @@ export function dramCxl(dramBytes: number, cxlBytes: number): TopologySpec {
         zone: "Normal",
         perf: { readLatencyNs: 90, writeLatencyNs: 90, readBandwidthGBps: 38.4, writeBandwidthGBps: 38.4 },
         adistance: 576,
-        source:
-          "DDR5-4800, one channel: 38.4 GB/s (transfer rate x 8 B); ~90 ns idle (Intel Optane press note 2018: DRAM <100 ns; CXLMemSim default 85 ns)",
+        source: "DDR5-4800, one channel: 38.4 GB/s (transfer rate x 8 B); ~90 ns idle (Intel Optane press note 2018: DRAM <100 ns; CXLMemSim default 85 ns)",
       },
       {
         name: "CXL",
@@ -68,8 +67,7 @@ export function dramCxl(dramBytes: number, cxlBytes: number): TopologySpec {
         cpus: false,
         zone: "Movable",
         perf: { readLatencyNs: 220, writeLatencyNs: 220, readBandwidthGBps: 32, writeBandwidthGBps: 32 },
-        source:
-          "CXL Type-3 DDR5 expander: local + 70-90 ns (Pond), 170-300 ns on real cards (arXiv 2405.14209); PCIe Gen5 x8 ~32 GB/s per direction",
+        source: "CXL Type-3 DDR5 expander: local + 70-90 ns (Pond), 170-300 ns on real cards (arXiv 2405.14209); PCIe Gen5 x8 ~32 GB/s per direction",
       },
     ],
     distance: [
@@ -131,12 +129,16 @@ export const TOPOLOGY_DEFAULT_MEMORY: Record<string, [number, number]> = {
 
 /** Bytes in the largest unit that divides them: "128 MiB", "1 TiB", "4100 KiB". */
 export function formatMemory(bytes: number): string {
-  for (const [unit, size] of [["TiB", 2 ** 40], ["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]] as const) {
+  for (const [unit, size] of [
+    ["TiB", 2 ** 40],
+    ["GiB", 2 ** 30],
+    ["MiB", 2 ** 20],
+    ["KiB", 2 ** 10],
+  ] as const) {
     if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
   }
   return `${bytes} bytes`;
 }
-
 
 /** A zone: struct zone. Buddy state lives in page-alloc.ts; watermarks are set there. */
 export interface Zone {
@@ -186,13 +188,17 @@ export class Topology {
         // memory is onlined in sections: a node spanning several owns whole ones
         if (ns.memory % sectionBytes !== 0) {
           const lo = Math.floor(ns.memory / sectionBytes) * sectionBytes;
-          throw new Error(`topology ${spec.name}: ${field} is ${formatMemory(ns.memory)}, not a whole number of 128 MiB memory sections; a node larger than one section must be a multiple of 128 MiB: give ${formatMemory(lo)} or ${formatMemory(lo + sectionBytes)}`);
+          throw new Error(
+            `topology ${spec.name}: ${field} is ${formatMemory(ns.memory)}, not a whole number of 128 MiB memory sections; a node larger than one section must be a multiple of 128 MiB: give ${formatMemory(lo)} or ${formatMemory(lo + sectionBytes)}`,
+          );
         }
       }
       const nrPages = ns.memory / PAGE_SIZE;
       if (pfn + nrPages > MAX_PFN) {
         const total = spec.nodes.reduce((s, n) => s + n.memory, 0);
-        throw new Error(`topology ${spec.name}: the nodes' memory (nodes[].memory) adds up to ${formatMemory(total)}; the model holds at most ${formatMemory(MAX_PFN * PAGE_SIZE)} (2^30 pages of 4 KiB)`);
+        throw new Error(
+          `topology ${spec.name}: the nodes' memory (nodes[].memory) adds up to ${formatMemory(total)}; the model holds at most ${formatMemory(MAX_PFN * PAGE_SIZE)} (2^30 pages of 4 KiB)`,
+        );
       }
       const type = ns.zone === "Movable" ? ZONE_MOVABLE : ZONE_NORMAL;
       const zone: Zone = {
@@ -212,8 +218,7 @@ export class Topology {
     this.nrPages = pfn;
     this.nodeStartPfn = Float64Array.from(this.nodes, (n) => n.startPfn);
     const n = spec.nodes.length;
-    this.distance =
-      spec.distance ?? Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 10 : 20)));
+    this.distance = spec.distance ?? Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 10 : 20)));
     if (this.distance.length !== n || this.distance.some((row) => row.length !== n)) {
       throw new Error(`topology ${spec.name}: the distance table must be ${n} x ${n}`);
     }
@@ -237,8 +242,6 @@ export class Topology {
 
   /** Nodes ordered by distance from nid, nearest first (build_zonelists). */
   zonelistNodes(nid: number): number[] {
-    return this.nodes
-      .map((node) => node.nid)
-      .sort((a, b) => this.nodeDistance(nid, a) - this.nodeDistance(nid, b) || a - b);
+    return this.nodes.map((node) => node.nid).sort((a, b) => this.nodeDistance(nid, a) - this.nodeDistance(nid, b) || a - b);
   }
 }

@@ -56,7 +56,16 @@ import { rmapWalk } from "../mm/rmap.js";
 import { folioPutbackLru } from "../mm/swap.js";
 import { ZONE_MOVABLE } from "../mm/topology.js";
 import { SWAPOUT_ACTIVATE, SWAPOUT_FREED, SWAPOUT_KEEP, swapOutFolio } from "../swap/swap-out.js";
-import { NR_ACTIVE_ANON, NR_ACTIVE_FILE, NR_INACTIVE_ANON, NR_INACTIVE_FILE, NR_ISOLATED_ANON, PGDEMOTE_DIRECT, PGDEMOTE_KSWAPD, PGMIGRATE_FAIL } from "../mm/vmstat.js";
+import {
+  NR_ACTIVE_ANON,
+  NR_ACTIVE_FILE,
+  NR_INACTIVE_ANON,
+  NR_INACTIVE_FILE,
+  NR_ISOLATED_ANON,
+  PGDEMOTE_DIRECT,
+  PGDEMOTE_KSWAPD,
+  PGMIGRATE_FAIL,
+} from "../mm/vmstat.js";
 
 export const SWAP_CLUSTER_MAX = 32;
 export const DEF_PRIORITY = 12;
@@ -518,7 +527,7 @@ export function demoteFolioList(k: Kernel, list: FolioList, nid: number, sc: Sca
   const mtc: DemoteControl = {
     nid: target,
     nmask: k.tiers.lowerTierMask(nid),
-    gfpMask: ((GFP_HIGHUSER_MOVABLE & ~__GFP_RECLAIM) | __GFP_NOWARN | __GFP_NOMEMALLOC | GFP_NOWAIT),
+    gfpMask: (GFP_HIGHUSER_MOVABLE & ~__GFP_RECLAIM) | __GFP_NOWARN | __GFP_NOMEMALLOC | GFP_NOWAIT,
     observed: k.vmscan?.onDemoted ? { src: [], dst: [] } : null,
   };
   const succeeded = { value: 0 };

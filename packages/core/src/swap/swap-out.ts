@@ -157,7 +157,6 @@ function unlockWith(k: Kernel, head: number, rc: number): number {
   return rc;
 }
 
-
 /**
  * reclaim_folio_list() for one folio (mm/vmscan.c reclaim_pages(), what MADV_PAGEOUT and
  * tests use): isolate it, run the swap-out steps without the reference check, put it back

@@ -261,14 +261,7 @@ export function doMigratePages(k: Kernel, mm: MmStruct, from: Nodemask, to: Node
 }
 
 /** kernel_migrate_pages(): SYSCALL_DEFINE4(migrate_pages, ...). */
-export function kernelMigratePages(
-  k: Kernel,
-  current: Task,
-  pid: number,
-  maxnode: number,
-  oldNodes: UserUlongArray,
-  newNodes: UserUlongArray,
-): number {
+export function kernelMigratePages(k: Kernel, current: Task, pid: number, maxnode: number, oldNodes: UserUlongArray, newNodes: UserUlongArray): number {
   const mx = toUlong(maxnode);
   if (mx === null) return -EINVAL;
   const old = getNodes(oldNodes, mx);

@@ -54,17 +54,7 @@ import { folioMappedSharedTest, pageMapcount } from "../mm/mapped-shared.js";
 import { FW_ZEROPAGE, folioWalkStartVma, followPageDumpNoPage, isZeroFolio, vmaLookupUser, vmaMigratable } from "./folio-walk.js";
 import { MAX_NUMNODES, MPOL_MF_MOVE, MPOL_MF_MOVE_ALL, nodeIsset, nodeStateMemory, type Nodemask } from "./mempolicy-uapi.js";
 import { capable } from "./ptrace.js";
-import {
-  getUserInt,
-  getUserPtr,
-  putUserInt,
-  toInt,
-  toUlong,
-  ulongBound,
-  type UserIntArray,
-  type UserIntOut,
-  type UserPtrArray,
-} from "./uaccess.js";
+import { getUserInt, getUserPtr, putUserInt, toInt, toUlong, ulongBound, type UserIntArray, type UserIntOut, type UserPtrArray } from "./uaccess.js";
 
 /** DO_PAGES_STAT_CHUNK_NR */
 export const DO_PAGES_STAT_CHUNK_NR = 16;
@@ -131,15 +121,7 @@ function addFolioForMigrationLocked(k: Kernel, mm: MmStruct, addr: number, node:
  * in its status entries. A positive migrate_pages() result comes back with the untried rest
  * (nr_pages - i) added; a negative one as is.
  */
-export function movePagesAndStoreStatus(
-  k: Kernel,
-  node: number,
-  pagelist: FolioList,
-  status: UserIntOut,
-  start: number,
-  i: number,
-  nrPages: bigint,
-): number {
+export function movePagesAndStoreStatus(k: Kernel, node: number, pagelist: FolioList, status: UserIntOut, start: number, i: number, nrPages: bigint): number {
   if (pagelist.isEmpty()) return 0;
   let err = doMovePagesToNode(k, pagelist, node);
   if (err) {

@@ -115,7 +115,24 @@ export const systemShape: fc.Arbitrary<SystemShape> = fc.oneof(
 );
 
 export function newStats(): Stats {
-  return { reads: 0, writes: 0, ooms: 0, forks: 0, munmaps: 0, exits: 0, thpMmaps: 0, exchanges: 0, exchangeFails: 0, migrates: 0, migrateFolios: 0, migrateFailed: 0, sysCalls: 0, sysMoved: 0, oomRuns: 0, fullRuns: 0 };
+  return {
+    reads: 0,
+    writes: 0,
+    ooms: 0,
+    forks: 0,
+    munmaps: 0,
+    exits: 0,
+    thpMmaps: 0,
+    exchanges: 0,
+    exchangeFails: 0,
+    migrates: 0,
+    migrateFolios: 0,
+    migrateFailed: 0,
+    sysCalls: 0,
+    sysMoved: 0,
+    oomRuns: 0,
+    fullRuns: 0,
+  };
 }
 
 export function setupSystem(shape: SystemShape, stats: Stats): { model: Model; real: Real } {
@@ -463,7 +480,6 @@ export class ExitCmd implements Cmd {
   }
 }
 
-
 /** The folio behind a user page (a real one, not the zero page), as [head, pfn], or null. */
 function folioAt(k: Kernel, mm: MmStruct, addr: number): [number, number] | null {
   const pte = pteAt(k, mm, addr);
@@ -506,7 +522,15 @@ export class MigrateCmd implements Cmd {
       // a folio already isolated (by an earlier page of the run) is skipped, as move_pages does
       if (isolateFolioForMigration(k, f[0], list)) nrFolios++;
     }
-    const rc = migratePages(k, list, allocMigrationTargetCb, null, { nid: this.nid, nmask: null, gfpMask: GFP_HIGHUSER_MOVABLE | __GFP_THISNODE } satisfies MigrationTargetControl, this.mode, MR_SYSCALL);
+    const rc = migratePages(
+      k,
+      list,
+      allocMigrationTargetCb,
+      null,
+      { nid: this.nid, nmask: null, gfpMask: GFP_HIGHUSER_MOVABLE | __GFP_THISNODE } satisfies MigrationTargetControl,
+      this.mode,
+      MR_SYSCALL,
+    );
     must(rc >= 0 || rc === -ENOMEM || rc === -EAGAIN, `migrate_pages returned ${rc}`);
     const left = list.count();
     if (rc !== 0) putbackMovablePages(k, list);
@@ -579,7 +603,6 @@ export class ExchangeCmd implements Cmd {
     return `exchange(${side(this.a)} <-> ${side(this.b)}, mode ${this.mode})`;
   }
 }
-
 
 /**
  * sys.movePages(0, n, pages, nodes, status, MPOL_MF_MOVE) over a run of pages, or the query
@@ -733,16 +756,18 @@ export const COMMAND_SPECS: CommandSpec[] = [
     name: "mmap",
     weight: 4,
     arb: fc
-      .tuple(idx, fc.integer({ min: 1, max: 256 }), fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 3 }) }))
+      .tuple(
+        idx,
+        fc.integer({ min: 1, max: 256 }),
+        fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: fc.integer({ min: 1, max: 3 }) }),
+      )
       .map(([p, n, h]) => new MmapCmd(p, n, h)),
   },
   { name: "read", weight: 6, arb: fc.tuple(idx, idx, idx).map(([p, v, g]) => new ReadCmd(p, v, g)) },
   {
     name: "write",
     weight: 8,
-    arb: fc
-      .tuple(idx, idx, idx, fc.integer({ min: 1, max: 64 }), fc.constantFrom(1, 1, 1, 7, 512))
-      .map(([p, v, g, n, s]) => new WriteCmd(p, v, g, n, s)),
+    arb: fc.tuple(idx, idx, idx, fc.integer({ min: 1, max: 64 }), fc.constantFrom(1, 1, 1, 7, 512)).map(([p, v, g, n, s]) => new WriteCmd(p, v, g, n, s)),
   },
   { name: "populate", weight: 2, arb: fc.tuple(idx, idx).map(([p, v]) => new PopulateCmd(p, v)) },
   { name: "fork", weight: 2, arb: idx.map((p) => new ForkCmd(p)) },
@@ -775,9 +800,7 @@ export const COMMAND_SPECS: CommandSpec[] = [
   {
     name: "sys.exchangeFolios",
     weight: 2,
-    arb: fc
-      .tuple(idx, fc.array(fc.tuple(idx, idx), { minLength: 1, maxLength: 4 }))
-      .map(([p, pairs]) => new SysExchangeFoliosCmd(p, pairs)),
+    arb: fc.tuple(idx, fc.array(fc.tuple(idx, idx), { minLength: 1, maxLength: 4 })).map(([p, pairs]) => new SysExchangeFoliosCmd(p, pairs)),
   },
 ];
 

@@ -48,7 +48,11 @@ export const BUILTIN_SCENARIOS: Readonly<Record<string, ScenarioInput>> = {
     name: "hotset",
     description: "a hot set of 10% of 96 MiB gets 90% of the accesses and moves every 5 epochs (phase change)",
     memory: { fast: "32MiB", slow: "128MiB" },
-    workload: { pattern: { type: "hotset", hotFraction: 0.1, hotShare: 0.9, moveEvery: 5 }, regions: [{ name: "heap", kind: "anon", size: "96MiB" }], weight: 128 },
+    workload: {
+      pattern: { type: "hotset", hotFraction: 0.1, hotShare: 0.9, moveEvery: 5 },
+      regions: [{ name: "heap", kind: "anon", size: "96MiB" }],
+      weight: 128,
+    },
     epochs: 20,
   },
   stairs: {

@@ -75,7 +75,10 @@ export function zodProblems(issues: readonly z.core.$ZodIssue[], keysAt: (path: 
         break;
       }
       case "invalid_value":
-        out.push({ field: formatPath(path), message: `${JSON.stringify((issue as { input?: unknown }).input)} is not allowed; use one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` });
+        out.push({
+          field: formatPath(path),
+          message: `${JSON.stringify((issue as { input?: unknown }).input)} is not allowed; use one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`,
+        });
         break;
       case "invalid_union": {
         const { options, discriminator, input } = issue as { options?: unknown[]; discriminator?: string; input?: unknown };

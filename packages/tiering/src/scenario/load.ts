@@ -16,7 +16,15 @@ import { ScenarioConfigError, didYouMean, zodProblems, type ConfigProblem } from
 import { scenarioSchema, type Scenario } from "./schema.js";
 import { stackDefinitionKeysAt } from "./stack-schema.js";
 
-export const CONFIG_FILE_NAMES = ["foliox.config.ts", "foliox.config.mts", "foliox.config.js", "foliox.config.mjs", "foliox.config.json", "foliox.config.yaml", "foliox.config.yml"];
+export const CONFIG_FILE_NAMES = [
+  "foliox.config.ts",
+  "foliox.config.mts",
+  "foliox.config.js",
+  "foliox.config.mjs",
+  "foliox.config.json",
+  "foliox.config.yaml",
+  "foliox.config.yml",
+];
 const SCRIPT_EXTS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
 const DATA_EXTS = new Set([".json", ".yaml", ".yml"]);
 
@@ -84,9 +92,20 @@ function merge(base: unknown, over: unknown, path: string[] = []): unknown {
  * `extends` is resolved against the catalog's named scenarios, stack names against its
  * registry (default: the built-ins).
  */
-export function parseScenario(raw: unknown, source: string, overrides: ScenarioOverrides = {}, locate?: Locate, catalog: ScenarioCatalog = defaultScenarioCatalog()): Scenario {
+export function parseScenario(
+  raw: unknown,
+  source: string,
+  overrides: ScenarioOverrides = {},
+  locate?: Locate,
+  catalog: ScenarioCatalog = defaultScenarioCatalog(),
+): Scenario {
   if (!isPlainObject(raw)) {
-    throw new ScenarioConfigError(source, [{ field: "", message: `expected an object with the scenario's fields (${Object.keys(scenarioSchema.shape).join(", ")}), got ${Array.isArray(raw) ? "an array" : typeof raw}` }]);
+    throw new ScenarioConfigError(source, [
+      {
+        field: "",
+        message: `expected an object with the scenario's fields (${Object.keys(scenarioSchema.shape).join(", ")}), got ${Array.isArray(raw) ? "an array" : typeof raw}`,
+      },
+    ]);
   }
   let input: unknown = raw;
   if (raw.extends !== undefined) {
@@ -172,7 +191,9 @@ function readDataFile(path: string, text: string): { raw: unknown; locate: Locat
       const msg = err instanceof Error ? err.message : String(err);
       const m = /position (\d+)/.exec(msg);
       const at = m ? posOf(text, Number(m[1])) : undefined;
-      throw new ScenarioConfigError(path, [{ field: "", ...at, message: `not valid JSON: ${msg.replace(/ in JSON at position \d+.*$/, "")}; fix the syntax there` }]);
+      throw new ScenarioConfigError(path, [
+        { field: "", ...at, message: `not valid JSON: ${msg.replace(/ in JSON at position \d+.*$/, "")}; fix the syntax there` },
+      ]);
     }
     const doc = parseDocument(text, { lineCounter: lc });
     return { raw, locate: yamlLocator(doc, lc) };
@@ -283,4 +304,3 @@ export async function resolveScenario(
 export function allBuiltinScenarios(): Scenario[] {
   return BUILTIN_SCENARIO_NAMES.map((n) => builtinScenario(n));
 }
-

@@ -137,15 +137,16 @@ export const scenarioSchema = z.strictObject({
     .string()
     .optional()
     .meta({ description: "the JSON Schema this file follows, for editors (foliox.config.schema.json of @foliox/tiering); foliox ignores it" }),
-  name: z.string().min(1).default("custom").meta({ description: "the scenario's name, shown in outputs and reports; with extends, the extended scenario's name unless given" }),
-  description: z.string().default("").meta({ description: "one line about the scenario, shown in listings" }),
-  extends: z
+  name: z
     .string()
-    .optional()
-    .meta({
-      description:
-        "a named scenario to start from (a built-in, or a --plugin's workload); the fields given here are merged onto it: objects field by field, while workload.pattern, lists and plain values replace its own",
-    }),
+    .min(1)
+    .default("custom")
+    .meta({ description: "the scenario's name, shown in outputs and reports; with extends, the extended scenario's name unless given" }),
+  description: z.string().default("").meta({ description: "one line about the scenario, shown in listings" }),
+  extends: z.string().optional().meta({
+    description:
+      "a named scenario to start from (a built-in, or a --plugin's workload); the fields given here are merged onto it: objects field by field, while workload.pattern, lists and plain values replace its own",
+  }),
   topology: z
     .string()
     .refine((t) => t in TOPOLOGY_PRESETS, {
@@ -164,14 +165,13 @@ export const scenarioSchema = z.strictObject({
     })
     .default({ fast: 64 * MiB, slow: 64 * MiB })
     .meta({ description: "the memory of the fast node (DRAM, the top tier) and of the slow node (CXL)", defaultText: "64 MiB each" }),
-  pressure: z
-    .enum(PRESSURE_SETTINGS)
-    .default("none")
-    .meta({
-      description:
-        "none: the workload's pages fault in on first touch during the run, so the fast node fills first and later pages fall back to the slow one; full: memory pressure as a state (docs/decisions.md#memory-pressure) — the workload is faulted in, then both nodes are filled to their min watermark with memory nothing can reclaim, and there is no swap",
-    }),
-  workload: workloadSchema.meta({ description: "the synthetic workload: an access pattern over memory regions; with --trace, the trace's accesses replace it" }),
+  pressure: z.enum(PRESSURE_SETTINGS).default("none").meta({
+    description:
+      "none: the workload's pages fault in on first touch during the run, so the fast node fills first and later pages fall back to the slow one; full: memory pressure as a state (docs/decisions.md#memory-pressure) — the workload is faulted in, then both nodes are filled to their min watermark with memory nothing can reclaim, and there is no swap",
+  }),
+  workload: workloadSchema.meta({
+    description: "the synthetic workload: an access pattern over memory regions; with --trace, the trace's accesses replace it",
+  }),
   stack: z
     .string()
     .min(1)
@@ -181,7 +181,10 @@ export const scenarioSchema = z.strictObject({
     .array(z.string().min(1))
     .min(1)
     .optional()
-    .meta({ description: "the stacks `foliox compare` runs when --stacks is not given; the first is the baseline", defaultText: "compare's default list (foliox compare --help)" }),
+    .meta({
+      description: "the stacks `foliox compare` runs when --stacks is not given; the first is the baseline",
+      defaultText: "compare's default list (foliox compare --help)",
+    }),
   presets: z
     .array(stackDefinitionSchema)
     .default([])
@@ -192,28 +195,33 @@ export const scenarioSchema = z.strictObject({
     .min(0)
     .max(0xffffffff)
     .default(1)
-    .meta({ description: "the seed of the workload's pseudo-random streams: the same scenario and seed give the same run, access for access; --seed overrides it" }),
+    .meta({
+      description: "the seed of the workload's pseudo-random streams: the same scenario and seed give the same run, access for access; --seed overrides it",
+    }),
   kernel: z
     .enum(KERNEL_VERSIONS as [KernelVersion, ...KernelVersion[]])
     .default("6.12")
-    .meta({ description: "the Linux version whose behaviour the model follows where versions differ (docs/kernel-facts.md, \"Differences between 6.1 and 6.12\")" }),
-  lockdep: z
-    .boolean()
-    .default(false)
     .meta({
-      description:
-        "record every lock order and report an inversion as a KernelBug (docs/decisions.md, wait model and lockdep); off for simulation runs because it costs time on every lock, on by default in the model's own tests",
+      description: 'the Linux version whose behaviour the model follows where versions differ (docs/kernel-facts.md, "Differences between 6.1 and 6.12")',
     }),
+  lockdep: z.boolean().default(false).meta({
+    description:
+      "record every lock order and report an inversion as a KernelBug (docs/decisions.md, wait model and lockdep); off for simulation runs because it costs time on every lock, on by default in the model's own tests",
+  }),
   epochs: z
     .number()
     .int()
     .min(1)
     .max(100_000)
     .default(10)
-    .meta({ description: "epochs the run lasts, each workload.accessesPerEpoch entries (or a trace's epoch); the stack's per-epoch work runs between them; --epochs overrides it", unit: "epochs" }),
+    .meta({
+      description:
+        "epochs the run lasts, each workload.accessesPerEpoch entries (or a trace's epoch); the stack's per-epoch work runs between them; --epochs overrides it",
+      unit: "epochs",
+    }),
   costs: costsSchema
     .default({})
-    .meta({ description: "overrides of the cost table by name (the Costs section below; docs/tiering.md, \"The cost model\"); --cost name=value goes on top" }),
+    .meta({ description: 'overrides of the cost table by name (the Costs section below; docs/tiering.md, "The cost model"); --cost name=value goes on top' }),
   llc: llcSchema.default("auto").meta({
     description:
       'the last-level-cache filter in front of memory: "auto" (on for instruction-level traces — lackey, pin — off otherwise), "on" (32 MiB, 16-way, 64 B lines, scaled down to small footprints), "none", or an exact geometry { size, ways, lineBytes }; --llc overrides it',

@@ -93,13 +93,25 @@ export interface PreparedScenario {
 export function prepareScenario(scenario: Scenario, opts: PrepareOptions): PreparedScenario {
   const mapWorkload = opts.workload ?? true;
   // the footprint does not depend on what backs the regions: a layout of anon regions gives it
-  const footprint = mapWorkload ? buildLayout(scenario.workload.regions.map((r) => ({ name: r.name, kind: r.kind, bytes: r.size })), scenario.workload.processes, scenario.workload.nid).totalPages : (opts.footprintPages ?? null);
+  const footprint = mapWorkload
+    ? buildLayout(
+        scenario.workload.regions.map((r) => ({ name: r.name, kind: r.kind, bytes: r.size })),
+        scenario.workload.processes,
+        scenario.workload.nid,
+      ).totalPages
+    : (opts.footprintPages ?? null);
   const fastBytes = resolveNodeMemory(scenario.memory.fast, footprint, "fast");
   const slowBytes = resolveNodeMemory(scenario.memory.slow, footprint, "slow");
   // a share of a large footprint can be more than the model holds: say so by field, as the schema does for sizes
   const which = fastBytes >= slowBytes ? "fast" : "slow";
   const tooMuch = which === "fast" ? memoryLimitProblem("fast", fastBytes, slowBytes) : memoryLimitProblem("slow", slowBytes, fastBytes);
-  if (tooMuch) throw new ScenarioConfigError(`scenario "${scenario.name}"`, [{ field: `memory.${which}`, message: `${typeof scenario.memory[which] === "string" ? `${scenario.memory[which]} of the footprint of ${formatSize((footprint ?? 0) * 4096)}: ` : ""}${tooMuch}` }]);
+  if (tooMuch)
+    throw new ScenarioConfigError(`scenario "${scenario.name}"`, [
+      {
+        field: `memory.${which}`,
+        message: `${typeof scenario.memory[which] === "string" ? `${scenario.memory[which]} of the footprint of ${formatSize((footprint ?? 0) * 4096)}: ` : ""}${tooMuch}`,
+      },
+    ]);
   const { container, kernel: k } = createSystem({
     topology: scenario.topology,
     memory: [fastBytes, slowBytes],
@@ -136,8 +148,10 @@ export function prepareScenario(scenario: Scenario, opts: PrepareOptions): Prepa
     for (const r of proc.regions) {
       // a file/shmem region is a MAP_SHARED mapping of a file of its size on a filesystem of a
       // backend that owns that kind; without one it is mapped as anon (region.backing, noted)
-      const addr = r.backing === "anon" ? doMmap(k, task.mm!, r.bytes, { addr: r.start, thpOrder: r.thpOrder }) : mapFileRegion(k, task.mm!, r.backing, r.bytes, r.start);
-      if (addr !== r.start) throw new Error(`scenario "${scenario.name}": mmap of region "${r.name}" (${formatSize(r.bytes)} at 0x${r.start.toString(16)}) failed (${addr})`);
+      const addr =
+        r.backing === "anon" ? doMmap(k, task.mm!, r.bytes, { addr: r.start, thpOrder: r.thpOrder }) : mapFileRegion(k, task.mm!, r.backing, r.bytes, r.start);
+      if (addr !== r.start)
+        throw new Error(`scenario "${scenario.name}": mmap of region "${r.name}" (${formatSize(r.bytes)} at 0x${r.start.toString(16)}) failed (${addr})`);
     }
     tasks.push(task);
   }
@@ -179,7 +193,9 @@ export function prepareScenario(scenario: Scenario, opts: PrepareOptions): Prepa
       const np = nodePressure(k, nid);
       if (!np.full) {
         const z = np.zones.find((zz) => zz.allocatable)!;
-        throw new Error(`scenario "${scenario.name}": node ${nid} is not full after setup: zone ${z.zone} has ${z.free} free pages, above min ${z.min} + lowmem_reserve ${z.lowmemReserve}`);
+        throw new Error(
+          `scenario "${scenario.name}": node ${nid} is not full after setup: zone ${z.zone} has ${z.free} free pages, above min ${z.min} + lowmem_reserve ${z.lowmemReserve}`,
+        );
       }
     }
     notes.push(

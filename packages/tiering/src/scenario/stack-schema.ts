@@ -20,7 +20,10 @@ export const partRefSchema = z.union([
     options: z
       .record(z.string(), z.unknown())
       .optional()
-      .meta({ description: "the part's options, by name (docs/tiering.md, \"Stack parts\", and docs/composing-a-stack.md)", defaultText: "the part's own defaults" }),
+      .meta({
+        description: 'the part\'s options, by name (docs/tiering.md, "Stack parts", and docs/composing-a-stack.md)',
+        defaultText: "the part's own defaults",
+      }),
   }),
 ]);
 
@@ -34,13 +37,23 @@ function partField(kind: string, what: string, fallback: string) {
 
 /** NumaBalancingOptions (core's numa/numa-balancing.ts): the sysctls a stack sets */
 export const numaOptionsSchema = z.strictObject({
-  promote: z.boolean().optional().meta({ description: "promote in the NUMA hint fault (numab2, TPP); false: the hint fault only feeds the stack's sampler", defaultText: "true" }),
-  activeLruFilter: z.boolean().optional().meta({ description: "TPP: promote only folios already on the active LRU; a hint fault on another folio marks it accessed", defaultText: "false" }),
+  promote: z
+    .boolean()
+    .optional()
+    .meta({ description: "promote in the NUMA hint fault (numab2, TPP); false: the hint fault only feeds the stack's sampler", defaultText: "true" }),
+  activeLruFilter: z
+    .boolean()
+    .optional()
+    .meta({ description: "TPP: promote only folios already on the active LRU; a hint fault on another folio marks it accessed", defaultText: "false" }),
   hotThresholdMs: z
     .number()
     .positive()
     .optional()
-    .meta({ description: "sysctl numa_balancing_hot_threshold_ms: a page faulted within this long of its scan is hot (memory tiering mode)", unit: "ms", defaultText: "1000" }),
+    .meta({
+      description: "sysctl numa_balancing_hot_threshold_ms: a page faulted within this long of its scan is hot (memory tiering mode)",
+      unit: "ms",
+      defaultText: "1000",
+    }),
   promoteRateLimitMBps: z
     .number()
     .positive()
@@ -50,25 +63,36 @@ export const numaOptionsSchema = z.strictObject({
     .number()
     .positive()
     .optional()
-    .meta({ description: "sysctl numa_balancing_scan_period_min_ms: the shortest period between task_numa_work() scans (task_scan_min() scales it to the task's RSS)", unit: "ms", defaultText: "1000" }),
+    .meta({
+      description: "sysctl numa_balancing_scan_period_min_ms: the shortest period between task_numa_work() scans (task_scan_min() scales it to the task's RSS)",
+      unit: "ms",
+      defaultText: "1000",
+    }),
   scanPeriodMaxMs: z
     .number()
     .positive()
     .optional()
-    .meta({ description: "sysctl numa_balancing_scan_period_max_ms: the longest scan period, and the hot threshold's adjustment period", unit: "ms", defaultText: "60000" }),
-  scanSizeMB: z.number().positive().optional().meta({ description: "sysctl numa_balancing_scan_size_mb: address space one scan marks for hint faults", unit: "MB", defaultText: "256" }),
+    .meta({
+      description: "sysctl numa_balancing_scan_period_max_ms: the longest scan period, and the hot threshold's adjustment period",
+      unit: "ms",
+      defaultText: "60000",
+    }),
+  scanSizeMB: z
+    .number()
+    .positive()
+    .optional()
+    .meta({ description: "sysctl numa_balancing_scan_size_mb: address space one scan marks for hint faults", unit: "MB", defaultText: "256" }),
 });
 
 export const stackDefinitionSchema = z.strictObject({
-  name: z.string().min(1).meta({ description: "the stack's name, as `stack`, `stacks`, --stack and --stacks take it; a name registered already is refused (extend it instead)" }),
-  extends: z
+  name: z
     .string()
     .min(1)
-    .optional()
-    .meta({
-      description: "a registered preset to start from; the fields given here replace its own",
-      defaultText: "none: the stack that does nothing (no sampler, hotness model, placement or rate limit; the migrate mover; NUMA balancing off; demotion on)",
-    }),
+    .meta({ description: "the stack's name, as `stack`, `stacks`, --stack and --stacks take it; a name registered already is refused (extend it instead)" }),
+  extends: z.string().min(1).optional().meta({
+    description: "a registered preset to start from; the fields given here replace its own",
+    defaultText: "none: the stack that does nothing (no sampler, hotness model, placement or rate limit; the migrate mover; NUMA balancing off; demotion on)",
+  }),
   sampler: partField("sampler", "what observes accesses", '"none"'),
   hotness: partField("hotness model", "what ranks pages from the samples", '"none"'),
   placement: partField("placement policy", "what decides which pages go up and down", '"none"'),
@@ -77,24 +101,32 @@ export const stackDefinitionSchema = z.strictObject({
   numa: z
     .union([z.null(), numaOptionsSchema])
     .optional()
-    .meta({ description: "NUMA balancing in memory-tiering mode (task_numa_work() scans and hint faults) with these sysctls, or null: off", defaultText: "the extended preset's; without extends, off" }),
+    .meta({
+      description: "NUMA balancing in memory-tiering mode (task_numa_work() scans and hint faults) with these sysctls, or null: off",
+      defaultText: "the extended preset's; without extends, off",
+    }),
   demotion: z
     .boolean()
     .optional()
-    .meta({ description: "kswapd and direct reclaim demote cold pages to the slow tier (numa demotion_enabled)", defaultText: "the extended preset's; without extends, true" }),
+    .meta({
+      description: "kswapd and direct reclaim demote cold pages to the slow tier (numa demotion_enabled)",
+      defaultText: "the extended preset's; without extends, true",
+    }),
   headroomRatio: z
     .number()
     .min(0)
     .lt(1)
     .optional()
-    .meta({ description: "TPP: free headroom kswapd keeps on top-tier nodes, as a share of the node", unit: "share [0, 1)", defaultText: "the extended preset's; without extends, 0" }),
-  moverContext: z
-    .enum(["kthread", "task"])
-    .optional()
     .meta({
-      description: "where the mover runs: kthread — a kernel thread or daemon, its moves counted as background CPU; task — synchronous moves in the application, counted in its time",
-      defaultText: 'the extended preset\'s; without extends, "kthread"',
+      description: "TPP: free headroom kswapd keeps on top-tier nodes, as a share of the node",
+      unit: "share [0, 1)",
+      defaultText: "the extended preset's; without extends, 0",
     }),
+  moverContext: z.enum(["kthread", "task"]).optional().meta({
+    description:
+      "where the mover runs: kthread — a kernel thread or daemon, its moves counted as background CPU; task — synchronous moves in the application, counted in its time",
+    defaultText: 'the extended preset\'s; without extends, "kthread"',
+  }),
   copies: z.string().optional().meta({ description: "what the stack copies from the system it reproduces (shown in listings)" }),
   leavesOut: z.string().optional().meta({ description: "what it leaves out (shown in listings)" }),
 });

@@ -141,7 +141,8 @@ function populate(k: Kernel, nid: number, pages: number, order: number, what: st
   const folios: number[] = [];
   for (let i = 0; i < pages; i++) {
     const rc = accessVirtual(k, mm, addr + i * 4096, true);
-    if (rc !== ACCESS_OK) throw new Error(`buildPressureScenario: the ${what} process could not fault page ${i} (access result ${rc}); give the system more memory`);
+    if (rc !== ACCESS_OK)
+      throw new Error(`buildPressureScenario: the ${what} process could not fault page ${i} (access result ${rc}); give the system more memory`);
     const head = folioWalkStart(k, task.mm!, addr + i * 4096);
     if (folios[folios.length - 1] !== head) folios.push(head);
   }
@@ -154,7 +155,6 @@ function populate(k: Kernel, nid: number, pages: number, order: number, what: st
   }
   return { task, addr, folios };
 }
-
 
 /**
  * Fault pages of a new process at home `nid` until a fault fails (ACCESS_OOM) or, with
@@ -212,7 +212,10 @@ export function buildPressureScenario(k: Kernel, opts: PressureOptions = {}): Pr
   const nr = 1 << order;
   const hotPages = opts.hotPages ?? 4 * nr;
   const coldPages = opts.coldPages ?? 4 * nr;
-  for (const [name, pages] of [["hotPages", hotPages], ["coldPages", coldPages]] as const) {
+  for (const [name, pages] of [
+    ["hotPages", hotPages],
+    ["coldPages", coldPages],
+  ] as const) {
     if (!Number.isInteger(pages) || pages < nr || pages % nr !== 0) {
       throw new RangeError(`buildPressureScenario: ${name} must be a positive multiple of ${nr} (one order-${order} folio), got ${pages}`);
     }
@@ -238,7 +241,9 @@ export function buildPressureScenario(k: Kernel, opts: PressureOptions = {}): Pr
     const p = nodes[nid]!;
     if (!p.full) {
       const z = p.zones.find((zz) => zz.allocatable)!;
-      throw new Error(`buildPressureScenario: node ${nid} is not full: zone ${z.zone} has ${z.free} free pages, above min ${z.min} + lowmem_reserve ${z.lowmemReserve}`);
+      throw new Error(
+        `buildPressureScenario: node ${nid} is not full: zone ${z.zone} has ${z.free} free pages, above min ${z.min} + lowmem_reserve ${z.lowmemReserve}`,
+      );
     }
   }
   return {

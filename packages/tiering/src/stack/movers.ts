@@ -204,8 +204,14 @@ export class MmManageMover implements Mover {
     }
     const alive = (h: number) => k.mem.refcount[h]! > 0;
     const rest: MovePlan = {
-      promote: plan.promote.filter((h) => !huge(h)).concat(leftFrom).filter((h) => alive(h) && !k.tiers.nodeIsToptier(k.folioNid(h))),
-      demote: plan.demote.filter((h) => !huge(h)).concat(leftTo).filter((h) => alive(h) && k.tiers.nodeIsToptier(k.folioNid(h))),
+      promote: plan.promote
+        .filter((h) => !huge(h))
+        .concat(leftFrom)
+        .filter((h) => alive(h) && !k.tiers.nodeIsToptier(k.folioNid(h))),
+      demote: plan.demote
+        .filter((h) => !huge(h))
+        .concat(leftTo)
+        .filter((h) => alive(h) && k.tiers.nodeIsToptier(k.folioNid(h))),
     };
     if (rest.promote.length > 0) promoted += migrateMove(ctx, rest, this.free);
     return promoted;

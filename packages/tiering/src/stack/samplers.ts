@@ -207,7 +207,9 @@ export class DamonSampler implements Sampler {
       let max = 1;
       for (const n of t.nrAccesses) max = Math.max(max, n);
       const thres = Math.max(1, Math.floor(max / 10));
-      const s: number[] = [], e: number[] = [], n: number[] = [];
+      const s: number[] = [],
+        e: number[] = [],
+        n: number[] = [];
       for (let r = 0; r < t.start.length; r++) {
         const last = s.length - 1;
         if (last >= 0 && e[last] === t.start[r] && Math.abs(n[last]! - t.nrAccesses[r]!) <= thres && s.length > this.minRegions) {
@@ -220,7 +222,8 @@ export class DamonSampler implements Sampler {
         }
       }
       // split each region in two at a random point while under maxRegions / 2
-      const s2: number[] = [], e2: number[] = [];
+      const s2: number[] = [],
+        e2: number[] = [];
       for (let r = 0; r < s.length; r++) {
         const len = e[r]! - s[r]!;
         if (s.length + s2.length / 2 < this.maxRegions / 2 && len >= 2) {

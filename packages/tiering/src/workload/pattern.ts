@@ -70,7 +70,7 @@ class ZipfPattern implements PagePattern {
       this.offset = phaseOffset(this.seed, phase, this.n);
     }
     const r = this.zipf.sample(this.rng) - 1;
-    return ((r * this.stride) % this.n + this.offset) % this.n;
+    return (((r * this.stride) % this.n) + this.offset) % this.n;
   }
 }
 

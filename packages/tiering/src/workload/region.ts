@@ -76,12 +76,7 @@ const ALIGN = 2 * 1024 * 1024;
  * Lay out `processes` processes, each with the same regions, at the same addresses (each
  * process has its own mm). Regions are 2 MiB aligned with a 2 MiB guard gap between them.
  */
-export function buildLayout(
-  regions: readonly RegionSpec[],
-  processes: number,
-  nid: number,
-  support: BackingSupport = CORE_BACKING_SUPPORT,
-): WorkloadLayout {
+export function buildLayout(regions: readonly RegionSpec[], processes: number, nid: number, support: BackingSupport = CORE_BACKING_SUPPORT): WorkloadLayout {
   const procs: WorkloadProcess[] = [];
   for (let p = 0; p < processes; p++) {
     let addr = LAYOUT_BASE;

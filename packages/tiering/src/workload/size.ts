@@ -41,7 +41,14 @@ export function parseSize(value: number | string): number {
 
 /** "64 MiB" style, for messages. */
 export function formatSize(bytes: number): string {
-  for (const [u, n] of [["EiB", 1024 ** 6], ["PiB", 1024 ** 5], ["TiB", 1024 ** 4], ["GiB", 1024 ** 3], ["MiB", 1024 ** 2], ["KiB", 1024]] as const) {
+  for (const [u, n] of [
+    ["EiB", 1024 ** 6],
+    ["PiB", 1024 ** 5],
+    ["TiB", 1024 ** 4],
+    ["GiB", 1024 ** 3],
+    ["MiB", 1024 ** 2],
+    ["KiB", 1024],
+  ] as const) {
     if (bytes >= n && bytes % n === 0) return `${bytes / n} ${u}`;
   }
   return `${bytes} B`;

@@ -15,23 +15,21 @@ export function tooLarge(v: number | string): string {
 }
 
 /** A size: bytes, or a string with a binary unit ("64MiB"), a positive multiple of 4 KiB. */
-export const sizeSchema = z
-  .union([z.number(), z.string()])
-  .transform((v, ctx) => {
-    const n = parseSize(v);
-    if (n > MAX_SIZE_BYTES) {
-      ctx.addIssue({ code: "custom", message: tooLarge(v) });
-      return z.NEVER;
-    }
-    if (!Number.isSafeInteger(n) || n <= 0 || n % PAGE_SIZE !== 0) {
-      ctx.addIssue({
-        code: "custom",
-        message: `expected a positive multiple of 4 KiB, as bytes or with a unit such as "64MiB"; got ${JSON.stringify(v)}`,
-      });
-      return z.NEVER;
-    }
-    return n;
-  });
+export const sizeSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = parseSize(v);
+  if (n > MAX_SIZE_BYTES) {
+    ctx.addIssue({ code: "custom", message: tooLarge(v) });
+    return z.NEVER;
+  }
+  if (!Number.isSafeInteger(n) || n <= 0 || n % PAGE_SIZE !== 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a positive multiple of 4 KiB, as bytes or with a unit such as "64MiB"; got ${JSON.stringify(v)}`,
+    });
+    return z.NEVER;
+  }
+  return n;
+});
 
 const moveEvery = z.number().int().min(0);
 const moveEveryMeta = { description: "epochs between phase changes (the hot set moves to other pages); 0: never", unit: "epochs" };
@@ -73,14 +71,20 @@ export const regionSchema = z
         description:
           "anon: private anonymous memory (MAP_PRIVATE|MAP_ANONYMOUS); file: a MAP_SHARED mapping of a regular file, page cache of a filesystem backend; shmem: tmpfs. Without a backend for the kind the region is mapped as anon, and the run's notes say so",
       }),
-    size: sizeSchema.meta({ description: 'the region\'s size: bytes, or a string with a binary unit ("64MiB"); a positive multiple of 4 KiB and of one folio of thpOrder', unit: "bytes" }),
+    size: sizeSchema.meta({
+      description: 'the region\'s size: bytes, or a string with a binary unit ("64MiB"); a positive multiple of 4 KiB and of one folio of thpOrder',
+      unit: "bytes",
+    }),
     thpOrder: z
       .number()
       .int()
       .min(0)
       .max(Math.min(9, MAX_PAGE_ORDER))
       .default(0)
-      .meta({ description: "the order of the region's anon folios (mTHP): 0 = 4 KiB pages, 9 = 2 MiB THPs; the size must be a whole number of folios", unit: "page order (4 KiB × 2^order)" }),
+      .meta({
+        description: "the order of the region's anon folios (mTHP): 0 = 4 KiB pages, 9 = 2 MiB THPs; the size must be a whole number of folios",
+        unit: "page order (4 KiB × 2^order)",
+      }),
   })
   .superRefine((r, ctx) => {
     const folio = PAGE_SIZE << r.thpOrder;
@@ -104,24 +108,33 @@ export const workloadSchema = z
         description: "the memory the workload touches, mapped in this order; each process gets its own copy; the footprint is their sum × processes",
         defaultText: 'one anon region "heap" of 64 MiB',
       }),
-    processes: z.number().int().min(1).max(64).default(1).meta({ description: "processes, each with its own copy of the regions; their accesses interleave round-robin" }),
+    processes: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(1)
+      .meta({ description: "processes, each with its own copy of the regions; their accesses interleave round-robin" }),
     nid: z.number().int().min(0).default(0).meta({ description: "the node whose CPUs run the workload's tasks (the local node of their faults)" }),
     writeRatio: z.number().min(0).max(1).default(0.3).meta({ description: "share of the accesses that are stores", unit: "share [0, 1]" }),
-    accessesPerEpoch: z.number().int().min(1).default(100_000).meta({ description: "entries (samples) generated per epoch; the stack's per-epoch work runs between epochs", unit: "entries" }),
-    weight: z
+    accessesPerEpoch: z
       .number()
-      .positive()
-      .default(1)
-      .meta({
-        description: "how many accesses each generated entry stands for (a sampling period): 1 = every access; 100 = one sample per 100 accesses of its page, so N entries last as long as 100 N accesses",
-        unit: "accesses per entry",
-      }),
+      .int()
+      .min(1)
+      .default(100_000)
+      .meta({ description: "entries (samples) generated per epoch; the stack's per-epoch work runs between epochs", unit: "entries" }),
+    weight: z.number().positive().default(1).meta({
+      description:
+        "how many accesses each generated entry stands for (a sampling period): 1 = every access; 100 = one sample per 100 accesses of its page, so N entries last as long as 100 N accesses",
+      unit: "accesses per entry",
+    }),
     accessSize: z.number().int().min(1).max(4096).default(8).meta({ description: "bytes each access reads or writes", unit: "bytes" }),
   })
   .superRefine((w, ctx) => {
     const names = new Set<string>();
     w.regions.forEach((r, i) => {
-      if (names.has(r.name)) ctx.addIssue({ code: "custom", path: ["regions", i, "name"], message: `region name "${r.name}" is used twice; give each region its own name` });
+      if (names.has(r.name))
+        ctx.addIssue({ code: "custom", path: ["regions", i, "name"], message: `region name "${r.name}" is used twice; give each region its own name` });
       names.add(r.name);
     });
   });

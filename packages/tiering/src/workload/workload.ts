@@ -119,7 +119,7 @@ function* generate(
         while (first[r]! > page) r--;
         batch.t[j] = i * nsPerAccess;
         batch.pid[j] = pids[p]!;
-        batch.addr[j] = regionStart[p]![r]! + (page - first[r]!) * PAGE_SIZE + ((Math.floor(i / P) % linesPerPage) * lineStep);
+        batch.addr[j] = regionStart[p]![r]! + (page - first[r]!) * PAGE_SIZE + (Math.floor(i / P) % linesPerPage) * lineStep;
         batch.write[j] = writeRng.float() < writeRatio ? 1 : 0;
         batch.size[j] = size;
         batch.weight[j] = weight;
