@@ -12,7 +12,20 @@
  * pass of migrate_pages_batch() retries it), and the exchange's fs_prepare returns
  * EXCHANGE_WOULD_BLOCK, which a SYNC folio_exchange() cannot satisfy: -EAGAIN, undone.
  */
-import { EAGAIN, LOCK_BUFFER, MIGRATE_ASYNC, MIGRATE_SYNC_LIGHT, MIGRATEPAGE_SUCCESS, filemapMigrateFolio, folioExpectedRefs, lockAcquire, lockRelease, migrateFolio, type Kernel, type MigrateMode } from "@foliox/core";
+import {
+  EAGAIN,
+  LOCK_BUFFER,
+  MIGRATE_ASYNC,
+  MIGRATE_SYNC_LIGHT,
+  MIGRATEPAGE_SUCCESS,
+  filemapMigrateFolio,
+  folioExpectedRefs,
+  lockAcquire,
+  lockRelease,
+  migrateFolio,
+  type Kernel,
+  type MigrateMode,
+} from "@foliox/core";
 import { invalidateBhLrus } from "./bh-lru.js";
 import { BH_Uptodate, bufferHeads, folioBuffers, type BufferHeads } from "./buffer-head.js";
 

@@ -6,8 +6,29 @@
  * exchange_fs_private() and fs_finish() (docs/kernel-facts.md#seed-exchange-move), without its
  * defect (docs/decisions.md#seed-defect-5).
  */
-import { EAGAIN, EXCHANGE_WOULD_BLOCK, MIGRATE_SYNC, folioAddressSpace, folioExpectedRefs, type Backend, type CapabilityManifest, type ExchangePrepareState, type Kernel, type MigrateMode, type SuperBlock } from "@foliox/core";
-import { LOCKED, LOCK_FAILED, bufferCheckRefs, bufferMigrateFolio, bufferMigrateFolioNorefs, bufferMigrateLockBuffers, bufferUnlockRing, ringSetFolio } from "./buffer-migrate.js";
+import {
+  EAGAIN,
+  EXCHANGE_WOULD_BLOCK,
+  MIGRATE_SYNC,
+  folioAddressSpace,
+  folioExpectedRefs,
+  type Backend,
+  type CapabilityManifest,
+  type ExchangePrepareState,
+  type Kernel,
+  type MigrateMode,
+  type SuperBlock,
+} from "@foliox/core";
+import {
+  LOCKED,
+  LOCK_FAILED,
+  bufferCheckRefs,
+  bufferMigrateFolio,
+  bufferMigrateFolioNorefs,
+  bufferMigrateLockBuffers,
+  bufferUnlockRing,
+  ringSetFolio,
+} from "./buffer-migrate.js";
 import type { BhLru } from "./bh-lru.js";
 import { folioBuffers, type BufferHeads } from "./buffer-head.js";
 import { ext4DirtyFolio, ext4InvalidateFolio, ext4ReadFolio, ext4ReleaseFolio, ext4Writepage } from "./ext4-aops.js";
@@ -20,8 +41,20 @@ export interface Ext4Flavour extends Required<Ext4MountOptions> {
 }
 
 export const EXT4_FLAVOURS: Record<"ext4-4k" | "ext4-1k" | "ext4-journal", Ext4Flavour> = {
-  "ext4-4k": { name: "ext4-4k", blocksize: 4096, delalloc: true, dataJournal: false, description: "ext4, 4 KiB blocks, delalloc (ext4_da_aops): one buffer head per page" },
-  "ext4-1k": { name: "ext4-1k", blocksize: 1024, delalloc: true, dataJournal: false, description: "ext4, 1 KiB blocks, delalloc (ext4_da_aops): a ring of four buffer heads per page" },
+  "ext4-4k": {
+    name: "ext4-4k",
+    blocksize: 4096,
+    delalloc: true,
+    dataJournal: false,
+    description: "ext4, 4 KiB blocks, delalloc (ext4_da_aops): one buffer head per page",
+  },
+  "ext4-1k": {
+    name: "ext4-1k",
+    blocksize: 1024,
+    delalloc: true,
+    dataJournal: false,
+    description: "ext4, 1 KiB blocks, delalloc (ext4_da_aops): a ring of four buffer heads per page",
+  },
   "ext4-journal": {
     name: "ext4-journal",
     blocksize: 1024,

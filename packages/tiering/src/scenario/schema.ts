@@ -177,27 +177,17 @@ export const scenarioSchema = z.strictObject({
     .min(1)
     .default("numab2")
     .meta({ description: "the tiering stack `foliox run` runs: built in, a --plugin's, or one of this file's presets; --stack overrides it" }),
-  stacks: z
-    .array(z.string().min(1))
-    .min(1)
-    .optional()
-    .meta({
-      description: "the stacks `foliox compare` runs when --stacks is not given; the first is the baseline",
-      defaultText: "compare's default list (foliox compare --help)",
-    }),
+  stacks: z.array(z.string().min(1)).min(1).optional().meta({
+    description: "the stacks `foliox compare` runs when --stacks is not given; the first is the baseline",
+    defaultText: "compare's default list (foliox compare --help)",
+  }),
   presets: z
     .array(stackDefinitionSchema)
     .default([])
     .meta({ description: "stacks this file composes from parts by name (docs/composing-a-stack.md), usable in stack, stacks, --stack and --stacks" }),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(0xffffffff)
-    .default(1)
-    .meta({
-      description: "the seed of the workload's pseudo-random streams: the same scenario and seed give the same run, access for access; --seed overrides it",
-    }),
+  seed: z.number().int().min(0).max(0xffffffff).default(1).meta({
+    description: "the seed of the workload's pseudo-random streams: the same scenario and seed give the same run, access for access; --seed overrides it",
+  }),
   kernel: z
     .enum(KERNEL_VERSIONS as [KernelVersion, ...KernelVersion[]])
     .default("6.12")
@@ -208,17 +198,11 @@ export const scenarioSchema = z.strictObject({
     description:
       "record every lock order and report an inversion as a KernelBug (docs/decisions.md, wait model and lockdep); off for simulation runs because it costs time on every lock, on by default in the model's own tests",
   }),
-  epochs: z
-    .number()
-    .int()
-    .min(1)
-    .max(100_000)
-    .default(10)
-    .meta({
-      description:
-        "epochs the run lasts, each workload.accessesPerEpoch entries (or a trace's epoch); the stack's per-epoch work runs between them; --epochs overrides it",
-      unit: "epochs",
-    }),
+  epochs: z.number().int().min(1).max(100_000).default(10).meta({
+    description:
+      "epochs the run lasts, each workload.accessesPerEpoch entries (or a trace's epoch); the stack's per-epoch work runs between them; --epochs overrides it",
+    unit: "epochs",
+  }),
   costs: costsSchema
     .default({})
     .meta({ description: 'overrides of the cost table by name (the Costs section below; docs/tiering.md, "The cost model"); --cost name=value goes on top' }),

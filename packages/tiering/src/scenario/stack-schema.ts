@@ -17,13 +17,10 @@ export const partRefSchema = z.union([
   z.string().min(1),
   z.strictObject({
     name: z.string().min(1).meta({ description: "a registered part of this kind: built in, or a --plugin's" }),
-    options: z
-      .record(z.string(), z.unknown())
-      .optional()
-      .meta({
-        description: 'the part\'s options, by name (docs/tiering.md, "Stack parts", and docs/composing-a-stack.md)',
-        defaultText: "the part's own defaults",
-      }),
+    options: z.record(z.string(), z.unknown()).optional().meta({
+      description: 'the part\'s options, by name (docs/tiering.md, "Stack parts", and docs/composing-a-stack.md)',
+      defaultText: "the part's own defaults",
+    }),
   }),
 ]);
 
@@ -45,38 +42,26 @@ export const numaOptionsSchema = z.strictObject({
     .boolean()
     .optional()
     .meta({ description: "TPP: promote only folios already on the active LRU; a hint fault on another folio marks it accessed", defaultText: "false" }),
-  hotThresholdMs: z
-    .number()
-    .positive()
-    .optional()
-    .meta({
-      description: "sysctl numa_balancing_hot_threshold_ms: a page faulted within this long of its scan is hot (memory tiering mode)",
-      unit: "ms",
-      defaultText: "1000",
-    }),
+  hotThresholdMs: z.number().positive().optional().meta({
+    description: "sysctl numa_balancing_hot_threshold_ms: a page faulted within this long of its scan is hot (memory tiering mode)",
+    unit: "ms",
+    defaultText: "1000",
+  }),
   promoteRateLimitMBps: z
     .number()
     .positive()
     .optional()
     .meta({ description: "sysctl numa_balancing_promote_rate_limit_MBps: the promotion budget per second", unit: "MB/s", defaultText: "65536" }),
-  scanPeriodMs: z
-    .number()
-    .positive()
-    .optional()
-    .meta({
-      description: "sysctl numa_balancing_scan_period_min_ms: the shortest period between task_numa_work() scans (task_scan_min() scales it to the task's RSS)",
-      unit: "ms",
-      defaultText: "1000",
-    }),
-  scanPeriodMaxMs: z
-    .number()
-    .positive()
-    .optional()
-    .meta({
-      description: "sysctl numa_balancing_scan_period_max_ms: the longest scan period, and the hot threshold's adjustment period",
-      unit: "ms",
-      defaultText: "60000",
-    }),
+  scanPeriodMs: z.number().positive().optional().meta({
+    description: "sysctl numa_balancing_scan_period_min_ms: the shortest period between task_numa_work() scans (task_scan_min() scales it to the task's RSS)",
+    unit: "ms",
+    defaultText: "1000",
+  }),
+  scanPeriodMaxMs: z.number().positive().optional().meta({
+    description: "sysctl numa_balancing_scan_period_max_ms: the longest scan period, and the hot threshold's adjustment period",
+    unit: "ms",
+    defaultText: "60000",
+  }),
   scanSizeMB: z
     .number()
     .positive()
@@ -98,30 +83,19 @@ export const stackDefinitionSchema = z.strictObject({
   placement: partField("placement policy", "what decides which pages go up and down", '"none"'),
   mover: partField("mover", "what moves the pages (migrate_pages(), exchange, …)", '"migrate"'),
   rateLimiter: partField("rate limiter", "what bounds the pages moved per epoch", '"none"'),
-  numa: z
-    .union([z.null(), numaOptionsSchema])
-    .optional()
-    .meta({
-      description: "NUMA balancing in memory-tiering mode (task_numa_work() scans and hint faults) with these sysctls, or null: off",
-      defaultText: "the extended preset's; without extends, off",
-    }),
-  demotion: z
-    .boolean()
-    .optional()
-    .meta({
-      description: "kswapd and direct reclaim demote cold pages to the slow tier (numa demotion_enabled)",
-      defaultText: "the extended preset's; without extends, true",
-    }),
-  headroomRatio: z
-    .number()
-    .min(0)
-    .lt(1)
-    .optional()
-    .meta({
-      description: "TPP: free headroom kswapd keeps on top-tier nodes, as a share of the node",
-      unit: "share [0, 1)",
-      defaultText: "the extended preset's; without extends, 0",
-    }),
+  numa: z.union([z.null(), numaOptionsSchema]).optional().meta({
+    description: "NUMA balancing in memory-tiering mode (task_numa_work() scans and hint faults) with these sysctls, or null: off",
+    defaultText: "the extended preset's; without extends, off",
+  }),
+  demotion: z.boolean().optional().meta({
+    description: "kswapd and direct reclaim demote cold pages to the slow tier (numa demotion_enabled)",
+    defaultText: "the extended preset's; without extends, true",
+  }),
+  headroomRatio: z.number().min(0).lt(1).optional().meta({
+    description: "TPP: free headroom kswapd keeps on top-tier nodes, as a share of the node",
+    unit: "share [0, 1)",
+    defaultText: "the extended preset's; without extends, 0",
+  }),
   moverContext: z.enum(["kthread", "task"]).optional().meta({
     description:
       "where the mover runs: kthread — a kernel thread or daemon, its moves counted as background CPU; task — synchronous moves in the application, counted in its time",

@@ -75,16 +75,10 @@ export const regionSchema = z
       description: 'the region\'s size: bytes, or a string with a binary unit ("64MiB"); a positive multiple of 4 KiB and of one folio of thpOrder',
       unit: "bytes",
     }),
-    thpOrder: z
-      .number()
-      .int()
-      .min(0)
-      .max(Math.min(9, MAX_PAGE_ORDER))
-      .default(0)
-      .meta({
-        description: "the order of the region's anon folios (mTHP): 0 = 4 KiB pages, 9 = 2 MiB THPs; the size must be a whole number of folios",
-        unit: "page order (4 KiB × 2^order)",
-      }),
+    thpOrder: z.number().int().min(0).max(Math.min(9, MAX_PAGE_ORDER)).default(0).meta({
+      description: "the order of the region's anon folios (mTHP): 0 = 4 KiB pages, 9 = 2 MiB THPs; the size must be a whole number of folios",
+      unit: "page order (4 KiB × 2^order)",
+    }),
   })
   .superRefine((r, ctx) => {
     const folio = PAGE_SIZE << r.thpOrder;
