@@ -3,6 +3,10 @@ import {
   EAGAIN,
   EXCHANGE_WOULD_BLOCK,
   ExchangeOp,
+  LOCK_BUFFER,
+  LOCK_FOLIO,
+  LOCK_I_PAGES,
+  NR_LOCK_CLASSES,
   MIGRATE_ASYNC,
   MIGRATE_SYNC,
   NR_FILE_PAGES,
@@ -165,6 +169,23 @@ describe("buffer_migrate_folio", () => {
       healthy(k);
     });
   }
+
+  it("lockdep: a migration takes the ring's buffer lock inside the folio lock, i_pages inside it, and releases it", () => {
+    const k = ext4System();
+    const sb = mount(k, "ext4-1k");
+    const f = mappedFile(k, sb, 1, 1);
+    expect(filemapWriteAndWait(k, f.inode.mapping)).toBe(0);
+    const old = cachedAt(f.inode, 0);
+    k.lockdep.reset();
+    // migrate_pages(SYNC) tries an ASYNC pass first: the buffers are trylocked, inside the folio locks
+    expect(migrateOne(k, old, 0, MIGRATE_SYNC)).toBe(0);
+    const ld = k.lockdep;
+    expect(ld.dep[LOCK_BUFFER * NR_LOCK_CLASSES + LOCK_I_PAGES]).toBe(1);
+    expect(ld.dep[LOCK_BUFFER * NR_LOCK_CLASSES + LOCK_FOLIO]).toBe(0);
+    expect(ld.depChain[LOCK_BUFFER * NR_LOCK_CLASSES + LOCK_I_PAGES]).toMatch(/^current: folio_lock#\d+ -> folio_lock#\d+ -> buffer_head lock#\d+ -> &mapping->i_pages#\d+$/);
+    expect(k.waits.current.heldLocks).toBeNull();
+    healthy(k);
+  });
 
   it("ASYNC on a locked buffer: -EAGAIN, the folio stays; SYNC would sleep: -EAGAIN too (retried by the caller)", () => {
     for (const mode of [MIGRATE_ASYNC, MIGRATE_SYNC] as MigrateMode[]) {
