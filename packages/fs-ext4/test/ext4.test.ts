@@ -182,7 +182,9 @@ describe("buffer_migrate_folio", () => {
     const ld = k.lockdep;
     expect(ld.dep[LOCK_BUFFER * NR_LOCK_CLASSES + LOCK_I_PAGES]).toBe(1);
     expect(ld.dep[LOCK_BUFFER * NR_LOCK_CLASSES + LOCK_FOLIO]).toBe(0);
-    expect(ld.depChain[LOCK_BUFFER * NR_LOCK_CLASSES + LOCK_I_PAGES]).toMatch(/^current: folio_lock#\d+ -> folio_lock#\d+ -> buffer_head lock#\d+ -> &mapping->i_pages#\d+$/);
+    expect(ld.depChain[LOCK_BUFFER * NR_LOCK_CLASSES + LOCK_I_PAGES]).toMatch(
+      /^current: folio_lock#\d+ -> folio_lock#\d+ -> buffer_head lock#\d+ -> &mapping->i_pages#\d+$/,
+    );
     expect(k.waits.current.heldLocks).toBeNull();
     healthy(k);
   });
