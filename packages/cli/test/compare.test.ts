@@ -1,7 +1,7 @@
 /**
- * `foliox compare`: the issue's done-when command on the built-in `pressure` scenario, its JSON
- * shape, the side-by-side table, and exit codes. The assertions are the issue's; the numbers are
- * whatever the engine gives.
+ * `foliox compare`: the README's main command on the built-in `pressure` scenario, its JSON
+ * shape, the side-by-side table, and exit codes. The assertions are about shape and the
+ * kernel's rules; the numbers are whatever the engine gives, and no test fixes which stack wins.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -29,7 +29,7 @@ async function sweepError(p: Promise<unknown> | (() => unknown)): Promise<SweepF
 }
 
 describe("sweep files", () => {
-  it("JSON: the issue's example, every other axis left to the scenarios", async () => {
+  it("JSON: the documented minimal example, every other axis left to the scenarios", async () => {
     const file = tmp("s.json", '{ "stacks": ["numab2", "exchange"], "scenarios": ["zipf"], "seeds": [1, 2] }');
     const { sweep, dir } = await loadSweepFile(file);
     expect(sweep).toMatchObject({ stacks: ["numab2", "exchange"], scenarios: ["zipf"], seeds: [1, 2] });

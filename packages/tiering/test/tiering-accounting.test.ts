@@ -1,5 +1,5 @@
 /**
- * Cost accounting and failure attribution of the engine (issue 4 follow-ups):
+ * Cost accounting and failure attribution of the engine:
  * - a NUMA hint fault is charged once (hintFaultNs), not as a page fault plus a hint fault;
  * - SimResult.time splits the runtime and adds up to it;
  * - failures by reason cover the hint-fault promotion path and kswapd's demotions, and agree

@@ -46,7 +46,7 @@ import { EXIT_USAGE, scenarioFromArgs } from "./scenario-arg.js";
 import { collectCost, COST_OPTION_HELP, LLC_OPTION_HELP, parseLlc, reportRunFailure, stackFileName } from "./tiering-args.js";
 import { simulate, traceShape, type TraceInput, type TraceShape } from "./simulate.js";
 
-/** The stacks `foliox compare` runs when --stacks is not given (issue 4's done-when set). */
+/** The stacks `foliox compare` runs when --stacks is not given: Linux's NUMA balancing, TPP, exchange and the epoch-oracle reference. */
 export const DEFAULT_COMPARE_STACKS = ["numab2", "tpp", "exchange", "epoch-oracle"] as const;
 /** The scenario it runs when none is given and there is no ./foliox.config.* */
 export const DEFAULT_COMPARE_SCENARIO = "pressure";
