@@ -85,11 +85,13 @@ describe("an output path that cannot be used fails before the work, exit 2", () 
     expect(missing.stderr).toMatch(/^foliox report: -o .*no-such-dir\/r\.html: the directory .*no-such-dir does not exist; create it first\n$/);
   });
 
-  it.skipIf(process.getuid?.() === 0)("a read-only directory (not for root, whom permissions do not stop)", () => {
+  it("a read-only directory (as root, the CLI runs as nobody: permissions do not stop root)", () => {
     const ro = join(tmp, "ro");
     mkdirSync(ro);
     chmodSync(ro, 0o555);
-    const r = foliox(["run", small, "--out", ro]);
+    chmodSync(tmp, 0o755); // nobody reads the scenario file beside it
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const r = spawnSync(process.execPath, [bin, "run", small, "--out", ro], { encoding: "utf8", timeout: 60_000, ...asNobody });
     chmodSync(ro, 0o755);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--out .*ro: cannot create a file in it \(EACCES: permission denied\)/);

@@ -14,12 +14,12 @@ import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { createProgress } from "../src/report/progress.js";
 import { traceProgress } from "../src/trace-progress.js";
+import { requireScript } from "./terminal.js";
 
 const bin = fileURLToPath(new URL("../bin/foliox.js", import.meta.url));
 const LACKEY = fileURLToPath(new URL("../../trace/test/fixtures/lackey-true.txt.gz", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "foliox-progress-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
 
 /** A stream that says it is a terminal and keeps what is drawn. */
 function fakeTty(): NodeJS.WriteStream & { text: () => string } {
@@ -79,23 +79,20 @@ describe("progress bars", () => {
     expect(quiet.text()).toBe("");
   });
 
-  it.skipIf(!hasScript)(
-    "built CLI on a terminal: trace inspect, trace convert and run --trace draw a bar with an ETA",
-    () => {
-      const file = bigTrace();
-      const inspect = onTty(["trace", "inspect", file]);
-      expect(inspect.status).toBe(0);
-      expect(inspect.tty).toMatch(/reading big\.csv\.gz \[.*\] \d+% \| [\d.]+\/[\d.]+ MiB \| ETA/);
-      const convert = onTty(["trace", "convert", file, "--to", "jsonl", "-o", join(tmp, "big.jsonl")]);
-      expect(convert.status).toBe(0);
-      expect(convert.tty).toMatch(/converting big\.csv\.gz \[.*\| ETA/);
-      const replay = onTty(["run", "--trace", LACKEY, "--stack", "numab2"]);
-      expect(replay.status).toBe(0);
-      expect(replay.tty).toMatch(/trace\/numab2 reading lackey-true\.txt\.gz \[.*\| ETA/);
-      expect(replay.tty).toMatch(/trace\/numab2 replaying lackey-true\.txt\.gz \[.*\| ETA/);
-    },
-    180_000,
-  );
+  it("built CLI on a terminal: trace inspect, trace convert and run --trace draw a bar with an ETA", () => {
+    requireScript();
+    const file = bigTrace();
+    const inspect = onTty(["trace", "inspect", file]);
+    expect(inspect.status).toBe(0);
+    expect(inspect.tty).toMatch(/reading big\.csv\.gz \[.*\] \d+% \| [\d.]+\/[\d.]+ MiB \| ETA/);
+    const convert = onTty(["trace", "convert", file, "--to", "jsonl", "-o", join(tmp, "big.jsonl")]);
+    expect(convert.status).toBe(0);
+    expect(convert.tty).toMatch(/converting big\.csv\.gz \[.*\| ETA/);
+    const replay = onTty(["run", "--trace", LACKEY, "--stack", "numab2"]);
+    expect(replay.status).toBe(0);
+    expect(replay.tty).toMatch(/trace\/numab2 reading lackey-true\.txt\.gz \[.*\| ETA/);
+    expect(replay.tty).toMatch(/trace\/numab2 replaying lackey-true\.txt\.gz \[.*\| ETA/);
+  }, 180_000);
 
   it("built CLI, stderr piped: no bar from trace inspect or run --trace", () => {
     const inspect = spawnSync(process.execPath, [bin, "trace", "inspect", LACKEY], { encoding: "utf8" });

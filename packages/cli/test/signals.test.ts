@@ -15,12 +15,11 @@ import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { requireScript } from "./terminal.js";
 
 const bin = fileURLToPath(new URL("../bin/foliox.js", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "foliox-sig-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
 
 /** The child's exit status as a shell reports it: its code, or 128 + n when signal n ended it. */
 function exited(c: ChildProcess): Promise<{ code: number | null }> {
@@ -36,26 +35,23 @@ async function until(what: () => boolean, ms = 60_000): Promise<void> {
 }
 
 describe("SIGINT and SIGTERM", () => {
-  it.skipIf(!hasScript)(
-    "Ctrl-C on a terminal during a run: cursor shown and line wrap on again, exit 130",
-    async () => {
-      const c = spawn("script", ["-qfec", `'${process.execPath}' '${bin}' run pressure --epochs 40`, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
-      let tty = "";
-      c.stdout!.on("data", (d: Buffer) => (tty += d.toString("latin1")));
-      const done = exited(c);
-      await until(() => tty.includes("ETA"));
-      // the bar took the cursor and line wrap
-      expect(tty).toContain("\x1b[?25l");
-      expect(tty).toContain("\x1b[?7l");
-      c.stdin!.write("\x03");
-      const { code } = await done;
-      expect(code).toBe(130);
-      const after = tty.slice(tty.lastIndexOf("^C"));
-      expect(after).toContain("\x1b[?25h");
-      expect(after).toContain("\x1b[?7h");
-    },
-    120_000,
-  );
+  it("Ctrl-C on a terminal during a run: cursor shown and line wrap on again, exit 130", async () => {
+    requireScript();
+    const c = spawn("script", ["-qfec", `'${process.execPath}' '${bin}' run pressure --epochs 40`, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+    let tty = "";
+    c.stdout!.on("data", (d: Buffer) => (tty += d.toString("latin1")));
+    const done = exited(c);
+    await until(() => tty.includes("ETA"));
+    // the bar took the cursor and line wrap
+    expect(tty).toContain("\x1b[?25l");
+    expect(tty).toContain("\x1b[?7l");
+    c.stdin!.write("\x03");
+    const { code } = await done;
+    expect(code).toBe(130);
+    const after = tty.slice(tty.lastIndexOf("^C"));
+    expect(after).toContain("\x1b[?25h");
+    expect(after).toContain("\x1b[?7h");
+  }, 120_000);
 
   it("SIGTERM during a run: exit 143, and the --out directory it created is gone", async () => {
     const out = join(tmp, "run-out", "nested");
