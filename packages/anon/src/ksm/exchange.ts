@@ -1,5 +1,5 @@
 /**
- * KSM folio exchange (docs/decisions.md#ksm-exchange; the seed left it as a TODO and did not even
+ * KSM folio exchange (docs/decisions.md#ksm-exchange; the seed left it unimplemented and did not even
  * exclude KSM, docs/decisions.md#seed-defect-8). Core's exchange template calls these through the Backend seams:
  *
  * - exchangeBegin (after the support checks, before the unmap): the partner of a KSM folio must
