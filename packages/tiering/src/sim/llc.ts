@@ -74,7 +74,7 @@ export function scaledLlc(footprintBytes: number, base: LlcGeometry = DEFAULT_LL
 export class LlcFilter {
   readonly sets: number;
   readonly ways: number;
-  private readonly lineShift: number;
+  private readonly lineBytes: number;
   private readonly setMask: number;
   private readonly tagLine: Float64Array;
   private readonly tagPid: Int32Array;
@@ -87,7 +87,7 @@ export class LlcFilter {
     checkLlcGeometry(geometry);
     this.ways = geometry.ways;
     this.sets = geometry.sizeBytes / (geometry.ways * geometry.lineBytes);
-    this.lineShift = Math.log2(geometry.lineBytes);
+    this.lineBytes = geometry.lineBytes;
     this.setMask = this.sets - 1;
     const n = this.sets * this.ways;
     this.tagLine = new Float64Array(n).fill(-1);
@@ -97,7 +97,7 @@ export class LlcFilter {
 
   /** One access of `pid` at `addr`; true when the line was cached (it is afterwards). */
   access(pid: number, addr: number): boolean {
-    const line = Math.floor(addr / 2 ** this.lineShift);
+    const line = Math.floor(addr / this.lineBytes);
     const lo = line >>> 0;
     const hi = (line / 4294967296) | 0;
     let h = Math.imul(lo ^ Math.imul(hi ^ pid, 0x9e3779b1), 0x85ebca6b);
