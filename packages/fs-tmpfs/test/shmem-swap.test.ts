@@ -15,8 +15,6 @@ import {
   SWAPOUT_FREED,
   SWAPOUT_KEEP,
   accessVirtual,
-  checkIntegrity,
-  checkInvariants,
   completeWriteback,
   createInode,
   createProcess,
@@ -33,13 +31,9 @@ import {
 } from "@foliox/core";
 import { makeSwapcacheFolio, anonFixture, registerAnon } from "@foliox/anon";
 import { mountTmpfs, registerTmpfs, shmemRead, shmemWrite, shmemZeroSetup } from "../src/index.js";
+import { healthy } from "./helpers.js";
 
 const MiB = 1 << 20;
-
-function healthy(k: Kernel, when: string): void {
-  expect(checkInvariants(k, { quiescent: true }), when).toEqual([]);
-  expect(checkIntegrity(k).violations, when).toEqual([]);
-}
 
 function system(bytes = false): Kernel {
   return createSystem({ memory: [16 * MiB, 16 * MiB], bytes, swapPages: 2048, backends: [registerAnon, registerTmpfs] }).kernel;

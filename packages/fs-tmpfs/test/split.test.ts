@@ -14,24 +14,17 @@ import {
   __GFP_THISNODE,
   accessVirtual,
   allocMigrationTarget,
-  checkIntegrity,
-  checkInvariants,
   createProcess,
   createSystem,
   isolateFolioForMigration,
   migratePages,
   putbackMovablePages,
-  type Kernel,
 } from "@foliox/core";
 import { registerAnon } from "@foliox/anon";
 import { mountTmpfs, registerTmpfs, shmemZeroSetup } from "../src/index.js";
+import { healthy } from "./helpers.js";
 
 const MiB = 1 << 20;
-
-function healthy(k: Kernel, when: string): void {
-  expect(checkInvariants(k, { quiescent: true }), when).toEqual([]);
-  expect(checkIntegrity(k).violations, when).toEqual([]);
-}
 
 describe("split of a tmpfs huge=always folio on migration", () => {
   it("no order-9 destination (-ENOMEM): the folio is split, its 512 pieces migrate, slots, data and mappings follow", () => {
