@@ -12,24 +12,16 @@ import {
   PG_locked,
   accessVirtual,
   checkIntegrity,
-  checkInvariants,
   folioExchange,
   folioExchangeBatch,
   migrationWaitDone,
   type Kernel,
 } from "@foliox/core";
 import { describe, expect, it } from "vitest";
-import { folioAt, makeSystem, populate, snapshot } from "./scenario.js";
+import { folioAt, healthy, makeSystem, populate, snapshot } from "./scenario.js";
 
 const EAGAIN = -11;
 const EINVAL = -22;
-
-function healthy(k: Kernel): void {
-  expect(checkInvariants(k, { quiescent: true })).toEqual([]);
-  const integrity = checkIntegrity(k);
-  expect(integrity.violations).toEqual([]);
-  expect(integrity.ok).toBe(true);
-}
 
 /** A hot page of a process on the slow node and a cold page of a process on the fast node. */
 function pair(k: Kernel, pages = 4, thpOrder = 0) {

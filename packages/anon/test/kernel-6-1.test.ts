@@ -10,8 +10,6 @@ import {
   THP_MIGRATION_FAIL,
   THP_MIGRATION_SPLIT,
   accessVirtual,
-  checkIntegrity,
-  checkInvariants,
   copyProcess,
   createProcess,
   createSystem,
@@ -25,7 +23,7 @@ import {
 } from "@foliox/core";
 import { describe, expect, it } from "vitest";
 import { registerAnon } from "../src/index.js";
-import { MiB, folioAt, populate } from "./scenario.js";
+import { folioAt, healthy, MiB, populate } from "./scenario.js";
 
 const ENOENT = -2;
 const EACCES = -13;
@@ -35,11 +33,6 @@ const UNTOUCHED = 12345;
 
 function system(kernel: KernelVersion, memory: [number, number] = [8 * MiB, 8 * MiB]): Kernel {
   return createSystem({ memory, backends: [registerAnon], kernel }).kernel;
-}
-
-function healthy(k: Kernel): void {
-  expect(checkInvariants(k, { quiescent: true })).toEqual([]);
-  expect(checkIntegrity(k).violations).toEqual([]);
 }
 
 describe('kernel: "6.1"', () => {

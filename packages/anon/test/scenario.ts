@@ -1,5 +1,17 @@
 /** Test scenarios for the anon backend: small dram-cxl systems with processes on each node. */
-import { accessVirtual, ACCESS_OK, createProcess, createSystem, doMmap, folioWalkStart, type Kernel, type Task } from "@foliox/core";
+import { expect } from "vitest";
+import {
+  accessVirtual,
+  ACCESS_OK,
+  checkIntegrity,
+  checkInvariants,
+  createProcess,
+  createSystem,
+  doMmap,
+  folioWalkStart,
+  type Kernel,
+  type Task,
+} from "@foliox/core";
 import { registerAnon } from "../src/index.js";
 
 export const MiB = 1024 * 1024;
@@ -28,4 +40,12 @@ export function folioAt(k: Kernel, task: Task, addr: number): number {
 }
 
 /** "unchanged" (docs/decisions.md#unchanged), as the conformance cases compare it. */
+/** Invariants hold at rest and integrity finds every page's data where its mappings say. */
+export function healthy(k: Kernel): void {
+  expect(checkInvariants(k, { quiescent: true })).toEqual([]);
+  const integrity = checkIntegrity(k);
+  expect(integrity.violations).toEqual([]);
+  expect(integrity.ok).toBe(true);
+}
+
 export { snapshot } from "@foliox/conformance";

@@ -17,8 +17,6 @@ import {
   PGMIGRATE_SUCCESS,
   Task,
   accessVirtual,
-  checkIntegrity,
-  checkInvariants,
   copyProcess,
   createProcess,
   createSystem,
@@ -34,7 +32,7 @@ import {
 } from "@foliox/core";
 import { describe, expect, it } from "vitest";
 import { registerAnon } from "../src/index.js";
-import { MiB, folioAt, makeSystem, populate } from "./scenario.js";
+import { folioAt, healthy, makeSystem, MiB, populate } from "./scenario.js";
 
 const EPERM = -1;
 const ENOENT = -2;
@@ -48,13 +46,6 @@ const EINVAL = -22;
 
 /** A value no syscall writes: shows that a status/err slot was left alone. */
 const UNTOUCHED = 12345;
-
-function healthy(k: Kernel): void {
-  expect(checkInvariants(k, { quiescent: true })).toEqual([]);
-  const integrity = checkIntegrity(k);
-  expect(integrity.violations).toEqual([]);
-  expect(integrity.ok).toBe(true);
-}
 
 function pagesOf(addr: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => addr + i * 4096);
