@@ -50,7 +50,8 @@ export async function* decompressedChunks(src: TraceSource, stats: TraceReadStat
   }
   const compression = detectTraceCompression(head);
   stats.compression = compression;
-  if (compression === "none") {
+  /** The raw chunks, the gathered head first; closes the source when done or abandoned. */
+  async function* rest(): AsyncGenerator<Uint8Array> {
     try {
       if (head.length > 0) yield head;
       for (;;) {
@@ -62,17 +63,9 @@ export async function* decompressedChunks(src: TraceSource, stats: TraceReadStat
       await it.return?.();
     }
   }
-  async function* rest(): AsyncGenerator<Uint8Array> {
-    try {
-      yield head;
-      for (;;) {
-        const r = await it.next();
-        if (r.done) return;
-        yield r.value;
-      }
-    } finally {
-      await it.return?.();
-    }
+  if (compression === "none") {
+    yield* rest();
+    return;
   }
   const z = compression === "gzip" ? createGunzip({ chunkSize: 1 << 18 }) : createInflate({ chunkSize: 1 << 18 });
   pipeline(Readable.from(rest(), { objectMode: false }), z, () => {});
