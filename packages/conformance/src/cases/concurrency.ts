@@ -7,10 +7,7 @@ import { PG_locked, TaskOwner, folioLockAcquired, folioUnlock } from "@foliox/co
 import { check, checkRc } from "../check.js";
 import { checkHealthy } from "../state.js";
 import type { ConformanceCase } from "../types.js";
-import { readToken } from "./helpers.js";
-
-const exchangeable = (o: { exchange: boolean }, n: { exchange: boolean }) => o.exchange && n.exchange;
-const EXCHANGEABLE = "both backends exchange (manifest.exchange) at a common folio order";
+import { EXCHANGEABLE, readToken, exchangeable } from "./helpers.js";
 
 interface Actor {
   name: string;

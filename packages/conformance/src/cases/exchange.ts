@@ -18,10 +18,7 @@ import { check, checkEqual, checkRc } from "../check.js";
 import { manifestOrders } from "../context.js";
 import { checkHealthy, snapshot } from "../state.js";
 import type { ConformanceCase } from "../types.js";
-import { MODES, contents, mappedHead, readToken, writeOk } from "./helpers.js";
-
-const exchangeable = (o: { exchange: boolean }, n: { exchange: boolean }) => o.exchange && n.exchange;
-const EXCHANGEABLE = "both backends exchange (manifest.exchange) at a common folio order";
+import { EXCHANGEABLE, MODES, contents, mappedHead, readToken, writeOk, exchangeable } from "./helpers.js";
 
 export const dataAndMetadata: ConformanceCase = {
   id: "exchange.data-metadata",

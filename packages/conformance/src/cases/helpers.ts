@@ -34,3 +34,7 @@ export function contents(k: Kernel, head: number): number[] {
 
 export const anyOf = (old: { kinds: string[] }, nw: { kinds: string[] }, ...kinds: string[]) =>
   old.kinds.some((x) => kinds.includes(x)) || nw.kinds.some((x) => kinds.includes(x));
+
+/** The requires/applies pair of every case that needs both backends to exchange. */
+export const exchangeable = (o: { exchange: boolean }, n: { exchange: boolean }) => o.exchange && n.exchange;
+export const EXCHANGEABLE = "both backends exchange (manifest.exchange) at a common folio order";

@@ -7,10 +7,7 @@ import { folioPutbackLru } from "@foliox/core";
 import { check, checkEqual, checkRc } from "../check.js";
 import { checkHealthy, snapshot } from "../state.js";
 import type { ConformanceCase } from "../types.js";
-import { MODES, mappedHead } from "./helpers.js";
-
-const exchangeable = (o: { exchange: boolean }, n: { exchange: boolean }) => o.exchange && n.exchange;
-const EXCHANGEABLE = "both backends exchange (manifest.exchange) at a common folio order";
+import { EXCHANGEABLE, MODES, mappedHead, exchangeable } from "./helpers.js";
 
 export const rollback: ConformanceCase = {
   id: "exchange.rollback",

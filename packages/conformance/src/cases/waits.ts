@@ -23,10 +23,7 @@ import { ACCESS_BLOCKED, ACCESS_OK, accessVirtual } from "@foliox/core";
 import { check, checkEqual, checkRc } from "../check.js";
 import { checkHealthy, snapshot } from "../state.js";
 import type { CaseContext, ConformanceCase, Side } from "../types.js";
-import { mappedHead, readToken } from "./helpers.js";
-
-const exchangeable = (o: { exchange: boolean }, n: { exchange: boolean }) => o.exchange && n.exchange;
-const EXCHANGEABLE = "both backends exchange (manifest.exchange) at a common folio order";
+import { EXCHANGEABLE, mappedHead, readToken, exchangeable } from "./helpers.js";
 
 /**
  * Another kernel path in flight that holds a folio lock across steps (a fault in
