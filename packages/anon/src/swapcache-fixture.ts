@@ -8,6 +8,7 @@
 import {
   SWAPOUT_KEEP,
   completeWriteback,
+  fixtureFail,
   fixtureFaultIn,
   folioWalkStart,
   reclaimFolio,
@@ -25,11 +26,11 @@ export function makeSwapcacheFolio(k: Kernel, f: FixtureFolio): FixtureFolio {
   if (!k.swap) swapon(k, FIXTURE_SWAP_PAGES);
   const mm = f.task.mm!;
   const rc = reclaimFolio(k, f.head);
-  if (rc !== SWAPOUT_KEEP) throw new Error(`anon fixture: swap-out of pfn ${f.head} gave ${rc}, not a write in flight`);
+  if (rc !== SWAPOUT_KEEP) fixtureFail("anon", `swap-out of pfn ${f.head} gave ${rc}, not a write in flight`);
   completeWriteback(k);
   fixtureFaultIn(k, "anon", mm, f.addr, f.len, k.folioNid(f.head), false);
   const head = folioWalkStart(k, mm, f.addr);
-  if (head !== f.head || !k.mem.folioTestSwapcache(head)) throw new Error(`anon fixture: pfn ${f.head} did not come back from the swap cache mapped`);
+  if (head !== f.head || !k.mem.folioTestSwapcache(head)) fixtureFail("anon", `pfn ${f.head} did not come back from the swap cache mapped`);
   return f;
 }
 

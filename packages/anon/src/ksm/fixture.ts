@@ -22,7 +22,7 @@ import { ksmMadviseMergeable, ksmRmapItem, ksmdScan } from "./ksmd.js";
 import { ksmGetFolioProbe } from "./stable-tree.js";
 
 export function makeKsmFolio(k: Kernel, base: ConformanceFixture, nid: number, order: number, opts: FixtureFolioOptions = {}): FixtureFolio {
-  if (order !== 0) throw new Error(`ksm fixture: KSM folios are order 0, not ${order}`);
+  if (order !== 0) fixtureFail("ksm", `KSM folios are order 0, not ${order}`);
   const twin = createProcess(k, { nid });
   const mm = twin.mm!;
   const addr = doMmap(k, mm, 4096);
@@ -38,12 +38,13 @@ export function makeKsmFolio(k: Kernel, base: ConformanceFixture, nid: number, o
   ksmMadviseMergeable(k, mm, addr, 4096);
   ksmMadviseMergeable(k, f.task.mm!, f.addr, 4096);
   for (let scan = 0; scan < 3 && !k.mem.folioTestKsm(folioWalkStart(k, f.task.mm!, f.addr)); scan++) {
-    if (!ksmdScan(k)) throw new Error("ksm fixture: ksm_thread_mutex is held");
+    if (!ksmdScan(k)) fixtureFail("ksm", "ksm_thread_mutex is held");
   }
   const head = folioWalkStart(k, f.task.mm!, f.addr);
   if (head < 0 || !k.mem.folioTestKsm(head) || k.folioNid(head) !== nid) {
-    throw new Error(
-      `ksm fixture: wanted a KSM folio on node ${nid}, got pfn ${head} (${head < 0 ? "none" : `ksm ${k.mem.folioTestKsm(head)}, node ${k.folioNid(head)}`})`,
+    fixtureFail(
+      "ksm",
+      `wanted a KSM folio on node ${nid}, got pfn ${head} (${head < 0 ? "none" : `ksm ${k.mem.folioTestKsm(head)}, node ${k.folioNid(head)}`})`,
     );
   }
   return { head, task: f.task, addr: f.addr, len: 4096 };
