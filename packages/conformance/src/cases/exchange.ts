@@ -74,15 +74,12 @@ export const noAllocation: ConformanceCase = {
     for (const [modeName, mode] of MODES) {
       const k = ctx.system();
       const p = ctx.pair(k);
+      const freePerZone = () => k.topo.zones.map((z) => k.vmstat.zonePage(z.idx, NR_FREE_PAGES));
       const calls = k.alloc.nrAllocCalls;
-      const free = k.topo.zones.map((z) => k.vmstat.zonePage(z.idx, NR_FREE_PAGES));
+      const free = freePerZone();
       checkRc(ctx.exchange(k, p.old.head, p.new.head, mode), 0, `exchange (${modeName})`);
       check(k.alloc.nrAllocCalls === calls, `${modeName}: ${k.alloc.nrAllocCalls - calls} page allocation(s) during the exchange`);
-      checkEqual(
-        k.topo.zones.map((z) => k.vmstat.zonePage(z.idx, NR_FREE_PAGES)),
-        free,
-        `${modeName}: free pages per zone`,
-      );
+      checkEqual(freePerZone(), free, `${modeName}: free pages per zone`);
     }
   },
 };
