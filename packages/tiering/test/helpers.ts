@@ -17,9 +17,11 @@ import {
   type Kernel,
   type MmStruct,
   type MountOptions,
+  Prng,
   type SuperBlock,
   type SystemOptions,
 } from "@foliox/core";
+import { createAccessBatch, type AccessBatch } from "../src/sim/access-batch.js";
 
 export const MiB = 1024 * 1024;
 export const PAGE = 4096;
@@ -61,4 +63,60 @@ export function makeFsSystem(opts: SystemOptions & { mount?: MountOptions } = {}
   const k = makeSystem({ ...opts, backends: [(c: DependencyContainer) => c.register(BACKENDS, { useValue: backend }), ...(opts.backends ?? [])] });
   const sb = mountFs(k, backend, { raPages: 8, ...opts.mount });
   return { k, sb };
+}
+
+/** Where hotSetWorkload's process maps its pages. */
+export const HOT_SET_BASE = 0x7e0000000000;
+
+export interface HotSetWorkloadOptions {
+  /** the sample at which the hot set moves up by `hot` pages; default never */
+  phaseAt?: number;
+  /** the weight of each sample; default 500 */
+  weight?: number;
+  /** spread the accesses over the 64 cache lines of each page; default false (line 0) */
+  spreadLines?: boolean;
+}
+
+/**
+ * A small synthetic workload: `pages` pages of one process (pid 4242), first each written once
+ * in a seeded random order (so hot pages land on both tiers), then `n` samples of weight
+ * `weight` (each stands for that many accesses: the run lasts seconds of simulated time, so
+ * NUMA balancing scans) of which 90 % go to a hot set of `hot` pages. 30 % writes.
+ */
+export function hotSetWorkload(seed: number, n: number, pages: number, hot: number, o: HotSetWorkloadOptions = {}): AccessBatch[] {
+  const phaseAt = o.phaseAt ?? Infinity;
+  const weight = o.weight ?? 500;
+  const rng = new Prng(seed);
+  const out: AccessBatch[] = [];
+  let b = createAccessBatch(4096);
+  const order = Array.from({ length: pages }, (_, i) => i);
+  for (let i = pages - 1; i > 0; i--) {
+    const j = rng.below(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  for (let i = 0; i < pages + n; i++) {
+    if (b.length === 4096) {
+      out.push(b);
+      b = createAccessBatch(4096);
+    }
+    let page: number;
+    let write: boolean;
+    if (i < pages) {
+      page = order[i]!;
+      write = true;
+    } else {
+      const shift = i - pages >= phaseAt ? hot : 0;
+      page = rng.float() < 0.9 ? (rng.below(hot) + shift) % pages : rng.below(pages);
+      write = rng.float() < 0.3;
+    }
+    const j = b.length++;
+    b.t[j] = i;
+    b.pid[j] = 4242;
+    b.addr[j] = HOT_SET_BASE + page * 4096 + (o.spreadLines ? (i % 64) * 64 : 0);
+    b.write[j] = write ? 1 : 0;
+    b.size[j] = 8;
+    b.weight[j] = i < pages ? 1 : weight;
+  }
+  out.push(b);
+  return out;
 }

@@ -11,48 +11,13 @@
  */
 import "reflect-metadata";
 import { describe, expect, it } from "vitest";
-import { createAccessBatch, type AccessBatch } from "../src/sim/access-batch.js";
 import { runSimulation, type SimResult } from "../src/sim/engine.js";
-import { Prng } from "@foliox/core";
 import { createSystem } from "@foliox/core";
 import { prepareScenario } from "../src/scenario/setup.js";
 import { resolveScenario } from "../src/scenario/load.js";
 import { kswapdMark } from "@foliox/core";
 import { WMARK_PROMO } from "@foliox/core";
-import { MiB, registerTestAnon } from "./helpers.js";
-
-const BASE = 0x7e0000000000;
-
-/**
- * `pages` pages written once in a seeded order, then n samples of weight `weight` (seconds of
- * simulated time, so NUMA balancing scans), 90 % to the first `hot`.
- */
-function workload(seed: number, n: number, pages: number, hot: number, weight = 500): AccessBatch[] {
-  const rng = new Prng(seed);
-  const out: AccessBatch[] = [];
-  let b = createAccessBatch(4096);
-  const order = Array.from({ length: pages }, (_, i) => i);
-  for (let i = pages - 1; i > 0; i--) {
-    const j = rng.below(i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  for (let i = 0; i < pages + n; i++) {
-    if (b.length === 4096) {
-      out.push(b);
-      b = createAccessBatch(4096);
-    }
-    const page = i < pages ? order[i]! : rng.float() < 0.9 ? rng.below(hot) : rng.below(pages);
-    const j = b.length++;
-    b.t[j] = i;
-    b.pid[j] = 4242;
-    b.addr[j] = BASE + page * 4096;
-    b.write[j] = i < pages || rng.float() < 0.3 ? 1 : 0;
-    b.size[j] = 8;
-    b.weight[j] = i < pages ? 1 : weight;
-  }
-  out.push(b);
-  return out;
-}
+import { MiB, hotSetWorkload, registerTestAnon } from "./helpers.js";
 
 const sumTime = (r: SimResult) => Object.values(r.time).reduce((a, n) => a + n, 0);
 
@@ -71,7 +36,7 @@ async function pressureRun(stack: string, epochs = 3) {
 }
 
 describe("engine cost accounting", () => {
-  const batches = workload(5, 30000, 3000, 600);
+  const batches = hotSetWorkload(5, 30000, 3000, 600);
   const small = () => createSystem({ memory: [8 * MiB, 16 * MiB], backends: [registerTestAnon], seed: 7 });
 
   it("a hint fault is charged hintFaultNs once, not faultNs on top", async () => {
@@ -135,7 +100,7 @@ describe("failures by reason under pressure", () => {
 });
 
 describe("TPP against numab2 where the slow tier has room", () => {
-  const batches = workload(9, 40000, 3000, 600);
+  const batches = hotSetWorkload(9, 40000, 3000, 600);
   async function one(stack: string) {
     const { container, kernel } = createSystem({ memory: [8 * MiB, 32 * MiB], backends: [registerTestAnon], seed: 7 });
     const r = await runSimulation(kernel, { source: batches, stack, container, epochAccesses: 4000, seed: 3 });

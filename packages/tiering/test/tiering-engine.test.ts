@@ -3,56 +3,10 @@ import { describe, expect, it } from "vitest";
 import { createSystem } from "@foliox/core";
 import { checkIntegrity } from "@foliox/core";
 import { checkInvariants } from "@foliox/core";
-import { Prng } from "@foliox/core";
-import { createAccessBatch, type AccessBatch } from "../src/sim/access-batch.js";
+import type { AccessBatch } from "../src/sim/access-batch.js";
 import { runSimulation } from "../src/sim/engine.js";
 import { createStack, stackNames } from "../src/stack/stack.js";
-import { MiB, registerTestAnon } from "./helpers.js";
-
-const BASE = 0x7e0000000000;
-
-/**
- * A small synthetic workload: `pages` pages of one process, first each written once in a
- * seeded random order (so hot pages land on both tiers), then `n` samples of weight `weight`
- * (each stands for that many accesses: the run lasts seconds of simulated time, so NUMA
- * balancing scans) of which 90 % go to a hot set of `hot` pages; the hot set moves at sample
- * `phaseAt`. 30 % writes.
- */
-function workload(seed: number, n: number, pages: number, hot: number, phaseAt = Infinity, weight = 500): AccessBatch[] {
-  const rng = new Prng(seed);
-  const out: AccessBatch[] = [];
-  let b = createAccessBatch(4096);
-  const order = Array.from({ length: pages }, (_, i) => i);
-  for (let i = pages - 1; i > 0; i--) {
-    const j = rng.below(i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  for (let i = 0; i < pages + n; i++) {
-    if (b.length === 4096) {
-      out.push(b);
-      b = createAccessBatch(4096);
-    }
-    let page: number;
-    let write: boolean;
-    if (i < pages) {
-      page = order[i]!;
-      write = true;
-    } else {
-      const shift = i - pages >= phaseAt ? hot : 0;
-      page = rng.float() < 0.9 ? (rng.below(hot) + shift) % pages : rng.below(pages);
-      write = rng.float() < 0.3;
-    }
-    const j = b.length++;
-    b.t[j] = i;
-    b.pid[j] = 4242;
-    b.addr[j] = BASE + page * 4096 + (i % 64) * 64;
-    b.write[j] = write ? 1 : 0;
-    b.size[j] = 8;
-    b.weight[j] = i < pages ? 1 : weight;
-  }
-  out.push(b);
-  return out;
-}
+import { MiB, hotSetWorkload, registerTestAnon } from "./helpers.js";
 
 function system() {
   // fast 8 MiB (2048 pages), slow 16 MiB: a 3000-page working set cannot fit in the fast tier
@@ -70,7 +24,7 @@ async function run(name: string, batches: AccessBatch[], seed = 3) {
 }
 
 describe("simulation engine and presets", () => {
-  const batches = workload(11, N, PAGES, HOT, N / 2);
+  const batches = hotSetWorkload(11, N, PAGES, HOT, { phaseAt: N / 2, spreadLines: true });
   const results = new Map<string, Awaited<ReturnType<typeof run>>["r"]>();
 
   for (const name of stackNames()) {
