@@ -5,8 +5,6 @@ export {
   MmSlot,
   RmapItem,
   StableNode,
-  findKsm,
-  ksmActive,
   ksmOf,
   ksmThreadMutexTrylock,
   ksmThreadMutexUnlock,

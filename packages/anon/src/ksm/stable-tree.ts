@@ -60,7 +60,7 @@ export function ksmGetFolio(k: Kernel, node: StableNode): number {
  * is looked up afresh. Returns the locked folio with a reference, or -1 (pruned). A holder that
  * can never release the lock is a hung task: a KernelBug naming the wait.
  */
-export function ksmGetFolioLocked(k: Kernel, node: StableNode, owner: WaitOwner): number {
+function ksmGetFolioLocked(k: Kernel, node: StableNode, owner: WaitOwner): number {
   const expected = stableNodeMapping(node);
   for (;;) {
     const folio = ksmGetFolio(k, node);
