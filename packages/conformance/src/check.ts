@@ -9,11 +9,9 @@ export function check(cond: unknown, message: string): asserts cond {
   if (!cond) throw new ConformanceFailure(message);
 }
 
-const rcName = errnoName;
-
 /** An errno (or 0) result. */
 export function checkRc(actual: number, expected: number, what: string): void {
-  if (actual !== expected) throw new ConformanceFailure(`${what}: returned ${rcName(actual)}, expected ${rcName(expected)}`);
+  if (actual !== expected) throw new ConformanceFailure(`${what}: returned ${errnoName(actual)}, expected ${errnoName(expected)}`);
 }
 
 /** The first path at which two plain values differ, or null. */
@@ -28,7 +26,7 @@ export function firstDifference(a: unknown, b: unknown, path = ""): string | nul
     for (let i = 0; i < a.length; i++) {
       const x: unknown = a[i];
       const y: unknown = b[i];
-      if (Object.is(x, y)) continue;
+      if (Object.is(x, y)) continue; // skip building the path for the (many) equal entries
       const d = firstDifference(x, y, `${path}[${i}]`);
       if (d) return d;
     }
@@ -36,11 +34,7 @@ export function firstDifference(a: unknown, b: unknown, path = ""): string | nul
   }
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const key of keys) {
-    const d = firstDifference(
-      (a as Record<string, unknown>)[key],
-      (b as Record<string, unknown>)[key],
-      Array.isArray(a) ? `${path}[${key}]` : path ? `${path}.${key}` : key,
-    );
+    const d = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
     if (d) return d;
   }
   return null;
