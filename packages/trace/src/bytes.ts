@@ -18,18 +18,17 @@ export const HEX: Int8Array = (() => {
 export const MAX_TRACE_ADDR = Number.MAX_SAFE_INTEGER;
 
 export const CH_TAB = 9;
-export const CH_CR = 13;
 export const CH_SPACE = 32;
 export const CH_HASH = 35;
 export const CH_COMMA = 44;
 export const CH_DOT = 46;
-export const CH_SLASH = 47;
 export const CH_ZERO = 48;
 export const CH_COLON = 58;
 export const CH_EQUALS = 61;
 export const CH_MINUS = 45;
 export const CH_X = 120;
 
+/** A blank between fields: space or tab. */
 export function isBlank(c: number): boolean {
   return c === CH_SPACE || c === CH_TAB;
 }

@@ -20,7 +20,7 @@
  * - Weight 1. Addresses of 2^53 or more are rejected (a double would round them).
  */
 import type { TraceBatch } from "./batch.js";
-import { CH_COMMA, CH_EQUALS, CH_MINUS, CH_ZERO, HEX, MAX_TRACE_ADDR } from "./bytes.js";
+import { CH_COMMA, CH_EQUALS, CH_MINUS, CH_ZERO, HEX, isBlank, MAX_TRACE_ADDR } from "./bytes.js";
 import { quoteTraceBytes, TraceParseError } from "./errors.js";
 import type { TraceLineParser, TraceReadStats } from "./types.js";
 
@@ -51,7 +51,7 @@ export class LackeyParser implements TraceLineParser {
   line(b: Uint8Array, s: number, e: number, lineNo: number, batch: TraceBatch): void {
     while (e > s && b[e - 1]! <= 32) e--; // trailing blanks and \r
     let p = s;
-    while (p < e && (b[p] === 32 || b[p] === 9)) p++;
+    while (p < e && isBlank(b[p]!)) p++;
     if (p === e) {
       this.stats.skipped++;
       return;
@@ -64,7 +64,7 @@ export class LackeyParser implements TraceLineParser {
     if (op !== OP_I && op !== OP_L && op !== OP_S && op !== OP_M) this.fail(b, s, e, lineNo, EXPECTED);
     p++;
     const afterOp = p;
-    while (p < e && (b[p] === 32 || b[p] === 9)) p++;
+    while (p < e && isBlank(b[p]!)) p++;
     if (p === afterOp) this.fail(b, s, e, lineNo, EXPECTED);
     let addr = 0;
     const a0 = p;

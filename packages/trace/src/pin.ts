@@ -16,7 +16,7 @@
  * - pid 0, weight 1. Addresses of 2^53 or more are rejected.
  */
 import type { TraceBatch } from "./batch.js";
-import { CH_COLON, CH_HASH, CH_X, CH_ZERO, HEX, MAX_TRACE_ADDR } from "./bytes.js";
+import { CH_COLON, CH_HASH, CH_X, CH_ZERO, HEX, isBlank, MAX_TRACE_ADDR } from "./bytes.js";
 import { quoteTraceBytes, TraceParseError } from "./errors.js";
 import type { TraceLineParser, TraceReadStats } from "./types.js";
 
@@ -60,13 +60,13 @@ export class PinParser implements TraceLineParser {
     if (b[p] !== CH_COLON) this.fail(b, s, e, lineNo);
     p++;
     const p0 = p;
-    while (p < e && (b[p] === 32 || b[p] === 9)) p++;
+    while (p < e && isBlank(b[p]!)) p++;
     if (p === p0 || p >= e) this.fail(b, s, e, lineNo);
     const op = b[p]! | 0x20; // lower case
     if (op !== 114 && op !== 119) this.fail(b, s, e, lineNo);
     p++;
     const p1 = p;
-    while (p < e && (b[p] === 32 || b[p] === 9)) p++;
+    while (p < e && isBlank(b[p]!)) p++;
     if (p === p1 || !this.hex(b, p, e)) this.fail(b, s, e, lineNo);
     const addr = this.v;
     p = this.p;
@@ -76,7 +76,7 @@ export class PinParser implements TraceLineParser {
     let size = 0;
     if (p < e) {
       const p2 = p;
-      while (p < e && (b[p] === 32 || b[p] === 9)) p++;
+      while (p < e && isBlank(b[p]!)) p++;
       if (p === p2) this.fail(b, s, e, lineNo);
       const z0 = p;
       for (; p < e; p++) {
