@@ -5,6 +5,7 @@ import { MIGRATE_ASYNC, MIGRATE_SYNC, type MigrateMode } from "@foliox/core";
 import { ACCESS_OK, accessVirtual } from "@foliox/core";
 import { folioWalkStart } from "@foliox/core";
 import { check } from "../check.js";
+import type { CaseContext } from "../types.js";
 
 export const MODES: readonly [string, MigrateMode][] = [
   ["MIGRATE_SYNC", MIGRATE_SYNC],
@@ -38,3 +39,6 @@ export const anyOf = (old: { kinds: string[] }, nw: { kinds: string[] }, ...kind
 /** The requires/applies pair of every case that needs both backends to exchange. */
 export const exchangeable = (o: { exchange: boolean }, n: { exchange: boolean }) => o.exchange && n.exchange;
 export const EXCHANGEABLE = "both backends exchange (manifest.exchange) at a common folio order";
+
+/** A side whose folios can sit in the swap cache: an anon-swapcache kind or a "swapcache" fixture state. */
+export const swapcacheSide = (m: CaseContext["old"]) => m.kinds.includes("anon-swapcache") || (m.states ?? []).includes("swapcache");

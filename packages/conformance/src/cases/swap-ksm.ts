@@ -5,8 +5,8 @@ import { check, checkRc } from "../check.js";
 import { checkHealthy } from "../state.js";
 import { manifestOrders } from "../context.js";
 import type { CaseContext, ConformanceCase, Side } from "../types.js";
+import { swapcacheSide } from "./helpers.js";
 
-const swapcacheSide = (m: CaseContext["old"]) => m.kinds.includes("anon-swapcache") || (m.states ?? []).includes("swapcache");
 const ksmSide = (m: CaseContext["old"]) => m.kinds.includes("ksm");
 
 export const swapEntryFollows: ConformanceCase = {

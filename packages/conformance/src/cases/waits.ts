@@ -22,8 +22,8 @@ import type { HeldLocks, Kernel, WaitOwner } from "@foliox/core";
 import { ACCESS_BLOCKED, ACCESS_OK, accessVirtual } from "@foliox/core";
 import { check, checkEqual, checkRc } from "../check.js";
 import { checkHealthy, snapshot } from "../state.js";
-import type { CaseContext, ConformanceCase, Side } from "../types.js";
-import { EXCHANGEABLE, mappedHead, readToken, exchangeable } from "./helpers.js";
+import type { ConformanceCase, Side } from "../types.js";
+import { EXCHANGEABLE, mappedHead, readToken, exchangeable, swapcacheSide } from "./helpers.js";
 
 /**
  * Another kernel path in flight that holds a folio lock across steps (a fault in
@@ -185,8 +185,6 @@ export const batchWaitsForWriteback: ConformanceCase = {
     checkHealthy(k, "after the batch");
   },
 };
-
-const swapcacheSide = (m: CaseContext["old"]) => m.kinds.includes("anon-swapcache") || (m.states ?? []).includes("swapcache");
 
 export const sameSwapSpace: ConformanceCase = {
   id: "swapcache.same-swap-space",
