@@ -21,7 +21,7 @@ import {
   type SuperBlock,
   type SystemOptions,
 } from "@foliox/core";
-import { createAccessBatch, type AccessBatch } from "../src/sim/access-batch.js";
+import { createAccessBatch, pushAccess, type AccessBatch } from "../src/sim/access-batch.js";
 
 export const MiB = 1024 * 1024;
 export const PAGE = 4096;
@@ -109,13 +109,7 @@ export function hotSetWorkload(seed: number, n: number, pages: number, hot: numb
       page = rng.float() < 0.9 ? (rng.below(hot) + shift) % pages : rng.below(pages);
       write = rng.float() < 0.3;
     }
-    const j = b.length++;
-    b.t[j] = i;
-    b.pid[j] = 4242;
-    b.addr[j] = HOT_SET_BASE + page * 4096 + (o.spreadLines ? (i % 64) * 64 : 0);
-    b.write[j] = write ? 1 : 0;
-    b.size[j] = 8;
-    b.weight[j] = i < pages ? 1 : weight;
+    pushAccess(b, i, 4242, HOT_SET_BASE + page * 4096 + (o.spreadLines ? (i % 64) * 64 : 0), write, 8, i < pages ? 1 : weight);
   }
   out.push(b);
   return out;
