@@ -13,7 +13,7 @@ import { PG_dirty, PG_private } from "@foliox/core";
 import { check, checkEqual, checkRc } from "../check.js";
 import { checkHealthy, snapshot } from "../state.js";
 import type { CaseContext, ConformanceCase, Side } from "../types.js";
-import { contents, mappedHead } from "./helpers.js";
+import { anyOf, contents, exchangeable, mappedHead } from "./helpers.js";
 
 function hook<K extends keyof ConformanceFixture>(ctx: CaseContext, k: Kernel, side: Side, name: K): NonNullable<ConformanceFixture[K]> {
   const fx = ctx.fixture(k, side);
@@ -135,7 +135,7 @@ export const truncateBetweenPhases: ConformanceCase = {
   id: "fs.truncate-between-phases",
   title: "a truncate of a file folio between unmap and move: the exchange still leaves a consistent state",
   requires: "a page-cache kind (file or shmem) on either side",
-  applies: (o, n) => [...o.kinds, ...n.kinds].some((x) => x === "file" || x === "shmem") && o.exchange && n.exchange,
+  applies: (o, n) => anyOf(o, n, "file", "shmem") && exchangeable(o, n),
   run(ctx) {
     for (const side of sides(ctx, (m) => m.kinds.some((x) => x === "file" || x === "shmem"))) {
       const k = ctx.system();

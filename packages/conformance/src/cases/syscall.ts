@@ -4,7 +4,7 @@ import { EACCES, EFAULT, EINVAL } from "@foliox/core";
 import { check, checkEqual } from "../check.js";
 import { checkHealthy } from "../state.js";
 import type { ConformanceCase } from "../types.js";
-import { readToken } from "./helpers.js";
+import { exchangeable, readToken } from "./helpers.js";
 
 const UNTOUCHED = 0x5eed;
 
@@ -12,7 +12,7 @@ export const syscallErr: ConformanceCase = {
   id: "syscall.exchange-folios",
   title: "exchange_folios(2) writes err[] for every pair, returns the number not exchanged, and applies the MOVE_ALL rule",
   requires: "both backends exchange (manifest.exchange)",
-  applies: (o, n) => o.exchange && n.exchange,
+  applies: exchangeable,
   run(ctx) {
     const k = ctx.system();
     const task = createProcess(k, { nid: 0 });
