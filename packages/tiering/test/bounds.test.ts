@@ -10,7 +10,7 @@
 import "reflect-metadata";
 import { describe, expect, it } from "vitest";
 import { createSystem, Prng } from "@foliox/core";
-import { createAccessBatch, type AccessBatch } from "../src/sim/access-batch.js";
+import { createAccessBatch, pushAccess, type AccessBatch } from "../src/sim/access-batch.js";
 import { runSimulation } from "../src/sim/engine.js";
 import type { CostOverrides } from "../src/sim/costs.js";
 import { stackNames } from "../src/stack/stack.js";
@@ -40,13 +40,11 @@ function randomCase(seed: number): Case {
       b = createAccessBatch(1024);
     }
     const page = rng.float() < 0.7 ? rng.below(hot) : rng.below(pages);
-    const j = b.length++;
-    b.t[j] = i;
-    b.pid[j] = 100 + rng.below(procs);
-    b.addr[j] = 0x7e0000000000 + page * 4096 + rng.below(4096);
-    b.write[j] = rng.float() < 0.3 ? 1 : 0;
-    b.size[j] = rng.float() < 0.05 ? 4096 : 8;
-    b.weight[j] = 1 + rng.below(maxWeight) + rng.float();
+    const pid = 100 + rng.below(procs);
+    const addr = 0x7e0000000000 + page * 4096 + rng.below(4096);
+    const write = rng.float() < 0.3;
+    const size = rng.float() < 0.05 ? 4096 : 8;
+    pushAccess(b, i, pid, addr, write, size, 1 + rng.below(maxWeight) + rng.float());
   }
   out.push(b);
   const cost: CostOverrides = { concurrency: 1 + rng.below(8) };
