@@ -349,9 +349,11 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
     memory,
   };
   // reclaim's demotions: kswapd's on its own CPU, direct reclaim's in the allocating task
+  // (each node's kswapd name built once, not per demotion)
+  const kswapdActor = Array.from({ length: nrNodes }, (_, nid) => `kswapd${nid}`);
   vmscan.onDemoted = (src, dst, nr) => {
     const ns = migrationCostNs(cost, nr, Math.max(1, k.mem.folioMapcount(dst)), true, workers);
-    if (inKswapd) bgCharge(`kswapd${k.folioNid(src)}`, ns);
+    if (inKswapd) bgCharge(kswapdActor[k.folioNid(src)]!, ns);
     else {
       clock.advance(ns);
       time.directReclaim += ns;
