@@ -114,7 +114,7 @@ describe("foliox sweep", () => {
     writeFileSync(join(dir, "out", "results.jsonl"), cut);
     const dry = foliox(dir, "sweep", "sweep.json", "--out", "out", "--dry-run");
     expect(dry.code).toBe(0);
-    expect(lines(dry.out).filter((l) => / todo /.test(l))).toHaveLength(1);
+    expect(lines(dry.out).filter((l) => / pending /.test(l))).toHaveLength(1);
     expect(lines(dry.out).filter((l) => / done /.test(l))).toHaveLength(7);
     expect(results(join(dir, "out"))).toBe(cut);
 

@@ -45,7 +45,7 @@ function usageError(ctx: CommandContext, message: string): void {
 }
 
 function listRuns(ctx: CommandContext, runs: readonly SweepRun[], done: ReadonlySet<string>): void {
-  ctx.writeOut(runs.map((r) => `${r.key.slice(0, 12)}  ${done.has(r.key) ? "done" : "todo"}  ${describeRun(r).replace(/ \(key [0-9a-f]+\)$/, "")}\n`).join(""));
+  ctx.writeOut(runs.map((r) => `${r.key.slice(0, 12)}  ${done.has(r.key) ? "done" : "pending"}  ${describeRun(r).replace(/ \(key [0-9a-f]+\)$/, "")}\n`).join(""));
 }
 
 export function registerSweepCommand(program: Command, ctx: CommandContext): void {
@@ -90,29 +90,29 @@ export function registerSweepCommand(program: Command, ctx: CommandContext): voi
       }
       const done = new Set(existing.lines.map((l) => l.key));
       const dropped = new Map(existing.lines.filter((l) => l.oom > 0).map((l) => [l.key, `${l.oom} accesses`]));
-      const todo = mine.filter((r) => !done.has(r.key));
+      const pending = mine.filter((r) => !done.has(r.key));
       if (opts.dryRun) {
         listRuns(ctx, mine, done);
-        ctx.writeErr(`foliox sweep: ${mine.length} runs${ofShard}: ${mine.length - todo.length} in ${resultsFile}, ${todo.length} to run\n`);
+        ctx.writeErr(`foliox sweep: ${mine.length} runs${ofShard}: ${mine.length - pending.length} in ${resultsFile}, ${pending.length} to run\n`);
         return;
       }
       const out = outDirFromArgs("sweep", ctx, opts.out, [RESULTS_FILE]);
       if (out === false || out === undefined) return;
-      const before = mine.length - todo.length;
+      const before = mine.length - pending.length;
       const status = `${mine.length} runs${ofShard}: ${before > 0 ? `${before} in ${resultsFile} already, ` : ""}`;
-      if (todo.length === 0) {
+      if (pending.length === 0) {
         out.close();
         ctx.writeErr(`foliox sweep: ${status}nothing to run\n`);
       } else {
-        const jobs = Math.min(opts.jobs ?? availableParallelism(), todo.length);
+        const jobs = Math.min(opts.jobs ?? availableParallelism(), pending.length);
         const writer = openResultsForAppend(resultsFile, existing.unfinishedAt);
         if (existing.unfinishedAt !== null)
           ctx.writeErr(`foliox sweep: ${resultsFile}: cut off an unfinished last line (a run stopped while it was written); its run is done again\n`);
-        const progress = createProgress("sweep", todo.length, process.stderr, "runs");
+        const progress = createProgress("sweep", pending.length, process.stderr, "runs");
         const pool = createSweepPool(jobs);
         let outcome;
         try {
-          outcome = await executeRuns(todo, { pool, writer, progress, cwd: process.cwd(), plugins: pluginSpecs(cmd as Parameters<typeof pluginSpecs>[0]) });
+          outcome = await executeRuns(pending, { pool, writer, progress, cwd: process.cwd(), plugins: pluginSpecs(cmd as Parameters<typeof pluginSpecs>[0]) });
         } finally {
           progress.stop();
           await pool.close();
