@@ -307,12 +307,3 @@ export function lockRelease(ld: Lockdep, cls: number, instance: number, holder: 
 export function locksHeld(holder: LockHolder): number {
   return holder.heldLocks?.depth ?? 0;
 }
-
-/** lockdep_assert_held(): is (cls, instance) on holder's stack? Always true when lockdep is off. */
-export function lockIsHeld(ld: Lockdep, cls: number, instance: number, holder: LockHolder): boolean {
-  if (!ld.enabled) return true;
-  const held = holder.heldLocks;
-  if (!held) return false;
-  for (let i = 0; i < held.depth; i++) if (held.cls[i] === cls && held.instance[i] === instance) return true;
-  return false;
-}

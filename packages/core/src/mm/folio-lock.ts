@@ -92,13 +92,3 @@ export function folioUnlock(k: Kernel, head: number): void {
   k.waits.folioOwner.delete(head);
   lockRelease(k.lockdep, LOCK_FOLIO, head, owner);
 }
-
-/** The folio lock's holder, if it was taken through this module. */
-export function folioLockOwner(k: Kernel, head: number): WaitOwner | undefined {
-  return k.waits.folioOwner.get(head);
-}
-
-/** Release the lock taken by `owner` if it holds it (an unwinding path that may not have). */
-export function folioUnlockIfHeldBy(k: Kernel, head: number, owner: WaitOwner): void {
-  if (k.waits.folioOwner.get(head) === owner) folioUnlock(k, head);
-}
