@@ -45,7 +45,9 @@ function usageError(ctx: CommandContext, message: string): void {
 }
 
 function listRuns(ctx: CommandContext, runs: readonly SweepRun[], done: ReadonlySet<string>): void {
-  ctx.writeOut(runs.map((r) => `${r.key.slice(0, 12)}  ${done.has(r.key) ? "done" : "pending"}  ${describeRun(r).replace(/ \(key [0-9a-f]+\)$/, "")}\n`).join(""));
+  ctx.writeOut(
+    runs.map((r) => `${r.key.slice(0, 12)}  ${done.has(r.key) ? "done" : "pending"}  ${describeRun(r).replace(/ \(key [0-9a-f]+\)$/, "")}\n`).join(""),
+  );
 }
 
 export function registerSweepCommand(program: Command, ctx: CommandContext): void {
