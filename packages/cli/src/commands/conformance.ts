@@ -6,7 +6,7 @@
 import { InvalidArgumentError, type Command } from "@commander-js/extra-typings";
 import { MOVER_NAMES, moverByName, runConformance, type ConformanceReport } from "@foliox/conformance";
 import { unknownNameMessage } from "@foliox/tiering";
-import { EXIT_USAGE } from "../exit.js";
+import { EXIT_FAILURE, EXIT_USAGE } from "../exit.js";
 import { collect } from "../plugin.js";
 import { formatJson } from "../render/json.js";
 import { renderTable } from "../render/table.js";
@@ -63,13 +63,13 @@ export function registerConformanceCommand(program: Command, ctx: CommandContext
         report = runConformance({ backends: plugins.backends, mover: opts.mover, only: opts.backend.length ? opts.backend : undefined });
       } catch (err) {
         ctx.writeErr(`foliox conformance: ${err instanceof Error ? err.message : String(err)}\n`);
-        ctx.exitCode = 1;
+        ctx.exitCode = EXIT_FAILURE;
         return;
       }
       ctx.writeOut(opts.json === true ? formatJson(report) : renderConformanceText(report));
       if (report.failed > 0) {
         ctx.writeErr(`foliox conformance: ${report.failed} case(s) failed (mover ${report.mover})\n`);
-        ctx.exitCode = 1;
+        ctx.exitCode = EXIT_FAILURE;
       }
     });
 }
