@@ -85,13 +85,14 @@ describe("an output path that cannot be used fails before the work, exit 2", () 
     expect(missing.stderr).toMatch(/^foliox report: -o .*no-such-dir\/r\.html: the directory .*no-such-dir does not exist; create it first\n$/);
   });
 
-  it("a read-only directory (as root, the CLI runs as nobody: permissions do not stop root)", () => {
+  // Root is not stopped by permissions (and running the CLI as another user needs the whole
+  // checkout readable by it), so under root this one is reported skipped; /proc and a file in
+  // the path cover the fail-fast check there.
+  it.skipIf(process.getuid?.() === 0)("a read-only directory (skipped as root, whom permissions do not stop)", () => {
     const ro = join(tmp, "ro");
     mkdirSync(ro);
     chmodSync(ro, 0o555);
-    chmodSync(tmp, 0o755); // nobody reads the scenario file beside it
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const r = spawnSync(process.execPath, [bin, "run", small, "--out", ro], { encoding: "utf8", timeout: 60_000, ...asNobody });
+    const r = foliox(["run", small, "--out", ro]);
     chmodSync(ro, 0o755);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--out .*ro: cannot create a file in it \(EACCES: permission denied\)/);

@@ -120,7 +120,8 @@ describe("steady-state allocation per operation (V8 heap, median over chunks)", 
         if (rc !== 0) throw new Error(`migrate_pages: ${rc}`);
         putbackMovablePages(k, list);
       },
-      { warm: 10_000, n: 20_000 },
+      // five tries: a SYNC migration compiles more paths late (retry, putback) than the others
+      { warm: 10_000, n: 20_000, tries: 5 },
     );
     expect(per).toBeLessThan(LIMIT);
   });
