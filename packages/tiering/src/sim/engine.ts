@@ -276,7 +276,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   const workers = cost.swapWorkers;
   const llc = opts.llc ? new LlcFilter(opts.llc) : null;
   const metrics = new SimMetrics(k, opts.pingPongEpochs ?? 4);
-  const promoEpoch = metrics.promoEpoch;
+  const promotedWatch = metrics.watch;
   const hot = stack.hotness;
   const moverInTask = cfg.moverContext === "task";
   const time: RuntimeBreakdown = { access: 0, cache: 0, fault: 0, hintFault: 0, promoteInFault: 0, scan: 0, directReclaim: 0, mover: 0, blocked: 0 };
@@ -575,8 +575,8 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
             acc[ACC_MEMORY_HITS]! += w;
             acc[ACC_EPOCH_HITS]! += w;
           }
-          // promoted in the previous epoch (promoEpoch holds epoch + 1: see SimMetrics)
-          if (promoEpoch[pfn] === metrics.epoch && metrics.epoch > 0) metrics.touch(pfn);
+          // promoted in the previous epoch and not touched since (see SimMetrics.watch)
+          if ((promotedWatch[pfn >>> 5]! & (1 << (pfn & 31))) !== 0) metrics.touch(pfn);
           if (period > 0) {
             countdown -= w;
             if (countdown <= 0) {

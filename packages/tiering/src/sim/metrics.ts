@@ -66,7 +66,6 @@ export interface Churn {
 // zeroed typed array is what the system hands out, and its pages cost RSS only once written
 // (a 64 GiB machine has 16 M frames, most of which no run ever moves).
 const NONE = 0;
-const TOUCHED = -1;
 
 export class SimMetrics {
   readonly perEpoch: EpochRecord[] = [];
@@ -98,11 +97,14 @@ export class SimMetrics {
   private readonly downSinceUp: Uint8Array;
   private readonly moves: Uint16Array;
   /**
-   * The epoch + 1 in which the data was last promoted, TOUCHED once an access of the next epoch
-   * found it, NONE (0) otherwise. The engine reads it per access (see touch()): data promoted in
-   * the previous epoch holds the current epoch's number.
+   * One bit per pfn, set while the frame's data was promoted in the previous epoch and no access
+   * of this epoch has found it yet: what the engine tests per access (touch()). A bitmap of the
+   * machine's frames stays in the host's L2 cache, where a per-access load from an int32 per
+   * frame missed it on a footprint of gigabytes. `promotedNow` marks this epoch's promotions;
+   * it becomes `watch` when the epoch ends.
    */
-  readonly promoEpoch: Int32Array;
+  readonly watch: Uint32Array;
+  private readonly promotedNow: Uint32Array;
   /** pages promoted in the previous and in the current epoch; of the previous, touched now */
   private promotedPrev = 0;
   private promotedCur = 0;
@@ -119,12 +121,13 @@ export class SimMetrics {
     this.lastDown = new Int32Array(n);
     this.downSinceUp = new Uint8Array(n);
     this.moves = new Uint16Array(n);
-    this.promoEpoch = new Int32Array(n);
+    this.watch = new Uint32Array((n + 31) >>> 5);
+    this.promotedNow = new Uint32Array((n + 31) >>> 5);
   }
 
-  /** An access of the current epoch to frame pfn whose data was promoted in the previous one. */
+  /** An access of the current epoch to frame pfn whose data was promoted in the previous one (its watch bit is set). */
   touch(pfn: number): void {
-    this.promoEpoch[pfn] = TOUCHED;
+    this.watch[pfn >>> 5]! &= ~(1 << (pfn & 31));
     this.touchedPrev++;
   }
 
@@ -143,12 +146,12 @@ export class SimMetrics {
     this.lastDown[d] = this.lastDown[s]!;
     this.downSinceUp[d] = this.downSinceUp[s]!;
     this.moves[d] = this.moves[s]!;
-    this.promoEpoch[d] = this.promoEpoch[s]!;
     this.lastUp[s] = NONE;
     this.lastDown[s] = NONE;
     this.downSinceUp[s] = 0;
     this.moves[s] = 0;
-    this.promoEpoch[s] = NONE;
+    carryBit(this.watch, s, d);
+    carryBit(this.promotedNow, s, d);
   }
 
   private swapFrames(a: number, b: number): void {
@@ -164,9 +167,8 @@ export class SimMetrics {
     t = this.moves[a]!;
     this.moves[a] = this.moves[b]!;
     this.moves[b] = t;
-    t = this.promoEpoch[a]!;
-    this.promoEpoch[a] = this.promoEpoch[b]!;
-    this.promoEpoch[b] = t;
+    swapBits(this.watch, a, b);
+    swapBits(this.promotedNow, a, b);
   }
 
   /** One more move of the data now in frame d. */
@@ -186,7 +188,8 @@ export class SimMetrics {
       if (this.downSinceUp[d] === 1 && e - this.lastUp[d]! <= this.pingPongEpochs) this.pingPong++;
       this.lastUp[d] = e;
       this.downSinceUp[d] = 0;
-      this.promoEpoch[d] = e;
+      this.watch[d >>> 5]! &= ~(1 << (d & 31));
+      this.promotedNow[d >>> 5]! |= 1 << (d & 31);
       this.promotedCur++;
     } else {
       this.lastDown[d] = e;
@@ -269,6 +272,9 @@ export class SimMetrics {
     this.promotedCur = 0;
     this.touchedPrev = 0;
     this.epoch++;
+    // this epoch's promotions are the next one's to watch
+    this.watch.set(this.promotedNow);
+    this.promotedNow.fill(0);
     return rec;
   }
 
@@ -286,6 +292,24 @@ export class SimMetrics {
       pingPongEpochs: this.pingPongEpochs,
       promotedUntouchedNextEpoch: this.evaluated > 0 ? this.untouched / this.evaluated : null,
     };
+  }
+}
+
+/** Move bit s of a bitmap to bit d (d takes s's value, s is cleared). */
+function carryBit(bits: Uint32Array, s: number, d: number): void {
+  const set = (bits[s >>> 5]! >>> (s & 31)) & 1;
+  bits[s >>> 5]! &= ~(1 << (s & 31));
+  if (set) bits[d >>> 5]! |= 1 << (d & 31);
+  else bits[d >>> 5]! &= ~(1 << (d & 31));
+}
+
+/** Swap bits a and b of a bitmap. */
+function swapBits(bits: Uint32Array, a: number, b: number): void {
+  const x = (bits[a >>> 5]! >>> (a & 31)) & 1;
+  const y = (bits[b >>> 5]! >>> (b & 31)) & 1;
+  if (x !== y) {
+    bits[a >>> 5]! ^= 1 << (a & 31);
+    bits[b >>> 5]! ^= 1 << (b & 31);
   }
 }
 
