@@ -23,6 +23,7 @@
  * records are read straight from each chunk into the reused TraceBatch; only a record split
  * between two chunks is gathered in a 32-byte carry.
  */
+import { endianness } from "node:os";
 import type { TraceBatch } from "./batch.js";
 import { MAX_TRACE_ADDR } from "./bytes.js";
 import { TraceParseError } from "./errors.js";
@@ -34,6 +35,8 @@ export const TRACE_BIN_HEADER_BYTES = 16;
 export const TRACE_BIN_RECORD_BYTES = 32;
 const FLAG_WEIGHTED = 1;
 const WRITE_BIT = 0x80000000;
+/** a record's fields, in bytes: t, addr, weight, pid, size | write */
+const FIELD_BYTES: readonly number[] = [8, 8, 8, 4, 4];
 
 /** Do these bytes start with the binary format's magic? */
 export function isTraceBinary(b: Uint8Array): boolean {
@@ -69,47 +72,112 @@ export class TraceBinaryEncoder {
   }
 }
 
+/** Typed views read the records in place only on a little-endian host (the file's byte order). */
+const HOST_LE = endianness() === "LE";
+
+/**
+ * Decodes records from 8-aligned little-endian bytes into a TraceBatch, through Float64Array and
+ * Int32Array views (a record is 4 doubles' or 8 int32s' worth): typed loads and stores, nothing
+ * allocated per record. Bytes that are not 8-aligned (a gunzip chunk may start anywhere), and
+ * any bytes on a big-endian host, are first copied into a reused aligned scratch buffer.
+ */
+class BinaryRecordDecoder {
+  private f64: Float64Array = new Float64Array(0);
+  private i32: Int32Array = new Int32Array(0);
+  private scratch = new Uint8Array(TRACE_BIN_RECORD_BYTES);
+
+  constructor(
+    private readonly batch: TraceBatch,
+    private readonly stats: TraceReadStats,
+  ) {}
+
+  /** Point the views at `count` records from byte `pos` of `bytes`. */
+  view(bytes: Uint8Array, pos: number, count: number): void {
+    const n = count * TRACE_BIN_RECORD_BYTES;
+    let src = bytes;
+    let at = bytes.byteOffset + pos;
+    if (!HOST_LE || (at & 7) !== 0) {
+      if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, this.scratch.length * 2));
+      src = this.scratch;
+      src.set(bytes.subarray(pos, pos + n));
+      if (!HOST_LE) toHostOrder(src, n);
+      at = 0;
+    }
+    this.f64 = new Float64Array(src.buffer, at, n >>> 3);
+    this.i32 = new Int32Array(src.buffer, at, n >>> 2);
+  }
+
+  /**
+   * Records [first, first + count) of the view into the batch (which has room for them).
+   * Returns how many were taken: fewer than count when one has a field out of range.
+   */
+  take(first: number, count: number): number {
+    const { f64, i32, batch } = this;
+    const { t, addr, weight, pid, size, write } = batch;
+    let i = batch.length;
+    let stores = 0;
+    let k = 0;
+    for (let q = first * 4, w = first * 8; k < count; k++, q += 4, w += 8, i++) {
+      const tt = f64[q]!;
+      const a = f64[q + 1]!;
+      const wt = f64[q + 2]!;
+      const p = i32[w + 6]!;
+      const sw = i32[w + 7]!;
+      if (!(tt >= 0 && a >= 0 && a <= MAX_TRACE_ADDR && wt >= 0 && p >= 0)) break;
+      t[i] = tt;
+      addr[i] = a;
+      weight[i] = wt;
+      pid[i] = p;
+      size[i] = sw & 0x7fffffff;
+      write[i] = sw >>> 31;
+      stores += sw >>> 31;
+    }
+    batch.length = i;
+    this.stats.stores += stores;
+    return k;
+  }
+
+  /** The fields of record `r` of the view, for an error message. */
+  describe(r: number): string {
+    return `t=${this.f64[r * 4]} addr=${this.f64[r * 4 + 1]} weight=${this.f64[r * 4 + 2]} pid=${this.i32[r * 8 + 6]}`;
+  }
+}
+
+/** Big-endian host: reverse each field's bytes (3 f64 then 2 u32 per record) in place. */
+function toHostOrder(b: Uint8Array, n: number): void {
+  for (let o = 0; o < n; ) {
+    for (const width of FIELD_BYTES) {
+      for (let i = o, j = o + width - 1; i < j; i++, j--) {
+        const c = b[i]!;
+        b[i] = b[j]!;
+        b[j] = c;
+      }
+      o += width;
+    }
+  }
+}
+
 /**
  * Decode a binary trace from its (decompressed) chunks into `batch`, yielding it whenever it is
- * full. stats.lines counts records (an error's "line" is the record's number, from 1).
+ * full. stats.lines counts records (an error's "line" is the record's number, from 1). A chunk
+ * is read in place (it need not outlive the next one); a record split between two chunks is
+ * gathered in the carry.
  */
 export async function* readTraceBinary(file: string, chunks: AsyncIterable<Uint8Array>, stats: TraceReadStats, batch: TraceBatch): AsyncGenerator<TraceBatch> {
   stats.timeMeaning = "t field (ns)";
   stats.weightMeaning = "weight field";
   const carry = new Uint8Array(TRACE_BIN_RECORD_BYTES);
-  const carryView = new DataView(carry.buffer);
+  const dec = new BinaryRecordDecoder(batch, stats);
   let carried = 0;
   let header = true;
   let records = 0;
   const cap = batch.capacity;
-  const t = batch.t;
-  const addr = batch.addr;
-  const weight = batch.weight;
-  const pid = batch.pid;
-  const size = batch.size;
-  const write = batch.write;
-  /** one record at byte o of v into the batch; false if a field is out of range */
-  const take = (v: DataView, o: number): boolean => {
-    const tt = v.getFloat64(o, true);
-    const a = v.getFloat64(o + 8, true);
-    const w = v.getFloat64(o + 16, true);
-    const p = v.getInt32(o + 24, true);
-    const sw = v.getUint32(o + 28, true);
-    if (!(tt >= 0 && a >= 0 && a <= MAX_TRACE_ADDR && w >= 0 && p >= 0)) return false;
-    const i = batch.length;
-    t[i] = tt;
-    addr[i] = a;
-    weight[i] = w;
-    pid[i] = p;
-    size[i] = sw & 0x7fffffff;
-    write[i] = sw >>> 31;
-    stats.stores += sw >>> 31;
-    batch.length = i + 1;
-    return true;
-  };
-  const bad = (v: DataView, o: number): never => {
-    const f = `t=${v.getFloat64(o, true)} addr=${v.getFloat64(o + 8, true)} weight=${v.getFloat64(o + 16, true)} pid=${v.getInt32(o + 24, true)}`;
-    throw new TraceParseError(file, records + 1, "a record with t >= 0, 0 <= addr < 2^53 (an integer), weight >= 0 and pid >= 0", f);
+  /** records [first, first + count) of the decoder's view into the batch, or the error of the bad one */
+  const take = (first: number, count: number): void => {
+    const n = dec.take(first, count);
+    records += n;
+    if (n < count)
+      throw new TraceParseError(file, records + 1, "a record with t >= 0, 0 <= addr < 2^53 (an integer), weight >= 0 and pid >= 0", dec.describe(first + n));
   };
   for await (const chunk of chunks) {
     let pos = 0;
@@ -126,8 +194,8 @@ export async function* readTraceBinary(file: string, chunks: AsyncIterable<Uint8
       while (carried < TRACE_BIN_RECORD_BYTES && pos < n) carry[carried++] = chunk[pos++]!;
       if (carried < TRACE_BIN_RECORD_BYTES) continue;
       carried = 0;
-      if (!take(carryView, 0)) bad(carryView, 0);
-      records++;
+      dec.view(carry, 0, 1);
+      take(0, 1);
       if (batch.length === cap) {
         stats.lines = records;
         stats.records += batch.length;
@@ -135,14 +203,12 @@ export async function* readTraceBinary(file: string, chunks: AsyncIterable<Uint8
         batch.length = 0;
       }
     }
-    const v = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const whole = pos + Math.floor((n - pos) / TRACE_BIN_RECORD_BYTES) * TRACE_BIN_RECORD_BYTES;
-    while (pos < whole) {
-      const room = Math.min(cap - batch.length, (whole - pos) / TRACE_BIN_RECORD_BYTES);
-      for (let k = 0; k < room; k++, pos += TRACE_BIN_RECORD_BYTES) {
-        if (!take(v, pos)) bad(v, pos);
-        records++;
-      }
+    const whole = Math.floor((n - pos) / TRACE_BIN_RECORD_BYTES);
+    dec.view(chunk, pos, whole);
+    for (let r = 0; r < whole; ) {
+      const room = Math.min(cap - batch.length, whole - r);
+      take(r, room);
+      r += room;
       if (batch.length === cap) {
         stats.lines = records;
         stats.records += batch.length;
@@ -150,6 +216,7 @@ export async function* readTraceBinary(file: string, chunks: AsyncIterable<Uint8
         batch.length = 0;
       }
     }
+    pos += whole * TRACE_BIN_RECORD_BYTES;
     while (pos < n) carry[carried++] = chunk[pos++]!;
     stats.lines = records;
   }

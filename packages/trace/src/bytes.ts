@@ -18,6 +18,8 @@ export const HEX: Int8Array = (() => {
 export const MAX_TRACE_ADDR = Number.MAX_SAFE_INTEGER;
 
 export const CH_TAB = 9;
+export const CH_LF = 10;
+export const CH_CR = 13;
 export const CH_SPACE = 32;
 export const CH_HASH = 35;
 export const CH_COMMA = 44;
@@ -38,4 +40,10 @@ export function latin1(buf: Uint8Array, start: number, end: number): string {
   let s = "";
   for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
   return s;
+}
+
+/** Where a parser taking runs of lines stands: the offset in the chunk, and the last line's number. */
+export interface TraceLineCursor {
+  pos: number;
+  lineNo: number;
 }

@@ -18,9 +18,13 @@
  * - Time: lackey has none. Every access line (I included, emitted or not) advances a clock by
  *   nsPerAccess (default 1 ns): t of the n-th access line (0-based) is n * nsPerAccess.
  * - Weight 1. Addresses of 2^53 or more are rejected (a double would round them).
+ *
+ * Most of a lackey trace is I lines, skipped by default, so the reader hands over runs of whole
+ * lines (lines()): the usual access line is read in one loop over the bytes, with no call per
+ * line; any other line goes through line(), which reads, counts and reports it the same way.
  */
 import type { TraceBatch } from "./batch.js";
-import { CH_COMMA, CH_EQUALS, CH_MINUS, CH_ZERO, HEX, isBlank, MAX_TRACE_ADDR } from "./bytes.js";
+import { CH_COMMA, CH_CR, CH_EQUALS, CH_LF, CH_MINUS, CH_SPACE, CH_TAB, CH_ZERO, HEX, isBlank, MAX_TRACE_ADDR, type TraceLineCursor } from "./bytes.js";
 import { quoteTraceBytes, TraceParseError } from "./errors.js";
 import type { TraceLineParser, TraceReadStats } from "./types.js";
 
@@ -101,6 +105,97 @@ export class LackeyParser implements TraceLineParser {
       this.stats.instructions++;
       if (this.includeInstructions) batch.push(t, pid, addr, 0, size, 1);
     }
+  }
+
+  /**
+   * The lines from at.pos up to `end` (an LF ends the last one), until the batch holds more than
+   * `limit` entries. "[blanks]<op> <hex addr>,<size>[CR]" is read here; every other line (a
+   * banner, a blank line, trailing blanks, an error) by line(). Counts live in locals meanwhile,
+   * stored back before line() and at the end.
+   */
+  lines(b: Uint8Array, end: number, at: TraceLineCursor, batch: TraceBatch, limit: number): void {
+    const { t, pid: pids, addr: addrs, write, size: sizes, weight } = batch;
+    const stats = this.stats;
+    const emitI = this.includeInstructions;
+    const ns = this.ns;
+    let pid = this.pid < 0 ? 0 : this.pid;
+    let tick = this.tick;
+    let n = batch.length;
+    let instructions = 0;
+    let stores = 0;
+    let modifies = 0;
+    let p = at.pos;
+    let lineNo = at.lineNo;
+    // every loop below stops at an LF, and b[end - 1] is one: no bounds to check
+    while (p < end && n <= limit) {
+      let q = p;
+      while (b[q] === CH_SPACE || b[q] === CH_TAB) q++;
+      const op = b[q]!;
+      access: if (op === OP_I || op === OP_L || op === OP_S || op === OP_M) {
+        const afterOp = ++q;
+        while (b[q] === CH_SPACE || b[q] === CH_TAB) q++;
+        if (q === afterOp) break access;
+        let addr = 0;
+        const a0 = q;
+        for (let d = HEX[b[q]!]!; d >= 0; d = HEX[b[++q]!]!) addr = addr * 16 + d;
+        if (q === a0 || b[q] !== CH_COMMA || addr > MAX_TRACE_ADDR) break access;
+        let size = 0;
+        const z0 = ++q;
+        for (let d = b[q]! - CH_ZERO; d >= 0 && d <= 9; d = b[++q]! - CH_ZERO) size = size * 10 + d;
+        if (q === z0 || size > 0x7fffffff) break access;
+        if (b[q] === CH_CR) q++;
+        if (b[q] !== CH_LF) break access;
+        const tt = tick++ * ns;
+        if (op === OP_I) {
+          instructions++;
+          if (!emitI) {
+            lineNo++;
+            p = q + 1;
+            continue;
+          }
+        } else if (op === OP_S) {
+          stores++;
+        } else if (op === OP_M) {
+          t[n] = tt;
+          pids[n] = pid;
+          addrs[n] = addr;
+          write[n] = 0;
+          sizes[n] = size;
+          weight[n++] = 1;
+          stores++;
+          modifies++;
+        }
+        t[n] = tt;
+        pids[n] = pid;
+        addrs[n] = addr;
+        write[n] = op === OP_S || op === OP_M ? 1 : 0;
+        sizes[n] = size;
+        weight[n++] = 1;
+        lineNo++;
+        p = q + 1;
+        continue;
+      }
+      let nl = q;
+      while (b[nl] !== CH_LF) nl++;
+      this.tick = tick;
+      batch.length = n;
+      stats.instructions += instructions;
+      stats.stores += stores;
+      stats.modifies += modifies;
+      instructions = stores = modifies = 0;
+      this.line(b, p, nl, ++lineNo, batch);
+      tick = this.tick;
+      pid = this.pid < 0 ? 0 : this.pid;
+      n = batch.length;
+      p = nl + 1;
+    }
+    this.tick = tick;
+    batch.length = n;
+    stats.instructions += instructions;
+    stats.stores += stores;
+    stats.modifies += modifies;
+    at.pos = p;
+    at.lineNo = lineNo;
   }
 
   /** `==5941== …` or `--5941-- …`: valgrind's own output. */

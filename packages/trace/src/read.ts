@@ -14,7 +14,7 @@
  */
 import { TraceBatch } from "./batch.js";
 import { readTraceBinary } from "./binary.js";
-import { latin1 } from "./bytes.js";
+import { latin1, type TraceLineCursor } from "./bytes.js";
 import { CanonicalCsvParser, CanonicalJsonlParser } from "./canonical.js";
 import { readDamo } from "./damo.js";
 import { detectTraceFormat } from "./detect.js";
@@ -22,13 +22,31 @@ import { TraceParseError, quoteTraceText } from "./errors.js";
 import { LackeyParser } from "./lackey.js";
 import { PerfScriptParser } from "./perf.js";
 import { PinParser } from "./pin.js";
-import { decompressedChunks, fileTraceSource, type TraceSource } from "./source.js";
+import { decompressedChunks, fileTraceSource, type TraceChunkReuse, type TraceSource } from "./source.js";
 import { createTraceReadStats, TRACE_FORMAT_NAMES, type TraceFormat, type TraceLineParser, type TraceReadOptions, type TraceReadStats } from "./types.js";
 
 /** Bytes examined to detect the format. */
 const DETECT_BYTES = 64 * 1024;
 /** A line longer than this is an error (it is not a trace line, and it would grow without bound). */
 const MAX_LINE = 1 << 20;
+
+/**
+ * A line parser that also takes a run of whole lines in one call: for a format whose lines are
+ * short and mostly skipped (lackey's I lines), finding each line and calling the parser for it
+ * would cost more than the line itself.
+ */
+interface TraceRunParser extends TraceLineParser {
+  /**
+   * Parse the lines from at.pos up to `end` (buf[end - 1] is an LF, ending the last of them),
+   * numbered from at.lineNo + 1, stopping after a line that leaves more than `limit` entries in
+   * the batch. Leaves at.pos after the last line parsed and at.lineNo its number.
+   */
+  lines(buf: Uint8Array, end: number, at: TraceLineCursor, batch: TraceBatch, limit: number): void;
+}
+
+function takesRuns(p: TraceLineParser): p is TraceRunParser {
+  return typeof (p as Partial<TraceRunParser>).lines === "function";
+}
 
 export function createTraceLineParser(format: Exclude<TraceFormat, "damo" | "bin">, file: string, stats: TraceReadStats, o: TraceReadOptions): TraceLineParser {
   const ns = o.nsPerAccess ?? 1;
@@ -55,7 +73,9 @@ export async function* readTrace(source: string | TraceSource, options: TraceRea
   const batch = new TraceBatch(options.batchSize ?? 65536);
   const extra = options.formats ?? [];
   const names = [...TRACE_FORMAT_NAMES, ...extra.map((f) => f.name)];
-  const chunks = decompressedChunks(src, stats);
+  // every reader but damo's (which keeps the whole file) copies what it keeps of a chunk
+  const consumer: TraceChunkReuse = { reuse: false };
+  const chunks = decompressedChunks(src, stats, consumer);
   try {
     // Gather the head: to detect the format, and it is parsed like any chunk afterwards.
     const head: Uint8Array[] = [];
@@ -96,6 +116,7 @@ export async function* readTrace(source: string | TraceSource, options: TraceRea
       throw new RangeError(`unknown trace format "${format}": pass one of ${names.join(", ")}`);
     }
     stats.format = format;
+    consumer.reuse = format !== "damo";
     async function* all(): AsyncGenerator<Uint8Array> {
       for (const c of head) yield c;
       if (!ended) yield* chunks;
@@ -118,9 +139,14 @@ export async function* readTrace(source: string | TraceSource, options: TraceRea
   }
 }
 
-/** Split chunks into lines (LF; a CR before it is the parser's to drop) and parse them in batches. */
+/**
+ * Split chunks into lines (LF; a CR before it is the parser's to drop) and parse them in batches.
+ * A chunk need not outlive the next one: a line cut across chunks is copied into the carry.
+ */
 async function* readLines(chunks: AsyncIterable<Uint8Array>, parser: TraceLineParser, batch: TraceBatch, stats: TraceReadStats): AsyncGenerator<TraceBatch> {
   const limit = batch.capacity - parser.maxPerLine;
+  const runs = takesRuns(parser) ? parser : undefined;
+  const at: TraceLineCursor = { pos: 0, lineNo: 0 };
   let lineNo = 0;
   let carry: Uint8Array | undefined;
   for await (const chunk of chunks) {
@@ -144,6 +170,22 @@ async function* readLines(chunks: AsyncIterable<Uint8Array>, parser: TraceLinePa
         batch.length = 0;
       }
     }
+    if (runs !== undefined) {
+      const end = buf.lastIndexOf(10) + 1;
+      at.pos = pos;
+      at.lineNo = lineNo;
+      while (at.pos < end) {
+        runs.lines(buf, end, at, batch, limit);
+        lineNo = at.lineNo;
+        if (batch.length > limit) {
+          stats.lines = lineNo;
+          stats.records += batch.length;
+          yield batch;
+          batch.length = 0;
+        }
+      }
+      pos = at.pos;
+    }
     for (;;) {
       const nl = buf.indexOf(10, pos);
       if (nl < 0) break;
@@ -157,7 +199,7 @@ async function* readLines(chunks: AsyncIterable<Uint8Array>, parser: TraceLinePa
       }
     }
     if (pos < buf.length) {
-      carry = buf.subarray(pos);
+      carry = Buffer.from(buf.subarray(pos));
       if (carry.length > MAX_LINE) tooLong(stats, lineNo + 1, carry);
     }
     stats.lines = lineNo;

@@ -1,8 +1,14 @@
 /**
- * Where trace bytes come from: a file (streamed in 1 MiB chunks) or any iterable of chunks,
+ * Where trace bytes come from: a file (read in 1 MiB chunks) or any iterable of chunks,
  * decompressed on the fly when the first bytes are a gzip or zlib header.
+ *
+ * A file is read through a FileHandle. Its chunks are fresh Buffers, except where the reader
+ * knows nobody keeps one: an uncompressed file whose consumer says it copies what it keeps
+ * (TraceChunkReuse) is read into one buffer, refilled for every chunk, so that replaying a
+ * large binary trace allocates (and page-faults) nothing per chunk. A compressed file always
+ * gets fresh chunks: zlib may still be inflating one when the next is read.
  */
-import { createReadStream } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { pipeline, Readable } from "node:stream";
 import { createGunzip, createInflate } from "node:zlib";
 import { TraceParseError } from "./errors.js";
@@ -25,19 +31,73 @@ export function detectTraceCompression(firstBytes: Uint8Array): TraceCompression
   return "none";
 }
 
+/** Bytes per read of a file: large enough that per-chunk costs vanish, small enough to stay in cache. */
+const FILE_CHUNK_BYTES = 1 << 20;
+/** zlib's output chunks (a larger one costs fewer round trips through the stream). */
+const INFLATE_CHUNK_BYTES = 1 << 18;
+
+/**
+ * Whether a consumer lets the reader refill one buffer: it copies whatever it keeps of a chunk
+ * before it asks for the next one. May change while reading (readTrace sets it once the format
+ * is known).
+ */
+export interface TraceChunkReuse {
+  reuse: boolean;
+}
+
+/** A file's chunks; decompressedChunks() recognises it and may have it reuse one buffer. */
+class TraceFileChunks implements AsyncIterable<Uint8Array> {
+  constructor(readonly path: string) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return readFileChunks(this.path, { reuse: false });
+  }
+}
+
 export function fileTraceSource(path: string, name = path): TraceSource {
-  return { name, chunks: createReadStream(path, { highWaterMark: 1 << 20 }) };
+  return { name, chunks: new TraceFileChunks(path) };
+}
+
+/** The file's bytes in chunks of FILE_CHUNK_BYTES (the last one shorter); fs errors (ENOENT, …) as they are. */
+async function* readFileChunks(path: string, lend: TraceChunkReuse): AsyncGenerator<Uint8Array> {
+  const fh = await open(path, "r");
+  try {
+    let shared: Buffer | undefined;
+    for (;;) {
+      const buf = lend.reuse ? (shared ??= Buffer.allocUnsafeSlow(FILE_CHUNK_BYTES)) : Buffer.allocUnsafe(FILE_CHUNK_BYTES);
+      const n = await fill(fh, buf);
+      if (n > 0) yield n === buf.length ? buf : buf.subarray(0, n);
+      if (n < buf.length) return;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Read into all of buf, or up to the end of the file: the bytes read. */
+async function fill(fh: FileHandle, buf: Buffer): Promise<number> {
+  let n = 0;
+  while (n < buf.length) {
+    const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
+    if (bytesRead === 0) break;
+    n += bytesRead;
+  }
+  return n;
 }
 
 /**
  * The decompressed chunks of a source; sets stats.compression from the first chunk.
  * Decompression errors become TraceParseErrors at the line being read (stats.lines + 1).
+ * With `consumer.reuse` set, a chunk is valid only until the next one is asked for.
  */
-export async function* decompressedChunks(src: TraceSource, stats: TraceReadStats): AsyncGenerator<Uint8Array> {
+export async function* decompressedChunks(src: TraceSource, stats: TraceReadStats, consumer: TraceChunkReuse = { reuse: false }): AsyncGenerator<Uint8Array> {
+  const lend: TraceChunkReuse = { reuse: false };
   const it = (
-    Symbol.asyncIterator in src.chunks
-      ? (src.chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
-      : (src.chunks as Iterable<Uint8Array>)[Symbol.iterator]()
+    src.chunks instanceof TraceFileChunks
+      ? readFileChunks(src.chunks.path, lend)
+      : Symbol.asyncIterator in src.chunks
+        ? (src.chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+        : (src.chunks as Iterable<Uint8Array>)[Symbol.iterator]()
   ) as AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
   let first: IteratorResult<Uint8Array>;
   // the first chunk must hold the 2 magic bytes: gather until it does
@@ -55,6 +115,8 @@ export async function* decompressedChunks(src: TraceSource, stats: TraceReadStat
     try {
       if (head.length > 0) yield head;
       for (;;) {
+        // only the consumer of uncompressed chunks can promise it no longer needs the last one
+        lend.reuse = compression === "none" && consumer.reuse;
         const r = await it.next();
         if (r.done) return;
         yield r.value;
@@ -67,7 +129,7 @@ export async function* decompressedChunks(src: TraceSource, stats: TraceReadStat
     yield* rest();
     return;
   }
-  const z = compression === "gzip" ? createGunzip({ chunkSize: 1 << 18 }) : createInflate({ chunkSize: 1 << 18 });
+  const z = compression === "gzip" ? createGunzip({ chunkSize: INFLATE_CHUNK_BYTES }) : createInflate({ chunkSize: INFLATE_CHUNK_BYTES });
   pipeline(Readable.from(rest(), { objectMode: false }), z, () => {});
   try {
     for await (const chunk of z as AsyncIterable<Buffer>) yield chunk;
