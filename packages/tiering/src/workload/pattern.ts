@@ -3,6 +3,11 @@
  * next access. Phase changes (the hot set moving, a stair step) happen at epoch boundaries, and
  * where a phase puts its hot data is drawn from a PRNG of its own, seeded by (seed, phase), so
  * it does not depend on how many accesses came before.
+ *
+ * The generator asks for a batch's pages with one fill() per process rather than one next() per
+ * access: the per-access loop then runs inside each pattern's own class (a monomorphic call to
+ * its Prng, the phase looked up once per batch, not per access), and fill() draws exactly what
+ * the same number of next() calls would, in the same order.
  */
 import { Prng } from "@foliox/core";
 import type { PatternSpec } from "./spec.js";
@@ -11,6 +16,11 @@ import { ZipfSampler } from "./zipf.js";
 export interface PagePattern {
   /** the page of the next access, in epoch `epoch` */
   next(epoch: number): number;
+  /**
+   * The pages of the next `count` accesses, all in epoch `epoch`, into out[from],
+   * out[from + step], …: what `count` calls of next(epoch) would return, in the same order.
+   */
+  fill(out: Float64Array, from: number, step: number, count: number, epoch: number): void;
 }
 
 /** Mix a seed with a stream number (for independent, reproducible PRNG streams). */
@@ -45,11 +55,27 @@ class UniformPattern implements PagePattern {
   next(): number {
     return this.rng.below(this.n);
   }
+  fill(out: Float64Array, from: number, step: number, count: number): void {
+    const rng = this.rng;
+    const n = this.n;
+    for (let c = 0, j = from; c < count; c++, j += step) out[j] = rng.below(n);
+  }
 }
 
+/**
+ * The scatter permutation, page = ((rank × stride) mod n + offset) mod n. rank × stride is a
+ * double (past 2^31 for any footprint over 64 Ki pages), and `%` on a double is an fmod call,
+ * a slow bit-by-bit loop; so while every product and q × n stays an exact integer (below
+ * 2^53) the remainder is taken as product − q × n with q from a multiplication by 1/n, off by
+ * at most one and corrected. That is the exact remainder, the same value fmod gives. Past 2^53
+ * (over ~94 M pages) the product is rounded and `%` is kept, as before.
+ */
 class ZipfPattern implements PagePattern {
   private readonly zipf: ZipfSampler;
   private readonly stride: number;
+  private readonly invN: number;
+  /** (n - 1) × stride + n < 2^53: the remainder by multiplication is exact */
+  private readonly exact: boolean;
   private phase = -1;
   private offset = 0;
   constructor(
@@ -62,15 +88,41 @@ class ZipfPattern implements PagePattern {
   ) {
     this.zipf = new ZipfSampler(n, s);
     this.stride = scatter ? scatterStride(n) : 1;
+    this.invN = 1 / n;
+    this.exact = (n - 1) * this.stride + n <= Number.MAX_SAFE_INTEGER;
   }
-  next(epoch: number): number {
+  private enterPhase(epoch: number): void {
     const phase = this.moveEvery > 0 ? Math.floor(epoch / this.moveEvery) : 0;
     if (phase !== this.phase) {
       this.phase = phase;
       this.offset = phaseOffset(this.seed, phase, this.n);
     }
+  }
+  next(epoch: number): number {
+    this.enterPhase(epoch);
     const r = this.zipf.sample(this.rng) - 1;
     return (((r * this.stride) % this.n) + this.offset) % this.n;
+  }
+  fill(out: Float64Array, from: number, step: number, count: number, epoch: number): void {
+    this.enterPhase(epoch);
+    const zipf = this.zipf;
+    const rng = this.rng;
+    const n = this.n;
+    const stride = this.stride;
+    const offset = this.offset;
+    if (!this.exact) {
+      for (let c = 0, j = from; c < count; c++, j += step) out[j] = ((((zipf.sample(rng) - 1) * stride) % n) + offset) % n;
+      return;
+    }
+    const invN = this.invN;
+    for (let c = 0, j = from; c < count; c++, j += step) {
+      const x = (zipf.sample(rng) - 1) * stride;
+      let m = x - Math.floor(x * invN) * n;
+      if (m < 0) m += n;
+      else if (m >= n) m -= n;
+      m += offset;
+      out[j] = m >= n ? m - n : m;
+    }
   }
 }
 
@@ -88,14 +140,32 @@ class HotSetPattern implements PagePattern {
   ) {
     this.hot = Math.max(1, Math.round(n * hotFraction));
   }
-  next(epoch: number): number {
+  private enterPhase(epoch: number): void {
     const phase = this.moveEvery > 0 ? Math.floor(epoch / this.moveEvery) : 0;
     if (phase !== this.phase) {
       this.phase = phase;
       this.offset = phaseOffset(this.seed, phase, this.n);
     }
+  }
+  next(epoch: number): number {
+    this.enterPhase(epoch);
     if (this.rng.float() < this.hotShare) return (this.offset + this.rng.below(this.hot)) % this.n;
     return this.rng.below(this.n);
+  }
+  fill(out: Float64Array, from: number, step: number, count: number, epoch: number): void {
+    this.enterPhase(epoch);
+    const rng = this.rng;
+    const n = this.n;
+    const hot = this.hot;
+    const hotShare = this.hotShare;
+    const offset = this.offset;
+    for (let c = 0, j = from; c < count; c++, j += step) {
+      if (rng.float() < hotShare) {
+        // offset + a hot page < 2n: (offset + h) mod n without a division
+        const v = offset + rng.below(hot);
+        out[j] = v >= n ? v - n : v;
+      } else out[j] = rng.below(n);
+    }
   }
 }
 
@@ -124,6 +194,12 @@ class StepPattern implements PagePattern {
     const len = Math.min(this.size, this.n - start);
     return start + this.rng.below(len);
   }
+  fill(out: Float64Array, from: number, step: number, count: number, epoch: number): void {
+    const rng = this.rng;
+    const start = this.range(epoch) * this.size;
+    const len = Math.min(this.size, this.n - start);
+    for (let c = 0, j = from; c < count; c++, j += step) out[j] = start + rng.below(len);
+  }
 }
 
 class SeqScanPattern implements PagePattern {
@@ -133,6 +209,15 @@ class SeqScanPattern implements PagePattern {
     const p = this.cursor;
     this.cursor = p + 1 === this.n ? 0 : p + 1;
     return p;
+  }
+  fill(out: Float64Array, from: number, step: number, count: number): void {
+    const n = this.n;
+    let p = this.cursor;
+    for (let c = 0, j = from; c < count; c++, j += step) {
+      out[j] = p;
+      p = p + 1 === n ? 0 : p + 1;
+    }
+    this.cursor = p;
   }
 }
 

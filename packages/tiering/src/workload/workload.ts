@@ -13,6 +13,14 @@
  *   same page (the engine costs and counts it that many times);
  * - the address is the page's address plus a cache-line offset that walks the page, so
  *   accesses of `accessSize` bytes never cross a page boundary.
+ *
+ * generate() is on the hot path of every synthetic replay, so a batch is built in passes with
+ * integer counters and no per-access division: per process, its pattern fills the process's
+ * slots (j ≡ p − i mod P) of batch.addr with pages in one call, and the same pass turns them into
+ * addresses with that process's region table and cache-line counter (which wraps instead of
+ * being taken mod linesPerPage); then t and write are filled in stream order. Each process's
+ * pattern and the write decisions draw from PRNG streams of their own, so the passes draw
+ * exactly what the access-by-access loop drew (test/workload-stream pins the streams).
  */
 import { createAccessBatch, type AccessBatch } from "../sim/access-batch.js";
 import { Prng } from "@foliox/core";
@@ -92,6 +100,8 @@ function* generate(
   // one region table per process: page index -> (start address, first page)
   const regionFirst: Float64Array[] = [];
   const regionStart: Float64Array[] = [];
+  // per process: its accesses so far mod linesPerPage (the cache line its next access hits)
+  const lines = new Int32Array(P);
   for (let p = 0; p < P; p++) {
     const proc = procs[p]!;
     patterns.push(createPattern(spec.pattern, proc.pages, new Prng(mixSeed(seed, 1 + p)), mixSeed(seed, 1000 + p)));
@@ -106,24 +116,43 @@ function* generate(
   const perEpoch = spec.accessesPerEpoch;
   const weight = spec.weight;
   const batch = createAccessBatch(Math.min(batchSize, perEpoch));
+  const { t, pid, addr, write } = batch;
   let i = 0;
+  // i mod P: the process of the batch's first entry
+  let first = 0;
   for (let e = 0; e < epochs; e++) {
     let left = perEpoch;
     while (left > 0) {
-      const n = Math.min(left, batch.t.length);
-      for (let j = 0; j < n; j++, i++) {
-        const p = P === 1 ? 0 : i % P;
-        const page = patterns[p]!.next(e);
-        const first = regionFirst[p]!;
-        let r = first.length - 1;
-        while (first[r]! > page) r--;
-        batch.t[j] = i * nsPerAccess;
-        batch.pid[j] = pids[p]!;
-        batch.addr[j] = regionStart[p]![r]! + (page - first[r]!) * PAGE_SIZE + (Math.floor(i / P) % linesPerPage) * lineStep;
-        batch.write[j] = writeRng.float() < writeRatio ? 1 : 0;
-        batch.size[j] = size;
-        batch.weight[j] = weight;
+      const n = Math.min(left, t.length);
+      for (let p = 0; p < P; p++) {
+        const j0 = p >= first ? p - first : p - first + P;
+        if (j0 >= n) continue;
+        const count = Math.floor((n - 1 - j0) / P) + 1;
+        patterns[p]!.fill(addr, j0, P, count, e);
+        const regionFirstPage = regionFirst[p]!;
+        const start = regionStart[p]!;
+        const last = regionFirstPage.length - 1;
+        const procPid = pids[p]!;
+        let line = lines[p]!;
+        for (let j = j0; j < n; j += P) {
+          const page = addr[j]!;
+          let r = last;
+          while (regionFirstPage[r]! > page) r--;
+          addr[j] = start[r]! + (page - regionFirstPage[r]!) * PAGE_SIZE + line * lineStep;
+          pid[j] = procPid;
+          line = line + 1 === linesPerPage ? 0 : line + 1;
+        }
+        lines[p] = line;
       }
+      for (let j = 0; j < n; j++, i++) {
+        t[j] = i * nsPerAccess;
+        write[j] = writeRng.float() < writeRatio ? 1 : 0;
+      }
+      // the same for every entry; refilled per batch, as a consumer may have written to it
+      batch.size.fill(size, 0, n);
+      batch.weight.fill(weight, 0, n);
+      first += n % P;
+      if (first >= P) first -= P;
       batch.length = n;
       left -= n;
       yield batch;

@@ -3,6 +3,13 @@
  * "Rejection-inversion to generate variates from monotone discrete distributions", ACM TOMACS
  * 6(3), 1996): O(1) time and memory per sample, for any n and s > 0, so a 16 M-page footprint
  * needs no CDF table. P(rank k) is proportional to k^-s.
+ *
+ * sample() is on the hot path of every synthetic replay (one call per generated access), so it
+ * inlines H^-1 (hIntegralInverse and helper1) and keeps 1 - s and hX1 - hN precomputed. The
+ * floating-point operations are the same ones, on the same operands, in the same order, as the
+ * method-per-step form: the same seed draws the same ranks, bit for bit (test/workload-stream).
+ * Per draw that is one uniform, one log1p and one exp; the exact test (hIntegral, h) runs only
+ * for the ~1.5% of draws that land outside the squeeze.
  */
 import type { Prng } from "@foliox/core";
 
@@ -10,6 +17,10 @@ export class ZipfSampler {
   private readonly hX1: number;
   private readonly hN: number;
   private readonly sq: number;
+  /** 1 - s, the exponent of the integral of h */
+  private readonly oneMinusS: number;
+  /** hX1 - hN: u = hN + uniform × span is uniform over (hX1, hN] */
+  private readonly span: number;
 
   constructor(
     readonly n: number,
@@ -17,20 +28,30 @@ export class ZipfSampler {
   ) {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`ZipfSampler: n must be a positive integer, got ${n}`);
     if (!(s > 0)) throw new RangeError(`ZipfSampler: s must be > 0, got ${s}`);
+    this.oneMinusS = 1 - s;
     this.hX1 = this.hIntegral(1.5) - 1;
     this.hN = this.hIntegral(n + 0.5);
     this.sq = 2 - this.hIntegralInverse(this.hIntegral(2.5) - this.h(2));
+    this.span = this.hX1 - this.hN;
   }
 
   /** A rank in 1..n. */
   sample(rng: Prng): number {
+    const hN = this.hN;
+    const span = this.span;
+    const oneMinusS = this.oneMinusS;
+    const n = this.n;
+    const sq = this.sq;
     for (;;) {
-      const u = this.hN + rng.float() * (this.hX1 - this.hN);
-      const x = this.hIntegralInverse(u);
+      const u = hN + rng.float() * span;
+      // x = hIntegralInverse(u), helper1 inlined
+      let t = u * oneMinusS;
+      if (t < -1) t = -1;
+      const x = Math.exp((Math.abs(t) > 1e-8 ? Math.log1p(t) / t : 1 - t * (0.5 - t * (1 / 3 - 0.25 * t))) * u);
       let k = Math.floor(x + 0.5);
       if (k < 1) k = 1;
-      else if (k > this.n) k = this.n;
-      if (k - x <= this.sq || u >= this.hIntegral(k + 0.5) - this.h(k)) return k;
+      else if (k > n) k = n;
+      if (k - x <= sq || u >= this.hIntegral(k + 0.5) - this.h(k)) return k;
     }
   }
 
@@ -40,11 +61,11 @@ export class ZipfSampler {
 
   private hIntegral(x: number): number {
     const logX = Math.log(x);
-    return helper2((1 - this.s) * logX) * logX;
+    return helper2(this.oneMinusS * logX) * logX;
   }
 
   private hIntegralInverse(x: number): number {
-    let t = x * (1 - this.s);
+    let t = x * this.oneMinusS;
     if (t < -1) t = -1;
     return Math.exp(helper1(t) * x);
   }
