@@ -132,6 +132,29 @@ describe("the LLC filter", () => {
     // lines are per process
     expect(llc.access(2, 0)).toBe(false);
   });
+  it("is exact LRU: one set of 8 ways answers every access as a recency list does, repeats of the last line included", () => {
+    const llc = new LlcFilter({ sizeBytes: 8 * 64, ways: 8, lineBytes: 64 });
+    const lru: string[] = [];
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    let a = 0;
+    let pid = 1;
+    for (let i = 0; i < 20_000; i++) {
+      // runs of the same line, near lines, far lines, a second process
+      const r = rand(10);
+      if (r >= 4) a = r < 8 ? a + rand(3) * 64 : rand(24) * 64 + rand(64);
+      if (rand(50) === 0) pid = 3 - pid;
+      const key = `${pid}:${Math.floor(a / 64)}`;
+      const at = lru.indexOf(key);
+      if (at >= 0) lru.splice(at, 1);
+      else if (lru.length === 8) lru.pop();
+      lru.unshift(key);
+      expect(llc.access(pid, a)).toBe(at >= 0);
+    }
+  });
   it("its hits cost llcHitNs, reach no tier and do not count in the hit ratio; page walks (faults) still happen", async () => {
     const { container, kernel } = createSystem({ memory: [4 * MiB, 4 * MiB], backends: [registerTestAnon] });
     const entries = [{ addr: BASE, write: true }, ...Array.from({ length: 9 }, () => ({ addr: BASE + 8 }))];

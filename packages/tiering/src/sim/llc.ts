@@ -74,8 +74,12 @@ export function scaledLlc(footprintBytes: number, base: LlcGeometry = DEFAULT_LL
 export class LlcFilter {
   readonly sets: number;
   readonly ways: number;
-  private readonly lineBytes: number;
+  /** 1 / lineBytes: a power of two, so the multiply is exact */
+  private readonly perLine: number;
   private readonly setMask: number;
+  /** the line of the last access and its pid: the most recently used line of its set */
+  private lastLine = -1;
+  private lastPid = -1;
   private readonly tagLine: Float64Array;
   private readonly tagPid: Int32Array;
   private readonly stamp: Float64Array;
@@ -87,7 +91,7 @@ export class LlcFilter {
     checkLlcGeometry(geometry);
     this.ways = geometry.ways;
     this.sets = geometry.sizeBytes / (geometry.ways * geometry.lineBytes);
-    this.lineBytes = geometry.lineBytes;
+    this.perLine = 1 / geometry.lineBytes;
     this.setMask = this.sets - 1;
     const n = this.sets * this.ways;
     this.tagLine = new Float64Array(n).fill(-1);
@@ -97,7 +101,16 @@ export class LlcFilter {
 
   /** One access of `pid` at `addr`; true when the line was cached (it is afterwards). */
   access(pid: number, addr: number): boolean {
-    const line = Math.floor(addr / this.lineBytes);
+    const line = Math.floor(addr * this.perLine);
+    // the line the last access used is its set's most recent already: a hit, and its stamp
+    // need not move (every other line of the set is older either way). Traces of every load
+    // and store touch the same line many times in a row.
+    if (line === this.lastLine && pid === this.lastPid) {
+      this.hits++;
+      return true;
+    }
+    this.lastLine = line;
+    this.lastPid = pid;
     const lo = line >>> 0;
     const hi = (line / 4294967296) | 0;
     let h = Math.imul(lo ^ Math.imul(hi ^ pid, 0x9e3779b1), 0x85ebca6b);
