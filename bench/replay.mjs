@@ -62,15 +62,27 @@ async function child(workload, stack, rounds) {
     let source;
     let epochAccesses;
     let llc = null;
-    if (workload === "lackey" || workload === "lackey-env") {
-      const file = workload === "lackey" ? LACKEY : process.env.FOLIOX_BENCH_LACKEY;
+    if (workload.startsWith("lackey")) {
+      const text = workload === "lackey" ? LACKEY : process.env.FOLIOX_BENCH_LACKEY;
       const scenario = builtinScenario("trace", { stack });
-      const shape = await summarizeTrace(file, { format: "lackey", top: 0 });
+      const shape = await summarizeTrace(text, { format: "lackey", top: 0 });
       pages = shape.distinctPages;
       prepared = prepareScenario(scenario, { backends: [registerAnon], workload: false, footprintPages: pages });
-      source = () => readTrace(file, { format: "lackey" });
       epochAccesses = scenario.workload.accessesPerEpoch;
       llc = scaledLlc(pages * 4096);
+      source = () => readTrace(text, { format: "lackey" });
+      if (workload.endsWith("-bin")) {
+        // the same trace written once (untimed) to the binary format, replayed with the same LLC
+        const file = join(tmpdir(), `foliox-bench-${workload}-${process.pid}.bin`);
+        if (!existsSync(file)) {
+          const enc = new TraceBinaryEncoder();
+          const parts = [enc.header(false)];
+          for await (const b of readTrace(text, { format: "lackey" })) parts.push(enc.records(b));
+          writeFileSync(file, Buffer.concat(parts));
+          process.on("exit", () => rmSync(file, { force: true }));
+        }
+        source = () => readTrace(file);
+      }
     } else {
       const bin = workload.endsWith("-bin");
       const w = SYNTHETIC[bin ? workload.slice(0, -4) : workload];
@@ -163,12 +175,12 @@ export async function runReplay({ log = console.log, rounds = 3, workloads, stac
     "zipf-16M",
     "lackey",
     "zipf-1M-bin",
-    ...(process.env.FOLIOX_BENCH_LACKEY && existsSync(process.env.FOLIOX_BENCH_LACKEY) ? ["lackey-env"] : []),
+    ...(process.env.FOLIOX_BENCH_LACKEY && existsSync(process.env.FOLIOX_BENCH_LACKEY) ? ["lackey-env", "lackey-env-bin"] : []),
   ];
   const out = [];
   for (const w of ws) {
     for (const s of stacks) {
-      const r = await spawnChild(w, s, w === "zipf-16M" || w === "lackey-env" ? 1 : rounds);
+      const r = await spawnChild(w, s, w === "zipf-16M" || w.startsWith("lackey-env") ? 1 : rounds);
       log(
         `  ${w} ${s}: ${Math.round(r.entriesPerSec.median).toLocaleString("en-US")} entries/CPU s (${Math.round(r.entriesPerWallSec.median).toLocaleString("en-US")}/wall s), peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
       );
