@@ -11,8 +11,8 @@
  * (pid, virtual line address): the replay knows no physical address before the access, and a
  * moved page keeps its cached lines (the model does not flush caches on migration). The set
  * is a hash of the line, as server LLCs spread lines over slices and sets with a hash. LRU
- * replacement, write-allocate; the write-back of an evicted dirty line happens off the
- * critical path and is not charged.
+ * replacement (each set a recency list), write-allocate; the write-back of an evicted dirty
+ * line happens off the critical path and is not charged.
  *
  * Small footprints: a 32 MiB LLC would hold a whole small trace, and no access would reach
  * memory. So the default is scaled to the workload: the largest power of two at most
@@ -77,13 +77,18 @@ export class LlcFilter {
   /** 1 / lineBytes: a power of two, so the multiply is exact */
   private readonly perLine: number;
   private readonly setMask: number;
-  /** the line of the last access and its pid: the most recently used line of its set */
-  private lastLine = -1;
-  private lastPid = -1;
+  private readonly wayShift: number;
+  /**
+   * Each set's lines in recency order, most recent first (slot 0): a hit moves its line to
+   * the front, a miss drops the last line (the least recent, or an empty slot: -1) and puts
+   * the new one in front. Exact LRU with no time stamps, and a hit on a recent line is found
+   * after a slot or two.
+   */
   private readonly tagLine: Float64Array;
   private readonly tagPid: Int32Array;
-  private readonly stamp: Float64Array;
-  private clock = 0;
+  /** the line of the last access and its pid: slot 0 of its set */
+  private lastLine = -1;
+  private lastPid = -1;
   hits = 0;
   misses = 0;
 
@@ -93,18 +98,17 @@ export class LlcFilter {
     this.sets = geometry.sizeBytes / (geometry.ways * geometry.lineBytes);
     this.perLine = 1 / geometry.lineBytes;
     this.setMask = this.sets - 1;
+    this.wayShift = Math.round(Math.log2(geometry.ways));
     const n = this.sets * this.ways;
     this.tagLine = new Float64Array(n).fill(-1);
     this.tagPid = new Int32Array(n);
-    this.stamp = new Float64Array(n);
   }
 
   /** One access of `pid` at `addr`; true when the line was cached (it is afterwards). */
   access(pid: number, addr: number): boolean {
     const line = Math.floor(addr * this.perLine);
-    // the line the last access used is its set's most recent already: a hit, and its stamp
-    // need not move (every other line of the set is older either way). Traces of every load
-    // and store touch the same line many times in a row.
+    // the last access's line is in front of its set already: traces of every load and store
+    // touch the same line many times in a row
     if (line === this.lastLine && pid === this.lastPid) {
       this.hits++;
       return true;
@@ -117,32 +121,27 @@ export class LlcFilter {
     h ^= h >>> 13;
     h = Math.imul(h, 0xc2b2ae35);
     h ^= h >>> 16;
-    const base = (h & this.setMask) * this.ways;
-    const end = base + this.ways;
-    const now = ++this.clock;
-    let victim = base;
-    let oldest = Infinity;
-    for (let i = base; i < end; i++) {
-      const t = this.tagLine[i]!;
-      if (t === line && this.tagPid[i] === pid) {
-        this.stamp[i] = now;
-        this.hits++;
-        return true;
-      }
-      if (t < 0) {
-        if (oldest > -1) {
-          victim = i;
-          oldest = -1;
-        }
-      } else if (this.stamp[i]! < oldest) {
-        victim = i;
-        oldest = this.stamp[i]!;
+    const base = (h & this.setMask) << this.wayShift;
+    const tags = this.tagLine;
+    const pids = this.tagPid;
+    let at = base + this.ways - 1;
+    let hit = false;
+    for (let i = base; i < base + this.ways; i++) {
+      if (tags[i] === line && pids[i] === pid) {
+        at = i;
+        hit = true;
+        break;
       }
     }
-    this.tagLine[victim] = line;
-    this.tagPid[victim] = pid;
-    this.stamp[victim] = now;
-    this.misses++;
-    return false;
+    // move the line to the front; on a miss the last slot is the one dropped
+    for (let i = at; i > base; i--) {
+      tags[i] = tags[i - 1]!;
+      pids[i] = pids[i - 1]!;
+    }
+    tags[base] = line;
+    pids[base] = pid;
+    if (hit) this.hits++;
+    else this.misses++;
+    return hit;
   }
 }
