@@ -56,7 +56,7 @@ import { container as rootContainer } from "tsyringe";
 import { createProcess } from "@foliox/core";
 import type { Kernel } from "@foliox/core";
 import { Prng } from "@foliox/core";
-import { ACCESS_BLOCKED, ACCESS_OK, ACCESS_OOM, ACCESS_SEGV, accessVirtualSplit, addrHi, addrLo, addrPageOffset } from "@foliox/core";
+import { ACCESS_BLOCKED, ACCESS_OK, ACCESS_OOM, ACCESS_SEGV, ADDR_SPLIT, accessVirtualSplit, addrPageOffset } from "@foliox/core";
 import type { MmStruct } from "@foliox/core";
 import { doMmap } from "@foliox/core";
 import { pteSpecial } from "@foliox/core";
@@ -424,6 +424,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
 
   // counters
   const vm = k.vmstat;
+  const events = vm.events;
   // hint faults so far: read per access, so no closure and no getter (a disabled NUMA
   // balancing takes none, and its counter stays put)
   const nbState = k.numaBalancing;
@@ -511,17 +512,20 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
         for (let p = 0; p < pages; p++) {
           const a = p === 0 ? addr : Math.floor(addr / 4096) * 4096 + 4096;
           const cached = llc !== null && llc.access(pid, a);
-          let f0 = vm.event(PGFAULT);
+          let f0 = events[PGFAULT]!;
           let h0 = nbState.numaHintFaults;
-          // the address split in two int32s: a double passed to a call is boxed every time
-          let r = accessVirtualSplit(k, mm, addrHi(a), addrLo(a), write);
+          // the address split in two int32s (addrHi(), addrLo()): a double passed to a call is
+          // boxed every time; the split is written out here, where a call would not be inlined
+          const hi = Math.floor(a * (1 / ADDR_SPLIT));
+          const lo = a - hi * ADDR_SPLIT;
+          let r = accessVirtualSplit(k, mm, hi, lo, write);
           if (r === ACCESS_SEGV && autoMap && mapAround(mm, a)) {
             // the trace's program had this mapping: the attempt before autoMap made it is not its fault
-            f0 = vm.event(PGFAULT);
+            f0 = events[PGFAULT]!;
             h0 = nbState.numaHintFaults;
-            r = accessVirtualSplit(k, mm, addrHi(a), addrLo(a), write);
+            r = accessVirtualSplit(k, mm, hi, lo, write);
           }
-          const df = vm.event(PGFAULT) - f0;
+          const df = events[PGFAULT]! - f0;
           if (df > 0) {
             // a hint fault is a page fault (PGFAULT counts it): charged as a hint fault only
             const dh = nbState.numaHintFaults - h0;
