@@ -14,6 +14,19 @@ export const HEX: Int8Array = (() => {
   return t;
 })();
 
+/**
+ * The value of the hex digits buf[start, end), at most 13 of them (so below 2^52): added up as
+ * two int32 halves, not as a chain of double multiply-adds (each waits for the one before).
+ */
+export function hexValue(buf: Uint8Array, start: number, end: number): number {
+  const mid = end - 7 > start ? end - 7 : start;
+  let hi = 0;
+  for (let i = start; i < mid; i++) hi = (hi << 4) | HEX[buf[i]!]!;
+  let lo = 0;
+  for (let i = mid; i < end; i++) lo = (lo << 4) | HEX[buf[i]!]!;
+  return hi * 0x10000000 + lo;
+}
+
 /** Largest address an importer accepts: a double is exact below 2^53. */
 export const MAX_TRACE_ADDR = Number.MAX_SAFE_INTEGER;
 

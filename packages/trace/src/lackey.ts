@@ -24,7 +24,21 @@
  * line; any other line goes through line(), which reads, counts and reports it the same way.
  */
 import type { TraceBatch } from "./batch.js";
-import { CH_COMMA, CH_CR, CH_EQUALS, CH_LF, CH_MINUS, CH_SPACE, CH_TAB, CH_ZERO, HEX, isBlank, MAX_TRACE_ADDR, type TraceLineCursor } from "./bytes.js";
+import {
+  CH_COMMA,
+  CH_CR,
+  CH_EQUALS,
+  CH_LF,
+  CH_MINUS,
+  CH_SPACE,
+  CH_TAB,
+  CH_ZERO,
+  HEX,
+  hexValue,
+  isBlank,
+  MAX_TRACE_ADDR,
+  type TraceLineCursor,
+} from "./bytes.js";
 import { quoteTraceBytes, TraceParseError } from "./errors.js";
 import type { TraceLineParser, TraceReadStats } from "./types.js";
 
@@ -135,25 +149,26 @@ export class LackeyParser implements TraceLineParser {
         const afterOp = ++q;
         while (b[q] === CH_SPACE || b[q] === CH_TAB) q++;
         if (q === afterOp) break access;
-        let addr = 0;
         const a0 = q;
-        for (let d = HEX[b[q]!]!; d >= 0; d = HEX[b[++q]!]!) addr = addr * 16 + d;
-        if (q === a0 || b[q] !== CH_COMMA || addr > MAX_TRACE_ADDR) break access;
+        while (HEX[b[q]!]! >= 0) q++;
+        const a1 = q;
+        // up to 13 hex digits are below 2^53; more (or more than 9 size digits) are line()'s to judge
+        if (a1 === a0 || a1 - a0 > 13 || b[q] !== CH_COMMA) break access;
         let size = 0;
         const z0 = ++q;
         for (let d = b[q]! - CH_ZERO; d >= 0 && d <= 9; d = b[++q]! - CH_ZERO) size = size * 10 + d;
-        if (q === z0 || size > 0x7fffffff) break access;
+        if (q === z0 || q - z0 > 9) break access;
         if (b[q] === CH_CR) q++;
         if (b[q] !== CH_LF) break access;
         const tt = tick++ * ns;
+        lineNo++;
+        p = q + 1;
         if (op === OP_I) {
           instructions++;
-          if (!emitI) {
-            lineNo++;
-            p = q + 1;
-            continue;
-          }
-        } else if (op === OP_S) {
+          if (!emitI) continue;
+        }
+        const addr = hexValue(b, a0, a1);
+        if (op === OP_S) {
           stores++;
         } else if (op === OP_M) {
           t[n] = tt;
@@ -171,8 +186,6 @@ export class LackeyParser implements TraceLineParser {
         write[n] = op === OP_S || op === OP_M ? 1 : 0;
         sizes[n] = size;
         weight[n++] = 1;
-        lineNo++;
-        p = q + 1;
         continue;
       }
       let nl = q;

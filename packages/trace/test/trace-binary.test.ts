@@ -57,6 +57,33 @@ describe("canonical binary traces", () => {
     expect(await collect({ name: "t.bin.gz", chunks: [gzipSync(bin)] })).toEqual(want);
   });
 
+  it("a record cut between two chunks at any byte reads the same, whatever each chunk's alignment in memory", async () => {
+    const bin = await toBin(fixture("canonical.csv"));
+    const want = await collect({ name: "t.bin", chunks: [bin] });
+    expect(want.length).toBe(5);
+    /** a copy of `bytes` starting `shift` bytes into a fresh ArrayBuffer (0: 8-aligned, else not) */
+    const at = (bytes: Uint8Array, shift: number) => {
+      const out = new Uint8Array(new ArrayBuffer(bytes.length + 8), shift, bytes.length);
+      out.set(bytes);
+      return out;
+    };
+    for (let cut = 1; cut < bin.length; cut++) {
+      for (const shift of [0, 3, 4]) {
+        const stats = createTraceReadStats("t.bin");
+        const got = await collect({ name: "t.bin", chunks: [at(bin.subarray(0, cut), shift), at(bin.subarray(cut), 7 - shift)] }, { stats, batchSize: 4 });
+        expect(got, `cut at ${cut}, shift ${shift}`).toEqual(want);
+        expect([stats.records, stats.lines, stats.stores]).toEqual([5, 5, want.filter((e) => e.write === 1).length]);
+      }
+    }
+  });
+
+  it("a gzipped bin larger than zlib's output chunks reads as the plain one (records cut between them)", async () => {
+    const bin = await toBin(fixture("lackey-true.txt.gz"), { format: "lackey" });
+    expect(bin.length).toBeGreaterThan(1 << 20); // zlib hands out 256 KiB chunks: records are cut between them
+    const want = await collect({ name: "t.bin", chunks: [bin] });
+    expect(await collect({ name: "t.bin.gz", chunks: [gzipSync(bin)] })).toEqual(want);
+  });
+
   it("keeps weights, stores, sizes and the weighted flag", async () => {
     const csv = "t,pid,addr,op,size,weight\n0,7,0x1000,W,8,2.5\n3,7,0x1fffffffffffff,R,0,1\n";
     const bin = await toBin({ name: "w.csv", chunks: [Buffer.from(csv)] });

@@ -130,6 +130,45 @@ describe("lackey: lines", () => {
     expect((await parseError(src(" L ffffffffff600000,8\n"), lackey)).message).toMatch(/^t\.lackey:1: expected an address below 2\^53/);
   });
 
+  it("lines off the common shape (CR, blanks, tabs, long digits, banners midway) read as the common ones do", async () => {
+    const stats = createTraceReadStats("t.lackey");
+    const text =
+      "I  0400,3\r\n" + // CRLF
+      "\t L\t0401,4 \n" + // tabs, a trailing blank
+      " S 000000000000000402,2147483647\n" + // 18 hex digits, 10 size digits: still exact and in range
+      "--77-- later banner\n" +
+      "\n" +
+      " M 1fffffffffffff,1\n" + // 2^53 - 1
+      "I 0403,0"; // no final LF
+    const got = await collect(src(text), { stats, includeInstructions: true });
+    expect(got).toEqual([
+      { t: 0, pid: 0, addr: 0x400, write: 0, size: 3, weight: 1 },
+      { t: 1, pid: 0, addr: 0x401, write: 0, size: 4, weight: 1 },
+      { t: 2, pid: 0, addr: 0x402, write: 1, size: 2147483647, weight: 1 },
+      { t: 3, pid: 77, addr: 2 ** 53 - 1, write: 0, size: 1, weight: 1 },
+      { t: 3, pid: 77, addr: 2 ** 53 - 1, write: 1, size: 1, weight: 1 },
+      { t: 4, pid: 77, addr: 0x403, write: 0, size: 0, weight: 1 },
+    ]);
+    expect([stats.lines, stats.skipped, stats.instructions, stats.stores, stats.modifies]).toEqual([7, 2, 2, 2, 1]);
+  });
+
+  it("an error after a run of common lines names its line, with the counts up to it", async () => {
+    const stats = createTraceReadStats("t.lackey");
+    const text = "I  0400,3\n L 0400,4\n".repeat(500) + " L 0400,\r\n";
+    const err = await parseError(src(text), { stats, format: "lackey" });
+    expect(err.message).toMatch(/^t\.lackey:1001: expected a lackey line .*, got " L 0400,"$/);
+    expect(stats.instructions).toBe(500);
+    expect((await parseError(src("I  0400,3\n".repeat(99) + " S 0400,2147483648\n"), { format: "lackey" })).line).toBe(100);
+    expect((await parseError(src("I  0400,3\n".repeat(99) + "I  20000000000000,1\n"), { format: "lackey" })).message).toMatch(
+      /^t\.lackey:100: expected an address below 2\^53/,
+    );
+  });
+
+  it("small batches fill and flush inside a run of lines", async () => {
+    const whole = await collect(FIXTURE, { includeInstructions: true });
+    expect(await collect(FIXTURE, { includeInstructions: true, batchSize: 5 })).toEqual(whole);
+  });
+
   it("a truncated gzip file is an error at the line being read, not a silent short trace", async () => {
     const gz = readFileSync(FIXTURE);
     const err = await parseError(textSource("cut.gz", gz.subarray(0, gz.length >> 1)));
