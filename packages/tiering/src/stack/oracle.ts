@@ -17,7 +17,7 @@
  * (found through the rmap, so file and shmem folios are recognised as well as anon ones).
  *
  * Memory: bounded by one epoch, whatever the trace's length: the second stream is read as the
- * replay goes, one epoch at a time (a Map of the pages that epoch touches, at most
+ * replay goes, one epoch at a time (a table of the pages that epoch touches, at most twice
  * epochAccesses entries, and the hot set, at most the fast tier's capacity).
  */
 import type { Kernel } from "@foliox/core";
@@ -27,6 +27,7 @@ import { rmapWalk } from "@foliox/core";
 import type { AccessBatch, AccessSource } from "../sim/access-batch.js";
 import { LlcFilter, type LlcGeometry } from "../sim/llc.js";
 import { forEachLruFolio } from "./folios.js";
+import { PageCounts } from "./page-counts.js";
 import type { HotnessModel, MovePlan, PlacementPolicy, TieringContext } from "./types.js";
 
 export const ORACLE_VPN_SPAN = 2 ** 36;
@@ -54,6 +55,7 @@ export class EpochOracleLookahead {
   private pos = 0;
   private done = false;
   private readonly llc: LlcFilter | null;
+  private readonly counts = new PageCounts();
 
   constructor(
     source: AccessSource,
@@ -67,7 +69,7 @@ export class EpochOracleLookahead {
 
   /** The next epoch's hot keys (pid * 2^36 + vpn), hottest first, at most capacity. */
   async next(): Promise<Float64Array> {
-    const counts = new Map<number, number>();
+    const counts = this.counts;
     let n = 0;
     while (n < this.epochAccesses && !this.done) {
       const b = this.batch;
@@ -90,12 +92,11 @@ export class EpochOracleLookahead {
         const a = p === 0 ? addr : Math.floor(addr / 4096) * 4096 + 4096;
         if (this.llc !== null && this.llc.access(pid, a)) continue;
         const key = pid * ORACLE_VPN_SPAN + Math.floor(a / 4096);
-        counts.set(key, (counts.get(key) ?? 0) + b.weight[i]!);
+        counts.add(key, b.weight[i]!);
       }
       n++;
     }
-    const entries = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    return Float64Array.from(entries.slice(0, this.capacity), (e) => e[0]);
+    return counts.drainHottest(this.capacity);
   }
 }
 
