@@ -9,7 +9,11 @@
 //
 // With --old, a copy of an older build of @foliox/tiering (its dist, next to a node_modules
 // that resolves @foliox/core) runs side by side with the current one, in turns, round by
-// round, so both see the same load; each figure is the median of the rounds (min, max).
+// round, so both see the same load; each figure is the median of the rounds (min, max). A
+// first, untimed round warms each side up; there is no gc() between rounds, since a full GC
+// that frees the last workload's objects also drops the optimized code that depended on their
+// maps, and each round would then time the JIT's warm-up again (a replay pulls 2 M entries
+// per stream once, so that warm-up is not what it pays per entry).
 import { createWorkload as currentCreateWorkload } from "@foliox/tiering";
 
 const args = Object.fromEntries(
@@ -38,7 +42,6 @@ function specOf(w) {
 /** Entries per CPU second of one full pull of the stream (a checksum keeps the work live). */
 function measure(createWorkload, w) {
   const workload = createWorkload(specOf(w), { seed: 1, epochs: w.epochs });
-  globalThis.gc?.();
   let entries = 0;
   let sum = 0;
   const c0 = process.cpuUsage();
@@ -62,6 +65,7 @@ if (args.old) sides.old = (await import(args.old)).createWorkload;
 const fmt = (x) => `${(x / 1e6).toFixed(2)} M/s`;
 for (const [name, w] of Object.entries(STREAMS)) {
   const rates = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
+  for (const f of Object.values(sides)) measure(f, w);
   for (let r = 0; r < rounds; r++) for (const [k, f] of Object.entries(sides)) rates[k].push(measure(f, w));
   const parts = Object.entries(rates).map(([k, xs]) => {
     const st = stats(xs);

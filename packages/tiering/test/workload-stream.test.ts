@@ -75,6 +75,21 @@ const STREAMS: StreamCase[] = [
     nsPerAccess: 0.5,
     expected: "60000:518755b18b8b02a4",
   },
+  // the scatter's remainder either side of where rank × stride stops being exact (~120 M pages)
+  {
+    name: "zipf scatter n=120 700 000 (exact remainder), moveEvery=1",
+    spec: { pattern: { type: "zipf", s: 0.9, moveEvery: 1 }, regions: pages(120_700_000), accessesPerEpoch: 20_000 },
+    epochs: 2,
+    seed: 21,
+    expected: "40000:a15ac4e6b9801059",
+  },
+  {
+    name: "zipf scatter n=121 000 000 (rounded products), moveEvery=1",
+    spec: { pattern: { type: "zipf", s: 0.9, moveEvery: 1 }, regions: pages(121_000_000), accessesPerEpoch: 20_000 },
+    epochs: 2,
+    seed: 21,
+    expected: "40000:d840b38fb7850196",
+  },
   {
     name: "zipf s=1 n=4097",
     spec: { pattern: { type: "zipf", s: 1 }, regions: pages(4097), accessesPerEpoch: 20_000 },

@@ -64,11 +64,11 @@ class UniformPattern implements PagePattern {
 
 /**
  * The scatter permutation, page = ((rank × stride) mod n + offset) mod n. rank × stride is a
- * double (past 2^31 for any footprint over 64 Ki pages), and `%` on a double is an fmod call,
- * a slow bit-by-bit loop; so while every product and q × n stays an exact integer (below
- * 2^53) the remainder is taken as product − q × n with q from a multiplication by 1/n, off by
- * at most one and corrected. That is the exact remainder, the same value fmod gives. Past 2^53
- * (over ~94 M pages) the product is rounded and `%` is kept, as before.
+ * double (past 2^31 once n is over ~59 K pages), and `%` on a double is an fmod call, a slow
+ * bit-by-bit loop; so while every product and q × n stays an exact integer (below 2^53) the
+ * remainder is taken as product − q × n with q from a multiplication by 1/n, off by at most one
+ * and corrected: the exact remainder, the value fmod gives. Past that (n over ~120 M pages, a
+ * 460 GiB process) products are rounded and `%` is kept, as before.
  */
 class ZipfPattern implements PagePattern {
   private readonly zipf: ZipfSampler;
@@ -98,31 +98,29 @@ class ZipfPattern implements PagePattern {
       this.offset = phaseOffset(this.seed, phase, this.n);
     }
   }
+  /** The page of 0-based rank r in the current phase. */
+  private place(r: number): number {
+    const n = this.n;
+    const x = r * this.stride;
+    let m: number;
+    if (this.exact) {
+      m = x - Math.floor(x * this.invN) * n;
+      if (m < 0) m += n;
+      else if (m >= n) m -= n;
+    } else m = x % n;
+    // m + offset < 2n: its remainder is one subtraction
+    m += this.offset;
+    return m >= n ? m - n : m;
+  }
   next(epoch: number): number {
     this.enterPhase(epoch);
-    const r = this.zipf.sample(this.rng) - 1;
-    return (((r * this.stride) % this.n) + this.offset) % this.n;
+    return this.place(this.zipf.sample(this.rng) - 1);
   }
   fill(out: Float64Array, from: number, step: number, count: number, epoch: number): void {
     this.enterPhase(epoch);
     const zipf = this.zipf;
     const rng = this.rng;
-    const n = this.n;
-    const stride = this.stride;
-    const offset = this.offset;
-    if (!this.exact) {
-      for (let c = 0, j = from; c < count; c++, j += step) out[j] = ((((zipf.sample(rng) - 1) * stride) % n) + offset) % n;
-      return;
-    }
-    const invN = this.invN;
-    for (let c = 0, j = from; c < count; c++, j += step) {
-      const x = (zipf.sample(rng) - 1) * stride;
-      let m = x - Math.floor(x * invN) * n;
-      if (m < 0) m += n;
-      else if (m >= n) m -= n;
-      m += offset;
-      out[j] = m >= n ? m - n : m;
-    }
+    for (let c = 0, j = from; c < count; c++, j += step) out[j] = this.place(zipf.sample(rng) - 1);
   }
 }
 
