@@ -100,13 +100,26 @@ export class EpochOracleLookahead {
   }
 }
 
+/** Is x in the ascending array a? */
+function sortedHas(a: Float64Array, x: number): boolean {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < a.length && a[lo] === x;
+}
+
 export class OraclePlacement implements PlacementPolicy {
   readonly name = "epoch-oracle";
   plan(ctx: TieringContext, _hot: HotnessModel): MovePlan {
     const k = ctx.k;
     const keys = ctx.oracle?.hotKeys;
     if (!keys || keys.length === 0) return { promote: [], demote: [] };
-    const hotSet = new Set<number>(keys);
+    // the hot set, sorted for binary search (a Set of doubles would box each one)
+    const hotSorted = Float64Array.from(keys).sort();
     const promote: number[] = [];
     const seen = new Set<number>();
     const pt = k.pgtables;
@@ -131,7 +144,7 @@ export class OraclePlacement implements PlacementPolicy {
         const pte = pt.leaf[pt.off]!;
         if (!ptePresent(pte) || pt.frame[pt.off]! !== h + i) return true;
         const pid = pidOfMm.get(vma.mm.id);
-        if (pid !== undefined && hotSet.has(pid * ORACLE_VPN_SPAN + Math.floor(addr / 4096))) {
+        if (pid !== undefined && sortedHas(hotSorted, pid * ORACLE_VPN_SPAN + Math.floor(addr / 4096))) {
           hit = true;
           return false;
         }
