@@ -20,8 +20,10 @@
  *     28     4     size | write << 31, u32: size in bytes (0..2^31-1), bit 31 set for a store
  *
  * Detected by its magic bytes (after gunzip: a .bin.gz is read as well). The decoder streams:
- * records are read straight from each chunk into the reused TraceBatch; only a record split
- * between two chunks is gathered in a 32-byte carry.
+ * records are read straight from each chunk into the reused TraceBatch, through Float64Array and
+ * Int32Array views (after the 16-byte header every field sits at a multiple of its own size, so
+ * a chunk that starts 8-aligned in memory is read in place: a DataView call per field costs
+ * several times as much); only a record split between two chunks is gathered in a 32-byte carry.
  */
 import { endianness } from "node:os";
 import type { TraceBatch } from "./batch.js";

@@ -31,9 +31,9 @@ const DETECT_BYTES = 64 * 1024;
 const MAX_LINE = 1 << 20;
 
 /**
- * A line parser that also takes a run of whole lines in one call: for a format whose lines are
- * short and mostly skipped (lackey's I lines), finding each line and calling the parser for it
- * would cost more than the line itself.
+ * A built-in line parser that also takes a run of whole lines in one call: for a format whose
+ * lines are short and mostly skipped (lackey's I lines), finding each line and calling the
+ * parser for it would cost more than the line itself. (Plugins' parsers are read line by line.)
  */
 interface TraceRunParser extends TraceLineParser {
   /**
@@ -132,7 +132,7 @@ export async function* readTrace(source: string | TraceSource, options: TraceRea
     const parser = plugin
       ? plugin.createParser(src.name, stats, options)
       : createTraceLineParser(format as Exclude<TraceFormat, "damo" | "bin">, src.name, stats, options);
-    yield* readLines(all(), parser, batch, stats);
+    yield* readLines(all(), parser, batch, stats, plugin === undefined && takesRuns(parser) ? parser : undefined);
     return stats;
   } finally {
     await chunks.return(undefined);
@@ -140,12 +140,18 @@ export async function* readTrace(source: string | TraceSource, options: TraceRea
 }
 
 /**
- * Split chunks into lines (LF; a CR before it is the parser's to drop) and parse them in batches.
+ * Split chunks into lines (LF; a CR before it is the parser's to drop) and parse them in batches,
+ * a run of whole lines at a time when the parser takes runs (`runs`: the same parser).
  * A chunk need not outlive the next one: a line cut across chunks is copied into the carry.
  */
-async function* readLines(chunks: AsyncIterable<Uint8Array>, parser: TraceLineParser, batch: TraceBatch, stats: TraceReadStats): AsyncGenerator<TraceBatch> {
+async function* readLines(
+  chunks: AsyncIterable<Uint8Array>,
+  parser: TraceLineParser,
+  batch: TraceBatch,
+  stats: TraceReadStats,
+  runs: TraceRunParser | undefined,
+): AsyncGenerator<TraceBatch> {
   const limit = batch.capacity - parser.maxPerLine;
-  const runs = takesRuns(parser) ? parser : undefined;
   const at: TraceLineCursor = { pos: 0, lineNo: 0 };
   let lineNo = 0;
   let carry: Uint8Array | undefined;
