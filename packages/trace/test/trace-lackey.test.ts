@@ -150,6 +150,8 @@ describe("lackey: lines", () => {
       { t: 4, pid: 77, addr: 0x403, write: 0, size: 0, weight: 1 },
     ]);
     expect([stats.lines, stats.skipped, stats.instructions, stats.stores, stats.modifies]).toEqual([7, 2, 2, 2, 1]);
+    // the longest address of the common shape (13 hex digits), the shortest, either case
+    expect((await collect(src(" L fffffffffffff,8\n L 0,1\n S ABCDEF0123456,2\n"))).map((e) => e.addr)).toEqual([2 ** 52 - 1, 0, 0xabcdef0123456]);
   });
 
   it("an error after a run of common lines names its line, with the counts up to it", async () => {
