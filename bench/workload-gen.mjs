@@ -5,15 +5,16 @@
 // them. Generation is part of every synthetic replay's CPU time, so this is the figure to watch
 // when the generator changes.
 //
-//   npx turbo run build && node bench/workload-gen.mjs [--old=/path/to/old/dist/index.js] [--rounds=3]
+//   npx turbo run build && node --expose-gc bench/workload-gen.mjs [--old=/path/to/old/dist/index.js] [--rounds=3] [--gc]
 //
 // With --old, a copy of an older build of @foliox/tiering (its dist, next to a node_modules
 // that resolves @foliox/core) runs side by side with the current one, in turns, round by
 // round, so both see the same load; each figure is the median of the rounds (min, max). A
-// first, untimed round warms each side up; there is no gc() between rounds, since a full GC
-// that frees the last workload's objects also drops the optimized code that depended on their
-// maps, and each round would then time the JIT's warm-up again (a replay pulls 2 M entries
-// per stream once, so that warm-up is not what it pays per entry).
+// first, untimed round warms each side up. By default the rounds measure the steady state;
+// --gc runs a full GC before each pull, as replay.mjs does before each round: a GC that frees
+// the last workload's objects can free their V8 maps too, and then the optimized code that
+// embedded them is dropped and the pull pays the JIT's warm-up again (workload/pattern.ts keeps
+// one used instance of each pattern class alive against that).
 import { createWorkload as currentCreateWorkload } from "@foliox/tiering";
 
 const args = Object.fromEntries(
@@ -42,6 +43,10 @@ function specOf(w) {
 /** Entries per CPU second of one full pull of the stream (a checksum keeps the work live). */
 function measure(createWorkload, w) {
   const workload = createWorkload(specOf(w), { seed: 1, epochs: w.epochs });
+  if (args.gc) {
+    if (typeof globalThis.gc !== "function") throw new Error("--gc needs node --expose-gc");
+    globalThis.gc();
+  }
   let entries = 0;
   let sum = 0;
   const c0 = process.cpuUsage();
