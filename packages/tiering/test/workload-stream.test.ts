@@ -10,7 +10,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { Prng } from "@foliox/core";
-import type { WorkloadSpecInput } from "../src/workload/spec.js";
+import { createPattern } from "../src/workload/pattern.js";
+import { patternSchema, type PatternSpec, type WorkloadSpecInput } from "../src/workload/spec.js";
 import { createWorkload } from "../src/workload/workload.js";
 import { ZipfSampler } from "../src/workload/zipf.js";
 
@@ -301,6 +302,45 @@ describe("synthetic streams are bit-identical to the recorded ones", () => {
       const ranks = new Float64Array(100_000);
       for (let i = 0; i < ranks.length; i++) ranks[i] = z.sample(rng);
       expect(short(createHash("sha256").update(new Uint8Array(ranks.buffer)))).toBe(c.expected);
+    });
+  }
+});
+
+describe("PagePattern.fill() draws what as many next() calls would", () => {
+  const specs: PatternSpec[] = [
+    { type: "uniform" },
+    { type: "zipf", s: 0.99, scatter: true, moveEvery: 2 },
+    { type: "zipf", s: 1.3, scatter: false, moveEvery: 0 },
+    { type: "hotset", hotFraction: 0.05, hotShare: 0.8, moveEvery: 1 },
+    { type: "stairs", steps: 5, stepEvery: 2 },
+    { type: "zigzag", steps: 4, stepEvery: 1 },
+    { type: "seqscan" },
+  ].map((p) => patternSchema.parse(p));
+  for (const spec of specs) {
+    it(`${spec.type} ${JSON.stringify(spec)}`, () => {
+      const pages = 10_007;
+      const byNext = createPattern(spec, pages, new Prng(5), 99);
+      const byFill = createPattern(spec, pages, new Prng(5), 99);
+      // per epoch: runs of different lengths, at different offsets and strides, one empty
+      const runs = [
+        [0, 1, 1000],
+        [3, 4, 250],
+        [1, 7, 0],
+        [2, 3, 333],
+      ] as const;
+      for (let epoch = 0; epoch < 6; epoch++) {
+        for (const [from, step, count] of runs) {
+          const out = new Float64Array(from + step * count).fill(-1);
+          byFill.fill(out, from, step, count, epoch);
+          for (let c = 0; c < count; c++) {
+            const page = byNext.next(epoch);
+            expect(out[from + c * step]).toBe(page);
+            expect(page >= 0 && page < pages && Number.isInteger(page)).toBe(true);
+          }
+          // the slots between are left alone
+          expect(out.filter((v) => v === -1).length).toBe(out.length - count);
+        }
+      }
     });
   }
 });
