@@ -5,10 +5,10 @@
  * pass ends the bar of the one before. Nothing is drawn unless stderr is a TTY. runProgress()
  * is what `run` and `compare` use: this for a trace, the access count for a synthetic run.
  */
-import { createReadStream, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { basename } from "node:path";
 import type { Scenario } from "@foliox/tiering";
-import type { TraceSource } from "@foliox/trace";
+import { fileTraceSource, type TraceSource } from "@foliox/trace";
 import type { TraceInput } from "./commands/simulate.js";
 import { createProgress, type Progress } from "./report/progress.js";
 
@@ -36,13 +36,8 @@ export function traceProgress(file: string, stream: NodeJS.WriteStream = process
       stop();
       const mine = createProgress(label, size, stream, "bytes");
       bar = mine;
-      async function* chunks(): AsyncGenerator<Uint8Array> {
-        for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-          mine.tick(chunk.length);
-          yield chunk;
-        }
-      }
-      return { name: file, chunks: chunks() };
+      // the reader's own file source (it refills one buffer where it can), ticking the bar
+      return fileTraceSource(file, file, { onRead: (n) => mine.tick(n) });
     },
     stop,
   };

@@ -5,7 +5,7 @@
 export * from "./batch.js";
 export { TraceParseError } from "./errors.js";
 export * from "./types.js";
-export { detectTraceCompression, fileTraceSource, type TraceSource } from "./source.js";
+export { detectTraceCompression, type FileTraceSourceOptions, fileTraceSource, type TraceSource } from "./source.js";
 export { detectTraceFormat } from "./detect.js";
 export { readTrace, createTraceLineParser } from "./read.js";
 export { formatTraceCsvHeader, TRACE_CSV_COLUMNS } from "./canonical.js";

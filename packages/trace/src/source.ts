@@ -45,27 +45,36 @@ export interface TraceChunkReuse {
   reuse: boolean;
 }
 
+export interface FileTraceSourceOptions {
+  /** called with the bytes of each read from the file (compressed bytes for a .gz): a progress bar */
+  onRead?: (bytes: number) => void;
+}
+
 /** A file's chunks; decompressedChunks() recognises it and may have it reuse one buffer. */
 class TraceFileChunks implements AsyncIterable<Uint8Array> {
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    readonly onRead: ((bytes: number) => void) | undefined,
+  ) {}
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return readFileChunks(this.path, { reuse: false });
+    return readFileChunks(this, { reuse: false });
   }
 }
 
-export function fileTraceSource(path: string, name = path): TraceSource {
-  return { name, chunks: new TraceFileChunks(path) };
+export function fileTraceSource(path: string, name = path, options: FileTraceSourceOptions = {}): TraceSource {
+  return { name, chunks: new TraceFileChunks(path, options.onRead) };
 }
 
 /** The file's bytes in chunks of FILE_CHUNK_BYTES (the last one shorter); fs errors (ENOENT, …) as they are. */
-async function* readFileChunks(path: string, lend: TraceChunkReuse): AsyncGenerator<Uint8Array> {
-  const fh = await open(path, "r");
+async function* readFileChunks(file: TraceFileChunks, lend: TraceChunkReuse): AsyncGenerator<Uint8Array> {
+  const fh = await open(file.path, "r");
   try {
     let shared: Buffer | undefined;
     for (;;) {
       const buf = lend.reuse ? (shared ??= Buffer.allocUnsafeSlow(FILE_CHUNK_BYTES)) : Buffer.allocUnsafe(FILE_CHUNK_BYTES);
       const n = await fill(fh, buf);
+      if (n > 0) file.onRead?.(n);
       if (n > 0) yield n === buf.length ? buf : buf.subarray(0, n);
       if (n < buf.length) return;
     }
@@ -94,7 +103,7 @@ export async function* decompressedChunks(src: TraceSource, stats: TraceReadStat
   const lend: TraceChunkReuse = { reuse: false };
   const it = (
     src.chunks instanceof TraceFileChunks
-      ? readFileChunks(src.chunks.path, lend)
+      ? readFileChunks(src.chunks, lend)
       : Symbol.asyncIterator in src.chunks
         ? (src.chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
         : (src.chunks as Iterable<Uint8Array>)[Symbol.iterator]()
