@@ -344,3 +344,30 @@ describe("PagePattern.fill() draws what as many next() calls would", () => {
     });
   }
 });
+
+describe("ZipfSampler.fillRanks() gives what as many sample() calls would", () => {
+  for (const [n, s] of [
+    [1, 0.99],
+    [2, 0.5],
+    [50, 10],
+    [1000, 1],
+    [2 ** 20, 0.99],
+    [2 ** 24, 1.2],
+    [12_345, 0.0001],
+  ] as const) {
+    it(`n=${n}, s=${s}`, () => {
+      const z = new ZipfSampler(n, s);
+      const bySample = new Prng(7);
+      const byFill = new Prng(7);
+      // counts either side of one pass of draws, and a long run
+      for (const count of [1, 255, 256, 257, 1000, 20_000]) {
+        const out = new Float64Array(count + 1).fill(-1);
+        z.fillRanks(byFill, out, count);
+        for (let c = 0; c < count; c++) expect(out[c]).toBe(z.sample(bySample));
+        expect(out[count]).toBe(-1);
+        // no draw past the last rank's: both PRNGs are at the same place
+        expect(byFill.nextU32()).toBe(bySample.nextU32());
+      }
+    });
+  }
+});

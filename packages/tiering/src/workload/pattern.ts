@@ -79,6 +79,9 @@ class UniformPattern implements PagePattern {
   }
 }
 
+/** Ranks ZipfPattern.fill() draws per ZipfSampler.fillRanks() call. */
+const RANKS_PER_PASS = 1024;
+
 /**
  * The scatter permutation, page = ((rank × stride) mod n + offset) mod n. rank × stride is a
  * double (past 2^31 once n is over ~59 K pages), and `%` on a double is an fmod call, a slow
@@ -96,6 +99,8 @@ class ZipfPattern implements PagePattern {
   private readonly exact: boolean;
   private phase = -1;
   private offset = 0;
+  /** fill()'s ranks of one pass (allocated on its first call) */
+  private ranks: Float64Array | null = null;
   constructor(
     private readonly rng: Prng,
     private readonly n: number,
@@ -136,9 +141,14 @@ class ZipfPattern implements PagePattern {
   }
   fill(out: Float64Array, from: number, step: number, count: number, epoch: number): void {
     this.enterPhase(epoch);
-    const zipf = this.zipf;
-    const rng = this.rng;
-    for (let c = 0, j = from; c < count; c++, j += step) out[j] = this.place(zipf.sample(rng) - 1);
+    const ranks = (this.ranks ??= new Float64Array(RANKS_PER_PASS));
+    let j = from;
+    for (let c = 0; c < count; ) {
+      const m = Math.min(RANKS_PER_PASS, count - c);
+      this.zipf.fillRanks(this.rng, ranks, m);
+      for (let q = 0; q < m; q++, j += step) out[j] = this.place(ranks[q]! - 1);
+      c += m;
+    }
   }
 }
 

@@ -10,8 +10,18 @@
  * method-per-step form: the same seed draws the same ranks, bit for bit (test/workload-stream).
  * Per draw that is one uniform, one log1p and one exp; the exact test (hIntegral, h) runs only
  * for the ~1.5% of draws that land outside the squeeze.
+ *
+ * fillRanks() draws many ranks at once. Rejection-inversion turns each uniform draw into a
+ * candidate rank, accepted or not, and the ranks are the accepted candidates in draw order; so
+ * it works on up to CHUNK draws a pass at a time — H^-1's log1p for all of them, then the exp
+ * for all of them, then the acceptance test — and the CPU overlaps the log1p and exp calls of
+ * neighbouring draws instead of waiting for each draw's chain in turn. It draws exactly as many
+ * uniforms, and gives exactly the ranks, that as many sample() calls would.
  */
 import type { Prng } from "@foliox/core";
+
+/** Draws per pass of fillRanks(): the length of its scratch arrays. */
+const CHUNK = 256;
 
 export class ZipfSampler {
   private readonly hX1: number;
@@ -21,6 +31,9 @@ export class ZipfSampler {
   private readonly oneMinusS: number;
   /** hX1 - hN: u = hN + uniform × span is uniform over (hX1, hN] */
   private readonly span: number;
+  /** fillRanks()'s u and x of each draw of a pass (allocated on its first call) */
+  private drawU: Float64Array | null = null;
+  private drawX: Float64Array | null = null;
 
   constructor(
     readonly n: number,
@@ -52,6 +65,37 @@ export class ZipfSampler {
       if (k < 1) k = 1;
       else if (k > n) k = n;
       if (k - x <= sq || u >= this.hIntegral(k + 0.5) - this.h(k)) return k;
+    }
+  }
+
+  /** `count` ranks into out[0, count): what `count` calls of sample(rng) return, in order. */
+  fillRanks(rng: Prng, out: Float64Array, count: number): void {
+    const du = (this.drawU ??= new Float64Array(CHUNK));
+    const dx = (this.drawX ??= new Float64Array(CHUNK));
+    const hN = this.hN;
+    const span = this.span;
+    const oneMinusS = this.oneMinusS;
+    const n = this.n;
+    const sq = this.sq;
+    let done = 0;
+    while (done < count) {
+      // one draw per rank still wanted: a pass never draws past the last rank's draw
+      const m = Math.min(CHUNK, count - done);
+      for (let c = 0; c < m; c++) {
+        const u = hN + rng.float() * span;
+        let t = u * oneMinusS;
+        if (t < -1) t = -1;
+        du[c] = u;
+        dx[c] = (Math.abs(t) > 1e-8 ? Math.log1p(t) / t : 1 - t * (0.5 - t * (1 / 3 - 0.25 * t))) * u;
+      }
+      for (let c = 0; c < m; c++) dx[c] = Math.exp(dx[c]!);
+      for (let c = 0; c < m; c++) {
+        const x = dx[c]!;
+        let k = Math.floor(x + 0.5);
+        if (k < 1) k = 1;
+        else if (k > n) k = n;
+        if (k - x <= sq || du[c]! >= this.hIntegral(k + 0.5) - this.h(k)) out[done++] = k;
+      }
     }
   }
 
