@@ -4,10 +4,11 @@
  * 6(3), 1996): O(1) time and memory per sample, for any n and s > 0, so a 16 M-page footprint
  * needs no CDF table. P(rank k) is proportional to k^-s.
  *
- * sample() is on the hot path of every synthetic replay (one call per generated access), so it
- * inlines H^-1 (hIntegralInverse and helper1) and keeps 1 - s and hX1 - hN precomputed. The
- * floating-point operations are the same ones, on the same operands, in the same order, as the
- * method-per-step form: the same seed draws the same ranks, bit for bit (test/workload-stream).
+ * Drawing ranks is on the hot path of every synthetic zipf replay (one rank per generated
+ * access), so sample() and fillRanks() inline H^-1 (hIntegralInverse and helper1) and keep 1 - s
+ * and hX1 - hN precomputed. The floating-point operations are the same ones, on the same
+ * operands, in the same order, as the method-per-step form: the same seed draws the same ranks,
+ * bit for bit (test/workload-stream).
  * Per draw that is one uniform, one log1p and one exp; the exact test (hIntegral, h) runs only
  * for the ~1.5% of draws that land outside the squeeze.
  *
