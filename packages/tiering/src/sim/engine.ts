@@ -53,16 +53,12 @@
  */
 import type { DependencyContainer } from "tsyringe";
 import { container as rootContainer } from "tsyringe";
-import { createProcess } from "@foliox/core";
 import type { Kernel } from "@foliox/core";
 import { Prng } from "@foliox/core";
-import { ACCESS_BLOCKED, ACCESS_OK, ACCESS_OOM, ACCESS_SEGV, ADDR_SPLIT, accessVirtualSplit, addrPageOffset } from "@foliox/core";
 import type { MmStruct } from "@foliox/core";
-import { doMmap } from "@foliox/core";
-import { pteSpecial } from "@foliox/core";
-import { installVmscan, runPendingKswapd, wakeupProactiveDemotion } from "@foliox/core";
-import { FOLIOX_OWN_COUNTERS, PGFAULT } from "@foliox/core";
-import { disableNumaBalancing, enableNumaBalancing, taskNumaWork } from "@foliox/core";
+import { installVmscan, runPendingKswapd } from "@foliox/core";
+import { FOLIOX_OWN_COUNTERS } from "@foliox/core";
+import { disableNumaBalancing, enableNumaBalancing } from "@foliox/core";
 import { EpochOracleLookahead, oracleCapacity } from "../stack/oracle.js";
 import { createStack, TieringStack, type StackConfig } from "../stack/stack.js";
 import type { TieringContext } from "../stack/types.js";
@@ -71,11 +67,22 @@ import { resolveCosts, type CostOverrides, type Costs } from "./costs.js";
 import { LlcFilter, type LlcGeometry } from "./llc.js";
 import { convergence, SimMetrics, type AnonFileRatio, type Churn, type EpochRecord } from "./metrics.js";
 import { exchangeCostNs, migrationCostNs } from "./move-cost.js";
+import {
+  ACC_EPOCH,
+  ACC_EPOCH_HITS,
+  ACC_FAST_BOUND,
+  ACC_LLC_HITS,
+  ACC_LLC_MISSES,
+  ACC_MEMORY,
+  ACC_MEMORY_HITS,
+  ACC_SLOW_BOUND,
+  ACC_TOTAL,
+  ACC_ZERO_READS,
+  Replay,
+  type RuntimeBreakdown,
+} from "./replay.js";
 
-/** The scheduler tick: CONFIG_HZ=250 (a common distribution default; an assumption). */
-export const SCHED_TICK_NS = 4_000_000;
-/** kswapd wake-ups are served this often (entries): it runs on its own CPU as soon as woken. */
-const KSWAPD_EVERY = 256;
+export { AccessWeightError, type RuntimeBreakdown, SCHED_TICK_NS } from "./replay.js";
 
 export interface RunOptions {
   /**
@@ -105,28 +112,6 @@ export interface RunOptions {
   llc?: LlcGeometry | null;
   /** called after each epoch (a progress bar) */
   onEpoch?: (rec: EpochRecord, index: number) => void;
-}
-
-/** The application's time by cause, ns; the parts add up to runtimeNs. */
-export interface RuntimeBreakdown {
-  /** memory accesses: latency × load factor × weight ÷ concurrency */
-  access: number;
-  /** LLC hits and zero-page reads (llcHitNs) */
-  cache: number;
-  /** page faults other than hint faults (first touch, COW), faultNs each */
-  fault: number;
-  /** NUMA hint faults, hintFaultNs each */
-  hintFault: number;
-  /** promotions done inside a hint fault (migration cost) */
-  promoteInFault: number;
-  /** task_numa_work()'s PTE visits, in the task's context */
-  scan: number;
-  /** demotions by direct reclaim, in the allocating task's context */
-  directReclaim: number;
-  /** the stack's mover when it runs in the task (moverContext "task") */
-  mover: number;
-  /** accesses that met a migration entry */
-  blocked: number;
 }
 
 export interface SimResult {
@@ -173,23 +158,6 @@ export interface SimResult {
   counters: { faults: number; hintFaults: number; blocked: number; oom: number; segv: number; skipped: number; kswapdRuns: number; tppFiltered: number };
 }
 
-/** An entry that cannot be replayed (a weight that is not a positive finite number). */
-export class AccessWeightError extends RangeError {
-  readonly field = "weight";
-  constructor(
-    readonly entry: number,
-    readonly weight: number,
-  ) {
-    super(
-      `entry ${entry} of the access stream: field weight is ${weight}, not a positive finite number; every entry must stand for a positive number of accesses`,
-    );
-    this.name = "AccessWeightError";
-  }
-}
-
-const TASK_SIZE = 2 ** 47 - 4096;
-const CHUNK = 2 * 1024 * 1024;
-
 function isFn(s: RunOptions["source"]): s is () => AccessSource {
   return typeof s === "function";
 }
@@ -224,19 +192,6 @@ export function costsFor(k: Kernel, overrides: CostOverrides | CostOverrides[] =
   );
 }
 
-/** The engine's accumulators (indexes into its Float64Array). */
-const ACC_TOTAL = 0; // accesses (weighted), memory or cache
-const ACC_MEMORY = 1; // accesses that reached a memory node
-const ACC_MEMORY_HITS = 2; // … on the fast tier
-const ACC_ZERO_READS = 3;
-const ACC_LLC_HITS = 4;
-const ACC_LLC_MISSES = 5;
-const ACC_EPOCH = 6; // memory accesses this epoch
-const ACC_EPOCH_HITS = 7;
-const ACC_FAST_BOUND = 8; // the run's time had every access gone to the fastest node
-const ACC_SLOW_BOUND = 9; // … to the slowest, fully loaded
-const NR_ACC = 10;
-
 /** Run a workload through a stack. Deterministic: same kernel state, seed and input → same result. */
 export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimResult> {
   const cost = costsFor(k, opts.cost);
@@ -257,10 +212,6 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   // latency by node: the table's fast figures for top-tier nodes, its slow ones for the rest
   const rl = Float64Array.from(topo.nodes, (n) => (isFast[n.nid] ? cost.fastReadNs : cost.slowReadNs));
   const wl = Float64Array.from(topo.nodes, (n) => (isFast[n.nid] ? cost.fastWriteNs : cost.slowWriteNs));
-  const minRead = Math.min(...rl);
-  const minWrite = Math.min(...wl);
-  const maxRead = Math.max(...rl);
-  const maxWrite = Math.max(...wl);
   const bw = Float64Array.from(topo.nodes, (n) => (n.spec.perf.readBandwidthGBps + n.spec.perf.writeBandwidthGBps) / 2);
   const factor = new Float64Array(nrNodes).fill(1);
   const nodeBytes = new Float64Array(nrNodes);
@@ -271,12 +222,9 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   const kappa = cost.loadedLatencyKappa;
   const maxUtil = cost.loadedLatencyMaxUtil;
   const maxFactor = loadFactor(Infinity, kappa, maxUtil);
-  const conc = cost.concurrency;
-  const llcNs = cost.llcHitNs;
   const workers = cost.swapWorkers;
   const llc = opts.llc ? new LlcFilter(opts.llc) : null;
   const metrics = new SimMetrics(k, opts.pingPongEpochs ?? 4);
-  const promotedWatch = metrics.watch;
   const hot = stack.hotness;
   const moverInTask = cfg.moverContext === "task";
   const time: RuntimeBreakdown = { access: 0, cache: 0, fault: 0, hintFault: 0, promoteInFault: 0, scan: 0, directReclaim: 0, mover: 0, blocked: 0 };
@@ -395,53 +343,35 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
 
   // processes by pid; the replayed tasks are the running ones (task_numa_work runs for them)
   const mmByPid = new Map<number, MmStruct>();
-  const running: MmStruct[] = [];
   ctx.mmOfPid = mmByPid;
-  let lastPid = -1;
-  let lastMm: MmStruct | null = null;
-  const mmFor = (pid: number): MmStruct | null => {
-    if (pid === lastPid) return lastMm;
-    let mm = mmByPid.get(pid) ?? k.tasks.get(pid)?.mm ?? null;
-    if (!mm && autoMap) {
-      const t = createProcess(k, { nid: fastNid });
-      mm = t.mm!;
-      ctx.pidOfMm!.set(mm.id, pid);
-    }
-    if (mm && !mmByPid.has(pid)) {
-      mmByPid.set(pid, mm);
-      if (!running.includes(mm)) running.push(mm);
-      if (!ctx.pidOfMm!.has(mm.id)) ctx.pidOfMm!.set(mm.id, pid);
-    }
-    lastPid = pid;
-    lastMm = mm;
-    return mm;
-  };
-  const mapAround = (mm: MmStruct, addr: number): boolean => {
-    const base = Math.floor(addr / CHUNK) * CHUNK;
-    if (base >= 0x10000 && doMmap(k, mm, CHUNK, { addr: base }) > 0) return true;
-    return doMmap(k, mm, 4096, { addr: Math.floor(addr / 4096) * 4096 }) > 0;
-  };
-
-  // counters
+  const replay = new Replay({
+    k,
+    cost,
+    stack,
+    metrics,
+    llc,
+    autoMap,
+    fastNid,
+    isFast,
+    readNs: rl,
+    writeNs: wl,
+    factor,
+    maxFactor,
+    nodeBytes,
+    nodeAcc,
+    nodeNs,
+    time,
+    mmOfPid: mmByPid,
+    pidOfMm: ctx.pidOfMm,
+    // the sampler's phase comes from the seed
+    countdown: period > 0 ? 1 + rng.below(period) : 0,
+    epochAccesses,
+    epochNs: epochNsLimit,
+    kswapdRun,
+  });
+  const acc = replay.acc;
+  const counters = replay.counters;
   const vm = k.vmstat;
-  const events = vm.events;
-  // hint faults so far: read per access, so no closure and no getter (a disabled NUMA
-  // balancing takes none, and its counter stays put)
-  const nbState = k.numaBalancing;
-  const faultNs = cost.faultNs;
-  const hintFaultNs = cost.hintFaultNs;
-  const blockedWaitNs = cost.blockedWaitNs;
-  const counters = { faults: 0, hintFaults: 0, blocked: 0, oom: 0, segv: 0, skipped: 0, kswapdRuns: 0, tppFiltered: 0 };
-  // the access counters and the bounds, in a typed array: a double kept in a `let` of this
-  // async function (captured by its closures) is boxed into a new heap number on every +=
-  const acc = new Float64Array(NR_ACC);
-  let entries = 0;
-  let epEntries = 0;
-  let epStart = clock.nowNs;
-  // the sampler's phase comes from the seed
-  let countdown = period > 0 ? 1 + rng.below(period) : 0;
-  let sinceKswapd = 0;
-  let nextTick = clock.nowNs + SCHED_TICK_NS;
 
   const epochStartOracle = async () => {
     if (!lookahead) return;
@@ -452,6 +382,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
 
   const closeEpoch = () => {
     kswapdRun();
+    const epStart = replay.epStart;
     const dur = clock.nowNs - epStart;
     ctx.epochNs = dur;
     memory.accesses.set(nodeAcc);
@@ -474,151 +405,26 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
       nodeAcc[n] = 0;
       nodeNs[n] = 0;
     }
-    const rec = metrics.endEpoch(clock.nowNs - t0, acc[ACC_EPOCH]!, acc[ACC_EPOCH_HITS]!, epEntries);
+    const rec = metrics.endEpoch(clock.nowNs - t0, acc[ACC_EPOCH]!, acc[ACC_EPOCH_HITS]!, replay.epEntries);
     opts.onEpoch?.(rec, metrics.perEpoch.length - 1);
     ctx.epoch = metrics.perEpoch.length;
     acc[ACC_EPOCH] = 0;
     acc[ACC_EPOCH_HITS] = 0;
-    epEntries = 0;
-    epStart = clock.nowNs;
+    replay.epochClosed();
   };
 
-  const pt = k.pgtables;
-  const bpa = cost.bytesPerAccess;
   const source = isFn(opts.source) ? opts.source() : opts.source;
   await epochStartOracle();
   for await (const b of batchesOf(source)) {
-    // the batch's arrays once per batch: batches of different classes (a TraceBatch, a
-    // generator's AccessBatch) make every b.x load polymorphic
-    const bPid = b.pid;
-    const bAddr = b.addr;
-    const bWrite = b.write;
-    const bWeight = b.weight;
-    const bSize = b.size;
-    const len = b.length;
-    for (let i = 0; i < len; i++) {
-      const pid = bPid[i]!;
-      const addr = bAddr[i]!;
-      const write = bWrite[i] === 1;
-      const w = bWeight[i]!;
-      if (!(w > 0 && w < Infinity)) throw new AccessWeightError(entries, w);
-      entries++;
-      const mm = pid === lastPid ? lastMm : mmFor(pid);
-      if (!mm || !(addr >= 0x10000 && addr < TASK_SIZE)) {
-        counters.skipped += w;
-      } else {
-        const size = bSize[i]!;
-        const pages = size > 0 && addrPageOffset(addr) + size > 4096 ? 2 : 1;
-        for (let p = 0; p < pages; p++) {
-          const a = p === 0 ? addr : Math.floor(addr / 4096) * 4096 + 4096;
-          const cached = llc !== null && llc.access(pid, a);
-          let f0 = events[PGFAULT]!;
-          let h0 = nbState.numaHintFaults;
-          // the address split in two int32s (addrHi(), addrLo()): a double passed to a call is
-          // boxed every time; the split is written out here, where a call would not be inlined
-          const hi = Math.floor(a * (1 / ADDR_SPLIT));
-          const lo = a - hi * ADDR_SPLIT;
-          let r = accessVirtualSplit(k, mm, hi, lo, write);
-          if (r === ACCESS_SEGV && autoMap && mapAround(mm, a)) {
-            // the trace's program had this mapping: the attempt before autoMap made it is not its fault
-            f0 = events[PGFAULT]!;
-            h0 = nbState.numaHintFaults;
-            r = accessVirtualSplit(k, mm, hi, lo, write);
-          }
-          const df = events[PGFAULT]! - f0;
-          if (df > 0) {
-            // a hint fault is a page fault (PGFAULT counts it): charged as a hint fault only
-            const dh = nbState.numaHintFaults - h0;
-            counters.faults += df;
-            counters.hintFaults += dh;
-            if (df > dh) {
-              clock.advance((df - dh) * faultNs);
-              time.fault += (df - dh) * faultNs;
-            }
-            if (dh) {
-              clock.advance(dh * hintFaultNs);
-              time.hintFault += dh * hintFaultNs;
-            }
-          }
-          if (r !== ACCESS_OK) {
-            if (r === ACCESS_BLOCKED) {
-              counters.blocked += w;
-              clock.advance(blockedWaitNs);
-              time.blocked += blockedWaitNs;
-            } else if (r === ACCESS_OOM) counters.oom += w;
-            else counters.segv += w;
-            continue;
-          }
-          acc[ACC_TOTAL]! += w;
-          const pte = pt.leaf[pt.off]!;
-          if (cached || pteSpecial(pte)) {
-            // an LLC hit, or a read of the zero page: cached, no tier
-            const c = (llcNs * w) / conc;
-            clock.advance(c);
-            time.cache += c;
-            acc[ACC_FAST_BOUND]! += c;
-            acc[ACC_SLOW_BOUND]! += c;
-            if (cached) acc[ACC_LLC_HITS]! += w;
-            else acc[ACC_ZERO_READS]! += w;
-            continue;
-          }
-          if (llc) acc[ACC_LLC_MISSES]! += w;
-          const pfn = pt.frame[pt.off]!;
-          const nid = topo.pfnToNid(pfn);
-          const an = ((write ? wl[nid]! : rl[nid]!) * factor[nid]! * w) / conc;
-          clock.advance(an);
-          time.access += an;
-          nodeBytes[nid]! += w * bpa;
-          nodeAcc[nid]! += w;
-          nodeNs[nid]! += an;
-          acc[ACC_FAST_BOUND]! += ((write ? minWrite : minRead) * w) / conc;
-          acc[ACC_SLOW_BOUND]! += ((write ? maxWrite : maxRead) * maxFactor * w) / conc;
-          acc[ACC_MEMORY]! += w;
-          acc[ACC_EPOCH]! += w;
-          if (isFast[nid]) {
-            acc[ACC_MEMORY_HITS]! += w;
-            acc[ACC_EPOCH_HITS]! += w;
-          }
-          // promoted in the previous epoch and not touched since (see SimMetrics.watch)
-          if ((promotedWatch[pfn >>> 5]! & (1 << (pfn & 31))) !== 0) metrics.touch(pfn);
-          if (period > 0) {
-            countdown -= w;
-            if (countdown <= 0) {
-              const n = 1 + Math.floor(-countdown / period);
-              countdown += n * period;
-              stack.sampler.sample(pfn, write, n);
-            }
-          }
-        }
-      }
-      if (++sinceKswapd >= KSWAPD_EVERY) {
-        sinceKswapd = 0;
-        wakeupProactiveDemotion(k);
-        kswapdRun();
-      }
-      if (clock.nowNs >= nextTick) {
-        // task_tick_numa(): each running task queues task_numa_work() when its scan is due
-        nextTick = clock.nowNs + SCHED_TICK_NS;
-        const nb = k.numab;
-        if (nb) {
-          const v0 = nb.numaPteVisits;
-          for (const m of running) taskNumaWork(k, m);
-          const visits = nb.numaPteVisits - v0;
-          if (visits) {
-            // change_pte_range() examines every PTE of the chunks it walks
-            const s = visits * cost.scanNsPerPte;
-            clock.advance(s);
-            time.scan += s;
-          }
-        }
-      }
-      if (++epEntries >= epochAccesses || clock.nowNs - epStart >= epochNsLimit) {
+    for (let i = 0; i < b.length; ) {
+      i = replay.run(b, i);
+      if (replay.epochDue) {
         closeEpoch();
         await epochStartOracle();
       }
     }
   }
-  if (epEntries > 0) closeEpoch();
+  if (replay.epEntries > 0) closeEpoch();
 
   counters.kswapdRuns = Array.from(vmscan.kswapdRuns).reduce((a, b) => a + b, 0);
   counters.tppFiltered = k.numab?.tppFiltered ?? 0;
@@ -636,7 +442,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
     accesses: acc[ACC_TOTAL]!,
     memoryAccesses: acc[ACC_MEMORY]!,
     zeroPageReads: acc[ACC_ZERO_READS]!,
-    entries,
+    entries: replay.entries,
     llc: llc ? { ...llc.geometry, hits: acc[ACC_LLC_HITS]!, misses: acc[ACC_LLC_MISSES]! } : null,
     perEpoch: metrics.perEpoch,
     runtimeNs,
