@@ -66,6 +66,12 @@ export interface Churn {
 // zeroed typed array is what the system hands out, and its pages cost RSS only once written
 // (a 64 GiB machine has 16 M frames, most of which no run ever moves).
 const NONE = 0;
+/** SimMetrics.hist's fields (a frame's are at pfn × H_FIELDS; no shift: a 4 TiB machine has 2^30 frames) */
+const H_LAST_UP = 0;
+const H_LAST_DOWN = 1;
+const H_MOVES = 2;
+const H_DOWN_SINCE_UP = 3;
+const H_FIELDS = 4;
 
 export class SimMetrics {
   readonly perEpoch: EpochRecord[] = [];
@@ -90,12 +96,13 @@ export class SimMetrics {
   private maxMoves = 0;
   /** the epoch the engine is in (set by the engine as epochs close) */
   epoch = 0;
-  /** per pfn, of the data in that frame: epoch + 1 of its last up move, of its last down move */
-  private readonly lastUp: Int32Array;
-  private readonly lastDown: Int32Array;
-  /** 1 when a down move followed the last up move */
-  private readonly downSinceUp: Uint8Array;
-  private readonly moves: Uint16Array;
+  /**
+   * Per pfn, of the data in that frame, four int32s side by side (H_* below), so that a move
+   * reads and writes one cache line per frame rather than one per field: epoch + 1 of its last
+   * up move and of its last down move, its moves (capped at 65535), and 1 when a down move
+   * followed the last up move.
+   */
+  private readonly hist: Int32Array;
   /**
    * One bit per pfn, set while the frame's data was promoted in the previous epoch and no access
    * of this epoch has found it yet: what the engine tests per access (touch()). A bitmap of the
@@ -117,10 +124,7 @@ export class SimMetrics {
     readonly pingPongEpochs: number,
   ) {
     const n = k.mem.nrPages;
-    this.lastUp = new Int32Array(n);
-    this.lastDown = new Int32Array(n);
-    this.downSinceUp = new Uint8Array(n);
-    this.moves = new Uint16Array(n);
+    this.hist = new Int32Array(n * H_FIELDS);
     this.watch = new Uint32Array((n + 31) >>> 5);
     this.promotedNow = new Uint32Array((n + 31) >>> 5);
   }
@@ -142,40 +146,36 @@ export class SimMetrics {
 
   /** Carry page i's history from frame s to frame d (d now holds the data). */
   private carry(s: number, d: number): void {
-    this.lastUp[d] = this.lastUp[s]!;
-    this.lastDown[d] = this.lastDown[s]!;
-    this.downSinceUp[d] = this.downSinceUp[s]!;
-    this.moves[d] = this.moves[s]!;
-    this.lastUp[s] = NONE;
-    this.lastDown[s] = NONE;
-    this.downSinceUp[s] = 0;
-    this.moves[s] = 0;
+    const h = this.hist;
+    const hs = s * H_FIELDS;
+    const hd = d * H_FIELDS;
+    for (let f = 0; f < H_FIELDS; f++) {
+      h[hd + f] = h[hs + f]!;
+      h[hs + f] = NONE;
+    }
     carryBit(this.watch, s, d);
     carryBit(this.promotedNow, s, d);
   }
 
   private swapFrames(a: number, b: number): void {
-    let t = this.lastUp[a]!;
-    this.lastUp[a] = this.lastUp[b]!;
-    this.lastUp[b] = t;
-    t = this.lastDown[a]!;
-    this.lastDown[a] = this.lastDown[b]!;
-    this.lastDown[b] = t;
-    t = this.downSinceUp[a]!;
-    this.downSinceUp[a] = this.downSinceUp[b]!;
-    this.downSinceUp[b] = t;
-    t = this.moves[a]!;
-    this.moves[a] = this.moves[b]!;
-    this.moves[b] = t;
+    const h = this.hist;
+    const ha = a * H_FIELDS;
+    const hb = b * H_FIELDS;
+    for (let f = 0; f < H_FIELDS; f++) {
+      const t = h[ha + f]!;
+      h[ha + f] = h[hb + f]!;
+      h[hb + f] = t;
+    }
     swapBits(this.watch, a, b);
     swapBits(this.promotedNow, a, b);
   }
 
   /** One more move of the data now in frame d. */
   private counted(d: number): void {
-    const m = this.moves[d]!;
+    const at = d * H_FIELDS + H_MOVES;
+    const m = this.hist[at]!;
     if (m === 0) this.pagesMoved++;
-    if (m < 65535) this.moves[d] = m + 1;
+    if (m < 65535) this.hist[at] = m + 1;
     if (m + 1 > this.maxMoves) this.maxMoves = m + 1;
     this.pageMoves++;
   }
@@ -183,17 +183,19 @@ export class SimMetrics {
   /** The data now in frame d went up (toward the top tier) or down, in the current epoch. */
   private direction(d: number, up: boolean): void {
     const e = this.epoch + 1;
+    const h = this.hist;
+    const hd = d * H_FIELDS;
     if (up) {
-      if (this.lastDown[d]! !== NONE) this.rePromoted++;
-      if (this.downSinceUp[d] === 1 && e - this.lastUp[d]! <= this.pingPongEpochs) this.pingPong++;
-      this.lastUp[d] = e;
-      this.downSinceUp[d] = 0;
+      if (h[hd + H_LAST_DOWN]! !== NONE) this.rePromoted++;
+      if (h[hd + H_DOWN_SINCE_UP] === 1 && e - h[hd + H_LAST_UP]! <= this.pingPongEpochs) this.pingPong++;
+      h[hd + H_LAST_UP] = e;
+      h[hd + H_DOWN_SINCE_UP] = 0;
       this.watch[d >>> 5]! &= ~(1 << (d & 31));
       this.promotedNow[d >>> 5]! |= 1 << (d & 31);
       this.promotedCur++;
     } else {
-      this.lastDown[d] = e;
-      if (this.lastUp[d] !== NONE) this.downSinceUp[d] = 1;
+      h[hd + H_LAST_DOWN] = e;
+      if (h[hd + H_LAST_UP] !== NONE) h[hd + H_DOWN_SINCE_UP] = 1;
     }
   }
 
