@@ -132,7 +132,16 @@ export class ExchangeSide {
  * forward (runForward) until it unlocks, and lockdep checks its lock order as one holder's.
  */
 export class ExchangeOp implements WaitOwner {
-  phase: ExchangePhase = "isolate";
+  private currentPhase: ExchangePhase = "isolate";
+  /** EXCHANGE_PHASE_INDEX[phase], kept beside it: a batch compares it for every step */
+  phaseIndex = 0;
+  get phase(): ExchangePhase {
+    return this.currentPhase;
+  }
+  set phase(p: ExchangePhase) {
+    this.currentPhase = p;
+    this.phaseIndex = EXCHANGE_PHASE_INDEX[p];
+  }
   /** lockdep's held-lock stack of this op (made on its first lock while lockdep is on) */
   heldLocks: HeldLocks | null = null;
   /** the holder this op is waiting for inside wait(), or null */

@@ -140,7 +140,7 @@ function runBatchUntil(ops: readonly (ExchangeOp | null)[], n: number, target: n
   for (let i = 0; i < n; i++) {
     const op = ops[i];
     if (!op) continue;
-    while (!op.done && EXCHANGE_PHASE_INDEX[op.phase] < target) {
+    while (!op.done && op.phaseIndex < target) {
       if (op.step() === EXCHANGE_WOULD_BLOCK && !op.wait()) op.abort(-EAGAIN);
     }
   }
