@@ -87,7 +87,7 @@ export { AccessWeightError, type RuntimeBreakdown, SCHED_TICK_NS } from "./repla
 export interface RunOptions {
   /**
    * The accesses: an iterable (or async iterable) of batches, or a function returning a fresh
-   * one (the epoch-oracle reads the stream a second time, one epoch ahead).
+   * one.
    */
   source: AccessSource | (() => AccessSource);
   /** a preset name, a config, or a stack built with createStack() */
@@ -331,13 +331,13 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   stack.sampler.setup(ctx, hot);
   const period = stack.sampler.period;
 
-  // the epoch-oracle reads the stream a second time, one epoch ahead of the replay
+  // the epoch-oracle reads the stream one epoch ahead of the replay, which it then serves
+  const input = isFn(opts.source) ? opts.source() : opts.source;
   let lookahead: EpochOracleLookahead | null = null;
   if (cfg.oracle) {
-    if (!isFn(opts.source)) throw new Error("the epoch-oracle reads the stream twice: give `source` as a function returning a fresh stream");
     if (Number.isFinite(epochNsLimit))
       throw new Error("the epoch-oracle needs epochs of a fixed number of entries (epochAccesses), not epochNs: it reads each epoch ahead");
-    lookahead = new EpochOracleLookahead(opts.source(), epochAccesses, oracleCapacity(k, fastNids), opts.llc ?? null);
+    lookahead = new EpochOracleLookahead(input, epochAccesses, oracleCapacity(k, fastNids), opts.llc ?? null);
   }
   ctx.pidOfMm = new Map();
 
@@ -413,7 +413,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
     replay.epochClosed();
   };
 
-  const source = isFn(opts.source) ? opts.source() : opts.source;
+  const source = lookahead ? lookahead.replay() : input;
   await epochStartOracle();
   for await (const b of batchesOf(source)) {
     for (let i = 0; i < b.length; ) {

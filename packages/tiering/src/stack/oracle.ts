@@ -1,7 +1,7 @@
 /**
  * The epoch-oracle: a reference point, not a bound. It knows the future one epoch ahead: at
- * the start of each epoch it reads that epoch's entries (epochAccesses of them) from a second
- * stream of the same accesses, counts the accesses (weights) of every virtual page (pid, vpn)
+ * the start of each epoch it reads that epoch's entries (epochAccesses of them) from the
+ * stream before the replay does, counts the accesses (weights) of every virtual page (pid, vpn)
  * that reach memory (with the LLC filter on, through an LLC of its own that sees what the
  * replay's sees), and takes the most-accessed pages up to the fast tier's capacity (managed
  * pages minus the PROMO watermark) as the epoch's hot set. It places that set in the fast tier — exchanging
@@ -16,15 +16,16 @@
  * A fast-tier folio is kept when any page of it is in the hot set at any address that maps it
  * (found through the rmap, so file and shmem folios are recognised as well as anon ones).
  *
- * Memory: bounded by one epoch, whatever the trace's length: the second stream is read as the
- * replay goes, one epoch at a time (a table of the pages that epoch touches, at most twice
- * epochAccesses entries, and the hot set, at most the fast tier's capacity).
+ * Memory: bounded by one epoch, whatever the trace's length: the stream is read once, one epoch
+ * at a time, and the replay is served from a copy of that epoch's entries (two buffers of
+ * epochAccesses entries, the one replayed and the one being read), with a table of the pages
+ * the epoch touches and the hot set (at most the fast tier's capacity).
  */
 import type { Kernel } from "@foliox/core";
 import { WMARK_PROMO } from "@foliox/core";
 import { addrPageOffset, ptePresent, pteSpecial } from "@foliox/core";
 import { rmapWalk } from "@foliox/core";
-import type { AccessBatch, AccessSource } from "../sim/access-batch.js";
+import { type AccessBatch, type AccessSource, createAccessBatch } from "../sim/access-batch.js";
 import { LlcFilter, type LlcGeometry } from "../sim/llc.js";
 import { forEachLruFolio } from "./folios.js";
 import { PageCounts } from "./page-counts.js";
@@ -45,8 +46,9 @@ async function* asyncBatches(src: AccessSource): AsyncGenerator<AccessBatch> {
 }
 
 /**
- * The second stream, read one epoch ahead of the replay. With the LLC filter on, it runs an LLC
- * of its own over the same stream — the same geometry and the same accesses give the same hits
+ * The stream, read one epoch ahead of the replay: next() reads and counts an epoch's entries,
+ * and replay() then serves those same entries to the engine. With the LLC filter on, it runs an
+ * LLC of its own over the stream — the same geometry and the same accesses give the same hits
  * as the replay's — and counts only the accesses that reach memory: an LLC hit needs no tier.
  */
 export class EpochOracleLookahead {
@@ -56,6 +58,12 @@ export class EpochOracleLookahead {
   private done = false;
   private readonly llc: LlcFilter | null;
   private readonly counts = new PageCounts();
+  /**
+   * The entries next() read, by epoch, in two buffers taken in turn: the engine may still hold
+   * the previous epoch's batch when next() reads the next one.
+   */
+  private readonly held: AccessBatch[];
+  private epochsRead = 0;
 
   constructor(
     source: AccessSource,
@@ -65,11 +73,29 @@ export class EpochOracleLookahead {
   ) {
     this.it = asyncBatches(source)[Symbol.asyncIterator]();
     this.llc = llc ? new LlcFilter(llc) : null;
+    this.held = [createAccessBatch(Math.min(epochAccesses, 65536)), createAccessBatch(Math.min(epochAccesses, 65536))];
+  }
+
+  /**
+   * The entries to replay: each epoch's, once next() has read it. Ends after an epoch that
+   * next() did not follow with another (the stream's last, shorter one) or an empty one.
+   */
+  async *replay(): AsyncGenerator<AccessBatch> {
+    for (;;) {
+      const epoch = this.epochsRead;
+      const b = this.held[epoch & 1]!;
+      if (epoch === 0 || b.length === 0) return;
+      yield b;
+      if (this.epochsRead === epoch) return;
+    }
   }
 
   /** The next epoch's hot keys (pid * 2^36 + vpn), hottest first, at most capacity. */
   async next(): Promise<Float64Array> {
     const counts = this.counts;
+    this.epochsRead++;
+    let keep = this.held[this.epochsRead & 1]!;
+    keep.length = 0;
     let n = 0;
     while (n < this.epochAccesses && !this.done) {
       const b = this.batch;
@@ -86,6 +112,8 @@ export class EpochOracleLookahead {
       const pid = b.pid[i]!;
       const addr = b.addr[i]!;
       const size = b.size[i]!;
+      if (keep.length === keep.t.length) keep = this.grow(keep);
+      copyEntry(b, i, keep);
       // the pages the replay touches: an access crossing a page boundary touches the next one too
       const pages = size > 0 && addrPageOffset(addr) + size > 4096 ? 2 : 1;
       for (let p = 0; p < pages; p++) {
@@ -98,6 +126,31 @@ export class EpochOracleLookahead {
     }
     return counts.drainHottest(this.capacity);
   }
+
+  /** A held buffer twice the size (up to epochAccesses), its entries kept. */
+  private grow(b: AccessBatch): AccessBatch {
+    const g = createAccessBatch(Math.min(this.epochAccesses, b.t.length * 2));
+    g.t.set(b.t);
+    g.pid.set(b.pid);
+    g.addr.set(b.addr);
+    g.write.set(b.write);
+    g.size.set(b.size);
+    g.weight.set(b.weight);
+    g.length = b.length;
+    this.held[this.epochsRead & 1] = g;
+    return g;
+  }
+}
+
+/** Append entry i of `from` to `to` (which has room). */
+function copyEntry(from: AccessBatch, i: number, to: AccessBatch): void {
+  const j = to.length++;
+  to.t[j] = from.t[i]!;
+  to.pid[j] = from.pid[i]!;
+  to.addr[j] = from.addr[i]!;
+  to.write[j] = from.write[i]!;
+  to.size[j] = from.size[i]!;
+  to.weight[j] = from.weight[i]!;
 }
 
 /** Is x in the ascending array a? */
