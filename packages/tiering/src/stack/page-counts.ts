@@ -3,7 +3,8 @@
  * on typed arrays, reused from epoch to epoch. A Map keyed by doubles above 2^31 boxes every
  * key and hashes it through the runtime; this table is a multiply, a mask and a probe or two,
  * and allocates only when it grows (it doubles at half load, so it holds what the largest
- * epoch touched, never more than twice that).
+ * epoch touched, never more than twice that). A slot's key and count sit side by side (one
+ * cache line per probe: an epoch's table outgrows the host's L2).
  */
 const EMPTY = -1;
 
@@ -13,9 +14,16 @@ function hashSlot(key: number, mask: number): number {
   return Math.imul((key - hi * 2 ** 26) ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) & mask;
 }
 
+/** A table of `slots` free slots. */
+function emptyTable(slots: number): Float64Array {
+  const t = new Float64Array(2 * slots);
+  for (let s = 0; s < slots; s++) t[2 * s] = EMPTY;
+  return t;
+}
+
 export class PageCounts {
-  private keys: Float64Array;
-  private counts: Float64Array;
+  /** slot s: its key at 2s (EMPTY when free), its count at 2s + 1 */
+  private table: Float64Array;
   /** the slots in use, in the order their keys were first counted */
   private used: Int32Array;
   private mask: number;
@@ -23,28 +31,27 @@ export class PageCounts {
 
   constructor(initialSlots = 1 << 16) {
     const slots = 2 ** Math.ceil(Math.log2(Math.max(16, initialSlots)));
-    this.keys = new Float64Array(slots).fill(EMPTY);
-    this.counts = new Float64Array(slots);
+    this.table = emptyTable(slots);
     this.used = new Int32Array(slots >>> 1);
     this.mask = slots - 1;
   }
 
   /** counts[key] += w */
   add(key: number, w: number): void {
-    const keys = this.keys;
+    const t = this.table;
     const mask = this.mask;
     let s = hashSlot(key, mask);
     for (;;) {
-      const k = keys[s]!;
+      const k = t[2 * s]!;
       if (k === key) {
-        this.counts[s]! += w;
+        t[2 * s + 1]! += w;
         return;
       }
       if (k === EMPTY) break;
       s = (s + 1) & mask;
     }
-    keys[s] = key;
-    this.counts[s] = w;
+    t[2 * s] = key;
+    t[2 * s + 1] = w;
     this.used[this.size++] = s;
     if (this.size > this.used.length - 1) this.grow();
   }
@@ -57,8 +64,8 @@ export class PageCounts {
     const n = this.size;
     const order = this.used.subarray(0, n);
     const out = this.packedOrder(order) ?? this.comparedOrder(order);
-    const keys = this.keys;
-    for (let i = 0; i < n; i++) keys[order[i]!] = EMPTY;
+    const t = this.table;
+    for (let i = 0; i < n; i++) t[2 * order[i]!] = EMPTY;
     this.size = 0;
     return out.subarray(0, Math.min(limit, n));
   }
@@ -70,21 +77,20 @@ export class PageCounts {
    */
   private packedOrder(order: Int32Array): Float64Array | null {
     const n = order.length;
-    const keys = this.keys;
-    const counts = this.counts;
+    const t = this.table;
     let max = 0;
     for (let i = 0; i < n; i++) {
-      const c = counts[order[i]!]!;
+      const c = t[2 * order[i]! + 1]!;
       if (c !== Math.floor(c)) return null;
       if (c > max) max = c;
     }
     const span = 2 ** Math.ceil(Math.log2(n + 1));
     if ((max + 1) * span > Number.MAX_SAFE_INTEGER) return null;
     const sorted = new Float64Array(n);
-    for (let i = 0; i < n; i++) sorted[i] = keys[order[i]!]!;
+    for (let i = 0; i < n; i++) sorted[i] = t[2 * order[i]!]!;
     sorted.sort();
     const packed = new Float64Array(n);
-    for (let r = 0; r < n; r++) packed[r] = (max - counts[this.slotOf(sorted[r]!)]!) * span + r;
+    for (let r = 0; r < n; r++) packed[r] = (max - t[2 * this.slotOf(sorted[r]!) + 1]!) * span + r;
     packed.sort();
     for (let i = 0; i < n; i++) {
       const p = packed[i]!;
@@ -94,31 +100,28 @@ export class PageCounts {
   }
 
   private comparedOrder(order: Int32Array): Float64Array {
-    const keys = this.keys;
-    const counts = this.counts;
-    order.sort((a, b) => counts[b]! - counts[a]! || keys[a]! - keys[b]!);
-    return Float64Array.from(order, (s) => keys[s]!);
+    const t = this.table;
+    order.sort((a, b) => t[2 * b + 1]! - t[2 * a + 1]! || t[2 * a]! - t[2 * b]!);
+    return Float64Array.from(order, (s) => t[2 * s]!);
   }
 
   /** The slot holding key (which is in the table). */
   private slotOf(key: number): number {
-    const keys = this.keys;
+    const t = this.table;
     const mask = this.mask;
     let s = hashSlot(key, mask);
-    while (keys[s] !== key) s = (s + 1) & mask;
+    while (t[2 * s] !== key) s = (s + 1) & mask;
     return s;
   }
 
   private grow(): void {
-    const oldKeys = this.keys;
-    const oldCounts = this.counts;
+    const old = this.table;
     const oldUsed = this.used.subarray(0, this.size);
-    const slots = oldKeys.length * 2;
-    this.keys = new Float64Array(slots).fill(EMPTY);
-    this.counts = new Float64Array(slots);
+    const slots = old.length; // twice as many slots: the old table had old.length / 2
+    this.table = emptyTable(slots);
     this.used = new Int32Array(slots >>> 1);
     this.mask = slots - 1;
     this.size = 0;
-    for (let i = 0; i < oldUsed.length; i++) this.add(oldKeys[oldUsed[i]!]!, oldCounts[oldUsed[i]!]!);
+    for (let i = 0; i < oldUsed.length; i++) this.add(old[2 * oldUsed[i]!]!, old[2 * oldUsed[i]! + 1]!);
   }
 }
