@@ -64,6 +64,7 @@ import { createStack, TieringStack, type StackConfig } from "../stack/stack.js";
 import type { TieringContext } from "../stack/types.js";
 import type { AccessBatch, AccessSource } from "./access-batch.js";
 import { resolveCosts, type CostOverrides, type Costs } from "./costs.js";
+import { BackgroundCpu } from "./background.js";
 import { LlcFilter, type LlcGeometry } from "./llc.js";
 import { convergence, SimMetrics, type AnonFileRatio, type Churn, type EpochRecord } from "./metrics.js";
 import { exchangeCostNs, migrationCostNs } from "./move-cost.js";
@@ -228,10 +229,8 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   const hot = stack.hotness;
   const moverInTask = cfg.moverContext === "task";
   const time: RuntimeBreakdown = { access: 0, cache: 0, fault: 0, hintFault: 0, promoteInFault: 0, scan: 0, directReclaim: 0, mover: 0, blocked: 0 };
-  const background: Record<string, number> = {};
-  const bgCharge = (actor: string, ns: number) => {
-    background[actor] = (background[actor] ?? 0) + ns;
-  };
+  const background = new BackgroundCpu();
+  const bgCharge = (actor: string, ns: number) => background.charge(actor, ns);
   const t0 = clock.nowNs;
   /** moves' bytes as offered load (they only matter with the loaded-latency curve on) */
   const moveTraffic = (src: number, dst: number, bytes: number) => {
@@ -434,8 +433,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   vmstat["numa_pte_updates"] = k.numab?.numaPteUpdates ?? 0;
   const conv = convergence(metrics.perEpoch, opts.phaseChanges ?? []);
   const runtimeNs = clock.nowNs - t0;
-  const bgSorted: Record<string, number> = {};
-  for (const key of Object.keys(background).sort()) bgSorted[key] = background[key]!;
+  const bgSorted = background.byActor();
   return {
     stack: cfg.name,
     hitRatio: acc[ACC_MEMORY]! > 0 ? acc[ACC_MEMORY_HITS]! / acc[ACC_MEMORY]! : 0,
