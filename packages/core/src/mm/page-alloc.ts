@@ -438,14 +438,14 @@ export class PageAlloc {
     }
     if (mem.refcount[head] !== 0) throw new KernelBug(`BUG: freeing pfn ${head} with refcount ${mem.refcount[head]}`);
     if (mem.largeMapcount[head] !== 0) throw new KernelBug(`BUG: Bad page state: folio ${head} large mapcount ${mem.largeMapcount[head]}`);
-    mem.flags.fill(0, head, head + nr);
-    mem.mapping.fill(0, head, head + nr);
-    mem.index.fill(0, head, head + nr);
-    mem.private.fill(0, head, head + nr);
-    mem.memcg.fill(0, head, head + nr);
-    mem.pincount.fill(0, head, head + nr);
-    mem.lastCpupid.fill(-1, head, head + nr);
-    mem.order.fill(0, head, head + nr);
+    setRange(mem.flags, 0, head, nr);
+    setRange(mem.mapping, 0, head, nr);
+    setRange(mem.index, 0, head, nr);
+    setRange(mem.private, 0, head, nr);
+    setRange(mem.memcg, 0, head, nr);
+    setRange(mem.pincount, 0, head, nr);
+    setRange(mem.lastCpupid, -1, head, nr);
+    setRange(mem.order, 0, head, nr);
     this.vmstat.countEvents(PGFREE, nr);
     this.freeOnePage(head, order);
   }
@@ -481,4 +481,10 @@ export class PageAlloc {
  */
 function filterNodes(order: readonly number[], nodemask: readonly number[]): number[] {
   return order.filter((nid) => nodemask.includes(nid));
+}
+
+/** a[head .. head + nr) = v: one store for a base page, where fill() is a call into the runtime */
+function setRange(a: Int32Array | Uint16Array | Uint8Array | Float64Array, v: number, head: number, nr: number): void {
+  if (nr === 1) a[head] = v;
+  else a.fill(v, head, head + nr);
 }
