@@ -36,7 +36,7 @@ export interface StackConfig {
   demotion?: boolean;
   /** TPP: free headroom kswapd keeps on top-tier nodes, as a share of the node; default 0 */
   headroomRatio?: number;
-  /** the epoch-oracle: reads the stream a second time, one epoch ahead (a source function) */
+  /** the epoch-oracle: reads the stream one epoch ahead of the replay */
   oracle?: boolean;
   /**
    * Where the mover runs: "kthread" (default; a kernel thread or a daemon on another CPU: its
