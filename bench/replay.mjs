@@ -9,20 +9,28 @@
 //   under valgrind --tool=lackey --trace-mem=yes), gunzipped and parsed as it replays, with the
 //   LLC filter on (as for every lackey trace), on the built-in `trace` machine (DRAM 20% of its
 //   footprint);
-// - a longer lackey trace when FOLIOX_BENCH_LACKEY names one (e.g. gzip under lackey; see
-//   BENCHMARKS.md §4);
+// - a real program's trace long enough to measure the importer and the engine (`lackey-gzip`):
+//   gzip under valgrind lackey, recorded once into bench/.cache when valgrind is installed
+//   (bench/lib/lackey-trace.mjs; FOLIOX_BENCH_LACKEY names another), replayed like the above;
+//   and the same trace written once (untimed) to the canonical binary format and replayed from
+//   that file with the same LLC (`lackey-gzip-bin`): what the binary format is for, a trace
+//   replayed many times;
 // - the 1 M-page zipf stream written once (untimed) to the canonical binary format and replayed
 //   from the file (`zipf-1M-bin`): the same accesses as zipf-1M, decoded instead of generated;
 //   its child also reports the decoder alone (readTrace over the file, no engine).
 // Each (workload, stack) runs in a child process of its own (`node --expose-gc
 // bench/replay.mjs --child ...`), so that its peak RSS (process.resourceUsage().maxRSS) is its
 // own. Setup (building the machine, mapping the regions, the trace's footprint pass) is timed
-// apart. Each child replays `rounds` times on a fresh machine and reports median (min, max).
+// apart. Each child replays once to warm up (the JIT compiles the engine, the stack and the
+// kernel model's paths as it meets them: ~0.3-0.8 CPU s once per process, on V8's compiler
+// threads), then `rounds` times on a fresh machine each, and reports median (min, max) of
+// those; the cold first replay's rate is reported apart (coldEntriesPerSec).
 import { spawn } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { lackeyGzipTrace } from "./lib/lackey-trace.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const LACKEY = join(here, "..", "packages/trace/test/fixtures/lackey-true.txt.gz");
@@ -55,15 +63,18 @@ async function child(workload, stack, rounds) {
   let pages = 0;
   let hitRatio = 0;
   let simulatedSeconds = 0;
-  for (let r = 0; r < rounds; r++) {
-    globalThis.gc?.();
+  let coldRate = 0;
+  for (let r = 0; r <= rounds; r++) {
+    // a full GC only before the warm-up: one between rounds would let the last machine's
+    // object shapes die, and with them the optimized code built on them (every round cold)
+    if (r === 0) globalThis.gc?.();
     let t = performance.now();
     let prepared;
     let source;
     let epochAccesses;
     let llc = null;
     if (workload.startsWith("lackey")) {
-      const text = workload === "lackey" ? LACKEY : process.env.FOLIOX_BENCH_LACKEY;
+      const text = workload === "lackey" ? LACKEY : process.env.FOLIOX_BENCH_LACKEY_FILE;
       const scenario = builtinScenario("trace", { stack });
       const shape = await summarizeTrace(text, { format: "lackey", top: 0 });
       pages = shape.distinctPages;
@@ -141,13 +152,17 @@ async function child(workload, stack, rounds) {
     entries = res.entries;
     hitRatio = res.hitRatio;
     simulatedSeconds = res.simulatedSeconds;
-    rates.push(res.entries / ((cpu.user + cpu.system) / 1e6));
-    wallRates.push(res.entries / secs);
+    const rate = res.entries / ((cpu.user + cpu.system) / 1e6);
+    if (r === 0) coldRate = rate;
+    else {
+      rates.push(rate);
+      wallRates.push(res.entries / secs);
+    }
     prepared = null;
   }
   const ru = process.resourceUsage();
   process.stdout.write(
-    `${JSON.stringify({ workload, stack, pages, entries, hitRatio, simulatedSeconds, entriesPerSec: stats(rates), entriesPerWallSec: stats(wallRates), ...(decodePerSec !== null ? { decodeEntriesPerSec: decodePerSec } : {}), setupSec: stats(setups), peakRssBytes: ru.maxRSS * 1024 })}\n`,
+    `${JSON.stringify({ workload, stack, pages, entries, hitRatio, simulatedSeconds, entriesPerSec: stats(rates), entriesPerWallSec: stats(wallRates), coldEntriesPerSec: coldRate, ...(decodePerSec !== null ? { decodeEntriesPerSec: decodePerSec } : {}), setupSec: stats(setups), peakRssBytes: ru.maxRSS * 1024 })}\n`,
   );
 }
 
@@ -168,21 +183,20 @@ function spawnChild(workload, stack, rounds) {
   });
 }
 
-/** Run every (workload, stack) in its own child; rounds per child (16 M pages and long traces: one). */
+/** Run every (workload, stack) in its own child, `rounds` measured replays each after the warm-up. */
 export async function runReplay({ log = console.log, rounds = 3, workloads, stacks = REPLAY_STACKS } = {}) {
-  const ws = workloads ?? [
-    "zipf-1M",
-    "zipf-16M",
-    "lackey",
-    "zipf-1M-bin",
-    ...(process.env.FOLIOX_BENCH_LACKEY && existsSync(process.env.FOLIOX_BENCH_LACKEY) ? ["lackey-env", "lackey-env-bin"] : []),
-  ];
+  const gzipTrace = await lackeyGzipTrace(log);
+  const ws = (workloads ?? ["zipf-1M", "zipf-16M", "lackey", "zipf-1M-bin", "lackey-gzip", "lackey-gzip-bin"]).filter(
+    (w) => gzipTrace !== null || !w.startsWith("lackey-gzip"),
+  );
+  // the children read the recorded trace's path from their environment
+  if (gzipTrace) process.env.FOLIOX_BENCH_LACKEY_FILE = gzipTrace;
   const out = [];
   for (const w of ws) {
     for (const s of stacks) {
-      const r = await spawnChild(w, s, w === "zipf-16M" || w.startsWith("lackey-env") ? 1 : rounds);
+      const r = await spawnChild(w, s, rounds);
       log(
-        `  ${w} ${s}: ${Math.round(r.entriesPerSec.median).toLocaleString("en-US")} entries/CPU s (${Math.round(r.entriesPerWallSec.median).toLocaleString("en-US")}/wall s), peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+        `  ${w} ${s}: ${Math.round(r.entriesPerSec.median).toLocaleString("en-US")} entries/CPU s (${Math.round(r.entriesPerWallSec.median).toLocaleString("en-US")}/wall s; cold first replay ${Math.round(r.coldEntriesPerSec).toLocaleString("en-US")}/CPU s), peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
       );
       out.push(r);
     }
