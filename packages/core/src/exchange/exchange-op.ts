@@ -41,6 +41,17 @@ import { FOLIO_EXCHANGE, type FolioExchange } from "./exchange-template.js";
 export const EXCHANGE_PHASES = ["isolate", "lock", "supported", "unmap", "flush", "move", "remap", "unlock", "putback", "done"] as const;
 export type ExchangePhase = (typeof EXCHANGE_PHASES)[number];
 export const EXCHANGE_PHASE_INDEX = Object.freeze(Object.fromEntries(EXCHANGE_PHASES.map((p, i) => [p, i]))) as Readonly<Record<ExchangePhase, number>>;
+/** EXCHANGE_PHASES' indexes, as the op keeps its phase */
+const PH_ISOLATE = 0;
+const PH_LOCK = 1;
+const PH_SUPPORTED = 2;
+const PH_UNMAP = 3;
+const PH_FLUSH = 4;
+const PH_MOVE = 5;
+const PH_REMAP = 6;
+const PH_UNLOCK = 7;
+const PH_PUTBACK = 8;
+const PH_DONE = 9;
 
 /** Failure-injection points, in the order the template passes them. */
 export const EXCHANGE_FAILURE_POINTS = [
@@ -132,15 +143,10 @@ export class ExchangeSide {
  * forward (runForward) until it unlocks, and lockdep checks its lock order as one holder's.
  */
 export class ExchangeOp implements WaitOwner {
-  private currentPhase: ExchangePhase = "isolate";
-  /** EXCHANGE_PHASE_INDEX[phase], kept beside it: a batch compares it for every step */
-  phaseIndex = 0;
+  /** the phase as its index in EXCHANGE_PHASES (PH_*): a batch compares it for every step */
+  phaseIndex = PH_ISOLATE;
   get phase(): ExchangePhase {
-    return this.currentPhase;
-  }
-  set phase(p: ExchangePhase) {
-    this.currentPhase = p;
-    this.phaseIndex = EXCHANGE_PHASE_INDEX[p];
+    return EXCHANGE_PHASES[this.phaseIndex]!;
   }
   /** lockdep's held-lock stack of this op (made on its first lock while lockdep is on) */
   heldLocks: HeldLocks | null = null;
@@ -195,7 +201,7 @@ export class ExchangeOp implements WaitOwner {
    */
   reinit(oldHead: number, newHead: number, mode: MigrateMode, batched: boolean, ex: FolioExchange): this {
     if (!this.done) throw new Error(`ExchangeOp.reinit: ${this.holderName} is still in phase ${this.phase}`);
-    this.phase = "isolate";
+    this.phaseIndex = PH_ISOLATE;
     this.waitingOn = null;
     this.blockedOn = EXCHANGE_WAIT_NONE;
     this.blockedPfn = -1;
@@ -215,7 +221,7 @@ export class ExchangeOp implements WaitOwner {
   }
 
   get done(): boolean {
-    return this.phase === "done";
+    return this.phaseIndex === PH_DONE;
   }
 
   /** "folio_exchange(old, new)": the holder in lockdep and wait reports. */
@@ -238,39 +244,39 @@ export class ExchangeOp implements WaitOwner {
 
   private stepPhase(): number {
     this.blockedOn = EXCHANGE_WAIT_NONE;
-    switch (this.phase) {
-      case "isolate":
-        return this.advance(this.isolate(), "lock");
-      case "lock":
-        return this.advance(this.lock(), "supported");
-      case "supported":
-        return this.advance(this.supported(), "unmap");
-      case "unmap":
-        return this.advance(this.unmap(), this.batched ? "move" : "flush");
-      case "flush":
+    switch (this.phaseIndex) {
+      case PH_ISOLATE:
+        return this.advance(this.isolate(), PH_LOCK);
+      case PH_LOCK:
+        return this.advance(this.lock(), PH_SUPPORTED);
+      case PH_SUPPORTED:
+        return this.advance(this.supported(), PH_UNMAP);
+      case PH_UNMAP:
+        return this.advance(this.unmap(), this.batched ? PH_MOVE : PH_FLUSH);
+      case PH_FLUSH:
         tryToUnmapFlush(this.k);
         this.trace("try_to_unmap_flush", 0);
-        return this.advance(0, "move");
-      case "move":
-        return this.advance(this.ex.folioExchangeMove(this), "remap");
-      case "remap":
+        return this.advance(0, PH_MOVE);
+      case PH_MOVE:
+        return this.advance(this.ex.folioExchangeMove(this), PH_REMAP);
+      case PH_REMAP:
         // A failure after the unmap began skips the flush phase: the PTEs cleared under
         // TTU_BATCH_FLUSH still need their shootdown before they are restored.
         if (this.rc !== 0) tryToUnmapFlush(this.k);
         this.ex.folioExchangeRemap(this);
         this.trace("folio_exchange_remap", 0);
-        return this.advance(0, "unlock");
-      case "unlock":
+        return this.advance(0, PH_UNLOCK);
+      case PH_UNLOCK:
         this.ex.folioExchangeUnlock(this);
         this.trace("folio_unlock", 0);
-        return this.advance(0, "putback");
-      case "putback":
+        return this.advance(0, PH_PUTBACK);
+      case PH_PUTBACK:
         for (const side of this.sides) this.ex.folioExchangePutback(this, side);
         this.trace("folio_exchange_putback", 0);
         this.finishAccounting();
-        this.phase = "done";
+        this.phaseIndex = PH_DONE;
         return 0;
-      case "done":
+      default: // PH_DONE
         return 0;
     }
   }
@@ -333,9 +339,9 @@ export class ExchangeOp implements WaitOwner {
 
   /** Give up a phase that cannot complete: rc, then the undo phases (remap to self, unlock, putback). */
   abort(rc: number): void {
-    if (this.done || this.phase === "remap" || this.phase === "unlock" || this.phase === "putback") return;
+    if (this.done || this.phaseIndex === PH_REMAP || this.phaseIndex === PH_UNLOCK || this.phaseIndex === PH_PUTBACK) return;
     this.fail(`${this.phase} (wait)`, rc);
-    this.advance(rc, "remap");
+    this.advance(rc, PH_REMAP);
   }
 
   /** A phase returns EXCHANGE_WOULD_BLOCK for `what` on `pfn` (a pfn, or a lock class). */
@@ -357,16 +363,16 @@ export class ExchangeOp implements WaitOwner {
     if (this.traced) this.k.trace.emit("mm_folio_exchange_step", { step, rc, oldPfn: this.old.head, newPfn: this.new.head });
   }
 
-  private advance(rc: number, next: ExchangePhase): number {
+  private advance(rc: number, next: number): number {
     if (rc === EXCHANGE_WOULD_BLOCK) return rc;
     if (rc < 0) {
       this.rc = rc;
-      // Undo: remap to self, unlock, put back — the remaining phases do exactly that.
-      this.phase =
-        this.phase === "isolate" || this.phase === "lock" || this.phase === "supported" || this.phase === "unmap" || this.phase === "move" ? "remap" : next;
+      // Undo: remap to self, unlock, put back — the remaining phases do exactly that (a
+      // failure in isolate, lock, supported, unmap or move; flush cannot fail).
+      this.phaseIndex = this.phaseIndex <= PH_MOVE ? PH_REMAP : next;
       return rc;
     }
-    this.phase = next;
+    this.phaseIndex = next;
     return 0;
   }
 
