@@ -19,14 +19,15 @@
 //   from the file (`zipf-1M-bin`): the same accesses as zipf-1M, decoded instead of generated;
 //   its child also reports the decoder alone (readTrace over the file, no engine).
 // Each (workload, stack) runs in a child process of its own (`node --expose-gc
-// bench/replay.mjs --child ...`), so that its peak RSS (process.resourceUsage().maxRSS) is its
+// bench/replay.mjs --child ...`), so that its peak RSS (VmHWM, /proc/self/status: getrusage's
+// maxRSS survives exec, and would report the parent's when the parent was larger) is its
 // own. Setup (building the machine, mapping the regions, the trace's footprint pass) is timed
 // apart. Each child replays once to warm up (the JIT compiles the engine, the stack and the
 // kernel model's paths as it meets them: ~0.3-0.8 CPU s once per process, on V8's compiler
 // threads), then `rounds` times on a fresh machine each, and reports median (min, max) of
 // those; the cold first replay's rate is reported apart (coldEntriesPerSec).
 import { spawn } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -162,8 +163,19 @@ async function child(workload, stack, rounds) {
   }
   const ru = process.resourceUsage();
   process.stdout.write(
-    `${JSON.stringify({ workload, stack, pages, entries, hitRatio, simulatedSeconds, entriesPerSec: stats(rates), entriesPerWallSec: stats(wallRates), coldEntriesPerSec: coldRate, ...(decodePerSec !== null ? { decodeEntriesPerSec: decodePerSec } : {}), setupSec: stats(setups), peakRssBytes: ru.maxRSS * 1024 })}\n`,
+    `${JSON.stringify({ workload, stack, pages, entries, hitRatio, simulatedSeconds, entriesPerSec: stats(rates), entriesPerWallSec: stats(wallRates), coldEntriesPerSec: coldRate, ...(decodePerSec !== null ? { decodeEntriesPerSec: decodePerSec } : {}), setupSec: stats(setups), peakRssBytes: peakRss(ru) })}\n`,
   );
+}
+
+/** This process's peak RSS, bytes: VmHWM (reset by exec) where /proc has it, else getrusage's. */
+function peakRss(ru) {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return ru.maxRSS * 1024;
 }
 
 function spawnChild(workload, stack, rounds) {
