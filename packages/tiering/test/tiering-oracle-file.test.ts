@@ -97,4 +97,30 @@ describe("oracle placement", () => {
     expect([...(await halves.next())]).toEqual([key(A)]);
     expect([...(await halves.next())]).toEqual([key(A), key(B)]);
   });
+
+  it("serves the replay the entries each next() read, epoch by epoch, and ends after a short last epoch", async () => {
+    const b = createAccessBatch(110);
+    for (let i = 0; i < 110; i++) {
+      b.pid[i] = 1;
+      b.addr[i] = 0x10000000 + i * 4096;
+      b.size[i] = 8;
+      b.weight[i] = 1 + i;
+    }
+    b.length = 110;
+    const la = new EpochOracleLookahead([b], 40, 4);
+    const replay = la.replay();
+    const served: number[][] = [];
+    for (let epoch = 0; epoch < 3; epoch++) {
+      await la.next();
+      const r = await replay.next();
+      expect(r.done).toBe(false);
+      const e = r.value!;
+      served.push(Array.from(e.addr.subarray(0, e.length), (a, i) => (a - 0x10000000) / 4096 + e.weight[i]! * 1000));
+    }
+    // 40 + 40 + 30 entries, in stream order, every field copied (here addr and weight)
+    const want = (from: number, to: number) => Array.from({ length: to - from }, (_, j) => from + j + (from + j + 1) * 1000);
+    expect(served).toEqual([want(0, 40), want(40, 80), want(80, 110)]);
+    // the engine asks for no epoch after a short one: the replay ends
+    expect((await replay.next()).done).toBe(true);
+  });
 });

@@ -10,7 +10,8 @@
  * NUMA balancing to act at all; weighted samples make that cheap (access-batch.ts: an entry of
  * weight w stands for w accesses, costed and counted w times, replayed once).
  *
- * Per entry of weight w (one page touch; an access crossing a page boundary touches two):
+ * Per entry of weight w (one page touch; an access crossing a page boundary touches two; the
+ * loop is sim/replay.ts, this module sets it up and closes the epochs):
  * 1. the LLC filter, when on (sim/llc.ts): a hit costs llcHitNs and reaches no tier;
  * 2. accessVirtual(): the page walk, with its faults. A page fault costs faultNs and a hint
  *    fault hintFaultNs (a hint fault is a page fault too: charged once). What a fault does in
