@@ -113,9 +113,9 @@ describe("oracle placement", () => {
     for (let epoch = 0; epoch < 3; epoch++) {
       await la.next();
       const r = await replay.next();
-      expect(r.done).toBe(false);
-      const e = r.value!;
-      served.push(Array.from(e.addr.subarray(0, e.length), (a, i) => (a - 0x10000000) / 4096 + e.weight[i]! * 1000));
+      if (r.done) throw new Error(`the replay ended before epoch ${epoch}`);
+      const e = r.value;
+      served.push(Array.from(e.addr.subarray(0, e.length), (a: number, i: number) => (a - 0x10000000) / 4096 + e.weight[i]! * 1000));
     }
     // 40 + 40 + 30 entries, in stream order, every field copied (here addr and weight)
     const want = (from: number, to: number) => Array.from({ length: to - from }, (_, j) => from + j + (from + j + 1) * 1000);
