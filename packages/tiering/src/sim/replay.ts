@@ -183,9 +183,6 @@ export class Replay {
     const s = this.s;
     const clock = k.clock;
     const pt = k.pgtables;
-    const events = k.vmstat.events;
-    // hint faults so far: read per access (a disabled NUMA balancing takes none)
-    const nbState = k.numaBalancing;
     const topo = k.topo;
     const acc = this.acc;
     const time = this.time;
@@ -230,15 +227,11 @@ export class Replay {
         for (let p = 0; p < pages; p++) {
           const a = p === 0 ? addr : Math.floor(addr / 4096) * 4096 + 4096;
           const cached = llc !== null && llc.access(pid, a);
-          const f0 = events[PGFAULT]!;
-          const h0 = nbState.numaHintFaults;
           // the address split in two int32s (addrHi(), addrLo()): a double passed to a call
           // is boxed every time
           const hi = Math.floor(a * (1 / ADDR_SPLIT));
           const lo = a - hi * ADDR_SPLIT;
-          let r = accessVirtualSplit(k, mm, hi, lo, write);
-          if (r === ACCESS_SEGV && s.autoMap) r = this.mapAndRetry(mm, a, hi, lo, write, f0, h0);
-          else if (events[PGFAULT]! !== f0) this.chargeFaults(events[PGFAULT]! - f0, nbState.numaHintFaults - h0);
+          const r = this.access(mm, a, hi, lo, write);
           if (r !== ACCESS_OK) {
             this.failed(r, w);
             continue;
@@ -305,7 +298,7 @@ export class Replay {
     this.epStart = this.k.clock.nowNs;
   }
 
-  /** Page faults and hint faults of one access: a hint fault is a page fault too (PGFAULT counts it), charged once. */
+  /** Page faults and hint faults of one access: a hint fault is a page fault too (PGFAULT counts it), charged as a hint fault only. */
   private chargeFaults(df: number, dh: number): void {
     const clock = this.k.clock;
     const cost = this.s.cost;
@@ -322,18 +315,21 @@ export class Replay {
   }
 
   /**
-   * An access outside every mapping of an auto-mapped trace: the trace's program had this
-   * mapping, so map around it and access again; the attempt before the mapping is not a fault
-   * (f0, h0: the counters before it; charged only when no mapping could be made).
+   * accessVirtualSplit() of address a (hi, lo: its split), with the page faults and hint faults
+   * it took charged. Under autoMap, an access outside every mapping maps around the address and
+   * goes again: the trace's program had that mapping, so the attempt before it is not charged.
    */
-  private mapAndRetry(mm: MmStruct, a: number, hi: number, lo: number, write: boolean, f0: number, h0: number): number {
-    const events = this.k.vmstat.events;
-    const nb = this.k.numaBalancing;
-    let r = ACCESS_SEGV;
-    if (this.mapAround(mm, a)) {
+  private access(mm: MmStruct, a: number, hi: number, lo: number, write: boolean): number {
+    const k = this.k;
+    const events = k.vmstat.events;
+    const nb = k.numaBalancing;
+    let f0 = events[PGFAULT]!;
+    let h0 = nb.numaHintFaults;
+    let r = accessVirtualSplit(k, mm, hi, lo, write);
+    if (r === ACCESS_SEGV && this.s.autoMap && this.mapAround(mm, a)) {
       f0 = events[PGFAULT]!;
       h0 = nb.numaHintFaults;
-      r = accessVirtualSplit(this.k, mm, hi, lo, write);
+      r = accessVirtualSplit(k, mm, hi, lo, write);
     }
     if (events[PGFAULT]! !== f0) this.chargeFaults(events[PGFAULT]! - f0, nb.numaHintFaults - h0);
     return r;
