@@ -42,16 +42,16 @@ export const EXCHANGE_PHASES = ["isolate", "lock", "supported", "unmap", "flush"
 export type ExchangePhase = (typeof EXCHANGE_PHASES)[number];
 export const EXCHANGE_PHASE_INDEX = Object.freeze(Object.fromEntries(EXCHANGE_PHASES.map((p, i) => [p, i]))) as Readonly<Record<ExchangePhase, number>>;
 /** EXCHANGE_PHASES' indexes, as the op keeps its phase */
-const PH_ISOLATE = 0;
-const PH_LOCK = 1;
-const PH_SUPPORTED = 2;
-const PH_UNMAP = 3;
-const PH_FLUSH = 4;
-const PH_MOVE = 5;
-const PH_REMAP = 6;
-const PH_UNLOCK = 7;
-const PH_PUTBACK = 8;
-const PH_DONE = 9;
+const PH_ISOLATE = EXCHANGE_PHASE_INDEX.isolate;
+const PH_LOCK = EXCHANGE_PHASE_INDEX.lock;
+const PH_SUPPORTED = EXCHANGE_PHASE_INDEX.supported;
+const PH_UNMAP = EXCHANGE_PHASE_INDEX.unmap;
+const PH_FLUSH = EXCHANGE_PHASE_INDEX.flush;
+const PH_MOVE = EXCHANGE_PHASE_INDEX.move;
+const PH_REMAP = EXCHANGE_PHASE_INDEX.remap;
+const PH_UNLOCK = EXCHANGE_PHASE_INDEX.unlock;
+const PH_PUTBACK = EXCHANGE_PHASE_INDEX.putback;
+const PH_DONE = EXCHANGE_PHASE_INDEX.done;
 
 /** Failure-injection points, in the order the template passes them. */
 export const EXCHANGE_FAILURE_POINTS = [
