@@ -25,7 +25,7 @@ import type { Kernel } from "@foliox/core";
 import { WMARK_PROMO } from "@foliox/core";
 import { addrPageOffset, ptePresent, pteSpecial } from "@foliox/core";
 import { rmapWalk } from "@foliox/core";
-import { type AccessBatch, type AccessSource, createAccessBatch } from "../sim/access-batch.js";
+import { type AccessBatch, type AccessSource, createAccessBatch, pushAccess } from "../sim/access-batch.js";
 import { LlcFilter, type LlcGeometry } from "../sim/llc.js";
 import { forEachLruFolio } from "./folios.js";
 import { PageCounts } from "./page-counts.js";
@@ -113,7 +113,7 @@ export class EpochOracleLookahead {
       const addr = b.addr[i]!;
       const size = b.size[i]!;
       if (keep.length === keep.t.length) keep = this.grow(keep);
-      copyEntry(b, i, keep);
+      pushAccess(keep, b.t[i]!, pid, addr, b.write[i] === 1, size, b.weight[i]!);
       // the pages the replay touches: an access crossing a page boundary touches the next one too
       const pages = size > 0 && addrPageOffset(addr) + size > 4096 ? 2 : 1;
       for (let p = 0; p < pages; p++) {
@@ -140,17 +140,6 @@ export class EpochOracleLookahead {
     this.held[this.epochsRead & 1] = g;
     return g;
   }
-}
-
-/** Append entry i of `from` to `to` (which has room). */
-function copyEntry(from: AccessBatch, i: number, to: AccessBatch): void {
-  const j = to.length++;
-  to.t[j] = from.t[i]!;
-  to.pid[j] = from.pid[i]!;
-  to.addr[j] = from.addr[i]!;
-  to.write[j] = from.write[i]!;
-  to.size[j] = from.size[i]!;
-  to.weight[j] = from.weight[i]!;
 }
 
 /** Is x in the ascending array a? */
