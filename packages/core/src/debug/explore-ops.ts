@@ -261,18 +261,26 @@ export class FaultStep extends ExploreStepOp {
   }
 }
 
-/** read(2) of the page at `index`: it must return the file's data at that moment. */
-export class FileReadStep extends ExploreStepOp {
+/** A read(2) or write(2) of one page of a file, in one step. */
+abstract class FilePageStep extends ExploreStepOp {
   readonly name: string;
 
   constructor(
     readonly k: Kernel,
     readonly inode: Inode,
     readonly index: number,
-    readonly nid = 0,
+    readonly nid: number,
+    syscall: string,
   ) {
     super();
-    this.name = `read(ino ${inode.ino}, page ${index})`;
+    this.name = `${syscall}(ino ${inode.ino}, page ${index})`;
+  }
+}
+
+/** read(2) of the page at `index`: it must return the file's data at that moment. */
+export class FileReadStep extends FilePageStep {
+  constructor(k: Kernel, inode: Inode, index: number, nid = 0) {
+    super(k, inode, index, nid, "read");
   }
 
   readonly nextStep = "filemap_read";
@@ -289,17 +297,9 @@ export class FileReadStep extends ExploreStepOp {
 }
 
 /** write(2) of the page at `index`; a folio locked by someone else makes it wait. */
-export class FileWriteStep extends ExploreStepOp {
-  readonly name: string;
-
-  constructor(
-    readonly k: Kernel,
-    readonly inode: Inode,
-    readonly index: number,
-    readonly nid = 0,
-  ) {
-    super();
-    this.name = `write(ino ${inode.ino}, page ${index})`;
+export class FileWriteStep extends FilePageStep {
+  constructor(k: Kernel, inode: Inode, index: number, nid = 0) {
+    super(k, inode, index, nid, "write");
   }
 
   readonly nextStep = "generic_perform_write";
