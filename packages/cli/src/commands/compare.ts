@@ -17,7 +17,6 @@
  * positive finite number) and an --out that cannot be written (checked before the runs), 1 when
  * a run fails, 3 when a run dropped accesses for want of memory (unless --allow-oom; exit.ts).
  */
-import { existsSync } from "node:fs";
 import type { Command } from "@commander-js/extra-typings";
 import {
   describeScenario,
@@ -40,8 +39,8 @@ import { ALLOW_OOM_HELP, formatDrops, oomDrops, reportOom } from "../oom.js";
 import { outDirFromArgs, writeOutputs } from "../output-path.js";
 import { runProgress } from "../trace-progress.js";
 import type { CommandContext } from "./context.js";
-import { PLUGIN_OPTION_HELP, pluginsFromArgs } from "./plugins-arg.js";
-import { fmtNs, parseEpochs, parseStacks, parseTraceFormat, runJson, SHOWN_COUNTERS, STACKS_HELP, unknownTraceFormat } from "./run.js";
+import { PLUGIN_OPTION_HELP } from "./plugins-arg.js";
+import { fmtNs, parseEpochs, parseStacks, parseTraceFormat, runJson, SHOWN_COUNTERS, STACKS_HELP, traceArgs } from "./run.js";
 import { EXIT_USAGE, scenarioFromArgs } from "./scenario-arg.js";
 import { collectCost, COST_OPTION_HELP, LLC_OPTION_HELP, parseLlc, reportRunFailure, stackFileName } from "./tiering-args.js";
 import { simulate, traceShape, type TraceInput, type TraceShape } from "./simulate.js";
@@ -215,25 +214,9 @@ export function registerCompareCommand(program: Command, ctx: CommandContext): v
     .option("--plugin <package-or-path>", PLUGIN_OPTION_HELP, collect, [] as string[])
     .showHelpAfterError("(run foliox compare --help for usage)")
     .action(async (positional, opts, cmd) => {
-      if (opts.format !== undefined && opts.trace === undefined) {
-        ctx.writeErr("foliox compare: --format applies to --trace; add --trace FILE, or drop --format\n");
-        ctx.exitCode = EXIT_USAGE;
-        return;
-      }
-      const plugins = await pluginsFromArgs("compare", ctx, cmd);
-      if (!plugins) return;
-      const badFormat = opts.format !== undefined ? unknownTraceFormat(opts.format, plugins) : undefined;
-      if (badFormat) {
-        ctx.writeErr(`foliox compare: ${badFormat}\n`);
-        ctx.exitCode = EXIT_USAGE;
-        return;
-      }
-      const trace: TraceInput | undefined = opts.trace !== undefined ? { file: opts.trace, format: opts.format ?? "auto" } : undefined;
-      if (trace && !existsSync(trace.file)) {
-        ctx.writeErr(`foliox compare: no such trace file: ${trace.file}; check the path given to --trace\n`);
-        ctx.exitCode = EXIT_USAGE;
-        return;
-      }
+      const args = await traceArgs("compare", ctx, cmd, opts);
+      if (!args) return;
+      const { plugins, trace } = args;
       const resolved = await scenarioFromArgs(
         "compare",
         ctx,

@@ -66,6 +66,32 @@ export function unknownTraceFormat(format: string, plugins: Plugins): string | u
   return names.includes(format) ? undefined : `--format "${format}" is not a trace format; pass one of: ${names.join(", ")}`;
 }
 
+/**
+ * The options run and compare share for a trace: --format only with --trace and only a format
+ * some reader has (a --plugin's included), and a --trace file that exists. Loads the plugins;
+ * on a usage error reports it (exit 2) and returns undefined.
+ */
+export async function traceArgs(
+  command: string,
+  ctx: CommandContext,
+  cmd: unknown,
+  opts: { trace?: string; format?: string },
+): Promise<{ plugins: Plugins; trace: TraceInput | undefined } | undefined> {
+  const usage = (msg: string) => {
+    ctx.writeErr(`foliox ${command}: ${msg}\n`);
+    ctx.exitCode = EXIT_USAGE;
+    return undefined;
+  };
+  if (opts.format !== undefined && opts.trace === undefined) return usage("--format applies to --trace; add --trace FILE, or drop --format");
+  const plugins = await pluginsFromArgs(command, ctx, cmd);
+  if (!plugins) return undefined;
+  const badFormat = opts.format !== undefined ? unknownTraceFormat(opts.format, plugins) : undefined;
+  if (badFormat) return usage(badFormat);
+  const trace: TraceInput | undefined = opts.trace !== undefined ? { file: opts.trace, format: opts.format ?? "auto" } : undefined;
+  if (trace && !existsSync(trace.file)) return usage(`no such trace file: ${trace.file}; check the path given to --trace`);
+  return { plugins, trace };
+}
+
 export function fmtNs(ns: number): string {
   if (ns >= 1e9) return `${(ns / 1e9).toFixed(3)} s`;
   if (ns >= 1e6) return `${(ns / 1e6).toFixed(3)} ms`;
@@ -173,19 +199,9 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
     .option("--plugin <package-or-path>", PLUGIN_OPTION_HELP, collect, [] as string[])
     .showHelpAfterError("(run foliox run --help for usage)")
     .action(async (positional, opts, cmd) => {
-      if (opts.format !== undefined && opts.trace === undefined) {
-        ctx.writeErr("foliox run: --format applies to --trace; add --trace FILE, or drop --format\n");
-        ctx.exitCode = EXIT_USAGE;
-        return;
-      }
-      const plugins = await pluginsFromArgs("run", ctx, cmd);
-      if (!plugins) return;
-      const badFormat = opts.format !== undefined ? unknownTraceFormat(opts.format, plugins) : undefined;
-      if (badFormat) {
-        ctx.writeErr(`foliox run: ${badFormat}\n`);
-        ctx.exitCode = EXIT_USAGE;
-        return;
-      }
+      const args = await traceArgs("run", ctx, cmd, opts);
+      if (!args) return;
+      const { plugins, trace } = args;
       const resolved = await scenarioFromArgs(
         "run",
         ctx,
@@ -201,12 +217,6 @@ export function registerRunCommand(program: Command, ctx: CommandContext): void 
       );
       if (!resolved) return;
       const { scenario, source } = resolved;
-      const trace: TraceInput | undefined = opts.trace !== undefined ? { file: opts.trace, format: opts.format ?? "auto" } : undefined;
-      if (trace && !existsSync(trace.file)) {
-        ctx.writeErr(`foliox run: no such trace file: ${trace.file}; check the path given to --trace\n`);
-        ctx.exitCode = EXIT_USAGE;
-        return;
-      }
       if (trace && scenario.pressure === "full") {
         ctx.writeErr(
           `foliox run: scenario ${scenario.name} holds memory full (pressure "full"), which needs its synthetic workload faulted in first; with --trace use a scenario with pressure "none"\n`,
