@@ -15,7 +15,6 @@
 //
 // The systems are built as simulation runs build them (lib/scenario.mjs: lockdep off); the
 // exchange's is also measured with lockdep on.
-import v8 from "node:v8";
 import {
   ACCESS_OK,
   GFP_HIGHUSER_MOVABLE,
@@ -29,36 +28,17 @@ import {
   folioExchange,
   folioExchangeBatch,
   isolateFolioForMigration,
+  heapSpaceUsed,
+  measureBytesPerOp,
   migratePages,
   putbackMovablePages,
 } from "@foliox/core";
 import { folioPairs, makeSystem, MiB } from "./lib/scenario.mjs";
 
-function heapUsed() {
-  let used = 0;
-  let young = 0;
-  for (const s of v8.getHeapSpaceStatistics()) {
-    if (s.space_name.startsWith("code")) continue;
-    used += s.space_used_size;
-    if (s.space_name === "new_space") young = s.space_used_size;
-  }
-  return { used, young };
-}
-
-/** Bytes per operation: the smallest of `tries` runs of `n` operations, after `warm` of them. */
-export function bytesPerOp(op, { warm = 20_000, n = 100_000, tries = 3 } = {}) {
+/** Bytes per operation: the smallest of `tries` runs of `n` operations, after `warm` of them (measureBytesPerOp). */
+export function bytesPerOp(op, opts) {
   if (typeof globalThis.gc !== "function") throw new Error("run with node --expose-gc");
-  let i = 0;
-  for (; i < warm; i++) op(i);
-  const runs = [];
-  for (let t = 0; t < tries; t++) {
-    globalThis.gc();
-    const before = heapUsed();
-    for (const end = i + n; i < end; i++) op(i);
-    const after = heapUsed();
-    runs.push(after.young < before.young ? Infinity : (after.used - before.used) / n);
-  }
-  return { bytesPerOp: Math.min(...runs), runs, ops: n };
+  return measureBytesPerOp(op, globalThis.gc, opts);
 }
 
 /** The folio at page i of a process's mapping, found with the address split (a whole address passed to a call is boxed). */
@@ -144,10 +124,10 @@ async function simulatedAccessCase() {
     seed: 1,
     onEpoch: (_rec, i) => {
       if (i < 8) return;
-      const now = heapUsed();
+      const now = heapSpaceUsed();
       if (before) runs.push(now.young < before.young ? Infinity : (now.used - before.used) / perEpoch);
       globalThis.gc();
-      before = heapUsed();
+      before = heapSpaceUsed();
     },
   });
   runs.sort((a, b) => a - b);

@@ -40,6 +40,7 @@ export * from "./debug/integrity.js";
 export * from "./debug/invariants.js";
 export * from "./debug/explore.js";
 export * from "./debug/explore-ops.js";
+export * from "./debug/heap-bytes.js";
 export * from "./migrate/migrate-mode.js";
 export * from "./backend/contract.js";
 export * from "./backend/registry.js";

@@ -21,42 +21,14 @@ import { doMmap } from "../src/mm/mmap.js";
 import { folioWalkStart } from "../src/mm/pagewalk.js";
 import { addrHi, addrLo } from "../src/mm/pgtable.js";
 import { createProcess } from "../src/syscalls/fork.js";
+import { measureBytesPerOp } from "../src/debug/heap-bytes.js";
 import { MiB, makeSystem } from "./helpers.js";
 
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
 
-/** Bytes in the heap's spaces that objects are allocated in (not code space: a late optimization's code is not the operation's). */
-function heapUsed(): { used: number; young: number } {
-  let used = 0;
-  let young = 0;
-  for (const s of v8.getHeapSpaceStatistics()) {
-    if (s.space_name.startsWith("code")) continue;
-    used += s.space_used_size;
-    if (s.space_name === "new_space") young = s.space_used_size;
-  }
-  return { used, young };
-}
-
-/**
- * Bytes per operation over `n` operations after `warm` of them, with a full GC first: the
- * smallest of `tries` runs (one that meets a late compilation or deoptimization shows the
- * cost of that once; an allocation per operation shows in every run). A run during which a GC
- * collected the young generation allocated at least its size: Infinity.
- */
-function bytesPerOp(op: (i: number) => void, { warm = 20_000, n = 100_000, tries = 3 } = {}): number {
-  let i = 0;
-  for (; i < warm; i++) op(i);
-  let best = Infinity;
-  for (let t = 0; t < tries && best > 0; t++) {
-    gc();
-    const before = heapUsed();
-    for (const end = i + n; i < end; i++) op(i);
-    const after = heapUsed();
-    best = Math.min(best, after.young < before.young ? Infinity : (after.used - before.used) / n);
-  }
-  return best;
-}
+/** Bytes per operation (the smallest of three runs; see measureBytesPerOp). */
+const bytesPerOp = (op: (i: number) => void, o?: { warm?: number; n?: number; tries?: number }): number => measureBytesPerOp(op, gc, o).bytesPerOp;
 
 /** Two processes, one per node, each with n written pages; the folio of page i of each. */
 function twoSides(n: number) {

@@ -9,22 +9,12 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { registerAnon } from "@foliox/anon";
 import { expect, it } from "vitest";
+import { heapSpaceUsed } from "@foliox/core";
 import { builtinScenario, prepareScenario, runSimulation } from "../src/index.js";
 
 v8.setFlagsFromString("--expose-gc");
 const gc = vm.runInNewContext("gc") as () => void;
 const MiB = 2 ** 20;
-
-function heapUsed(): { used: number; young: number } {
-  let used = 0;
-  let young = 0;
-  for (const s of v8.getHeapSpaceStatistics()) {
-    if (s.space_name.startsWith("code")) continue;
-    used += s.space_used_size;
-    if (s.space_name === "new_space") young = s.space_used_size;
-  }
-  return { used, young };
-}
 
 it("a simulated access allocates nothing in steady state (linux-default, everything resident)", { timeout: 120_000 }, async () => {
   const scenario = builtinScenario("uniform", { stack: "linux-default", epochs: 24, pressure: "none", memory: { fast: 256 * MiB, slow: 256 * MiB } } as never);
@@ -40,10 +30,10 @@ it("a simulated access allocates nothing in steady state (linux-default, everyth
     seed: 1,
     onEpoch: (_rec, i) => {
       if (i < 8) return; // warm-up: first touches, then the optimized loop
-      const now = heapUsed();
+      const now = heapSpaceUsed();
       if (before) samples.push(now.young < before.young ? Infinity : (now.used - before.used) / perEpoch);
       gc();
-      before = heapUsed();
+      before = heapSpaceUsed();
     },
   });
   samples.sort((a, b) => a - b);
