@@ -11,10 +11,9 @@
 // that resolves @foliox/core) runs side by side with the current one, in turns, round by
 // round, so both see the same load; each figure is the median of the rounds (min, max). A
 // first, untimed round warms each side up. By default the rounds measure the steady state;
-// --gc runs a full GC before each pull, as replay.mjs does before each round: a GC that frees
-// the last workload's objects can free their V8 maps too, and then the optimized code that
-// embedded them is dropped and the pull pays the JIT's warm-up again (workload/pattern.ts keeps
-// one used instance of each pattern class alive against that).
+// --gc runs a full GC before each pull: a GC that frees the last workload's objects can free
+// their V8 maps too, and then the optimized code that embedded them is dropped and the pull pays
+// the JIT's warm-up again (which is why replay.mjs collects only before its warm-up replay).
 import { createWorkload as currentCreateWorkload } from "@foliox/tiering";
 
 const args = Object.fromEntries(

@@ -42,29 +42,12 @@ function scatterStride(n: number): number {
   return s;
 }
 
-/**
- * `p` after drawing a few pages: each pattern class keeps one such instance alive in a static
- * field (`live`), and with it one of ZipfSampler and of Prng. The JIT's optimized fill(),
- * sample() and generate() check these objects' hidden classes (V8 maps); a map that no live
- * object has any more can be freed by a full GC, and every optimized function that embedded it
- * is then thrown away and warmed up again. A process that runs simulation after simulation with
- * a GC in between (a sweep, a benchmark's rounds) would pay that warm-up in every run, about a
- * third of the time to generate 2 M zipf entries; a used instance per class keeps the maps. They
- * draw from PRNGs of their own: no stream depends on them.
- */
-function used<T extends PagePattern>(p: T): T {
-  const out = new Float64Array(4);
-  p.fill(out, 0, 1, out.length, 1);
-  return p;
-}
-
 /** Where phase `phase` puts the start of its hot data: uniform in [0, n), from its own stream. */
 function phaseOffset(seed: number, phase: number, n: number): number {
   return new Prng(mixSeed(seed, 0x0ff5e7 + phase)).below(n);
 }
 
 class UniformPattern implements PagePattern {
-  static readonly live = used(new UniformPattern(new Prng(1), 64));
   constructor(
     private readonly rng: Prng,
     private readonly n: number,
@@ -91,7 +74,6 @@ const RANKS_PER_PASS = 1024;
  * 460 GiB process) products are rounded and `%` is kept, as before.
  */
 class ZipfPattern implements PagePattern {
-  static readonly live = used(new ZipfPattern(new Prng(1), 64, 0.99, true, 1, 1));
   private readonly zipf: ZipfSampler;
   private readonly stride: number;
   private readonly invN: number;
@@ -153,7 +135,6 @@ class ZipfPattern implements PagePattern {
 }
 
 class HotSetPattern implements PagePattern {
-  static readonly live = used(new HotSetPattern(new Prng(1), 64, 0.1, 0.9, 1, 1));
   private readonly hot: number;
   private phase = -1;
   private offset = 0;
@@ -198,7 +179,6 @@ class HotSetPattern implements PagePattern {
 
 /** masim stairs / zigzag: step i of the walk accesses range steps[i] uniformly. */
 class StepPattern implements PagePattern {
-  static readonly live = used(new StepPattern(new Prng(1), 64, 8, 1, true));
   private readonly size: number;
   constructor(
     private readonly rng: Prng,
@@ -231,7 +211,6 @@ class StepPattern implements PagePattern {
 }
 
 class SeqScanPattern implements PagePattern {
-  static readonly live = used(new SeqScanPattern(64));
   private cursor = 0;
   constructor(private readonly n: number) {}
   next(): number {
