@@ -2,17 +2,18 @@
 // of CPU time (user + system, of every thread: gunzip runs on libuv's pool), no engine, for
 // - a canonical binary file of 2 M records (random addresses, weight 128), written once to the
 //   temp directory (untimed);
-// - a gzipped valgrind lackey trace (FOLIOX_BENCH_LACKEY, default /tmp/lackey-gzip40k.txt.gz:
-//   gzip under lackey), read as lackey; skipped when the file is absent.
+// - the gzipped valgrind lackey trace of gzip the replay suite records (bench/lib/lackey-trace.mjs;
+//   FOLIOX_BENCH_LACKEY names another), read as lackey; skipped, saying why, when there is none.
 // With `--old PATH` (a copy of an earlier build's dist/index.js) both sides run in turns, old
 // then new, `--rounds N` (default 3) times each, and the medians are printed side by side:
 //
 //     node bench/trace-read.mjs --old /tmp/trace-old/dist/index.js
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { cpuNs, summary } from "./lib/harness.mjs";
+import { lackeyGzipTrace } from "./lib/lackey-trace.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -21,7 +22,7 @@ const opt = (name, dflt) => {
 };
 const rounds = Number(opt("--rounds", "3"));
 const oldPath = opt("--old", undefined);
-const LACKEY = process.env.FOLIOX_BENCH_LACKEY ?? "/tmp/lackey-gzip40k.txt.gz";
+const LACKEY = await lackeyGzipTrace();
 const BIN_RECORDS = 2_000_000;
 
 const sides = [];
@@ -63,8 +64,7 @@ async function readOnce(mod, file, options) {
 const binFile = join(tmpdir(), `foliox-trace-read-${process.pid}.bin`);
 writeBin(sides[sides.length - 1].mod, binFile, BIN_RECORDS);
 const cases = [{ name: "bin 2M records (records/CPU s)", file: binFile, options: {}, unit: "records" }];
-if (existsSync(LACKEY)) cases.push({ name: `lackey ${LACKEY} (lines/CPU s)`, file: LACKEY, options: { format: "lackey" }, unit: "lines" });
-else console.error(`${LACKEY} not found: the lackey case is skipped (FOLIOX_BENCH_LACKEY names another)`);
+if (LACKEY) cases.push({ name: `lackey ${LACKEY} (lines/CPU s)`, file: LACKEY, options: { format: "lackey" }, unit: "lines" });
 
 try {
   for (const c of cases) {
