@@ -17,21 +17,36 @@ describe("PageCounts (the epoch-oracle's per-page counts)", () => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return seed % n;
   };
-  for (const weights of ["integer", "fractional"] as const) {
+  // integer: a counting sort on the counts; sampled: counts that are multiples of one weight;
+  // mixed: multiples of nothing but 1; spread and fractional: the comparison sort
+  for (const weights of ["integer", "sampled", "mixed", "spread", "fractional"] as const) {
     it(`drains the hottest keys in the order a sorted Map gives, epoch after epoch, growing (${weights} weights)`, () => {
       const t = new PageCounts(16);
       for (let epoch = 0; epoch < 6; epoch++) {
         const adds: [number, number][] = [];
         const distinct = 10 + rand(3000);
         for (let i = 0; i < 5000; i++) {
-          // keys as the oracle makes them: pid * 2^36 + vpn, some far above 2^32
-          const key = (1 + rand(3)) * 2 ** 36 + rand(distinct) * (rand(4) === 0 ? 2 ** 20 : 1);
-          const w = weights === "integer" ? 1 + rand(200) : (1 + rand(200)) / 7;
+          // keys as the oracle makes them: process index * 2^36 + vpn, far above 2^32, some near 2^53
+          const key = (rand(50) === 0 ? 2 ** 16 + rand(2 ** 16) : 1 + rand(3)) * 2 ** 36 + rand(distinct) * (rand(4) === 0 ? 2 ** 20 : 1);
+          const w =
+            weights === "integer"
+              ? 1 + rand(200)
+              : weights === "sampled"
+                ? 128
+                : weights === "mixed"
+                  ? 3 + 2 * rand(2)
+                  : weights === "spread"
+                    ? 1 + rand(2) * 1e9
+                    : (1 + rand(200)) / 7;
           adds.push([key, w]);
           t.add(key, w);
         }
         const limit = 1 + rand(distinct + 50);
-        expect(Array.from(t.drainHottest(limit))).toEqual(reference(adds, limit));
+        const want = reference(adds, limit);
+        const got = t.drainHottest(limit);
+        expect(Array.from(got.hotKeys)).toEqual(want);
+        expect(Array.from(got.hotSorted)).toEqual([...want].sort((a, b) => a - b));
+        expect(Array.from(got.hotOrder, (j) => got.hotSorted[j])).toEqual(want);
         expect(t.size).toBe(0);
       }
     });

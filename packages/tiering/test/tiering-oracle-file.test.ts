@@ -13,7 +13,7 @@ import { Prng } from "@foliox/core";
 import { ACCESS_OK, accessVirtual } from "@foliox/core";
 import { doMmap, MAP_SHARED } from "@foliox/core";
 import { folioWalkStart } from "@foliox/core";
-import { EpochOracleLookahead, ORACLE_VPN_SPAN, OraclePlacement } from "../src/stack/oracle.js";
+import { EpochOracleLookahead, ORACLE_VPN_SPAN, OraclePlacement, oracleKnowledge } from "../src/stack/oracle.js";
 import { createAccessBatch } from "../src/sim/access-batch.js";
 import { NoHotness } from "../src/stack/hotness.js";
 import type { TieringContext } from "../src/stack/types.js";
@@ -46,17 +46,17 @@ describe("oracle placement", () => {
     const slowHeads = heads(slowTask.mm, slowAddr, 2 * N);
     for (const h of [...fileHeads, ...coldHeads]) expect(k.folioNid(h)).toBe(0);
     for (const h of slowHeads) expect(k.folioNid(h)).toBe(1);
-    const key = (pid: number, addr: number) => pid * ORACLE_VPN_SPAN + Math.floor(addr / 4096);
-    const hot: number[] = [];
-    for (let i = 0; i < N; i++) hot.push(key(fastTask.pid, fileAddr + i * 4096));
-    for (let i = 0; i < 2 * N; i++) hot.push(key(slowTask.pid, slowAddr + i * 4096));
+    const page = (pid: number, addr: number) => ({ pid, vpn: Math.floor(addr / 4096) });
+    const hot: { pid: number; vpn: number }[] = [];
+    for (let i = 0; i < N; i++) hot.push(page(fastTask.pid, fileAddr + i * 4096));
+    for (let i = 0; i < 2 * N; i++) hot.push(page(slowTask.pid, slowAddr + i * 4096));
     const ctx = {
       k,
       rng: new Prng(1),
       fastNids: [0],
       slowNids: [1],
       epoch: 0,
-      oracle: { hotKeys: Float64Array.from(hot) },
+      oracle: oracleKnowledge(hot),
       pidOfMm: new Map([
         [fastTask.mm!.id, fastTask.pid],
         [slowTask.mm!.id, slowTask.pid],
@@ -85,17 +85,47 @@ describe("oracle placement", () => {
       b.weight[i] = 1;
     }
     b.length = 110;
-    const key = (addr: number) => ORACLE_VPN_SPAN + Math.floor(addr / 4096);
+    // pid 1 is the first process met: index 0
+    const key = (addr: number) => Math.floor(addr / 4096);
     const plain = new EpochOracleLookahead([b], 110, 1);
-    expect([...(await plain.next())]).toEqual([key(A)]);
-    expect([...(await plain.next())]).toEqual([]);
+    expect([...(await plain.next()).hotKeys]).toEqual([key(A)]);
+    expect([...(await plain.next()).hotKeys]).toEqual([]);
     // a one-set, two-way LLC: A's line hits after its first access, B's three lines always miss
     const cached = new EpochOracleLookahead([b], 110, 1, { sizeBytes: 128, ways: 2, lineBytes: 64 });
-    expect([...(await cached.next())]).toEqual([key(B)]);
+    expect([...(await cached.next()).hotKeys]).toEqual([key(B)]);
     // epochs are entries: two of 55
     const halves = new EpochOracleLookahead([b], 55, 2);
-    expect([...(await halves.next())]).toEqual([key(A)]);
-    expect([...(await halves.next())]).toEqual([key(A), key(B)]);
+    expect([...(await halves.next()).hotKeys]).toEqual([key(A)]);
+    expect([...(await halves.next()).hotKeys]).toEqual([key(A), key(B)]);
+  });
+
+  it("keys pages by process index, so pids of any size stay apart; addresses the replay skips count nowhere", async () => {
+    // two pids far above 2^17 (pid * 2^36 would pass 2^53 and round), the same vpn in each;
+    // and accesses below mmap_min_addr and above TASK_SIZE, which the replay skips
+    const b = createAccessBatch(8);
+    const entries: [number, number][] = [
+      [4_000_001, 0x5000_0000],
+      [4_000_003, 0x5000_0000],
+      [4_000_003, 0x5000_0000],
+      [4_000_001, 0x100],
+      [4_000_001, 2 ** 48],
+      [4_000_001, 2 ** 48],
+      [4_000_001, 2 ** 48],
+    ];
+    for (const [i, [pid, addr]] of entries.entries()) {
+      b.pid[i] = pid;
+      b.addr[i] = addr;
+      b.size[i] = 8;
+      b.weight[i] = 1;
+    }
+    b.length = entries.length;
+    const got = await new EpochOracleLookahead([b], 8, 8).next();
+    expect(got.pids).toEqual([4_000_001, 4_000_003]);
+    const vpn = 0x5000_0000 / 4096;
+    // the second process's page is the hotter one
+    expect([...got.hotKeys]).toEqual([ORACLE_VPN_SPAN + vpn, vpn]);
+    expect([...got.hotSorted]).toEqual([vpn, ORACLE_VPN_SPAN + vpn]);
+    expect([...got.hotOrder]).toEqual([1, 0]);
   });
 
   it("serves the replay the entries each next() read, epoch by epoch, and ends after a short last epoch", async () => {

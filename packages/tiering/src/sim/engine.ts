@@ -375,7 +375,7 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
 
   const epochStartOracle = async () => {
     if (!lookahead) return;
-    ctx.oracle = { hotKeys: await lookahead.next() };
+    ctx.oracle = await lookahead.next();
     const plan = stack.placement.plan(ctx, hot, Number.MAX_SAFE_INTEGER);
     stack.mover.run(ctx, plan);
   };

@@ -37,6 +37,11 @@ export const SCHED_TICK_NS = 4_000_000;
 const KSWAPD_EVERY = 256;
 
 const TASK_SIZE = 2 ** 47 - 4096;
+
+/** Whether the replay takes an entry's address: at or above mmap_min_addr, below TASK_SIZE. */
+export function replayableAddr(addr: number): boolean {
+  return addr >= 0x10000 && addr < TASK_SIZE;
+}
 const CHUNK = 2 * 1024 * 1024;
 
 /** The engine's accumulators (indexes into Replay.acc). */
@@ -219,7 +224,7 @@ export class Replay {
       if (!(w > 0 && w < Infinity)) throw new AccessWeightError(this.entries, w);
       this.entries++;
       const mm = pid === this.lastPid ? this.lastMm : this.mmFor(pid);
-      if (!mm || !(addr >= 0x10000 && addr < TASK_SIZE)) {
+      if (!mm || !replayableAddr(addr)) {
         this.counters.skipped += w;
       } else {
         const size = bSize[i]!;

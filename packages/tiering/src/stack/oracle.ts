@@ -18,19 +18,21 @@
  *
  * Memory: bounded by one epoch, whatever the trace's length: the stream is read once, one epoch
  * at a time, and the replay is served from a copy of that epoch's entries (two buffers of
- * epochAccesses entries, the one replayed and the one being read), with a table of the pages
- * the epoch touches and the hot set (at most the fast tier's capacity).
+ * epochAccesses entries, the one replayed and the one being read), with the keys of the pages
+ * the epoch touches (PageCounts) and the hot set (at most the fast tier's capacity).
  */
-import type { Kernel } from "@foliox/core";
+import type { Kernel, MmStruct } from "@foliox/core";
 import { WMARK_PROMO } from "@foliox/core";
 import { addrPageOffset, ptePresent, pteSpecial } from "@foliox/core";
 import { rmapWalk } from "@foliox/core";
-import { type AccessBatch, type AccessSource, createAccessBatch, pushAccess } from "../sim/access-batch.js";
+import { type AccessBatch, type AccessSource, createAccessBatch } from "../sim/access-batch.js";
 import { LlcFilter, type LlcGeometry } from "../sim/llc.js";
+import { replayableAddr } from "../sim/replay.js";
 import { forEachLruFolio } from "./folios.js";
-import { PageCounts } from "./page-counts.js";
-import type { HotnessModel, MovePlan, PlacementPolicy, TieringContext } from "./types.js";
+import { hotViews, PageCounts } from "./page-counts.js";
+import type { HotnessModel, MovePlan, OracleKnowledge, PlacementPolicy, TieringContext } from "./types.js";
 
+/** A key is process index * ORACLE_VPN_SPAN + vpn: a replayed address's vpn is below 2^35. */
 export const ORACLE_VPN_SPAN = 2 ** 36;
 
 /** Fast-tier pages the oracle may fill. */
@@ -47,9 +49,11 @@ async function* asyncBatches(src: AccessSource): AsyncGenerator<AccessBatch> {
 
 /**
  * The stream, read one epoch ahead of the replay: next() reads and counts an epoch's entries,
- * and replay() then serves those same entries to the engine. With the LLC filter on, it runs an
- * LLC of its own over the stream — the same geometry and the same accesses give the same hits
- * as the replay's — and counts only the accesses that reach memory: an LLC hit needs no tier.
+ * and replay() then serves those same entries to the engine. It counts the pages the replay
+ * touches: an access crossing a page boundary touches the next page too, and an address the
+ * replay skips (replayableAddr()) touches none. With the LLC filter on, it runs an LLC of its
+ * own over the stream — the same geometry and the same accesses give the same hits as the
+ * replay's — and counts only the accesses that reach memory: an LLC hit needs no tier.
  */
 export class EpochOracleLookahead {
   private readonly it: AsyncIterator<AccessBatch>;
@@ -58,6 +62,11 @@ export class EpochOracleLookahead {
   private done = false;
   private readonly llc: LlcFilter | null;
   private readonly counts = new PageCounts();
+  /** the processes met, by the index keys carry */
+  private readonly pids: number[] = [];
+  private readonly indexOfPid = new Map<number, number>();
+  private lastPid = -1;
+  private lastIndex = -1;
   /**
    * The entries next() read, by epoch, in two buffers taken in turn: the engine may still hold
    * the previous epoch's batch when next() reads the next one.
@@ -90,11 +99,10 @@ export class EpochOracleLookahead {
     }
   }
 
-  /** The next epoch's hot keys (pid * 2^36 + vpn), hottest first, at most capacity. */
-  async next(): Promise<Float64Array> {
-    const counts = this.counts;
+  /** The next epoch's hot pages, at most capacity. */
+  async next(): Promise<OracleKnowledge> {
     this.epochsRead++;
-    let keep = this.held[this.epochsRead & 1]!;
+    const keep = this.held[this.epochsRead & 1]!;
     keep.length = 0;
     let n = 0;
     while (n < this.epochAccesses && !this.done) {
@@ -108,28 +116,68 @@ export class EpochOracleLookahead {
         }
         continue;
       }
-      const i = this.pos++;
+      // the batch's entries up to the epoch's end, at most
+      const from = this.pos;
+      const to = Math.min(b.length, from + this.epochAccesses - n);
+      this.hold(b, from, to);
+      this.count(b, from, to);
+      this.pos = to;
+      n += to - from;
+    }
+    return { pids: this.pids, ...this.counts.drainHottest(this.capacity) };
+  }
+
+  /** Count entries [from, to) of b. */
+  private count(b: AccessBatch, from: number, to: number): void {
+    const counts = this.counts;
+    const llc = this.llc;
+    for (let i = from; i < to; i++) {
       const pid = b.pid[i]!;
       const addr = b.addr[i]!;
       const size = b.size[i]!;
-      if (keep.length === keep.t.length) keep = this.grow(keep);
-      pushAccess(keep, b.t[i]!, pid, addr, b.write[i] === 1, size, b.weight[i]!);
-      // the pages the replay touches: an access crossing a page boundary touches the next one too
+      if (!replayableAddr(addr)) continue;
+      const base = (pid === this.lastPid ? this.lastIndex : this.indexOf(pid)) * ORACLE_VPN_SPAN;
       const pages = size > 0 && addrPageOffset(addr) + size > 4096 ? 2 : 1;
       for (let p = 0; p < pages; p++) {
         const a = p === 0 ? addr : Math.floor(addr / 4096) * 4096 + 4096;
-        if (this.llc !== null && this.llc.access(pid, a)) continue;
-        const key = pid * ORACLE_VPN_SPAN + Math.floor(a / 4096);
-        counts.add(key, b.weight[i]!);
+        if (llc !== null && llc.access(pid, a)) continue;
+        counts.add(base + Math.floor(a / 4096), b.weight[i]!);
       }
-      n++;
     }
-    return counts.drainHottest(this.capacity);
   }
 
-  /** A held buffer twice the size (up to epochAccesses), its entries kept. */
-  private grow(b: AccessBatch): AccessBatch {
-    const g = createAccessBatch(Math.min(this.epochAccesses, b.t.length * 2));
+  /** The index keys carry for pid. */
+  private indexOf(pid: number): number {
+    let i = this.indexOfPid.get(pid);
+    if (i === undefined) {
+      i = this.pids.length;
+      this.pids.push(pid);
+      this.indexOfPid.set(pid, i);
+    }
+    this.lastPid = pid;
+    this.lastIndex = i;
+    return i;
+  }
+
+  /** Copy entries [from, to) of b to the epoch's held buffer, grown as needed. */
+  private hold(b: AccessBatch, from: number, to: number): void {
+    let keep = this.held[this.epochsRead & 1]!;
+    const n = keep.length;
+    if (n + to - from > keep.t.length) keep = this.grow(keep, n + to - from);
+    keep.t.set(b.t.subarray(from, to), n);
+    keep.pid.set(b.pid.subarray(from, to), n);
+    keep.addr.set(b.addr.subarray(from, to), n);
+    keep.write.set(b.write.subarray(from, to), n);
+    keep.size.set(b.size.subarray(from, to), n);
+    keep.weight.set(b.weight.subarray(from, to), n);
+    keep.length = n + to - from;
+  }
+
+  /** A held buffer of at least `need` entries (doubling, up to epochAccesses), its entries kept. */
+  private grow(b: AccessBatch, need: number): AccessBatch {
+    let size = b.t.length;
+    while (size < need) size *= 2;
+    const g = createAccessBatch(Math.min(this.epochAccesses, size));
     g.t.set(b.t);
     g.pid.set(b.pid);
     g.addr.set(b.addr);
@@ -154,31 +202,55 @@ function sortedHas(a: Float64Array, x: number): boolean {
   return lo < a.length && a[lo] === x;
 }
 
+/** OracleKnowledge of pages given hottest first (for a placement tested apart from a lookahead). */
+export function oracleKnowledge(pages: readonly { pid: number; vpn: number }[]): OracleKnowledge {
+  const pids = [...new Set(pages.map((p) => p.pid))];
+  const keys = Float64Array.from(pages, (p) => pids.indexOf(p.pid) * ORACLE_VPN_SPAN + p.vpn);
+  const sorted = Float64Array.from(keys).sort();
+  const ranks = Int32Array.from(keys, (key) => sorted.indexOf(key));
+  return { pids, ...hotViews(sorted, ranks) };
+}
+
 export class OraclePlacement implements PlacementPolicy {
   readonly name = "epoch-oracle";
   plan(ctx: TieringContext, _hot: HotnessModel): MovePlan {
     const k = ctx.k;
-    const keys = ctx.oracle?.hotKeys;
-    if (!keys || keys.length === 0) return { promote: [], demote: [] };
-    // the hot set, sorted for binary search (a Set of doubles would box each one)
-    const hotSorted = Float64Array.from(keys).sort();
-    const promote: number[] = [];
-    const seen = new Set<number>();
+    const o = ctx.oracle;
+    if (!o || o.hotKeys.length === 0) return { promote: [], demote: [] };
+    const { pids, hotSorted, hotOrder } = o;
+    const m = hotSorted.length;
     const pt = k.pgtables;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      const pid = Math.floor(key / ORACLE_VPN_SPAN);
-      const mm = ctx.mmOfPid?.get(pid) ?? k.tasks.get(pid)?.mm;
-      if (!mm || !pt.walk(mm.pgd, key - pid * ORACLE_VPN_SPAN, false)) continue;
+    // each hot page's folio when it is outside the fast tier (else -1), looked up in key order:
+    // neighbouring keys share page tables, which stay in the host's cache
+    const slowHead = new Int32Array(m).fill(-1);
+    let index = -1;
+    let mm: MmStruct | null = null;
+    for (let j = 0; j < m; j++) {
+      const key = hotSorted[j]!;
+      const p = Math.floor(key / ORACLE_VPN_SPAN);
+      if (p !== index) {
+        index = p;
+        const pid = pids[p]!;
+        mm = ctx.mmOfPid?.get(pid) ?? k.tasks.get(pid)?.mm ?? null;
+      }
+      if (!mm || !pt.walk(mm.pgd, key - p * ORACLE_VPN_SPAN, false)) continue;
       const pte = pt.leaf[pt.off]!;
       if (!ptePresent(pte) || pteSpecial(pte)) continue;
       const head = k.mem.pageFolio(pt.frame[pt.off]!);
-      if (k.tiers.nodeIsToptier(k.folioNid(head)) || seen.has(head)) continue;
+      if (!k.tiers.nodeIsToptier(k.folioNid(head))) slowHead[j] = head;
+    }
+    // promoted hottest first
+    const promote: number[] = [];
+    const seen = new Set<number>();
+    for (let i = 0; i < m; i++) {
+      const head = slowHead[hotOrder[i]!]!;
+      if (head < 0 || seen.has(head)) continue;
       seen.add(head);
       promote.push(head);
     }
     if (promote.length === 0) return { promote, demote: [] };
     const pidOfMm = ctx.pidOfMm!;
+    const indexOfPid = new Map(pids.map((pid, i) => [pid, i]));
     // is any page of the folio, at any address that maps it (anon or file), in the hot set?
     const inHotSet = (h: number): boolean => {
       let hit = false;
@@ -186,7 +258,8 @@ export class OraclePlacement implements PlacementPolicy {
         const pte = pt.leaf[pt.off]!;
         if (!ptePresent(pte) || pt.frame[pt.off]! !== h + i) return true;
         const pid = pidOfMm.get(vma.mm.id);
-        if (pid !== undefined && sortedHas(hotSorted, pid * ORACLE_VPN_SPAN + Math.floor(addr / 4096))) {
+        const p = pid === undefined ? undefined : indexOfPid.get(pid);
+        if (p !== undefined && sortedHas(hotSorted, p * ORACLE_VPN_SPAN + Math.floor(addr / 4096))) {
           hit = true;
           return false;
         }

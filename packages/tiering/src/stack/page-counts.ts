@@ -1,127 +1,218 @@
 /**
- * Access counts per page key (pid * 2^36 + vpn), for one epoch: an open-addressing hash table
- * on typed arrays, reused from epoch to epoch. A Map keyed by doubles above 2^31 boxes every
- * key and hashes it through the runtime; this table is a multiply, a mask and a probe or two,
- * and allocates only when it grows (it doubles at half load, so it holds what the largest
- * epoch touched, never more than twice that). A slot's key and count sit side by side (one
- * cache line per probe: an epoch's table outgrows the host's L2).
+ * Access counts per page key (pid * 2^36 + vpn) for one epoch: what the epoch-oracle ranks.
+ *
+ * The epoch's keys are appended as they come, and counted once, at the end, by sorting them. A
+ * table probed per access would be cheaper in operations but not in time: an epoch of a large
+ * footprint touches tens of thousands of pages, the table outgrows the host's L2, and nearly
+ * every probe waits on memory; appending is a store in order. The sort is an LSD radix sort on
+ * 11-bit digits of the key's two integer halves (a digit every key shares is skipped, so a
+ * single process's keys take two or three passes). It is stable, so the weights of a key add up
+ * in the order they came, as a running sum's would. One pass over the sorted keys then sums
+ * runs of equal keys.
+ *
+ * The distinct keys are then ordered by count, most first, the smaller key first among equal
+ * counts: by a counting sort on the count when every count is a whole multiple of the smallest
+ * and they span few multiples (a sampled workload's counts are multiples of its weight), else
+ * by a comparison sort.
+ *
+ * Memory: four typed arrays of the epoch's keys (the keys and weights, and their copies the sort
+ * moves them to), grown by doubling: at most twice what the largest epoch appended.
  */
-const EMPTY = -1;
+import type { HotKeys } from "./types.js";
 
-/** The first slot to probe for a key: an integer below 2^53, its two halves mixed. */
-function hashSlot(key: number, mask: number): number {
-  const hi = Math.floor(key * (1 / 2 ** 26));
-  return Math.imul((key - hi * 2 ** 26) ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) & mask;
-}
-
-/** A table of `slots` free slots. */
-function emptyTable(slots: number): Float64Array {
-  const t = new Float64Array(2 * slots);
-  for (let s = 0; s < slots; s++) t[2 * s] = EMPTY;
-  return t;
-}
+/** Keys are split at 2^22 into int32 halves: lo (22 bits) and hi (key / 2^22, below 2^31). */
+const LO_SPAN = 2 ** 22;
+const DIGIT_BITS = 11;
+const DIGIT_MASK = (1 << DIGIT_BITS) - 1;
+const RADIX = 1 << DIGIT_BITS;
+/** digits 0-1 are lo's, 2-4 hi's (the last has 9 bits) */
+const NR_DIGITS = 5;
 
 export class PageCounts {
-  /** slot s: its key at 2s (EMPTY when free), its count at 2s + 1 */
-  private table: Float64Array;
-  /** the slots in use, in the order their keys were first counted */
-  private used: Int32Array;
-  private mask: number;
+  private hi: Int32Array;
+  private lo: Int32Array;
+  private w: Float64Array;
+  /** where a radix pass moves the keys to, then the next reads from */
+  private hi2: Int32Array;
+  private lo2: Int32Array;
+  private w2: Float64Array;
+  private readonly hist = new Int32Array(NR_DIGITS * RADIX);
+  /** keys appended this epoch */
   size = 0;
 
-  constructor(initialSlots = 1 << 16) {
-    const slots = 2 ** Math.ceil(Math.log2(Math.max(16, initialSlots)));
-    this.table = emptyTable(slots);
-    this.used = new Int32Array(slots >>> 1);
-    this.mask = slots - 1;
+  constructor(initialKeys = 1 << 16) {
+    const n = Math.max(16, initialKeys);
+    this.hi = new Int32Array(n);
+    this.lo = new Int32Array(n);
+    this.w = new Float64Array(n);
+    this.hi2 = new Int32Array(n);
+    this.lo2 = new Int32Array(n);
+    this.w2 = new Float64Array(n);
   }
 
   /** counts[key] += w */
   add(key: number, w: number): void {
-    const t = this.table;
-    const mask = this.mask;
-    let s = hashSlot(key, mask);
-    for (;;) {
-      const k = t[2 * s]!;
-      if (k === key) {
-        t[2 * s + 1]! += w;
-        return;
+    if (this.size === this.w.length) this.grow();
+    const i = this.size++;
+    const hi = Math.floor(key * (1 / LO_SPAN));
+    this.hi[i] = hi;
+    this.lo[i] = key - hi * LO_SPAN;
+    this.w[i] = w;
+  }
+
+  /**
+   * The most counted keys (ties: the smaller key first), at most `limit` of them, hottest first
+   * and ascending; then the counts are emptied for the next epoch.
+   */
+  drainHottest(limit: number): HotKeys {
+    const n = this.sortKeys();
+    const { hi, lo, w } = this;
+    // runs of equal keys: each distinct key, ascending, with its count
+    const keys = new Float64Array(n);
+    const counts = new Float64Array(n);
+    let d = -1;
+    for (let i = 0, pHi = -1, pLo = -1; i < n; i++) {
+      if (hi[i] !== pHi || lo[i] !== pLo) {
+        pHi = hi[i]!;
+        pLo = lo[i]!;
+        keys[++d] = pHi * LO_SPAN + pLo;
+        counts[d] = 0;
       }
-      if (k === EMPTY) break;
-      s = (s + 1) & mask;
+      counts[d]! += w[i]!;
     }
-    t[2 * s] = key;
-    t[2 * s + 1] = w;
-    this.used[this.size++] = s;
-    if (this.size > this.used.length - 1) this.grow();
-  }
-
-  /**
-   * The keys, most counted first (ties: the smaller key first), at most `limit` of them; then
-   * the table is emptied for the next epoch.
-   */
-  drainHottest(limit: number): Float64Array {
-    const n = this.size;
-    const order = this.used.subarray(0, n);
-    const out = this.packedOrder(order) ?? this.comparedOrder(order);
-    const t = this.table;
-    for (let i = 0; i < n; i++) t[2 * order[i]!] = EMPTY;
     this.size = 0;
-    return out.subarray(0, Math.min(limit, n));
+    const distinct = d + 1;
+    const m = Math.min(limit, distinct);
+    const ranks = countedOrder(counts, distinct, m) ?? comparedOrder(counts, distinct, m);
+    return hotViews(keys.subarray(0, distinct), ranks);
   }
 
-  /**
-   * The order through two native numeric sorts, no comparator: the keys sorted give each its
-   * rank, and (max - count) × 2^b + rank sorts by count, then key. Exact while every count is
-   * an integer and the packed values stay below 2^53; null otherwise.
-   */
-  private packedOrder(order: Int32Array): Float64Array | null {
-    const n = order.length;
-    const t = this.table;
-    let max = 0;
+  /** Sort the appended keys (with their weights) ascending, in place; their number. */
+  private sortKeys(): number {
+    const n = this.size;
+    const hist = this.hist;
+    hist.fill(0);
+    const { hi: his, lo: los } = this;
     for (let i = 0; i < n; i++) {
-      const c = t[2 * order[i]! + 1]!;
-      if (c !== Math.floor(c)) return null;
-      if (c > max) max = c;
+      const h = his[i]!;
+      const l = los[i]!;
+      hist[l & DIGIT_MASK]!++;
+      hist[RADIX + ((l >>> DIGIT_BITS) & DIGIT_MASK)]!++;
+      hist[2 * RADIX + (h & DIGIT_MASK)]!++;
+      hist[3 * RADIX + ((h >>> DIGIT_BITS) & DIGIT_MASK)]!++;
+      hist[4 * RADIX + (h >>> (2 * DIGIT_BITS))]!++;
     }
-    const span = 2 ** Math.ceil(Math.log2(n + 1));
-    if ((max + 1) * span > Number.MAX_SAFE_INTEGER) return null;
-    const sorted = new Float64Array(n);
-    for (let i = 0; i < n; i++) sorted[i] = t[2 * order[i]!]!;
-    sorted.sort();
-    const packed = new Float64Array(n);
-    for (let r = 0; r < n; r++) packed[r] = (max - t[2 * this.slotOf(sorted[r]!) + 1]!) * span + r;
-    packed.sort();
-    for (let i = 0; i < n; i++) {
-      const p = packed[i]!;
-      packed[i] = sorted[p - Math.floor(p / span) * span]!;
+    for (let d = 0; d < NR_DIGITS; d++) {
+      const base = d * RADIX;
+      const shift = (d < 2 ? d : d - 2) * DIGIT_BITS;
+      if (n === 0 || hist[base + (((d < 2 ? this.lo : this.hi)[0]! >>> shift) & DIGIT_MASK)] === n) continue; // all keys share it
+      // bucket starts
+      for (let b = 0, at = 0; b < RADIX; b++) {
+        const c = hist[base + b]!;
+        hist[base + b] = at;
+        at += c;
+      }
+      const { hi, lo, w, hi2, lo2, w2 } = this;
+      const by = d < 2 ? lo : hi;
+      for (let i = 0; i < n; i++) {
+        const to = hist[base + ((by[i]! >>> shift) & DIGIT_MASK)]!++;
+        hi2[to] = hi[i]!;
+        lo2[to] = lo[i]!;
+        w2[to] = w[i]!;
+      }
+      this.hi = hi2;
+      this.lo = lo2;
+      this.w = w2;
+      this.hi2 = hi;
+      this.lo2 = lo;
+      this.w2 = w;
     }
-    return packed;
-  }
-
-  private comparedOrder(order: Int32Array): Float64Array {
-    const t = this.table;
-    order.sort((a, b) => t[2 * b + 1]! - t[2 * a + 1]! || t[2 * a]! - t[2 * b]!);
-    return Float64Array.from(order, (s) => t[2 * s]!);
-  }
-
-  /** The slot holding key (which is in the table). */
-  private slotOf(key: number): number {
-    const t = this.table;
-    const mask = this.mask;
-    let s = hashSlot(key, mask);
-    while (t[2 * s] !== key) s = (s + 1) & mask;
-    return s;
+    return n;
   }
 
   private grow(): void {
-    const old = this.table;
-    const oldUsed = this.used.subarray(0, this.size);
-    const slots = old.length; // twice as many slots: the old table had old.length / 2
-    this.table = emptyTable(slots);
-    this.used = new Int32Array(slots >>> 1);
-    this.mask = slots - 1;
-    this.size = 0;
-    for (let i = 0; i < oldUsed.length; i++) this.add(old[2 * oldUsed[i]!]!, old[2 * oldUsed[i]! + 1]!);
+    const n = this.w.length * 2;
+    const hi = new Int32Array(n);
+    const lo = new Int32Array(n);
+    const w = new Float64Array(n);
+    hi.set(this.hi);
+    lo.set(this.lo);
+    w.set(this.w);
+    this.hi = hi;
+    this.lo = lo;
+    this.w = w;
+    this.hi2 = new Int32Array(n);
+    this.lo2 = new Int32Array(n);
+    this.w2 = new Float64Array(n);
   }
+}
+
+/**
+ * The first m ranks (indices into the ascending keys) by count, most first, the smaller rank
+ * first among equal counts: a stable counting sort on (max - count) / unit, where unit is the
+ * smallest count if every count is a whole multiple of it, else 1. Null when a count is not an
+ * integer or the counts span more buckets than max(4 n, 2^16).
+ */
+function countedOrder(counts: Float64Array, n: number, m: number): Int32Array | null {
+  let min = Number.POSITIVE_INFINITY;
+  let max = 0;
+  for (let r = 0; r < n; r++) {
+    const c = counts[r]!;
+    if (c !== Math.floor(c)) return null;
+    if (c < min) min = c;
+    if (c > max) max = c;
+  }
+  if (n === 0) return new Int32Array(0);
+  let unit = min;
+  for (let r = 0; r < n; r++) {
+    const q = (counts[r]! - min) / unit;
+    if (q !== Math.floor(q)) {
+      unit = 1;
+      break;
+    }
+  }
+  const buckets = (max - min) / unit + 1;
+  if (buckets > Math.max(4 * n, 1 << 16)) return null;
+  const start = new Int32Array(buckets);
+  for (let r = 0; r < n; r++) start[(max - counts[r]!) / unit]!++;
+  for (let b = 0, at = 0; b < buckets; b++) {
+    const c = start[b]!;
+    start[b] = at;
+    at += c;
+  }
+  const out = new Int32Array(m);
+  for (let r = 0; r < n; r++) {
+    const at = start[(max - counts[r]!) / unit]!++;
+    if (at < m) out[at] = r;
+  }
+  return out;
+}
+
+/** countedOrder()'s answer through a comparison sort: any counts. */
+function comparedOrder(counts: Float64Array, n: number, m: number): Int32Array {
+  const ranks = new Int32Array(n);
+  for (let r = 0; r < n; r++) ranks[r] = r;
+  ranks.sort((a, b) => counts[b]! - counts[a]! || a - b);
+  return ranks.slice(0, m);
+}
+
+/** The hot keys, hottest first and ascending, from the ascending keys and the hot ranks hottest first. */
+export function hotViews(keys: Float64Array, ranks: Int32Array): HotKeys {
+  const m = ranks.length;
+  // index in hotSorted of each hot rank, -1 for the others: hotSorted keeps the keys' order
+  const at = new Int32Array(keys.length).fill(-1);
+  for (let i = 0; i < m; i++) at[ranks[i]!] = 0;
+  const hotSorted = new Float64Array(m);
+  for (let r = 0, j = 0; r < keys.length; r++) {
+    if (at[r] === -1) continue;
+    at[r] = j;
+    hotSorted[j++] = keys[r]!;
+  }
+  const hotKeys = new Float64Array(m);
+  const hotOrder = new Int32Array(m);
+  for (let i = 0; i < m; i++) {
+    hotOrder[i] = at[ranks[i]!]!;
+    hotKeys[i] = keys[ranks[i]!]!;
+  }
+  return { hotKeys, hotSorted, hotOrder };
 }

@@ -58,10 +58,23 @@ export interface MemoryCounters {
   readonly latencyNs: Float64Array;
 }
 
-/** The epoch-oracle's view of the future: the pages the coming epoch touches most. */
-export interface OracleKnowledge {
-  /** the epoch's hot keys, hottest first, at most the fast tier's capacity: key = pid * 2^36 + vpn */
-  hotKeys: Float64Array;
+/** Pages as keys, key = process index * 2^36 + vpn, in the two orders the oracle reads them. */
+export interface HotKeys {
+  /** the keys, hottest first (most accesses; ties: the smaller key first) */
+  readonly hotKeys: Float64Array;
+  /** the same keys, ascending */
+  readonly hotSorted: Float64Array;
+  /** hotKeys[i] === hotSorted[hotOrder[i]] */
+  readonly hotOrder: Int32Array;
+}
+
+/**
+ * The epoch-oracle's view of the future: the pages the coming epoch touches most, at most the
+ * fast tier's capacity. A key's process index is its position in `pids` (an index, not the
+ * pid itself, keeps every key below 2^53 whatever the pids).
+ */
+export interface OracleKnowledge extends HotKeys {
+  readonly pids: readonly number[];
 }
 
 export interface Sampler {
