@@ -22,6 +22,10 @@
  * Most of a lackey trace is I lines, skipped by default, so the reader hands over runs of whole
  * lines (lines()): the usual access line is read in one loop over the bytes, with no call per
  * line; any other line goes through line(), which reads, counts and reports it the same way.
+ * lines() reads lackey's own layout (the op at a fixed place, 8 or more address digits) with as
+ * few data-dependent branches as it can: the first 8 digits are tested (and valued) as two int32
+ * words (bytes.ts hexBits), not digit by digit. Other blanks and shorter addresses take the
+ * general loops; whatever those do not accept goes to line().
  */
 import type { TraceBatch } from "./batch.js";
 import {
@@ -34,6 +38,9 @@ import {
   CH_TAB,
   CH_ZERO,
   HEX,
+  HEX_BITS_ALL,
+  hex4Value,
+  hexBits,
   hexValue,
   isBlank,
   MAX_TRACE_ADDR,
@@ -129,6 +136,7 @@ export class LackeyParser implements TraceLineParser {
    */
   lines(b: Uint8Array, end: number, at: TraceLineCursor, batch: TraceBatch, limit: number): void {
     const { t, pid: pids, addr: addrs, write, size: sizes, weight } = batch;
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength); // b's bytes 4 at a time
     const stats = this.stats;
     const emitI = this.includeInstructions;
     const ns = this.ns;
@@ -143,13 +151,31 @@ export class LackeyParser implements TraceLineParser {
     // every loop below stops at an LF, and b[end - 1] is one: no bounds to check
     while (p < end && n <= limit) {
       let q = p;
-      while (b[q] === CH_SPACE || b[q] === CH_TAB) q++;
-      const op = b[q]!;
-      access: if (op === OP_I || op === OP_L || op === OP_S || op === OP_M) {
-        const afterOp = ++q;
+      let op = b[q]!;
+      // lackey's own layout, "I  <addr>" or " L <addr>" (S, M): the address is at p + 3, found
+      // with no blank-skipping loop whose exit (after 0, 1 or 2 blanks) the CPU would mispredict
+      if (op === OP_I && b[q + 1] === CH_SPACE && b[q + 2] === CH_SPACE) {
+        q += 3;
+      } else if (op === CH_SPACE && ((op = b[q + 1]!) === OP_L || op === OP_S || op === OP_M) && b[q + 2] === CH_SPACE) {
+        q += 3;
+      } else {
         while (b[q] === CH_SPACE || b[q] === CH_TAB) q++;
-        if (q === afterOp) break access;
+        op = b[q]!;
+        if (op === OP_I || op === OP_L || op === OP_S || op === OP_M) {
+          const afterOp = ++q;
+          while (b[q] === CH_SPACE || b[q] === CH_TAB) q++;
+          if (q === afterOp) op = 0;
+        } else {
+          op = 0;
+        }
+      }
+      access: if (op !== 0) {
         const a0 = q;
+        // lackey prints at least 8 digits (%08lx): test 8 at once, as two int32 words, and keep
+        // them for the value; the loop takes the rest (a 10-digit stack address), or a short one
+        let w0 = 0;
+        let w1 = 0;
+        if (q + 8 < end && (hexBits((w0 = dv.getInt32(q, true))) & hexBits((w1 = dv.getInt32(q + 4, true)))) === HEX_BITS_ALL) q += 8;
         while (HEX[b[q]!]! >= 0) q++;
         const a1 = q;
         // up to 13 hex digits are below 2^53; more (or more than 9 size digits) are line()'s to judge
@@ -167,7 +193,14 @@ export class LackeyParser implements TraceLineParser {
           instructions++;
           if (!emitI) continue;
         }
-        const addr = hexValue(b, a0, a1);
+        let addr: number;
+        if (a1 - a0 >= 8) {
+          // the first 8 digits were read as w0, w1
+          addr = hex4Value(w0) * 0x10000 + hex4Value(w1);
+          for (let i = a0 + 8; i < a1; i++) addr = addr * 16 + HEX[b[i]!]!;
+        } else {
+          addr = hexValue(b, a0, a1);
+        }
         if (op === OP_S) {
           stores++;
         } else if (op === OP_M) {

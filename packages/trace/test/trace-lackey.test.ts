@@ -188,3 +188,105 @@ describe("lackey: lines", () => {
     expect((await parseError(textSource("e.txt", ""))).message).toMatch(/^e\.txt:1: expected a trace .*, got an empty file$/);
   });
 });
+
+describe("lackey: lackey's own layout (read 8 digits at a time) reads as the general path does", () => {
+  const lackey = { format: "lackey" } as const;
+  const EXPECT = 'expected a lackey line "<op> <hex addr>,<size>" with op I, L, S or M (e.g. " L 04a2c1b0,8"), or a ==PID== line';
+
+  /** Entries and counts, or the error's line and message. */
+  async function outcome(src: TraceSource, opts: TraceReadOptions) {
+    const stats = createTraceReadStats(src.name);
+    try {
+      const entries = await collect(src, { ...lackey, ...opts, stats });
+      return { entries, counts: [stats.lines, stats.records, stats.instructions, stats.stores, stats.modifies, stats.skipped] };
+    } catch (err) {
+      if (!(err instanceof TraceParseError)) throw err;
+      return { line: err.line, message: err.message };
+    }
+  }
+
+  it("any byte anywhere in an I, L or S line: the same entries or the same error as line() alone", async () => {
+    const before = "==7== x\nI  0401ab70,3\n L 04a2c1b0,8\n";
+    const after = "\n S 1fff000658,8\nI  0401ab73,5\n";
+    // every ASCII byte but LF, and a few above (0x80 or more carries in hexBits' additions)
+    const BYTES = [...Array.from({ length: 128 }, (_, c) => c).filter((c) => c !== 10), 0x80, 0xb0, 0xe1, 0xff];
+    let errors = 0;
+    for (const line of ["I  0401ab70,3", " L 04a2c1b0,8", " S 1fff000658,16"]) {
+      for (let pos = 0; pos < line.length; pos++) {
+        for (const c of BYTES) {
+          const text = before + line.slice(0, pos) + String.fromCharCode(c) + line.slice(pos + 1) + after;
+          for (const includeInstructions of line[0] === "I" ? [false, true] : [false]) {
+            // 1-byte chunks: every line is cut across chunks and read by line(), the reference
+            const ref = await outcome(textSource("t.lackey", text, 1), { includeInstructions });
+            expect(await outcome(textSource("t.lackey", text), { includeInstructions }), JSON.stringify(text)).toEqual(ref);
+            if ("line" in ref) errors++;
+          }
+        }
+      }
+    }
+    expect(errors).toBeGreaterThan(2000); // most bytes in most places are errors, on line 4
+  }, 60_000);
+
+  it("a bad hex digit in a skipped I line is an error there, quoting it", async () => {
+    const text = "==7== x\n" + "I  0401ab70,3\n L 04a2c1b0,8\n".repeat(3) + "I  0401ag70,3\n L 04a2c1b0,8\n";
+    for (const includeInstructions of [false, true]) {
+      const err = await parseError(textSource("t.lackey", text), { ...lackey, includeInstructions });
+      expect([err.line, err.message]).toEqual([8, `t.lackey:8: ${EXPECT}, got "I  0401ag70,3"`]);
+    }
+    const last = await parseError(textSource("t.lackey", "I  0401ab70,3\nI  0401ab7:,3\n"), lackey);
+    expect([last.line, last.message]).toEqual([2, `t.lackey:2: ${EXPECT}, got "I  0401ab7:,3"`]);
+  });
+
+  it("uppercase, CR LF, tabs, long addresses and sizes, short addresses at a chunk's end", async () => {
+    const stats = createTraceReadStats("t.lackey");
+    const text =
+      "I  0401AB70,3\r\n" + // uppercase, CR LF
+      " L 04A2c1B0,8\r\n" +
+      " S 1FFF000658,16\n" + // 10 digits: 8 at once, then 2
+      "I\t0401ab73,15\n" + // tabs where lackey puts spaces
+      "\tM\t0421a5a8,4\n" +
+      "  L  04a2c1b0,2\n" + // more blanks than lackey's
+      " L 0000000004a2c1b0ff,8\n" + // 18 digits: line()'s
+      " S fffffffffffff,2147483647\n" + // 13 digits (2^52 - 1), 10 size digits
+      " L 0401ab7,1\n" + // 7 digits
+      " M 0,4\n"; // 1 digit, the chunk's last line
+    const want = [
+      { t: 0, pid: 0, addr: 0x0401ab70, write: 0, size: 3, weight: 1 },
+      { t: 1, pid: 0, addr: 0x04a2c1b0, write: 0, size: 8, weight: 1 },
+      { t: 2, pid: 0, addr: 0x1fff000658, write: 1, size: 16, weight: 1 },
+      { t: 3, pid: 0, addr: 0x0401ab73, write: 0, size: 15, weight: 1 },
+      { t: 4, pid: 0, addr: 0x0421a5a8, write: 0, size: 4, weight: 1 },
+      { t: 4, pid: 0, addr: 0x0421a5a8, write: 1, size: 4, weight: 1 },
+      { t: 5, pid: 0, addr: 0x04a2c1b0, write: 0, size: 2, weight: 1 },
+      { t: 6, pid: 0, addr: 0x4a2c1b0ff, write: 0, size: 8, weight: 1 },
+      { t: 7, pid: 0, addr: 2 ** 52 - 1, write: 1, size: 2147483647, weight: 1 },
+      { t: 8, pid: 0, addr: 0x0401ab7, write: 0, size: 1, weight: 1 },
+      { t: 9, pid: 0, addr: 0, write: 0, size: 4, weight: 1 },
+      { t: 9, pid: 0, addr: 0, write: 1, size: 4, weight: 1 },
+    ];
+    expect(await collect(textSource("t.lackey", text), { ...lackey, stats, includeInstructions: true })).toEqual(want);
+    expect([stats.lines, stats.instructions, stats.stores, stats.modifies]).toEqual([10, 2, 4, 2]);
+    // cut anywhere across chunks, and in chunks that start at odd offsets of a larger buffer
+    for (const chunk of [1, 2, 3, 5, 7, 8, 9, 13, 14, 16, 17, 31]) {
+      expect(await collect(textSource("t.lackey", text, chunk), { ...lackey, includeInstructions: true }), `chunks of ${chunk}`).toEqual(want);
+    }
+    const bytes = Buffer.from(text, "latin1");
+    const big = new Uint8Array(bytes.length + 3);
+    big.set(bytes, 3);
+    const shifted = { name: "t.lackey", chunks: [big.subarray(3, 40), big.subarray(40)] };
+    expect(await collect(shifted, { ...lackey, includeInstructions: true })).toEqual(want);
+  });
+
+  it("long fields are errors on their line, as before", async () => {
+    const err = async (line: string) => {
+      const e = await parseError(textSource("t.lackey", `I  0401ab70,3\n${line}\nI  0401ab70,3\n`), lackey);
+      return [e.line, e.message];
+    };
+    expect(await err(" L 20000000000000,8")).toEqual([2, 't.lackey:2: expected an address below 2^53 (a double would round it), got " L 20000000000000,8"']);
+    expect(await err("I  0401ab70,2147483648")).toEqual([2, `t.lackey:2: ${EXPECT}, got "I  0401ab70,2147483648"`]);
+    expect(await err("I  0401ab70,")).toEqual([2, `t.lackey:2: ${EXPECT}, got "I  0401ab70,"`]);
+    expect(await err("I  0401ab70")).toEqual([2, `t.lackey:2: ${EXPECT}, got "I  0401ab70"`]);
+    expect(await err("I  ,3")).toEqual([2, `t.lackey:2: ${EXPECT}, got "I  ,3"`]);
+    expect(await err("I0401ab70,3")).toEqual([2, `t.lackey:2: ${EXPECT}, got "I0401ab70,3"`]);
+  });
+});
