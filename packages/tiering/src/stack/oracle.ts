@@ -236,8 +236,9 @@ export class OraclePlacement implements PlacementPolicy {
       if (!mm || !pt.walk(mm.pgd, key - p * ORACLE_VPN_SPAN, false)) continue;
       const pte = pt.leaf[pt.off]!;
       if (!ptePresent(pte) || pteSpecial(pte)) continue;
-      const head = k.mem.pageFolio(pt.frame[pt.off]!);
-      if (!k.tiers.nodeIsToptier(k.folioNid(head))) slowHead[j] = head;
+      // a folio's pages share its node: the frame's says whether the folio is outside the fast tier
+      const pfn = pt.frame[pt.off]!;
+      if (!k.tiers.nodeIsToptier(k.topo.pfnToNid(pfn))) slowHead[j] = k.mem.pageFolio(pfn);
     }
     // promoted hottest first
     const promote: number[] = [];
