@@ -176,16 +176,20 @@ export class LackeyParser implements TraceLineParser {
         let w0 = 0;
         let w1 = 0;
         if (q + 8 < end && (hexBits((w0 = dv.getInt32(q, true))) & hexBits((w1 = dv.getInt32(q + 4, true)))) === HEX_BITS_ALL) q += 8;
-        while (HEX[b[q]!]! >= 0) q++;
+        if (b[q] !== CH_COMMA) while (HEX[b[q]!]! >= 0) q++;
         const a1 = q;
         // up to 13 hex digits are below 2^53; more (or more than 9 size digits) are line()'s to judge
         if (a1 === a0 || a1 - a0 > 13 || b[q] !== CH_COMMA) break access;
-        let size = 0;
         const z0 = ++q;
-        for (let d = b[q]! - CH_ZERO; d >= 0 && d <= 9; d = b[++q]! - CH_ZERO) size = size * 10 + d;
-        if (q === z0 || q - z0 > 9) break access;
-        if (b[q] === CH_CR) q++;
-        if (b[q] !== CH_LF) break access;
+        let size = b[q]! - CH_ZERO;
+        if (size < 0 || size > 9) break access;
+        // one digit and the LF, the usual end, in one test; else the rest of the digits, a CR
+        if (b[++q] !== CH_LF) {
+          for (let d = b[q]! - CH_ZERO; d >= 0 && d <= 9; d = b[++q]! - CH_ZERO) size = size * 10 + d;
+          if (q - z0 > 9) break access;
+          if (b[q] === CH_CR) q++;
+          if (b[q] !== CH_LF) break access;
+        }
         const tt = tick++ * ns;
         lineNo++;
         p = q + 1;
