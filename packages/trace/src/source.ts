@@ -5,12 +5,14 @@
  * A file is read through a FileHandle. Its chunks are fresh Buffers, except where the reader
  * knows nobody keeps one: an uncompressed file whose consumer says it copies what it keeps
  * (TraceChunkReuse) is read into one buffer, refilled for every chunk, so that replaying a
- * large binary trace allocates (and page-faults) nothing per chunk. A compressed file always
- * gets fresh chunks: zlib may still be inflating one when the next is read.
+ * large binary trace allocates (and page-faults) nothing per chunk. Compressed data is inflated
+ * the same way, on this thread into one refilled buffer (inflateInPlace: zlib's stream would
+ * hand out a fresh one per chunk), its file read into one buffer too; on a Node whose zlib
+ * stream lacks the synchronous step that needs, through zlib's stream, with fresh chunks.
  */
 import { type FileHandle, open } from "node:fs/promises";
 import { pipeline, Readable } from "node:stream";
-import { createGunzip, createInflate } from "node:zlib";
+import { createGunzip, createInflate, type Gunzip, type Inflate, constants as zlibConstants } from "node:zlib";
 import { TraceParseError } from "./errors.js";
 import type { TraceCompression, TraceReadStats } from "./types.js";
 
@@ -119,13 +121,15 @@ export async function* decompressedChunks(src: TraceSource, stats: TraceReadStat
   }
   const compression = detectTraceCompression(head);
   stats.compression = compression;
+  let inPlace = false;
   /** The raw chunks, the gathered head first; closes the source when done or abandoned. */
   async function* rest(): AsyncGenerator<Uint8Array> {
     try {
       if (head.length > 0) yield head;
       for (;;) {
-        // only the consumer of uncompressed chunks can promise it no longer needs the last one
-        lend.reuse = compression === "none" && consumer.reuse;
+        // the consumer of uncompressed chunks may let go of the last one; inflating in place
+        // always has, zlib's stream may still be inflating it
+        lend.reuse = compression === "none" ? consumer.reuse : inPlace;
         const r = await it.next();
         if (r.done) return;
         yield r.value;
@@ -139,9 +143,9 @@ export async function* decompressedChunks(src: TraceSource, stats: TraceReadStat
     return;
   }
   const z = compression === "gzip" ? createGunzip({ chunkSize: INFLATE_CHUNK_BYTES }) : createInflate({ chunkSize: INFLATE_CHUNK_BYTES });
-  pipeline(Readable.from(rest(), { objectMode: false }), z, () => {});
+  inPlace = zlibStep(z) !== undefined;
   try {
-    for await (const chunk of z as AsyncIterable<Buffer>) yield chunk;
+    yield* inPlace ? inflateInPlace(z, rest(), consumer) : inflateStream(z, rest());
   } catch (err) {
     if (err instanceof TraceParseError) throw err;
     const why = err instanceof Error ? err.message : String(err);
@@ -154,4 +158,55 @@ export async function* decompressedChunks(src: TraceSource, stats: TraceReadStat
   } finally {
     z.destroy();
   }
+}
+
+/**
+ * What zlib.inflateSync() runs on inside Node (lib/zlib.js): the stream's native handle, whose
+ * writeSync() inflates into a buffer the caller gives, and the Uint32Array where it leaves
+ * [output bytes left, input bytes left]. Undocumented, so looked for before use.
+ */
+interface ZlibStep {
+  _handle: { writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void };
+  _writeState: Uint32Array;
+}
+
+function zlibStep(z: Gunzip | Inflate): ZlibStep | undefined {
+  const s = z as unknown as Partial<ZlibStep>;
+  return typeof s._handle?.writeSync === "function" && s._writeState instanceof Uint32Array && s._writeState.length >= 2 ? (s as ZlibStep) : undefined;
+}
+
+/**
+ * Inflate on this thread into one buffer, refilled for every chunk yielded (copied while the
+ * consumer keeps chunks). zlib's stream hands out a fresh buffer per chunk instead: ~100 MB of
+ * ArrayBuffers per 100 MB of text, which no young-generation GC frees in a replay that
+ * allocates little else, and so a full GC every few megabytes (a third of a replay's time).
+ */
+async function* inflateInPlace(z: Gunzip | Inflate, input: AsyncIterable<Uint8Array>, consumer: TraceChunkReuse): AsyncGenerator<Uint8Array> {
+  const { _handle: handle, _writeState: state } = zlibStep(z)!;
+  z.on("error", () => {}); // zlib reports an error by destroying the stream: read from z.errored below
+  const out = Buffer.allocUnsafeSlow(INFLATE_CHUNK_BYTES);
+  /** Inflate all of `chunk` (Z_FINISH: and end the stream), yielding each filled part of out. */
+  function* step(chunk: Uint8Array, flush: number): Generator<Uint8Array> {
+    let off = 0;
+    let left = chunk.length;
+    for (;;) {
+      handle.writeSync(flush, chunk, off, left, out, 0, out.length);
+      if (z.errored) throw z.errored;
+      const outLeft = state[0]!;
+      off += left - state[1]!;
+      left = state[1]!;
+      const have = out.length - outLeft;
+      if (have > 0) yield consumer.reuse ? out.subarray(0, have) : Buffer.from(out.subarray(0, have));
+      // out not filled: zlib took all it wanted of the input (bytes after the stream's end are ignored, as zlib's stream does)
+      if (outLeft !== 0) return;
+    }
+  }
+  for await (const chunk of input) yield* step(chunk, zlibConstants.Z_NO_FLUSH);
+  yield* step(new Uint8Array(0), zlibConstants.Z_FINISH); // a truncated stream fails here: "unexpected end of file"
+}
+
+/** zlib's stream, where zlibStep() finds nothing to use: every chunk a fresh buffer. */
+async function* inflateStream(z: Gunzip | Inflate, input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  pipeline(Readable.from(input, { objectMode: false }), z, () => {});
+  for await (const chunk of z as AsyncIterable<Buffer>) yield chunk;
 }

@@ -6,9 +6,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gunzipSync, gzipSync } from "node:zlib";
+import { deflateSync, gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { convertTrace, createTraceReadStats, fileTraceSource, TraceBatch, TraceBinaryEncoder } from "../src/index.js";
+import { decompressedChunks } from "../src/source.js";
 import { collect } from "./trace-helpers.js";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
@@ -78,6 +79,33 @@ describe("trace files on disk", () => {
     const file = join(dir, "damo.json");
     writeFileSync(file, json);
     expect(await collect(file, { format: "damo" })).toEqual(await collect(fixture("damo-record.json")));
+  });
+
+  it("a zlib-compressed damo JSON of several inflate chunks is kept whole too (each chunk a copy)", async () => {
+    const json = Buffer.concat([Buffer.alloc(2 * MiB + 5, " "), readFileSync(fixture("damo-record.json"))]);
+    const file = join(dir, "damo.json.z");
+    writeFileSync(file, deflateSync(json));
+    const stats = createTraceReadStats(file);
+    expect(await collect(file, { stats })).toEqual(await collect(fixture("damo-record.json")));
+    expect([stats.format, stats.compression]).toEqual(["damo", "zlib"]);
+  });
+
+  it("a gzip file inflates to its bytes: into one refilled buffer for a consumer that copies, else into fresh ones", async () => {
+    const once = gunzipSync(readFileSync(fixture("lackey-true.txt.gz")));
+    const plain = Buffer.concat([once, once, once]); // 7 MB: many inflate chunks, from several reads of the file
+    const file = join(dir, "inflate.txt.gz");
+    writeFileSync(file, gzipSync(plain));
+    for (const reuse of [true, false]) {
+      const kept: Uint8Array[] = [];
+      const buffers = new Set<ArrayBufferLike>();
+      for await (const c of decompressedChunks(fileTraceSource(file), createTraceReadStats(file), { reuse })) {
+        buffers.add(c.buffer);
+        kept.push(reuse ? Uint8Array.from(c) : c);
+      }
+      expect(kept.length).toBeGreaterThan(20);
+      expect(Buffer.concat(kept).equals(plain), `reuse ${reuse}`).toBe(true);
+      expect(buffers.size === 1).toBe(reuse);
+    }
   });
 
   it("fileTraceSource's chunks, iterated by anyone, are the file's bytes in fresh buffers", async () => {
