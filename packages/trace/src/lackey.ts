@@ -20,12 +20,12 @@
  * - Weight 1. Addresses of 2^53 or more are rejected (a double would round them).
  *
  * Most of a lackey trace is I lines, skipped by default, so the reader hands over runs of whole
- * lines (lines()): the usual access line is read in one loop over the bytes, with no call per
- * line; any other line goes through line(), which reads, counts and reports it the same way.
- * lines() reads lackey's own layout (the op at a fixed place, 8 or more address digits) with as
- * few data-dependent branches as it can: the first 8 digits are tested (and valued) as two int32
- * words (bytes.ts hexBits), not digit by digit. Other blanks and shorter addresses take the
- * general loops; whatever those do not accept goes to line().
+ * lines (lines()): the usual access line is read inline, with no call per line; any other line
+ * goes through line(), which reads, counts and reports it the same way. lines() reads lackey's
+ * own layout (the op at a fixed place, 8 or more address digits, a one-digit size) with as few
+ * data-dependent branches as it can: the first 8 digits are tested (and valued) as two int32
+ * words (bytes.ts hexBits), not digit by digit. Other blanks, shorter addresses and longer sizes
+ * take the general loops; whatever those do not accept goes to line().
  */
 import type { TraceBatch } from "./batch.js";
 import {
