@@ -205,8 +205,8 @@ async function* inflateInPlace(z: Gunzip | Inflate, input: AsyncIterable<Uint8Ar
   yield* step(new Uint8Array(0), zlibConstants.Z_FINISH); // a truncated stream fails here: "unexpected end of file"
 }
 
-/** zlib's stream, where zlibStep() finds nothing to use: every chunk a fresh buffer. */
-async function* inflateStream(z: Gunzip | Inflate, input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+/** zlib's stream, where zlibStep() finds nothing to use: every chunk a fresh buffer (exported for its test). */
+export async function* inflateStream(z: Gunzip | Inflate, input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   pipeline(Readable.from(input, { objectMode: false }), z, () => {});
   for await (const chunk of z as AsyncIterable<Buffer>) yield chunk;
 }

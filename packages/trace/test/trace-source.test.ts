@@ -6,10 +6,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deflateSync, gunzipSync, gzipSync } from "node:zlib";
+import { createGunzip, deflateSync, gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { convertTrace, createTraceReadStats, fileTraceSource, TraceBatch, TraceBinaryEncoder } from "../src/index.js";
-import { decompressedChunks } from "../src/source.js";
+import { decompressedChunks, inflateStream } from "../src/source.js";
 import { collect } from "./trace-helpers.js";
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
@@ -106,6 +106,24 @@ describe("trace files on disk", () => {
       expect(Buffer.concat(kept).equals(plain), `reuse ${reuse}`).toBe(true);
       expect(buffers.size === 1).toBe(reuse);
     }
+  });
+
+  it("zlib's stream, the path for a Node without the synchronous inflate step, gives the same bytes and fails on a truncated file", async () => {
+    const once = gunzipSync(readFileSync(fixture("lackey-true.txt.gz")));
+    const plain = Buffer.concat([once, once]);
+    const gz = gzipSync(plain);
+    async function* pieces(b: Buffer) {
+      for (let at = 0; at < b.length; at += 65536) yield b.subarray(at, at + 65536);
+    }
+    const out: Uint8Array[] = [];
+    for await (const c of inflateStream(createGunzip(), pieces(gz))) out.push(c);
+    expect(Buffer.concat(out).equals(plain)).toBe(true);
+    const cut = async () => {
+      for await (const _ of inflateStream(createGunzip(), pieces(gz.subarray(0, gz.length - 100)))) {
+        // drained
+      }
+    };
+    await expect(cut()).rejects.toThrow(/unexpected end of file/);
   });
 
   it("fileTraceSource's chunks, iterated by anyone, are the file's bytes in fresh buffers", async () => {
