@@ -100,7 +100,7 @@ export const STACK_PRESETS: readonly StackConfig[] = [
     demotion: true,
     oracle: true,
     copies:
-      "a reference point, not a bound: clairvoyant placement per epoch — each epoch's most-accessed pages (read one epoch ahead from a second pass over the stream), up to the fast tier's capacity, are placed there at the epoch's start, at no cost",
+      "a reference point, not a bound: clairvoyant placement per epoch — each epoch's most-accessed pages (read from the stream one epoch ahead of the replay), up to the fast tier's capacity, are placed there at the epoch's start, at no cost",
     leavesOut: "everything real: it needs the future and its moves are free; it is not optimal either (a stack that moves pages within an epoch can beat it)",
   },
 ];
