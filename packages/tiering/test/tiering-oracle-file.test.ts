@@ -13,7 +13,7 @@ import { Prng } from "@foliox/core";
 import { ACCESS_OK, accessVirtual } from "@foliox/core";
 import { doMmap, MAP_SHARED } from "@foliox/core";
 import { folioWalkStart } from "@foliox/core";
-import { EpochOracleLookahead, ORACLE_VPN_SPAN, OraclePlacement, oracleKnowledge } from "../src/stack/oracle.js";
+import { EpochOracleLookahead, ORACLE_MAX_PROCESSES, ORACLE_VPN_SPAN, OraclePlacement, oracleKnowledge } from "../src/stack/oracle.js";
 import { createAccessBatch } from "../src/sim/access-batch.js";
 import { NoHotness } from "../src/stack/hotness.js";
 import type { TieringContext } from "../src/stack/types.js";
@@ -126,6 +126,23 @@ describe("oracle placement", () => {
     expect([...got.hotKeys]).toEqual([ORACLE_VPN_SPAN + vpn, vpn]);
     expect([...got.hotSorted]).toEqual([vpn, ORACLE_VPN_SPAN + vpn]);
     expect([...got.hotOrder]).toEqual([1, 0]);
+  });
+
+  it("refuses a stream of more processes than a key can name, saying how many it takes", async () => {
+    const n = ORACLE_MAX_PROCESSES + 1;
+    const b = createAccessBatch(n);
+    for (let i = 0; i < n; i++) {
+      b.pid[i] = i;
+      b.addr[i] = 0x10000000;
+      b.size[i] = 8;
+      b.weight[i] = 1;
+    }
+    b.length = n;
+    await expect(new EpochOracleLookahead([b], n, 1).next()).rejects.toThrow(
+      new RangeError(
+        `the epoch-oracle keys a page by its process's index × 2^36 + its vpn, exact below 2^53: it takes at most ${ORACLE_MAX_PROCESSES} processes, and pid ${n - 1} would be one more`,
+      ),
+    );
   });
 
   it("serves the replay the entries each next() read, epoch by epoch, and ends after a short last epoch", async () => {

@@ -34,6 +34,8 @@ import type { HotnessModel, MovePlan, OracleKnowledge, PlacementPolicy, TieringC
 
 /** A key is process index * ORACLE_VPN_SPAN + vpn: a replayed address's vpn is below 2^35. */
 export const ORACLE_VPN_SPAN = 2 ** 36;
+/** Processes a key can name: their index × ORACLE_VPN_SPAN stays below 2^53. */
+export const ORACLE_MAX_PROCESSES = 2 ** 17;
 
 /** Fast-tier pages the oracle may fill. */
 export function oracleCapacity(k: Kernel, fastNids: readonly number[]): number {
@@ -151,6 +153,10 @@ export class EpochOracleLookahead {
     let i = this.indexOfPid.get(pid);
     if (i === undefined) {
       i = this.pids.length;
+      if (i === ORACLE_MAX_PROCESSES)
+        throw new RangeError(
+          `the epoch-oracle keys a page by its process's index × 2^36 + its vpn, exact below 2^53: it takes at most ${ORACLE_MAX_PROCESSES} processes, and pid ${pid} would be one more`,
+        );
       this.pids.push(pid);
       this.indexOfPid.set(pid, i);
     }
