@@ -29,6 +29,7 @@ import { PG_active, PG_lru, PG_referenced } from "@foliox/core";
 import { LRU_ACTIVE_ANON, LRU_ACTIVE_FILE, LRU_INACTIVE_ANON, LRU_INACTIVE_FILE } from "@foliox/core";
 import type { Kernel } from "@foliox/core";
 import { forEachLruFolio, roomAboveHigh } from "./folios.js";
+import { nthSmallest } from "./select.js";
 import type { HotnessModel, MovePlan, PlacementPolicy, TieringContext } from "./types.js";
 
 export class NoPlacement implements PlacementPolicy {
@@ -65,7 +66,7 @@ export class HotColdPlacement implements PlacementPolicy {
       for (const nid of ctx.slowNids) forEachLruFolio(k, nid, (h) => void (hot.isHot(h) && cand.push(h)));
     }
     if (cand.length === 0) return { promote: [], demote: [] };
-    cand.sort((a, b) => hot.hotness(b) - hot.hotness(a) || a - b);
+    hottestFirst(cand, hot);
     // cold partners by order, coldest first (LRU tail order among equals)
     const coldByOrder = new Map<number, number[]>();
     for (const nid of ctx.fastNids) {
@@ -109,10 +110,28 @@ export class HotColdPlacement implements PlacementPolicy {
 }
 
 /**
+ * Sort folio heads hottest first, the lower pfn first among equals. Each hotness is read once
+ * (a comparison sort would read two per comparison, each a load from a per-frame array the
+ * size of memory), then the heads are ordered by those values.
+ */
+function hottestFirst(heads: number[], hot: HotnessModel): void {
+  const n = heads.length;
+  const heat = new Float64Array(n);
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    heat[i] = hot.hotness(heads[i]!);
+    order[i] = i;
+  }
+  order.sort((i, j) => heat[j]! - heat[i]! || heads[i]! - heads[j]!);
+  const sorted = Array.from(order, (i) => heads[i]!);
+  for (let i = 0; i < n; i++) heads[i] = sorted[i]!;
+}
+
+/**
  * The `need` coldest of `heads`, coldest first, ties in their order in `heads` (the LRU walk):
  * the first `need` of a stable sort by hotness, without sorting all of them. The need-th
- * smallest hotness is found with a native numeric sort of the values; only the folios at or
- * below it are ordered by comparison (a fast tier has far more folios than one epoch moves).
+ * smallest hotness is found by selection (nthSmallest); only the folios at or below it are
+ * ordered by comparison (a fast tier has far more folios than one epoch moves).
  */
 function coldest(heads: readonly number[], hot: HotnessModel, need: number): number[] {
   const n = heads.length;
@@ -121,7 +140,7 @@ function coldest(heads: readonly number[], hot: HotnessModel, need: number): num
   for (let i = 0; i < n; i++) heat[i] = hot.hotness(heads[i]!);
   const pick: number[] = [];
   if (need < n) {
-    const cut = heat.slice().sort()[need - 1]!;
+    const cut = nthSmallest(heat.slice(), need - 1);
     let below = 0;
     for (let i = 0; i < n; i++) if (heat[i]! < cut) below++;
     // every folio colder than the cut, and the first of those at it in walk order
