@@ -34,6 +34,19 @@ function folioxLimited(kib: number, args: string[]) {
   return spawnSync("bash", ["-c", `trap '' XFSZ; ulimit -f ${kib}; exec ${quoted}`], { encoding: "utf8", timeout: 60_000 });
 }
 
+/**
+ * The bin as root without the capabilities that let root ignore file permissions (util-linux's
+ * setpriv drops them from the bounding set), so that a read-only directory stops it as it would
+ * anyone else. Fails, never skips, without setpriv.
+ */
+function folioxWithoutDacOverride(args: string[]) {
+  const drop = "-dac_override,-dac_read_search";
+  const r = spawnSync("setpriv", [`--bounding-set=${drop}`, `--inh-caps=${drop}`, process.execPath, bin, ...args], { encoding: "utf8", timeout: 60_000 });
+  if (r.error)
+    throw new Error(`running the CLI without CAP_DAC_OVERRIDE needs util-linux's setpriv (${r.error.message}); install it: apt-get install -y util-linux`);
+  return r;
+}
+
 describe("an output path that cannot be used fails before the work, exit 2", () => {
   it("run --out /proc/x: at once, naming the option, the path and the reason", () => {
     const t0 = Date.now();
@@ -85,14 +98,11 @@ describe("an output path that cannot be used fails before the work, exit 2", () 
     expect(missing.stderr).toMatch(/^foliox report: -o .*no-such-dir\/r\.html: the directory .*no-such-dir does not exist; create it first\n$/);
   });
 
-  // Root is not stopped by permissions (and running the CLI as another user needs the whole
-  // checkout readable by it), so under root this one is reported skipped; /proc and a file in
-  // the path cover the fail-fast check there.
-  it.skipIf(process.getuid?.() === 0)("a read-only directory (skipped as root, whom permissions do not stop)", () => {
+  it("a read-only directory (as root, the CLI runs without CAP_DAC_OVERRIDE: permissions stop it then)", () => {
     const ro = join(tmp, "ro");
     mkdirSync(ro);
     chmodSync(ro, 0o555);
-    const r = foliox(["run", small, "--out", ro]);
+    const r = process.getuid?.() === 0 ? folioxWithoutDacOverride(["run", small, "--out", ro]) : foliox(["run", small, "--out", ro]);
     chmodSync(ro, 0o755);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--out .*ro: cannot create a file in it \(EACCES: permission denied\)/);
