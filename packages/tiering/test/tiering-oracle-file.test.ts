@@ -15,6 +15,7 @@ import { doMmap, MAP_SHARED } from "@foliox/core";
 import { folioWalkStart } from "@foliox/core";
 import { EpochOracleLookahead, ORACLE_MAX_PROCESSES, ORACLE_VPN_SPAN, OraclePlacement, oracleKnowledge } from "../src/stack/oracle.js";
 import { createAccessBatch } from "../src/sim/access-batch.js";
+import { LlcFilter } from "../src/sim/llc.js";
 import { NoHotness } from "../src/stack/hotness.js";
 import type { TieringContext } from "../src/stack/types.js";
 import { makeFsSystem } from "./helpers.js";
@@ -91,8 +92,11 @@ describe("oracle placement", () => {
     expect([...(await plain.next()).hotKeys]).toEqual([key(A)]);
     expect([...(await plain.next()).hotKeys]).toEqual([]);
     // a one-set, two-way LLC: A's line hits after its first access, B's three lines always miss
-    const cached = new EpochOracleLookahead([b], 110, 1, { sizeBytes: 128, ways: 2, lineBytes: 64 });
+    const cached = new EpochOracleLookahead([b], 110, 1, new LlcFilter({ sizeBytes: 128, ways: 2, lineBytes: 64 }));
     expect([...(await cached.next()).hotKeys]).toEqual([key(B)]);
+    // the replay reads those answers from the held batch: A's accesses after its first hit
+    const held = (await cached.replay().next()).value!;
+    expect(Array.from(held.llcHits.subarray(0, held.length))).toEqual(Array.from({ length: 110 }, (_, i) => (i >= 1 && i < 100 ? 1 : 0)));
     // epochs are entries: two of 55
     const halves = new EpochOracleLookahead([b], 55, 2);
     expect([...(await halves.next()).hotKeys]).toEqual([key(A)]);
@@ -121,6 +125,12 @@ describe("oracle placement", () => {
     b.length = entries.length;
     const got = await new EpochOracleLookahead([b], 8, 8).next();
     expect(got.pids).toEqual([4_000_001, 4_000_003]);
+    // a pid the replay skips (no process): its pages count nowhere, and it meets no LLC
+    const llc = new LlcFilter({ sizeBytes: 128, ways: 2, lineBytes: 64 });
+    const without = await new EpochOracleLookahead([b], 8, 8, llc, (pid) => pid !== 4_000_003).next();
+    expect(without.pids).toEqual([4_000_001]);
+    expect([...without.hotKeys]).toEqual([0x5000_0000 / 4096]);
+    expect(llc.access(4_000_003, 0x5000_0000)).toBe(false);
     const vpn = 0x5000_0000 / 4096;
     // the second process's page is the hotter one
     expect([...got.hotKeys]).toEqual([ORACLE_VPN_SPAN + vpn, vpn]);

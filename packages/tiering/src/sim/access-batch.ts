@@ -53,5 +53,17 @@ export function pushAccess(b: AccessBatch, t: number, pid: number, addr: number,
   return true;
 }
 
+/** Append entries [from, to) of src to dst (which has room for them). */
+export function copyAccesses(dst: AccessBatch, src: AccessBatch, from: number, to: number): void {
+  const at = dst.length;
+  dst.t.set(src.t.subarray(from, to), at);
+  dst.pid.set(src.pid.subarray(from, to), at);
+  dst.addr.set(src.addr.subarray(from, to), at);
+  dst.write.set(src.write.subarray(from, to), at);
+  dst.size.set(src.size.subarray(from, to), at);
+  dst.weight.set(src.weight.subarray(from, to), at);
+  dst.length = at + to - from;
+}
+
 /** A source of batches: any (async) iterable; a batch may be reused once the next is asked for. */
 export type AccessSource = Iterable<AccessBatch> | AsyncIterable<AccessBatch>;

@@ -331,18 +331,20 @@ export async function runSimulation(k: Kernel, opts: RunOptions): Promise<SimRes
   stack.sampler.setup(ctx, hot);
   const period = stack.sampler.period;
 
+  ctx.pidOfMm = new Map();
+  // processes by pid; the replayed tasks are the running ones (task_numa_work runs for them)
+  const mmByPid = new Map<number, MmStruct>();
+
   // the epoch-oracle reads the stream one epoch ahead of the replay, which it then serves
   const input = isFn(opts.source) ? opts.source() : opts.source;
   let lookahead: EpochOracleLookahead | null = null;
   if (cfg.oracle) {
     if (Number.isFinite(epochNsLimit))
       throw new Error("the epoch-oracle needs epochs of a fixed number of entries (epochAccesses), not epochNs: it reads each epoch ahead");
-    lookahead = new EpochOracleLookahead(input, epochAccesses, oracleCapacity(k, fastNids), opts.llc ?? null);
+    // it takes the entries the replay takes (Replay.mmFor: a pid has a process, or gets one)
+    const replaysPid = (pid: number) => autoMap || mmByPid.has(pid) || (k.tasks.get(pid)?.mm ?? null) !== null;
+    lookahead = new EpochOracleLookahead(input, epochAccesses, oracleCapacity(k, fastNids), llc, replaysPid);
   }
-  ctx.pidOfMm = new Map();
-
-  // processes by pid; the replayed tasks are the running ones (task_numa_work runs for them)
-  const mmByPid = new Map<number, MmStruct>();
   ctx.mmOfPid = mmByPid;
   const replay = new Replay({
     k,

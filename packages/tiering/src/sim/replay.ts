@@ -25,6 +25,7 @@ import {
   taskNumaWork,
   wakeupProactiveDemotion,
 } from "@foliox/core";
+import type { HeldBatch } from "../stack/oracle.js";
 import type { TieringStack } from "../stack/stack.js";
 import type { AccessBatch } from "./access-batch.js";
 import type { Costs } from "./costs.js";
@@ -214,6 +215,8 @@ export class Replay {
     const bWrite = b.write;
     const bWeight = b.weight;
     const bSize = b.size;
+    // the epoch-oracle's held batches carry the LLC's answers, given as it read them
+    const llcHits = (b as Partial<HeldBatch>).llcHits ?? null;
     const len = b.length;
     this.epochDue = false;
     for (let i = from; i < len; i++) {
@@ -231,7 +234,7 @@ export class Replay {
         const pages = size > 0 && addrPageOffset(addr) + size > 4096 ? 2 : 1;
         for (let p = 0; p < pages; p++) {
           const a = p === 0 ? addr : Math.floor(addr / 4096) * 4096 + 4096;
-          const cached = llc !== null && llc.access(pid, a);
+          const cached = llc !== null && (llcHits !== null ? (llcHits[i]! & (1 << p)) !== 0 : llc.access(pid, a));
           // the address split in two int32s (addrHi(), addrLo()): a double passed to a call
           // is boxed every time
           const hi = Math.floor(a * (1 / ADDR_SPLIT));

@@ -2,8 +2,8 @@
  * The epoch-oracle: a reference point, not a bound. It knows the future one epoch ahead: at
  * the start of each epoch it reads that epoch's entries (epochAccesses of them) from the
  * stream before the replay does, counts the accesses (weights) of every virtual page (pid, vpn)
- * that reach memory (with the LLC filter on, through an LLC of its own that sees what the
- * replay's sees), and takes the most-accessed pages up to the fast tier's capacity (managed
+ * that reach memory (with the LLC filter on, through the replay's LLC, whose answers the replay
+ * then reads back), and takes the most-accessed pages up to the fast tier's capacity (managed
  * pages minus the PROMO watermark) as the epoch's hot set. It places that set in the fast tier — exchanging
  * with fast-tier folios outside it, or migrating into free room — and these moves cost no
  * simulated time. That is clairvoyant placement per epoch: the best static placement for each
@@ -25,8 +25,8 @@ import type { Kernel, MmStruct } from "@foliox/core";
 import { WMARK_PROMO } from "@foliox/core";
 import { addrPageOffset, ptePresent, pteSpecial } from "@foliox/core";
 import { rmapWalk } from "@foliox/core";
-import { type AccessBatch, type AccessSource, createAccessBatch } from "../sim/access-batch.js";
-import { LlcFilter, type LlcGeometry } from "../sim/llc.js";
+import { type AccessBatch, type AccessSource, copyAccesses, createAccessBatch } from "../sim/access-batch.js";
+import type { LlcFilter } from "../sim/llc.js";
 import { replayableAddr } from "../sim/replay.js";
 import { forEachLruFolio } from "./folios.js";
 import { hotViews, PageCounts } from "./page-counts.js";
@@ -50,19 +50,32 @@ async function* asyncBatches(src: AccessSource): AsyncGenerator<AccessBatch> {
 }
 
 /**
+ * An epoch's entries as next() read them, with the LLC's answer for each: bit p of llcHits[i]
+ * is set when page p of entry i (p = 1: the next page, for an access that crosses into it) hit.
+ */
+export interface HeldBatch extends AccessBatch {
+  llcHits: Uint8Array;
+}
+
+function createHeldBatch(capacity: number): HeldBatch {
+  return { ...createAccessBatch(capacity), llcHits: new Uint8Array(capacity) };
+}
+
+/**
  * The stream, read one epoch ahead of the replay: next() reads and counts an epoch's entries,
  * and replay() then serves those same entries to the engine. It counts the pages the replay
- * touches: an access crossing a page boundary touches the next page too, and an address the
- * replay skips (replayableAddr()) touches none. With the LLC filter on, it runs an LLC of its
- * own over the stream — the same geometry and the same accesses give the same hits as the
- * replay's — and counts only the accesses that reach memory: an LLC hit needs no tier.
+ * touches: an access crossing a page boundary touches the next page too, and an entry the
+ * replay skips (an address outside replayableAddr(), a pid with no process) touches none.
+ * With the LLC filter on, it runs the replay's LLC over the stream, in the replay's order and
+ * on the entries the replay takes, and counts only the accesses that reach memory (an LLC hit
+ * needs no tier); the replay reads each hit or miss from the held batch (llcHits) instead of
+ * asking the LLC again.
  */
 export class EpochOracleLookahead {
   private readonly it: AsyncIterator<AccessBatch>;
   private batch: AccessBatch | null = null;
   private pos = 0;
   private done = false;
-  private readonly llc: LlcFilter | null;
   private readonly counts = new PageCounts();
   /** the processes met, by the index keys carry */
   private readonly pids: number[] = [];
@@ -73,25 +86,27 @@ export class EpochOracleLookahead {
    * The entries next() read, by epoch, in two buffers taken in turn: the engine may still hold
    * the previous epoch's batch when next() reads the next one.
    */
-  private readonly held: AccessBatch[];
+  private readonly held: HeldBatch[];
   private epochsRead = 0;
 
   constructor(
     source: AccessSource,
     readonly epochAccesses: number,
     readonly capacity: number,
-    llc: LlcGeometry | null = null,
+    /** the replay's LLC (the replay then leaves it to the lookahead), or null */
+    private readonly llc: LlcFilter | null = null,
+    /** whether the replay takes a pid's entries: it skips those of a pid with no process */
+    private readonly replaysPid: (pid: number) => boolean = () => true,
   ) {
     this.it = asyncBatches(source)[Symbol.asyncIterator]();
-    this.llc = llc ? new LlcFilter(llc) : null;
-    this.held = [createAccessBatch(Math.min(epochAccesses, 65536)), createAccessBatch(Math.min(epochAccesses, 65536))];
+    this.held = [createHeldBatch(Math.min(epochAccesses, 65536)), createHeldBatch(Math.min(epochAccesses, 65536))];
   }
 
   /**
    * The entries to replay: each epoch's, once next() has read it. Ends after an epoch that
    * next() did not follow with another (the stream's last, shorter one) or an empty one.
    */
-  async *replay(): AsyncGenerator<AccessBatch> {
+  async *replay(): AsyncGenerator<HeldBatch> {
     for (;;) {
       const epoch = this.epochsRead;
       const b = this.held[epoch & 1]!;
@@ -104,8 +119,7 @@ export class EpochOracleLookahead {
   /** The next epoch's hot pages, at most capacity. */
   async next(): Promise<OracleKnowledge> {
     this.epochsRead++;
-    const keep = this.held[this.epochsRead & 1]!;
-    keep.length = 0;
+    this.held[this.epochsRead & 1]!.length = 0;
     let n = 0;
     while (n < this.epochAccesses && !this.done) {
       const b = this.batch;
@@ -121,43 +135,53 @@ export class EpochOracleLookahead {
       // the batch's entries up to the epoch's end, at most
       const from = this.pos;
       const to = Math.min(b.length, from + this.epochAccesses - n);
-      this.hold(b, from, to);
-      this.count(b, from, to);
+      const keep = this.hold(b, from, to);
+      this.count(keep, keep.length - (to - from));
       this.pos = to;
       n += to - from;
     }
     return { pids: this.pids, ...this.counts.drainHottest(this.capacity) };
   }
 
-  /** Count entries [from, to) of b. */
-  private count(b: AccessBatch, from: number, to: number): void {
+  /** Count the held entries from `from` on, noting the LLC's answers. */
+  private count(b: HeldBatch, from: number): void {
     const counts = this.counts;
     const llc = this.llc;
-    for (let i = from; i < to; i++) {
-      const pid = b.pid[i]!;
-      const addr = b.addr[i]!;
-      const size = b.size[i]!;
+    const { pid: pids, addr: addrs, size: sizes, weight, llcHits: hits, length } = b;
+    for (let i = from; i < length; i++) {
+      const pid = pids[i]!;
+      const addr = addrs[i]!;
+      const size = sizes[i]!;
+      hits[i] = 0;
       if (!replayableAddr(addr)) continue;
-      const base = (pid === this.lastPid ? this.lastIndex : this.indexOf(pid)) * ORACLE_VPN_SPAN;
+      const index = pid === this.lastPid ? this.lastIndex : this.indexOf(pid);
+      if (index < 0) continue;
+      const base = index * ORACLE_VPN_SPAN;
       const pages = size > 0 && addrPageOffset(addr) + size > 4096 ? 2 : 1;
       for (let p = 0; p < pages; p++) {
         const a = p === 0 ? addr : Math.floor(addr / 4096) * 4096 + 4096;
-        if (llc !== null && llc.access(pid, a)) continue;
-        counts.add(base + Math.floor(a / 4096), b.weight[i]!);
+        if (llc !== null && llc.access(pid, a)) {
+          hits[i] = hits[i]! | (1 << p);
+          continue;
+        }
+        counts.add(base + Math.floor(a / 4096), weight[i]!);
       }
     }
   }
 
-  /** The index keys carry for pid. */
+  /** The index keys carry for pid; -1 when the replay skips the pid's entries. */
   private indexOf(pid: number): number {
     let i = this.indexOfPid.get(pid);
     if (i === undefined) {
-      i = this.pids.length;
-      if (i === ORACLE_MAX_PROCESSES)
-        throw new RangeError(
-          `the epoch-oracle keys a page by its process's index × 2^36 + its vpn, exact below 2^53: it takes at most ${ORACLE_MAX_PROCESSES} processes, and pid ${pid} would be one more`,
-        );
-      this.pids.push(pid);
+      if (!this.replaysPid(pid)) i = -1;
+      else {
+        i = this.pids.length;
+        if (i === ORACLE_MAX_PROCESSES)
+          throw new RangeError(
+            `the epoch-oracle keys a page by its process's index × 2^36 + its vpn, exact below 2^53: it takes at most ${ORACLE_MAX_PROCESSES} processes, and pid ${pid} would be one more`,
+          );
+        this.pids.push(pid);
+      }
       this.indexOfPid.set(pid, i);
     }
     this.lastPid = pid;
@@ -165,34 +189,21 @@ export class EpochOracleLookahead {
     return i;
   }
 
-  /** Copy entries [from, to) of b to the epoch's held buffer, grown as needed. */
-  private hold(b: AccessBatch, from: number, to: number): void {
-    let keep = this.held[this.epochsRead & 1]!;
-    const n = keep.length;
-    if (n + to - from > keep.t.length) keep = this.grow(keep, n + to - from);
-    keep.t.set(b.t.subarray(from, to), n);
-    keep.pid.set(b.pid.subarray(from, to), n);
-    keep.addr.set(b.addr.subarray(from, to), n);
-    keep.write.set(b.write.subarray(from, to), n);
-    keep.size.set(b.size.subarray(from, to), n);
-    keep.weight.set(b.weight.subarray(from, to), n);
-    keep.length = n + to - from;
-  }
-
-  /** A held buffer of at least `need` entries (doubling, up to epochAccesses), its entries kept. */
-  private grow(b: AccessBatch, need: number): AccessBatch {
-    let size = b.t.length;
-    while (size < need) size *= 2;
-    const g = createAccessBatch(Math.min(this.epochAccesses, size));
-    g.t.set(b.t);
-    g.pid.set(b.pid);
-    g.addr.set(b.addr);
-    g.write.set(b.write);
-    g.size.set(b.size);
-    g.weight.set(b.weight);
-    g.length = b.length;
-    this.held[this.epochsRead & 1] = g;
-    return g;
+  /** Append entries [from, to) of b to the epoch's held buffer, grown as needed (doubling, up to epochAccesses). */
+  private hold(b: AccessBatch, from: number, to: number): HeldBatch {
+    const slot = this.epochsRead & 1;
+    let keep = this.held[slot]!;
+    const need = keep.length + to - from;
+    if (need > keep.t.length) {
+      let size = keep.t.length;
+      while (size < need) size *= 2;
+      const g = createHeldBatch(Math.min(this.epochAccesses, size));
+      copyAccesses(g, keep, 0, keep.length);
+      g.llcHits.set(keep.llcHits.subarray(0, keep.length));
+      keep = this.held[slot] = g;
+    }
+    copyAccesses(keep, b, from, to);
+    return keep;
   }
 }
 
