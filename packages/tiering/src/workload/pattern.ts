@@ -4,21 +4,19 @@
  * where a phase puts its hot data is drawn from a PRNG of its own, seeded by (seed, phase), so
  * it does not depend on how many accesses came before.
  *
- * The generator asks for a batch's pages with one fill() per process rather than one next() per
- * access: the per-access loop then runs inside each pattern's own class (a monomorphic call to
- * its Prng, the phase looked up once per batch, not per access), and fill() draws exactly what
- * the same number of next() calls would, in the same order.
+ * The generator asks for a batch's pages with one fill() per process, not one call per access:
+ * the per-access loop then runs inside each pattern's own class (a monomorphic call to its Prng,
+ * the phase looked up once per batch, not per access). A pattern's stream does not depend on
+ * how fill() calls cut it (test/workload-stream pins every pattern's stream).
  */
 import { Prng } from "@foliox/core";
 import type { PatternSpec } from "./spec.js";
 import { ZipfSampler } from "./zipf.js";
 
 export interface PagePattern {
-  /** the page of the next access, in epoch `epoch` */
-  next(epoch: number): number;
   /**
    * The pages of the next `count` accesses, all in epoch `epoch`, into out[from],
-   * out[from + step], …: what `count` calls of next(epoch) would return, in the same order.
+   * out[from + step], …; the stream does not depend on how it is cut into calls.
    */
   fill(out: Float64Array, from: number, step: number, count: number, epoch: number): void;
 }
@@ -42,9 +40,27 @@ function scatterStride(n: number): number {
   return s;
 }
 
-/** Where phase `phase` puts the start of its hot data: uniform in [0, n), from its own stream. */
-function phaseOffset(seed: number, phase: number, n: number): number {
-  return new Prng(mixSeed(seed, 0x0ff5e7 + phase)).below(n);
+/**
+ * Where a moving pattern's hot data starts, phase by phase (a phase is moveEvery epochs; 0: one
+ * phase): uniform in [0, n), from a stream of the phase's own.
+ */
+class PhaseOffset {
+  private phase = -1;
+  private offset = 0;
+  constructor(
+    private readonly n: number,
+    private readonly moveEvery: number,
+    private readonly seed: number,
+  ) {}
+  /** The offset in epoch `epoch`. */
+  at(epoch: number): number {
+    const phase = this.moveEvery > 0 ? Math.floor(epoch / this.moveEvery) : 0;
+    if (phase !== this.phase) {
+      this.phase = phase;
+      this.offset = new Prng(mixSeed(this.seed, 0x0ff5e7 + phase)).below(this.n);
+    }
+    return this.offset;
+  }
 }
 
 class UniformPattern implements PagePattern {
@@ -52,9 +68,6 @@ class UniformPattern implements PagePattern {
     private readonly rng: Prng,
     private readonly n: number,
   ) {}
-  next(): number {
-    return this.rng.below(this.n);
-  }
   fill(out: Float64Array, from: number, step: number, count: number): void {
     const rng = this.rng;
     const n = this.n;
@@ -79,8 +92,7 @@ class ZipfPattern implements PagePattern {
   private readonly invN: number;
   /** (n - 1) × stride + n < 2^53: the remainder by multiplication is exact */
   private readonly exact: boolean;
-  private phase = -1;
-  private offset = 0;
+  private readonly phases: PhaseOffset;
   /** fill()'s ranks of one pass (allocated on its first call) */
   private ranks: Float64Array | null = null;
   constructor(
@@ -88,23 +100,17 @@ class ZipfPattern implements PagePattern {
     private readonly n: number,
     s: number,
     scatter: boolean,
-    private readonly moveEvery: number,
-    private readonly seed: number,
+    moveEvery: number,
+    seed: number,
   ) {
+    this.phases = new PhaseOffset(n, moveEvery, seed);
     this.zipf = new ZipfSampler(n, s);
     this.stride = scatter ? scatterStride(n) : 1;
     this.invN = 1 / n;
     this.exact = (n - 1) * this.stride + n <= Number.MAX_SAFE_INTEGER;
   }
-  private enterPhase(epoch: number): void {
-    const phase = this.moveEvery > 0 ? Math.floor(epoch / this.moveEvery) : 0;
-    if (phase !== this.phase) {
-      this.phase = phase;
-      this.offset = phaseOffset(this.seed, phase, this.n);
-    }
-  }
-  /** The page of 0-based rank r in the current phase. */
-  private place(r: number): number {
+  /** The page of 0-based rank r, in a phase whose hot data starts at `offset`. */
+  private place(r: number, offset: number): number {
     const n = this.n;
     const x = r * this.stride;
     let m: number;
@@ -114,21 +120,17 @@ class ZipfPattern implements PagePattern {
       else if (m >= n) m -= n;
     } else m = x % n;
     // m + offset < 2n: its remainder is one subtraction
-    m += this.offset;
+    m += offset;
     return m >= n ? m - n : m;
   }
-  next(epoch: number): number {
-    this.enterPhase(epoch);
-    return this.place(this.zipf.sample(this.rng) - 1);
-  }
   fill(out: Float64Array, from: number, step: number, count: number, epoch: number): void {
-    this.enterPhase(epoch);
+    const offset = this.phases.at(epoch);
     const ranks = (this.ranks ??= new Float64Array(RANKS_PER_PASS));
     let j = from;
     for (let c = 0; c < count; ) {
       const m = Math.min(RANKS_PER_PASS, count - c);
       this.zipf.fillRanks(this.rng, ranks, m);
-      for (let q = 0; q < m; q++, j += step) out[j] = this.place(ranks[q]! - 1);
+      for (let q = 0; q < m; q++, j += step) out[j] = this.place(ranks[q]! - 1, offset);
       c += m;
     }
   }
@@ -136,37 +138,24 @@ class ZipfPattern implements PagePattern {
 
 class HotSetPattern implements PagePattern {
   private readonly hot: number;
-  private phase = -1;
-  private offset = 0;
+  private readonly phases: PhaseOffset;
   constructor(
     private readonly rng: Prng,
     private readonly n: number,
     hotFraction: number,
     private readonly hotShare: number,
-    private readonly moveEvery: number,
-    private readonly seed: number,
+    moveEvery: number,
+    seed: number,
   ) {
     this.hot = Math.max(1, Math.round(n * hotFraction));
-  }
-  private enterPhase(epoch: number): void {
-    const phase = this.moveEvery > 0 ? Math.floor(epoch / this.moveEvery) : 0;
-    if (phase !== this.phase) {
-      this.phase = phase;
-      this.offset = phaseOffset(this.seed, phase, this.n);
-    }
-  }
-  next(epoch: number): number {
-    this.enterPhase(epoch);
-    if (this.rng.float() < this.hotShare) return (this.offset + this.rng.below(this.hot)) % this.n;
-    return this.rng.below(this.n);
+    this.phases = new PhaseOffset(n, moveEvery, seed);
   }
   fill(out: Float64Array, from: number, step: number, count: number, epoch: number): void {
-    this.enterPhase(epoch);
+    const offset = this.phases.at(epoch);
     const rng = this.rng;
     const n = this.n;
     const hot = this.hot;
     const hotShare = this.hotShare;
-    const offset = this.offset;
     for (let c = 0, j = from; c < count; c++, j += step) {
       if (rng.float() < hotShare) {
         // offset + a hot page < 2n: (offset + h) mod n without a division
@@ -197,11 +186,6 @@ class StepPattern implements PagePattern {
     const p = step % period;
     return p < this.steps ? p : period - p;
   }
-  next(epoch: number): number {
-    const start = this.range(epoch) * this.size;
-    const len = Math.min(this.size, this.n - start);
-    return start + this.rng.below(len);
-  }
   fill(out: Float64Array, from: number, step: number, count: number, epoch: number): void {
     const rng = this.rng;
     const start = this.range(epoch) * this.size;
@@ -213,11 +197,6 @@ class StepPattern implements PagePattern {
 class SeqScanPattern implements PagePattern {
   private cursor = 0;
   constructor(private readonly n: number) {}
-  next(): number {
-    const p = this.cursor;
-    this.cursor = p + 1 === this.n ? 0 : p + 1;
-    return p;
-  }
   fill(out: Float64Array, from: number, step: number, count: number): void {
     const n = this.n;
     let p = this.cursor;
