@@ -67,6 +67,7 @@ describe("oracle placement", () => {
         [slowTask.pid, slowTask.mm!],
       ]),
     } as unknown as TieringContext;
+    expect(() => oracleKnowledge([hot[0]!, hot[0]!])).toThrow(/a page is given twice/);
     const plan = new OraclePlacement().plan(ctx, new NoHotness());
     expect([...plan.promote].sort()).toEqual([...slowHeads].sort());
     expect(plan.demote).toHaveLength(N);

@@ -224,6 +224,9 @@ export function oracleKnowledge(pages: readonly { pid: number; vpn: number }[]):
   const pids = [...new Set(pages.map((p) => p.pid))];
   const keys = Float64Array.from(pages, (p) => pids.indexOf(p.pid) * ORACLE_VPN_SPAN + p.vpn);
   const sorted = Float64Array.from(keys).sort();
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i] === sorted[i - 1]) throw new RangeError(`oracleKnowledge: a page is given twice (vpn ${sorted[i]! % ORACLE_VPN_SPAN}); give each page once`);
+  }
   const ranks = Int32Array.from(keys, (key) => sorted.indexOf(key));
   return { pids, ...hotViews(sorted, ranks) };
 }
